@@ -1,0 +1,35 @@
+// L-SVRGDA, loopless SVRG for VIPs (Beznosikov et al. 2023, Alg. 2):
+//   g^k = F_j(x^k) − F_j(w^k) + F(w^k), j uniform;  w^{k+1} = x^k with probability p, else w^k.
+// σ_k² = (1/n) Σ_i ||F_i(w^k) − F_i(x*)||²; A = ℓ̂, B = 2, C = pℓ̂/2, ρ = p, D1 = D2 = 0
+// (derivation: docs/theory.md §L-SVRGDA).
+#pragma once
+
+#include "sgda/estimator.hpp"
+
+namespace sgda {
+
+class LSvrgdaEstimator final : public Estimator {
+ public:
+  // probability ∈ (0, 1]; 0 means the default 1/n.
+  explicit LSvrgdaEstimator(double probability = 0.0);
+
+  std::string name() const override { return "l-svrgda"; }
+  std::string describe() const override;
+  void reset(const Problem& problem, ConstVectorRef x0, Rng& rng, Counters& counters) override;
+  void estimate(ConstVectorRef x, VectorRef g, Rng& rng, Counters& counters) override;
+  TheoryParameters parameters(const Problem& problem) const override;
+  double sigma_squared(ConstVectorRef x_star) const override;
+
+  double probability() const { return p_; }
+  const Vector& snapshot() const { return snapshot_; }
+
+ private:
+  double requested_p_;
+  double p_ = 1.0;
+  const Problem* problem_ = nullptr;
+  Vector snapshot_;       // w^k
+  Vector snapshot_full_;  // F(w^k)
+  Vector workspace_;
+};
+
+}  // namespace sgda

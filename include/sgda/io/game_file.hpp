@@ -1,0 +1,26 @@
+// Affine games in HDF5. Layout (docs/file-formats.md):
+//   /M        float64 [n, D, D]   M_i, row-major: M[i, r, c] = (M_i)_{rc}
+//   /q        float64 [n, D]      q_i
+//   /x_star   float64 [D]         optional: x* of the unregularized game (R = 0)
+//   /blocks   attributes on the root: block_names (string, comma-separated), block_sizes
+//             (int64 [B]) and block_maximize (int64 [B], 0/1); optional, default one
+//             minimizing block "x"
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "sgda/problems/affine_game.hpp"
+
+namespace sgda {
+
+// Writes the game (and x* of the unregularized game when it is known and R = 0).
+// Throws InputError when the file cannot be written.
+void save_affine_game(const std::string& path, const AffineGame& game);
+
+// Reads and validates a game; every problem (missing file, missing dataset, wrong shape or type,
+// non-finite values, inconsistent blocks) is an InputError naming the file and the dataset.
+AffineGame load_affine_game(const std::string& path,
+                            std::shared_ptr<const Regularizer> regularizer = nullptr);
+
+}  // namespace sgda

@@ -1,0 +1,76 @@
+// A finite-sum operator F(x) = (1/n) Σ_i F_i(x) on R^d, with its players, regularizer, constants
+// and (when known) solution: the variational inequality
+//   find x* with <F(x*), x − x*> + R(x) − R(x*) ≥ 0 for all x.
+// Problems never count oracle calls; estimators do, so metrics stay free.
+#pragma once
+
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sgda/regularizer.hpp"
+#include "sgda/types.hpp"
+
+namespace sgda {
+
+// Constants of the assumptions of the unified theory (Beznosikov et al. 2023, Sec. 2), with
+// Φ(x) = <F(x) − F(x*), x − x*>. NaN means unknown; +infinity means the assumption fails.
+struct ProblemConstants {
+  double mu = std::numeric_limits<double>::quiet_NaN();       // Φ ≥ μ||x − x*||²
+  double ell = std::numeric_limits<double>::quiet_NaN();      // ||F(x) − F(x*)||² ≤ ℓ Φ
+  double ell_hat = std::numeric_limits<double>::quiet_NaN();  // (1/n)Σ||F_i(x) − F_i(x*)||² ≤ ℓ̂ Φ
+  Vector sample_lipschitz;  // L_i = ||F_i(x) − F_i(y)|| / ||x − y|| bounds, one per sample
+};
+
+class Problem {
+ public:
+  virtual ~Problem() = default;
+
+  virtual std::string name() const = 0;
+  virtual Index dim() const = 0;
+  virtual Index num_samples() const = 0;
+
+  // out = F_i(x).
+  virtual void sample(Index i, ConstVectorRef x, VectorRef out) const = 0;
+  // out = F(x) = (1/n) Σ_i F_i(x).
+  virtual void full(ConstVectorRef x, VectorRef out) const;
+  // [F(x)]_j. The default evaluates F in full; `coordinates_are_cheap()` tells estimators
+  // whether to count a coordinate as one coordinate evaluation or as a full evaluation.
+  virtual double coordinate(Index j, ConstVectorRef x) const;
+  virtual bool coordinates_are_cheap() const { return false; }
+
+  // Players (blocks); by default one minimizing block "x" covering everything.
+  virtual std::vector<Block> blocks() const { return {Block{"x", 0, dim(), false}}; }
+
+  // The solution x* of the regularized problem when known.
+  virtual std::optional<Vector> solution() const { return std::nullopt; }
+  virtual ProblemConstants constants() const { return {}; }
+
+  // sup_x Σ_i w_i ||F_i(x) − F_i(x*)||² / Φ(x) for non-negative weights w: the expected
+  // star-cocoercivity of a sampling (w_i = 1/n gives ℓ̂, importance sampling w_i = 1/(n² p_i)).
+  // NaN when the problem cannot compute it.
+  virtual double weighted_star_cocoercivity(const Vector& weights) const;
+
+  const Regularizer& regularizer() const { return *regularizer_; }
+
+ protected:
+  Problem();
+  explicit Problem(std::shared_ptr<const Regularizer> regularizer);
+  void set_regularizer(std::shared_ptr<const Regularizer> regularizer);
+
+ private:
+  std::shared_ptr<const Regularizer> regularizer_;
+  mutable Vector coordinate_workspace_;
+};
+
+// Applies prox_{γR} to every block of x (R acts on each block separately).
+void prox_blocks(const Problem& problem, const std::vector<Block>& blocks, double gamma,
+                 VectorRef x);
+
+// Natural residual ||x − prox_R(x − F(x))||², which is 0 exactly at solutions.
+// `workspace` must have size dim(); nothing is allocated or counted.
+double natural_residual_sq(const Problem& problem, ConstVectorRef x, VectorRef workspace);
+
+}  // namespace sgda

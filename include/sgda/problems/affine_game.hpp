@@ -1,0 +1,93 @@
+// Affine finite-sum games F_i(z) = M_i z + q_i on R^D (Beznosikov et al. 2023, Sec. 7).
+// Individual M_i need not be monotone: the theory only uses averaged conditions on the mean.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "sgda/problem.hpp"
+
+namespace sgda {
+
+class AffineGame final : public Problem {
+ public:
+  // matrices: n matrices of size D×D; offsets: D×n (column i is q_i); blocks partition R^D.
+  // `solution` is x* of the regularized problem if the caller knows it; otherwise it is
+  // computed on first use (a linear solve when R = 0, forward-backward splitting otherwise).
+  AffineGame(std::vector<Matrix> matrices, Matrix offsets, std::vector<Block> blocks,
+             std::shared_ptr<const Regularizer> regularizer = nullptr,
+             std::optional<Vector> solution = std::nullopt, std::string name = "affine");
+
+  std::string name() const override { return name_; }
+  Index dim() const override { return mean_offset_.size(); }
+  Index num_samples() const override { return static_cast<Index>(matrices_.size()); }
+
+  void sample(Index i, ConstVectorRef x, VectorRef out) const override;
+  void full(ConstVectorRef x, VectorRef out) const override;
+  double coordinate(Index j, ConstVectorRef x) const override;  // O(D): one row of the mean
+  bool coordinates_are_cheap() const override { return true; }
+
+  std::vector<Block> blocks() const override { return blocks_; }
+  std::optional<Vector> solution() const override;
+  // μ = λ_min(S), ℓ = λ_max(S^{-1/2} M̄ᵀM̄ S^{-1/2}), ℓ̂ = λ_max(S^{-1/2}((1/n)Σ M_iᵀM_i)S^{-1/2})
+  // with S = sym(M̄); exact for affine operators. ℓ = ℓ̂ = +∞ when S is singular.
+  ProblemConstants constants() const override;
+  double weighted_star_cocoercivity(const Vector& weights) const override;
+
+  const Matrix& sample_matrix(Index i) const { return matrices_[static_cast<std::size_t>(i)]; }
+  const Matrix& offsets() const { return offsets_; }
+  const Matrix& mean_matrix() const { return mean_matrix_; }
+  const Vector& mean_offset() const { return mean_offset_; }
+  // The same game with another regularizer (x* recomputed).
+  AffineGame with_regularizer(std::shared_ptr<const Regularizer> regularizer) const;
+
+ private:
+  std::vector<Matrix> matrices_;
+  Matrix offsets_;
+  std::vector<Block> blocks_;
+  Matrix mean_matrix_;
+  Vector mean_offset_;
+  std::string name_;
+  mutable std::optional<std::optional<Vector>> solution_;  // outer: computed yet?
+  mutable std::optional<ProblemConstants> constants_;
+  mutable std::optional<Matrix> inverse_sqrt_sym_;  // S^{-1/2}, empty matrix if S singular
+  const Matrix& inverse_sqrt_sym() const;
+};
+
+// Two-player strongly monotone quadratic game min_x max_y with players of dimension d
+// (D = 2d). The mean operator M̄ = S + t·K has symmetric part S = diag(S_x, S_y) with spectrum
+// from μ to √(μℓ) and skew coupling K = [[0, B], [−Bᵀ, 0]]; t is set by bisection so that the
+// star-cocoercivity constant of M̄ equals ℓ. λ_min(S) = μ exactly. Samples add zero-mean
+// perturbations: M_i = M̄ + w_i(E_i − Ē_w), so the mean is exactly M̄ and individual M_i are
+// typically not monotone.
+struct QuadraticGameOptions {
+  Index samples = 100;        // n ≥ 1
+  Index dimension = 10;       // d, per player ≥ 1
+  double mu = 0.1;            // strong monotonicity of the mean operator, > 0
+  double ell = 10.0;          // star-cocoercivity of the mean operator, ≥ μ
+  double noise = 1.0;         // per-sample perturbation: entries N(0, (noise·ℓ)²/D); ≥ 0
+  double offset_noise = 1.0;  // per-sample offsets q_i − q̄: entries N(0, offset_noise²); ≥ 0
+  double heavy_scale = 1.0;   // the second half of the samples is scaled by this (L_i spread)
+  std::uint64_t seed = 0;
+  bool IsValid(std::string* error) const;
+};
+AffineGame generate_quadratic_game(const QuadraticGameOptions& options,
+                                   std::shared_ptr<const Regularizer> regularizer = nullptr);
+
+// Bilinear game min_x max_y xᵀB y + aᵀx − bᵀy + (λ/2)(||x||² − ||y||²) with players of
+// dimension d: M = [[λI, B], [−Bᵀ, λI]]. λ = 0 gives a monotone, not strongly monotone game.
+struct BilinearGameOptions {
+  Index samples = 100;        // n ≥ 1
+  Index dimension = 10;       // d, per player ≥ 1
+  double mu = 0.1;            // λ ≥ 0
+  double coupling = 1.0;      // spectral norm of the mean coupling B̄, > 0
+  double noise = 1.0;         // per-sample B_i − B̄: entries N(0, (noise·coupling)²/d); ≥ 0
+  double offset_noise = 1.0;  // per-sample offsets: entries N(0, offset_noise²); ≥ 0
+  std::uint64_t seed = 0;
+  bool IsValid(std::string* error) const;
+};
+AffineGame generate_bilinear_game(const BilinearGameOptions& options,
+                                  std::shared_ptr<const Regularizer> regularizer = nullptr);
+
+}  // namespace sgda

@@ -1,0 +1,44 @@
+// The regularizer R of the composite variational inequality and its proximal operator
+//   prox_{γR}(x) = argmin_y R(y) + ||y − x||² / (2γ).
+// A problem applies its regularizer to every block separately, R(x) = Σ_b R(x_b), so a ball
+// constrains each player on its own; for the separable choices this equals the whole-vector R.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "sgda/types.hpp"
+
+namespace sgda {
+
+struct RegularizerOptions {
+  std::string type = "none";  // none | l1 | box | linf-ball | l2-ball | l1-linf
+  double lambda = 0.0;        // weight of λ||x||₁ (l1, l1-linf)
+  double radius = 1.0;        // radius r of the ℓ∞ / ℓ2 ball (linf-ball, l2-ball, l1-linf)
+  double lower = -1.0;        // box lower bound (box)
+  double upper = 1.0;         // box upper bound (box)
+
+  // Returns false and fills `error` when a field is out of range.
+  bool IsValid(std::string* error) const;
+};
+
+class Regularizer {
+ public:
+  virtual ~Regularizer() = default;
+  virtual std::string name() const = 0;
+  // A short description with parameters, e.g. "l1-linf(lambda=0.1, radius=0.1)".
+  virtual std::string describe() const = 0;
+  virtual bool is_zero() const { return false; }
+  // R(x); +infinity outside the feasible set.
+  virtual double value(ConstVectorRef x) const = 0;
+  // x ← prox_{γR}(x), in place and without allocation.
+  virtual void prox(double gamma, VectorRef x) const = 0;
+};
+
+// Builds a regularizer; throws InputError naming the field when the options are invalid.
+std::unique_ptr<Regularizer> make_regularizer(const RegularizerOptions& options);
+
+// The accepted `type` values, for help texts and errors.
+const std::vector<std::string>& regularizer_types();
+
+}  // namespace sgda

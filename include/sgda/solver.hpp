@@ -1,0 +1,124 @@
+// The solver loop: γ_k from the schedule → g^k from the estimator → the step rule → stopping
+// rules → callbacks. Options/Summary in the style of Ceres Solver: defaults in the struct,
+// IsValid() with a readable error, a Summary with a termination reason, message and reports.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "sgda/estimator.hpp"
+#include "sgda/problem.hpp"
+#include "sgda/schedule.hpp"
+#include "sgda/step.hpp"
+#include "sgda/types.hpp"
+
+namespace sgda {
+
+struct SolverOptions {
+  // Stop after this many iterations (≥ 1).
+  std::int64_t max_iterations = 100000;
+  // Stop once sample evaluations + coordinate evaluations reach this; 0 means no limit.
+  std::int64_t max_oracle_calls = 0;
+  // Stop after this much wall time in the loop, in seconds; 0 means no limit.
+  double max_time_seconds = 0.0;
+  // Converged when ||x − x*||² / ||x⁰ − x*||² ≤ tolerance (needs x*); 0 disables. Checked at
+  // logged iterations.
+  double tolerance = 0.0;
+  // Converged when the natural residual ||x − prox_R(x − F(x))||² ≤ this; 0 disables. Used where
+  // x* is unknown. Checked at logged iterations.
+  double residual_tolerance = 0.0;
+  // Metrics (distance, residual: one uncounted full evaluation each) every this many
+  // iterations; 0 chooses about 1000 log points over max_iterations.
+  std::int64_t log_every = 0;
+  // γ_k: constant, theory or switching.
+  StepSizeOptions step_size;
+  // Seeds the run's random stream; the same seed gives bitwise identical iterates and trace.
+  std::uint64_t seed = 0;
+
+  bool IsValid(std::string* error) const;
+  std::int64_t effective_log_every() const;
+};
+
+enum class TerminationReason {
+  kConverged,
+  kIterationLimit,
+  kOracleLimit,
+  kTimeLimit,
+  kNonFinite,
+  kStoppedByCallback,
+};
+std::string to_string(TerminationReason reason);  // "converged", "iteration limit", ...
+
+// One row per logged iteration (iteration 0 is x⁰).
+struct Trace {
+  std::vector<std::int64_t> iteration;
+  std::vector<std::int64_t> sample_evaluations;
+  std::vector<std::int64_t> coordinate_evaluations;
+  std::vector<double> epochs;  // sample evaluations / n + coordinate evaluations / d
+  std::vector<std::int64_t> bits;
+  std::vector<double> wall_time;             // seconds since the loop started
+  std::vector<double> relative_distance_sq;  // ||x − x*||² / ||x⁰ − x*||²; NaN if x* unknown
+  std::vector<double> residual_sq;           // ||x − prox_R(x − F(x))||²
+  std::vector<double> step_size;             // γ_k used by the last step
+
+  std::size_t size() const { return iteration.size(); }
+  void reserve(std::size_t rows);
+};
+
+// What a callback sees at each logged iteration.
+struct LogEntry {
+  const Counters& counters;
+  double epochs;
+  double wall_time;
+  double relative_distance_sq;
+  double residual_sq;
+  double step_size;
+  ConstVectorRef x;
+  std::int64_t max_iterations;
+};
+
+// Observes a run; return false from logged() to stop it ("stopped by callback").
+class Callback {
+ public:
+  virtual ~Callback() = default;
+  virtual void begin(const Problem& problem, const Estimator& estimator) {
+    (void)problem;
+    (void)estimator;
+  }
+  virtual bool logged(const LogEntry& entry) = 0;
+  virtual void end() {}
+};
+
+struct Summary {
+  TerminationReason reason = TerminationReason::kIterationLimit;
+  std::string message;
+  std::string method;         // the estimator's description
+  Counters counters;          // oracle calls of the run (metrics excluded)
+  double epochs = 0.0;
+  double setup_seconds = 0.0;   // estimator reset and schedule
+  double solve_seconds = 0.0;   // the loop, metrics included
+  double metric_seconds = 0.0;  // the part of the loop spent on metrics
+  double initial_step_size = 0.0;
+  double theory_step_size = std::numeric_limits<double>::quiet_NaN();
+  double final_relative_distance_sq = std::numeric_limits<double>::quiet_NaN();
+  double final_residual_sq = std::numeric_limits<double>::quiet_NaN();
+  Vector x;  // the last finite iterate
+  Trace trace;
+
+  bool converged() const { return reason == TerminationReason::kConverged; }
+  std::string BriefReport() const;  // one line
+  std::string FullReport() const;   // several lines
+};
+
+// Runs the method from x0. Throws InputError when the options are invalid or the theory step
+// size is asked for and the estimator's constants are unknown.
+Summary solve(const Problem& problem, Estimator& estimator, StepRule& step,
+              const SolverOptions& options, ConstVectorRef x0,
+              const std::vector<Callback*>& callbacks = {});
+
+// The theory step size of `estimator` on `problem` (NaN when its constants are unknown).
+double theory_step_size(const Problem& problem, const Estimator& estimator);
+
+}  // namespace sgda

@@ -1,0 +1,36 @@
+// The step core: turns (x, g, γ) into the next x, block by block. Game solvers and deep-network
+// optimizers share it; a rule may keep state per block (momenta, Adam moments).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sgda/problem.hpp"
+#include "sgda/types.hpp"
+
+namespace sgda {
+
+class StepRule {
+ public:
+  virtual ~StepRule() = default;
+  virtual std::string name() const = 0;
+  // Binds to the problem's blocks and sizes any state.
+  virtual void reset(const Problem& problem) = 0;
+  // x ← next iterate from g at step size γ. No allocation.
+  virtual void apply(double gamma, ConstVectorRef g, VectorRef x) = 0;
+};
+
+// x_b ← prox_{γR}(x_b − γ g_b) for every block b: the step of every SGDA-type method.
+class ProxStep final : public StepRule {
+ public:
+  std::string name() const override { return "prox"; }
+  void reset(const Problem& problem) override;
+  void apply(double gamma, ConstVectorRef g, VectorRef x) override;
+
+ private:
+  const Problem* problem_ = nullptr;
+  std::vector<Block> blocks_;
+};
+
+}  // namespace sgda

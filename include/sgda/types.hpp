@@ -1,0 +1,37 @@
+// Basic types shared by every part of sgda.
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sgda {
+
+using Index = Eigen::Index;
+using Vector = Eigen::VectorXd;
+using Matrix = Eigen::MatrixXd;
+// Interfaces take views so callers can pass whole vectors or segments without copies.
+using VectorRef = Eigen::Ref<Vector>;
+using ConstVectorRef = Eigen::Ref<const Vector>;
+
+// A named slice of the variable x: a player of a game, a layer of a network.
+// `maximize` records that this player maximizes the game objective; the operator F already
+// carries the sign (F = (∇_{x1} f, −∇_{x2} f)), so every step rule moves along −F.
+struct Block {
+  std::string name;
+  Index offset = 0;
+  Index size = 0;
+  bool maximize = false;
+};
+
+// Exact, cheap oracle counters. Metrics computed for logging are never counted.
+struct Counters {
+  std::int64_t iterations = 0;
+  std::int64_t sample_evaluations = 0;      // F_i calls; a full F counts as n of them
+  std::int64_t full_evaluations = 0;        // full F calls (also included above)
+  std::int64_t coordinate_evaluations = 0;  // single coordinates [F(x)]_j
+  std::int64_t bits = 0;                    // bits sent uplink, summed over workers
+};
+
+}  // namespace sgda
