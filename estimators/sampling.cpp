@@ -1,1 +1,171 @@
-// placeholder: being written
+#include "sgda/estimators/sampling.hpp"
+
+#include <cmath>
+#include <numeric>
+#include <sstream>
+
+#include "sgda/error.hpp"
+
+namespace sgda {
+namespace {
+
+// σ*² = E||F_ξ(x*) − F(x*)||² of a single-sample sampling that picks i with probability p_i
+// and weight 1/(n p_i): Σ_i p_i ||F_i(x*)/(n p_i) − F(x*)||².
+double single_sample_variance(const Problem& problem, ConstVectorRef x_star,
+                              const Vector& probabilities) {
+  const Index n = problem.num_samples();
+  Vector mean(problem.dim()), term(problem.dim());
+  problem.full(x_star, mean);
+  double variance = 0.0;
+  for (Index i = 0; i < n; ++i) {
+    problem.sample(i, x_star, term);
+    variance += probabilities[i] *
+                (term / (static_cast<double>(n) * probabilities[i]) - mean).squaredNorm();
+  }
+  return variance;
+}
+
+class UniformSampling final : public Sampling {
+ public:
+  explicit UniformSampling(Index n) : n_(n) {}
+  std::string describe() const override { return "uniform"; }
+  Index batch_size() const override { return 1; }
+  void draw(Rng& rng, SampleDraw& out) const override {
+    out.indices[0] = static_cast<Index>(rng.index(static_cast<std::uint64_t>(n_)));
+    out.weights[0] = 1.0;
+  }
+  double expected_cocoercivity(const Problem& problem) const override {
+    return problem.constants().ell_hat;  // ℓ_D = ℓ̂ exactly
+  }
+  double variance_at(const Problem& problem, ConstVectorRef x_star) const override {
+    return single_sample_variance(problem, x_star, Vector::Constant(n_, 1.0 / double(n_)));
+  }
+
+ private:
+  Index n_;
+};
+
+// τ-nice sampling by a partial Fisher–Yates shuffle of a persistent permutation: from any
+// permutation, the first τ entries after τ swaps are a uniformly random τ-subset.
+class NiceSampling final : public Sampling {
+ public:
+  NiceSampling(Index n, Index tau) : n_(n), tau_(tau), permutation_(static_cast<std::size_t>(n)) {
+    std::iota(permutation_.begin(), permutation_.end(), Index{0});
+  }
+  std::string describe() const override { return "nice(batch_size=" + std::to_string(tau_) + ")"; }
+  Index batch_size() const override { return tau_; }
+  void draw(Rng& rng, SampleDraw& out) const override {
+    for (Index k = 0; k < tau_; ++k) {
+      const auto j = k + static_cast<Index>(rng.index(static_cast<std::uint64_t>(n_ - k)));
+      std::swap(permutation_[static_cast<std::size_t>(k)],
+                permutation_[static_cast<std::size_t>(j)]);
+      out.indices[static_cast<std::size_t>(k)] = permutation_[static_cast<std::size_t>(k)];
+      out.weights[static_cast<std::size_t>(k)] = 1.0 / static_cast<double>(tau_);
+    }
+  }
+  // ℓ_D ≤ n(τ−1)/(τ(n−1)) ℓ + (n−τ)/(τ(n−1)) ℓ̂ (docs/theory.md §τ-nice; Gower et al. 2019).
+  double expected_cocoercivity(const Problem& problem) const override {
+    const ProblemConstants c = problem.constants();
+    if (n_ == 1) return c.ell_hat;
+    const double n = double(n_), tau = double(tau_);
+    return n * (tau - 1) / (tau * (n - 1)) * c.ell + (n - tau) / (tau * (n - 1)) * c.ell_hat;
+  }
+  // σ*²(τ) = (n−τ)/(τ(n−1)) σ*²(1): sampling without replacement.
+  double variance_at(const Problem& problem, ConstVectorRef x_star) const override {
+    if (n_ == 1) return 0.0;
+    const double n = double(n_), tau = double(tau_);
+    return (n - tau) / (tau * (n - 1)) *
+           single_sample_variance(problem, x_star, Vector::Constant(n_, 1.0 / n));
+  }
+
+ private:
+  Index n_, tau_;
+  mutable std::vector<Index> permutation_;
+};
+
+// Walker's alias method (Vose 1991): O(n) set-up, O(1) per draw with two random numbers.
+class ImportanceSampling final : public Sampling {
+ public:
+  explicit ImportanceSampling(Vector probabilities)
+      : p_(std::move(probabilities)),
+        n_(p_.size()),
+        accept_(n_),
+        alias_(static_cast<std::size_t>(n_)),
+        weight_(n_) {
+    std::vector<Index> small, large;
+    Vector scaled = p_ * static_cast<double>(n_);
+    for (Index i = 0; i < n_; ++i) (scaled[i] < 1.0 ? small : large).push_back(i);
+    while (!small.empty() && !large.empty()) {
+      const Index s = small.back(), l = large.back();
+      small.pop_back();
+      accept_[s] = scaled[s];
+      alias_[static_cast<std::size_t>(s)] = l;
+      scaled[l] -= 1.0 - scaled[s];
+      if (scaled[l] < 1.0) {
+        large.pop_back();
+        small.push_back(l);
+      }
+    }
+    for (Index i : large) accept_[i] = 1.0, alias_[static_cast<std::size_t>(i)] = i;
+    for (Index i : small) accept_[i] = 1.0, alias_[static_cast<std::size_t>(i)] = i;
+    weight_ = (p_ * static_cast<double>(n_)).cwiseInverse();  // 1/(n p_i)
+  }
+  std::string describe() const override { return "importance"; }
+  Index batch_size() const override { return 1; }
+  void draw(Rng& rng, SampleDraw& out) const override {
+    const auto column = static_cast<Index>(rng.index(static_cast<std::uint64_t>(n_)));
+    const Index i =
+        rng.uniform() < accept_[column] ? column : alias_[static_cast<std::size_t>(column)];
+    out.indices[0] = i;
+    out.weights[0] = weight_[i];
+  }
+  // ℓ_D = sup (1/n²) Σ_i ||F_i(x) − F_i(x*)||²/p_i / Φ(x).
+  double expected_cocoercivity(const Problem& problem) const override {
+    const double n = static_cast<double>(n_);
+    return problem.weighted_star_cocoercivity(p_.cwiseInverse() / (n * n));
+  }
+  double variance_at(const Problem& problem, ConstVectorRef x_star) const override {
+    return single_sample_variance(problem, x_star, p_);
+  }
+
+ private:
+  Vector p_;
+  Index n_;
+  Vector accept_;
+  std::vector<Index> alias_;
+  Vector weight_;
+};
+
+}  // namespace
+
+std::unique_ptr<Sampling> make_uniform_sampling(Index num_samples) {
+  return std::make_unique<UniformSampling>(num_samples);
+}
+
+std::unique_ptr<Sampling> make_nice_sampling(Index num_samples, Index batch_size) {
+  if (batch_size < 1 || batch_size > num_samples)
+    throw InputError("method.batch_size: must be between 1 and the number of samples (" +
+                     std::to_string(num_samples) + "), got " + std::to_string(batch_size));
+  return std::make_unique<NiceSampling>(num_samples, batch_size);
+}
+
+std::unique_ptr<Sampling> make_importance_sampling(const Vector& probabilities) {
+  if (probabilities.size() == 0 || !probabilities.allFinite() || (probabilities.array() <= 0).any())
+    throw InputError("importance sampling: every probability must be finite and > 0");
+  if (std::abs(probabilities.sum() - 1.0) > 1e-9)
+    throw InputError("importance sampling: probabilities must sum to 1");
+  return std::make_unique<ImportanceSampling>(probabilities / probabilities.sum());
+}
+
+std::unique_ptr<Sampling> make_lipschitz_importance_sampling(const Problem& problem) {
+  const Vector lipschitz = problem.constants().sample_lipschitz;
+  if (lipschitz.size() != problem.num_samples() || !lipschitz.allFinite())
+    throw InputError(
+        "method.sampling: importance sampling needs the per-sample Lipschitz constants L_i, "
+        "which this problem does not know; accepted here: uniform, nice");
+  // p_i ∝ L_i, floored at 1e-3·mean(L) so samples with L_i = 0 (pure offsets) keep p_i > 0.
+  const Vector floored = lipschitz.cwiseMax(1e-3 * lipschitz.mean() + 1e-300);
+  return make_importance_sampling(floored / floored.sum());
+}
+
+}  // namespace sgda

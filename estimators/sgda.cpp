@@ -1,1 +1,48 @@
-// placeholder: being written
+#include "sgda/estimators/sgda.hpp"
+
+namespace sgda {
+
+SgdaEstimator::SgdaEstimator(std::unique_ptr<Sampling> sampling) : sampling_(std::move(sampling)) {}
+
+std::string SgdaEstimator::describe() const {
+  return "sgda(sampling=" + sampling_->describe() + ")";
+}
+
+void SgdaEstimator::reset(const Problem& problem, ConstVectorRef, Rng&, Counters&) {
+  problem_ = &problem;
+  const auto batch = static_cast<std::size_t>(sampling_->batch_size());
+  draw_.indices.assign(batch, 0);
+  draw_.weights.assign(batch, 0.0);
+  workspace_.resize(problem.dim());
+}
+
+void SgdaEstimator::estimate(ConstVectorRef x, VectorRef g, Rng& rng, Counters& counters) {
+  sampling_->draw(rng, draw_);
+  // g = Σ_{(i, w) drawn} w F_i(x)
+  problem_->sample(draw_.indices[0], x, g);
+  g *= draw_.weights[0];
+  for (std::size_t k = 1; k < draw_.indices.size(); ++k) {
+    problem_->sample(draw_.indices[k], x, workspace_);
+    g += draw_.weights[k] * workspace_;
+  }
+  counters.sample_evaluations += static_cast<std::int64_t>(draw_.indices.size());
+}
+
+TheoryParameters SgdaEstimator::parameters(const Problem& problem) const {
+  // E||g − F*||² ≤ 2E||F_ξ(x) − F_ξ(x*)||² + 2E||F_ξ(x*) − F*||² ≤ 2ℓ_D Φ + 2σ*².
+  TheoryParameters t;
+  t.A = sampling_->expected_cocoercivity(problem);
+  t.B = 0.0;
+  t.C = 0.0;
+  t.rho = 1.0;
+  t.D2 = 0.0;
+  const auto x_star = problem.solution();
+  t.D1 = x_star ? 2.0 * sampling_->variance_at(problem, *x_star) : TheoryParameters::kNaN;
+  t.sigma_definition = "sigma_k = 0 (stateless)";
+  t.note =
+      "A = expected star-cocoercivity l_D of the sampling, D1 = 2 sigma*^2 with sigma*^2 = "
+      "E||F_xi(x*) - F(x*)||^2 (docs/theory.md, SGDA)";
+  return t;
+}
+
+}  // namespace sgda

@@ -18,8 +18,8 @@ namespace sgda {
 // Constants of the assumptions of the unified theory (Beznosikov et al. 2023, Sec. 2), with
 // Φ(x) = <F(x) − F(x*), x − x*>. NaN means unknown; +infinity means the assumption fails.
 struct ProblemConstants {
-  double mu = std::numeric_limits<double>::quiet_NaN();       // Φ ≥ μ||x − x*||²
-  double ell = std::numeric_limits<double>::quiet_NaN();      // ||F(x) − F(x*)||² ≤ ℓ Φ
+  double mu = std::numeric_limits<double>::quiet_NaN();   // Φ ≥ μ||x − x*||²
+  double ell = std::numeric_limits<double>::quiet_NaN();  // ||F(x) − F(x*)||² ≤ ℓ Φ
   double ell_hat = std::numeric_limits<double>::quiet_NaN();  // (1/n)Σ||F_i(x) − F_i(x*)||² ≤ ℓ̂ Φ
   Vector sample_lipschitz;  // L_i = ||F_i(x) − F_i(y)|| / ||x − y|| bounds, one per sample
 };

@@ -12,10 +12,10 @@
 namespace sgda {
 
 struct EstimatorOptions {
-  std::string method = "sgda";     // sgda | l-svrgda
+  std::string method = "sgda";       // sgda | l-svrgda
   std::string sampling = "uniform";  // sgda: uniform | nice | importance
-  Index batch_size = 1;            // sgda with nice sampling: τ ∈ [1, n]
-  double probability = 0.0;        // l-svrgda: snapshot probability p ∈ (0, 1]; 0 = 1/n
+  Index batch_size = 1;              // sgda with nice sampling: τ ∈ [1, n]
+  double probability = 0.0;          // l-svrgda: snapshot probability p ∈ (0, 1]; 0 = 1/n
 
   bool IsValid(std::string* error) const;
 };

@@ -9,6 +9,8 @@
 
 namespace sgda {
 
+__extension__ using Uint128 = unsigned __int128;  // GCC/Clang; silences -Wpedantic
+
 class Rng {
  public:
   explicit Rng(std::uint64_t seed = 0) { reseed(seed); }
@@ -39,12 +41,12 @@ class Rng {
 
   // Uniform on {0, ..., n-1}, unbiased (Lemire's multiply-and-reject).
   std::uint64_t index(std::uint64_t n) {
-    unsigned __int128 m = static_cast<unsigned __int128>(next()) * n;
+    Uint128 m = static_cast<Uint128>(next()) * n;
     auto low = static_cast<std::uint64_t>(m);
     if (low < n) {
       const std::uint64_t threshold = (0 - n) % n;
       while (low < threshold) {
-        m = static_cast<unsigned __int128>(next()) * n;
+        m = static_cast<Uint128>(next()) * n;
         low = static_cast<std::uint64_t>(m);
       }
     }

@@ -94,8 +94,8 @@ class Callback {
 struct Summary {
   TerminationReason reason = TerminationReason::kIterationLimit;
   std::string message;
-  std::string method;         // the estimator's description
-  Counters counters;          // oracle calls of the run (metrics excluded)
+  std::string method;  // the estimator's description
+  Counters counters;   // oracle calls of the run (metrics excluded)
   double epochs = 0.0;
   double setup_seconds = 0.0;   // estimator reset and schedule
   double solve_seconds = 0.0;   // the loop, metrics included

@@ -1,0 +1,20 @@
+// Everything of the embeddable API: #include <sgda/sgda.hpp>.
+#pragma once
+
+#include "sgda/error.hpp"
+#include "sgda/estimator.hpp"
+#include "sgda/estimators/l_svrgda.hpp"
+#include "sgda/estimators/sampling.hpp"
+#include "sgda/estimators/sgda.hpp"
+#include "sgda/io/game_file.hpp"
+#include "sgda/io/trace_file.hpp"
+#include "sgda/problem.hpp"
+#include "sgda/problems/affine_game.hpp"
+#include "sgda/registry.hpp"
+#include "sgda/regularizer.hpp"
+#include "sgda/rng.hpp"
+#include "sgda/schedule.hpp"
+#include "sgda/solver.hpp"
+#include "sgda/step.hpp"
+#include "sgda/types.hpp"
+#include "sgda/version.hpp"
