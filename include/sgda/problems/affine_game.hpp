@@ -64,9 +64,9 @@ class AffineGame final : public Problem {
 struct QuadraticGameOptions {
   Index samples = 100;        // n ≥ 1
   Index dimension = 10;       // d, per player ≥ 1
-  double mu = 0.1;            // strong monotonicity of the mean operator, > 0
+  double mu = 1.0;            // strong monotonicity of the mean operator, > 0
   double ell = 10.0;          // star-cocoercivity of the mean operator, ≥ μ
-  double noise = 1.0;         // per-sample perturbation: entries N(0, (noise·ℓ)²/D); ≥ 0
+  double noise = 0.3;         // per-sample perturbation: entries N(0, (noise·ℓ)²/D); ≥ 0
   double offset_noise = 1.0;  // per-sample offsets q_i − q̄: entries N(0, offset_noise²); ≥ 0
   double heavy_scale = 1.0;   // the second half of the samples is scaled by this (L_i spread)
   std::uint64_t seed = 0;
