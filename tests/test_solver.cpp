@@ -1,1 +1,197 @@
-// placeholder: being written
+#include <catch2/catch.hpp>
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+
+#include "sgda/error.hpp"
+#include "sgda/estimators/l_svrgda.hpp"
+#include "sgda/estimators/sgda.hpp"
+#include "sgda/problems/affine_game.hpp"
+#include "sgda/registry.hpp"
+#include "sgda/solver.hpp"
+
+using namespace sgda;
+
+// Counts every heap allocation of the process, Eigen's included (they go through malloc), by
+// interposing malloc with glibc's own entry points. Sanitizer builds bring their own malloc.
+#if !defined(__SANITIZE_ADDRESS__) && defined(__GLIBC__)
+#define SGDA_COUNT_ALLOCATIONS 1
+extern "C" void* __libc_malloc(std::size_t);
+extern "C" void* __libc_calloc(std::size_t, std::size_t);
+extern "C" void* __libc_realloc(void*, std::size_t);
+static std::atomic<long> g_allocations{0};
+extern "C" void* malloc(std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_malloc(size);
+}
+extern "C" void* calloc(std::size_t count, std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_calloc(count, size);
+}
+extern "C" void* realloc(void* p, std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_realloc(p, size);
+}
+#endif
+
+namespace {
+
+AffineGame small_game(std::uint64_t seed = 1) {
+  QuadraticGameOptions o;
+  o.samples = 20;
+  o.dimension = 4;
+  o.seed = seed;
+  return generate_quadratic_game(o);
+}
+
+Summary run(const Problem& game, const std::string& method, SolverOptions options,
+            const std::vector<Callback*>& callbacks = {}) {
+  EstimatorOptions e;
+  e.method = method;
+  auto estimator = make_estimator(e, game);
+  ProxStep step;
+  return solve(game, *estimator, step, options, Vector::Zero(game.dim()), callbacks);
+}
+
+class StopAfter : public Callback {
+ public:
+  explicit StopAfter(int calls) : left_(calls) {}
+  bool logged(const LogEntry&) override { return --left_ > 0; }
+  int left_;
+};
+
+}  // namespace
+
+TEST_CASE("invalid options are refused with the field's name", "[solver]") {
+  const AffineGame game = small_game();
+  SolverOptions o;
+  std::string error;
+  o.max_iterations = 0;
+  CHECK_FALSE(o.IsValid(&error));
+  CHECK_THAT(error, Catch::Contains("run.iterations"));
+  CHECK_THROWS_AS(run(game, "sgda", o), InputError);
+  o = SolverOptions{};
+  o.step_size.rule = "constant";
+  o.step_size.gamma = -1;
+  CHECK_THROWS_WITH(run(game, "sgda", o), Catch::Contains("run.step_size"));
+  o = SolverOptions{};
+  o.step_size.rule = "fastest";
+  CHECK_THROWS_WITH(run(game, "sgda", o), Catch::Contains("run.step_rule"));
+  o = SolverOptions{};
+  o.tolerance = std::nan("");
+  CHECK_THROWS_WITH(run(game, "sgda", o), Catch::Contains("run.tolerance"));
+}
+
+TEST_CASE("each termination reason is reached and reported", "[solver]") {
+  const AffineGame game = small_game();
+  SolverOptions o;
+  o.max_iterations = 500;
+  o.log_every = 10;
+
+  Summary s = run(game, "sgda", o);
+  CHECK(s.reason == TerminationReason::kIterationLimit);
+  CHECK(s.counters.iterations == 500);
+  CHECK(s.counters.sample_evaluations == 500);  // metrics are not counted as oracle calls
+  CHECK(s.trace.size() == 51);                  // x⁰ and every 10th iterate
+  CHECK(s.trace.iteration.back() == 500);
+
+  o.max_oracle_calls = 123;
+  s = run(game, "sgda", o);
+  CHECK(s.reason == TerminationReason::kOracleLimit);
+  CHECK(s.counters.sample_evaluations == 123);
+  CHECK(s.trace.iteration.back() == 123);  // the final iterate is always logged
+
+  o = SolverOptions{};
+  o.max_iterations = 1000000000;
+  o.max_time_seconds = 0.05;
+  s = run(game, "sgda", o);
+  CHECK(s.reason == TerminationReason::kTimeLimit);
+  CHECK(s.solve_seconds >= 0.05);
+
+  o = SolverOptions{};
+  o.tolerance = 1e-6;
+  o.log_every = 1;
+  s = run(game, "l-svrgda", o);
+  CHECK(s.reason == TerminationReason::kConverged);
+  CHECK(s.final_relative_distance_sq <= 1e-6);
+  CHECK(s.trace.relative_distance_sq[s.trace.size() - 2] > 1e-6);  // stopped at the first hit
+
+  o.tolerance = 0;
+  o.residual_tolerance = 1e-8;
+  s = run(game, "l-svrgda", o);
+  CHECK(s.reason == TerminationReason::kConverged);
+  CHECK(s.final_residual_sq <= 1e-8);
+
+  o = SolverOptions{};
+  o.log_every = 5;
+  StopAfter stop(3);
+  s = run(game, "sgda", o, {&stop});
+  CHECK(s.reason == TerminationReason::kStoppedByCallback);
+  CHECK(s.counters.iterations == 10);  // logged at 0, 5, 10; the third call stops
+}
+
+TEST_CASE("a step size far too large stops as non-finite with the last finite iterate",
+          "[solver]") {
+  const AffineGame game = small_game();
+  SolverOptions o;
+  o.step_size.rule = "constant";
+  o.step_size.gamma = 1e3;
+  o.max_iterations = 100000;
+  const Summary s = run(game, "sgda", o);
+  CHECK(s.reason == TerminationReason::kNonFinite);
+  CHECK(s.x.allFinite());
+  CHECK(s.counters.iterations < 100000);
+  CHECK_THAT(s.message, Catch::Contains("iteration") && Catch::Contains("theory step size"));
+}
+
+TEST_CASE("theory and switching step sizes follow Theorem 2.2", "[solver]") {
+  const AffineGame game = small_game();
+  const ProblemConstants c = game.constants();
+  LSvrgdaEstimator svrg;  // p = 1/n: γ = 1/(2(ℓ̂ + 2·2·(pℓ̂/2)/p)) = 1/(6ℓ̂)
+  CHECK(theory_step_size(game, svrg) == Approx(1.0 / (6.0 * c.ell_hat)).epsilon(1e-12));
+
+  SolverOptions o;
+  o.max_iterations = 10;
+  o.step_size.factor = 0.5;
+  const Summary s = run(game, "l-svrgda", o);
+  CHECK(s.initial_step_size == Approx(0.5 / (6.0 * c.ell_hat)).epsilon(1e-12));
+
+  // Switching: constant 1/h up to k0 = ⌈K/2⌉, then 2/(2h + μ(k − k0)) when K > h/μ.
+  const double h = 40.0, mu = 1.0;
+  const StepSchedule sched = StepSchedule::switching(h, mu, 101);
+  CHECK(sched(0) == 1.0 / h);
+  CHECK(sched(51) == 1.0 / h);
+  CHECK(sched(61) == Approx(2.0 / (2.0 * h + mu * 10.0)));
+  const StepSchedule short_run = StepSchedule::switching(h, mu, 30);  // K ≤ h/μ: stays 1/h
+  CHECK(short_run(29) == 1.0 / h);
+}
+
+#ifdef SGDA_COUNT_ALLOCATIONS
+TEST_CASE("the iteration loop allocates nothing", "[solver]") {
+  const AffineGame game = small_game();
+  RegularizerOptions r;
+  r.type = "l1-linf";
+  r.lambda = 0.1;
+  r.radius = 0.1;
+  const AffineGame regularized = game.with_regularizer(make_regularizer(r));
+  for (const std::string method : {"sgda", "l-svrgda"}) {
+    for (const AffineGame* problem : {&game, &regularized}) {
+      // Allocations of a whole run may not grow with its length (metrics logged twice in each).
+      auto allocations_of_run = [&](std::int64_t iterations) {
+        SolverOptions o;
+        o.max_iterations = iterations;
+        o.log_every = iterations;
+        o.step_size.rule = "constant";
+        o.step_size.gamma = 1e-3;
+        problem->solution();  // computed once, outside the measurement
+        const long before = g_allocations.load();
+        const Summary s = run(*problem, method, o);
+        REQUIRE(s.counters.iterations == iterations);
+        return g_allocations.load() - before;
+      };
+      INFO(method << " on " << problem->regularizer().describe());
+      CHECK(allocations_of_run(20000) == allocations_of_run(200));
+    }
+  }
+}
+#endif
