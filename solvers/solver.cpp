@@ -98,7 +98,7 @@ Summary solve(const Problem& problem, Estimator& estimator, StepRule& step,
 
   const Index d = problem.dim();
   const double n = static_cast<double>(problem.num_samples());
-  Vector x = x0, g(d), workspace(d);
+  Vector x = x0, next(d), g(d), workspace(d);
   const std::optional<Vector> x_star = problem.solution();
   const double initial_distance = x_star ? (x0 - *x_star).squaredNorm() : 0.0;
   const std::int64_t log_every = options.effective_log_every();
@@ -166,7 +166,9 @@ Summary solve(const Problem& problem, Estimator& estimator, StepRule& step,
     const std::int64_t k = counters.iterations;
     gamma = schedule(k);
     estimator.estimate(x, g, rng, counters);
-    if (!g.allFinite()) {
+    const bool finite_estimate = g.allFinite();
+    if (finite_estimate) step.apply(gamma, g, x, next);
+    if (!finite_estimate || !next.allFinite()) {
       // x is still the last finite iterate: the step is not taken.
       summary.reason = TerminationReason::kNonFinite;
       std::string hint;
@@ -176,11 +178,12 @@ Summary solve(const Problem& problem, Estimator& estimator, StepRule& step,
       } catch (const std::exception&) {
       }
       if (std::isfinite(theory)) hint = "; the theory step size is " + format(theory);
-      summary.message = "non-finite estimate at iteration " + std::to_string(k) +
-                        " with step size " + format(gamma) + hint;
+      summary.message = std::string("non-finite ") + (finite_estimate ? "iterate" : "estimate") +
+                        " at iteration " + std::to_string(k) + " with step size " + format(gamma) +
+                        hint;
       break;
     }
-    step.apply(gamma, g, x);
+    x.swap(next);  // O(1): swaps the buffers
     ++counters.iterations;
     if (counters.iterations % log_every == 0 && !log()) break;
     if (counters.iterations >= options.max_iterations) {

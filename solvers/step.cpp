@@ -7,9 +7,9 @@ void ProxStep::reset(const Problem& problem) {
   blocks_ = problem.blocks();
 }
 
-void ProxStep::apply(double gamma, ConstVectorRef g, VectorRef x) {
-  x -= gamma * g;
-  prox_blocks(*problem_, blocks_, gamma, x);
+void ProxStep::apply(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next) {
+  next = x - gamma * g;
+  prox_blocks(*problem_, blocks_, gamma, next);
 }
 
 }  // namespace sgda

@@ -17,8 +17,9 @@ class StepRule {
   virtual std::string name() const = 0;
   // Binds to the problem's blocks and sizes any state.
   virtual void reset(const Problem& problem) = 0;
-  // x ← next iterate from g at step size γ. No allocation.
-  virtual void apply(double gamma, ConstVectorRef g, VectorRef x) = 0;
+  // next ← the iterate after x from g at step size γ. `next` and `x` are distinct buffers, so
+  // the solver keeps the last finite iterate without copying. No allocation.
+  virtual void apply(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next) = 0;
 };
 
 // x_b ← prox_{γR}(x_b − γ g_b) for every block b: the step of every SGDA-type method.
@@ -26,7 +27,7 @@ class ProxStep final : public StepRule {
  public:
   std::string name() const override { return "prox"; }
   void reset(const Problem& problem) override;
-  void apply(double gamma, ConstVectorRef g, VectorRef x) override;
+  void apply(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next) override;
 
  private:
   const Problem* problem_ = nullptr;
