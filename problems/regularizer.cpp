@@ -70,7 +70,10 @@ class L2Ball final : public Regularizer {
   explicit L2Ball(double radius) : radius_(radius) {}
   std::string name() const override { return "l2-ball"; }
   std::string describe() const override { return "l2-ball(radius=" + format(radius_) + ")"; }
-  double value(ConstVectorRef x) const override { return x.norm() <= radius_ ? 0.0 : kInf; }
+  double value(ConstVectorRef x) const override {
+    // Projection rescales by r/||x||, which may land a rounding error outside the ball.
+    return x.norm() <= radius_ * (1.0 + 1e-12) ? 0.0 : kInf;
+  }
   void prox(double, VectorRef x) const override {
     const double norm = x.norm();
     if (norm > radius_) x *= radius_ / norm;
