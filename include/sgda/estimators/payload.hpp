@@ -1,0 +1,67 @@
+// What one worker puts on the wire: a packed bit string. Bits sent are counted from its length,
+// never from a formula, so the accounting is only as honest as the encoding.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+namespace sgda {
+
+class Payload {
+ public:
+  // Reserves room for `bits` bits so that writing never allocates.
+  void reserve(std::int64_t bits) { words_.reserve(static_cast<std::size_t>((bits + 63) / 64)); }
+  void clear() {
+    words_.clear();
+    bits_ = 0;
+  }
+  std::int64_t bits() const { return bits_; }
+  const std::vector<std::uint64_t>& words() const { return words_; }
+  std::vector<std::uint64_t>& mutable_words() { return words_; }
+  void set_bits(std::int64_t bits) { bits_ = bits; }
+
+  // Appends the low `width` bits of value (1 ≤ width ≤ 64).
+  void put(std::uint64_t value, int width) {
+    if (width < 64) value &= (std::uint64_t{1} << width) - 1;
+    const int used = static_cast<int>(bits_ % 64);
+    if (used == 0) words_.push_back(0);
+    words_.back() |= value << used;
+    if (used + width > 64) words_.push_back(value >> (64 - used));
+    bits_ += width;
+  }
+  void put_double(double value) { put(std::bit_cast<std::uint64_t>(value), 64); }
+
+ private:
+  std::vector<std::uint64_t> words_;
+  std::int64_t bits_ = 0;
+};
+
+class PayloadReader {
+ public:
+  explicit PayloadReader(const Payload& payload) : payload_(payload) {}
+  std::uint64_t get(int width) {
+    const auto& words = payload_.words();
+    const auto word = static_cast<std::size_t>(position_ / 64);
+    const int used = static_cast<int>(position_ % 64);
+    std::uint64_t value = words[word] >> used;
+    if (used + width > 64) value |= words[word + 1] << (64 - used);
+    if (width < 64) value &= (std::uint64_t{1} << width) - 1;
+    position_ += width;
+    return value;
+  }
+  double get_double() { return std::bit_cast<double>(get(64)); }
+  std::int64_t position() const { return position_; }
+
+ private:
+  const Payload& payload_;
+  std::int64_t position_ = 0;
+};
+
+// Bits needed to write any integer in [0, count).
+inline int bits_for(std::uint64_t count) {
+  return count <= 1 ? 1 : static_cast<int>(std::bit_width(count - 1));
+}
+
+}  // namespace sgda

@@ -1,0 +1,169 @@
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "sgda/error.hpp"
+#include "sgda/estimators/compressor.hpp"
+
+using namespace sgda;
+
+namespace {
+
+Vector test_vector(Index d, std::uint64_t seed) {
+  Rng rng(seed);
+  Vector x(d);
+  for (auto& v : x) v = rng.normal() * std::exp(rng.normal());  // varied magnitudes
+  x[1] = 0.0;                                                   // and an exact zero
+  return x;
+}
+
+std::unique_ptr<Compressor> make(const std::string& type, Index d, Index k = 4, int levels = 2) {
+  CompressorOptions o;
+  o.type = type;
+  o.k = k;
+  o.levels = levels;
+  return make_compressor(o, d);
+}
+
+}  // namespace
+
+TEST_CASE("payloads pack and unpack bit fields of any width", "[compressor]") {
+  Payload p;
+  Rng rng(1);
+  std::vector<std::pair<std::uint64_t, int>> fields;
+  for (int i = 0; i < 500; ++i) {
+    const int width = 1 + static_cast<int>(rng.index(64));
+    const std::uint64_t value = width == 64 ? rng.next() : rng.next() % (1ULL << width);
+    fields.emplace_back(value, width);
+    p.put(value, width);
+  }
+  PayloadReader reader(p);
+  std::int64_t bits = 0;
+  for (const auto& [value, width] : fields) {
+    REQUIRE(reader.get(width) == value);
+    bits += width;
+  }
+  CHECK(p.bits() == bits);
+}
+
+TEST_CASE("unbiased compressors: E Q(x) = x and E||Q(x) − x||² <= omega ||x||²", "[compressor]") {
+  const Index d = 20;
+  const Vector x = test_vector(d, 3);
+  const int draws = 40000;
+  const std::vector<std::pair<std::string, int>> configurations = {
+      {"identity", 1}, {"rand-k", 1}, {"qsgd", 1}, {"qsgd", 4}, {"natural", 1}};
+  for (const auto& [type, levels] : configurations) {
+    {
+      const auto q = make(type, d, 4, levels);
+      INFO(q->describe());
+      Rng rng(11);
+      Payload payload;
+      payload.reserve(q->max_bits(d));
+      Vector out(d), sum = Vector::Zero(d), sum_sq = Vector::Zero(d);
+      double error_sum = 0.0, error_sq_sum = 0.0;
+      for (int t = 0; t < draws; ++t) {
+        q->encode(x, rng, payload);
+        REQUIRE(payload.bits() <= q->max_bits(d));
+        q->decode(payload, out);
+        sum += out;
+        sum_sq += out.cwiseAbs2();
+        const double e = (out - x).squaredNorm();
+        error_sum += e;
+        error_sq_sum += e * e;
+      }
+      const Vector mean = sum / draws;
+      const Vector sd = (sum_sq / draws - mean.cwiseAbs2()).cwiseMax(0.0).cwiseSqrt();
+      // Per coordinate: |mean − x| ≤ 6 sd/√N + rounding of N summands (N·eps ≈ 1e-11 relative);
+      // 20 coordinates × P(|Z| > 6) ≈ 4e-8.
+      for (Index i = 0; i < d; ++i)
+        CHECK(std::abs(mean[i] - x[i]) <=
+              6.0 * sd[i] / std::sqrt(double(draws)) + 1e-10 * std::abs(x[i]));
+      // The mean squared error, with its own Monte Carlo error, stays below ω||x||².
+      const double mse = error_sum / draws;
+      const double mse_sd = std::sqrt(std::max(0.0, error_sq_sum / draws - mse * mse));
+      CHECK(mse - 6.0 * mse_sd / std::sqrt(double(draws)) <= q->omega(d) * x.squaredNorm());
+    }
+  }
+}
+
+TEST_CASE("decoded vectors have the compressor's structure and bits are the payload's",
+          "[compressor]") {
+  const Index d = 20;
+  const Vector x = test_vector(d, 5);
+  Rng rng(2);
+  Payload payload;
+  Vector out(d);
+  const int index_bits = 5;  // ⌈log2 20⌉
+
+  auto randk = make("rand-k", d, 4);
+  Vector dense = x;
+  dense[1] = 1.5;  // no zeros, so every chosen coordinate shows in the output
+  randk->encode(dense, rng, payload);
+  randk->decode(payload, out);
+  CHECK(payload.bits() == 4 * (index_bits + 64));  // k indices and k values, nothing else
+  int nonzero = 0;
+  for (Index i = 0; i < d; ++i) {
+    if (out[i] != 0.0) {
+      ++nonzero;
+      CHECK(out[i] == dense[i] * 5.0);  // scaled by d/k = 5
+    }
+  }
+  CHECK(nonzero == 4);
+  CHECK(randk->omega(d) == 4.0);
+
+  auto top = make("top-k", d, 3);
+  top->encode(x, rng, payload);
+  top->decode(payload, out);
+  CHECK_FALSE(top->unbiased());
+  CHECK(payload.bits() == 3 * (index_bits + 64));
+  Vector sorted = x.cwiseAbs();
+  std::sort(sorted.begin(), sorted.end(), std::greater<>());
+  CHECK(out.cwiseAbs().maxCoeff() == sorted[0]);
+  CHECK((out.array() != 0).count() == 3);
+  CHECK(out.cwiseAbs().sum() == Approx(sorted.head(3).sum()));
+
+  auto qsgd = make("qsgd", d, 1, 4);
+  qsgd->encode(x, rng, payload);
+  qsgd->decode(payload, out);
+  CHECK(payload.bits() == 64 + d * (1 + 3));  // norm, then sign + level in {0..4}
+  for (Index i = 0; i < d; ++i) {
+    const double level = std::abs(out[i]) / x.norm() * 4.0;
+    CHECK(std::abs(level - std::round(level)) < 1e-9);
+    CHECK(std::abs(level - 4.0 * std::abs(x[i]) / x.norm()) < 1.0);
+  }
+
+  auto natural = make("natural", d);
+  natural->encode(x, rng, payload);
+  natural->decode(payload, out);
+  CHECK(payload.bits() == d * 13);
+  for (Index i = 0; i < d; ++i) {
+    if (x[i] == 0.0) {
+      CHECK(out[i] == 0.0);
+      continue;
+    }
+    int e;
+    CHECK(std::frexp(std::abs(out[i]), &e) == 0.5);  // a power of two
+    CHECK(std::abs(out[i]) <= 2.0 * std::abs(x[i]));
+    CHECK(std::abs(out[i]) >= 0.5 * std::abs(x[i]));
+    CHECK(std::signbit(out[i]) == std::signbit(x[i]));
+  }
+
+  auto identity = make("identity", d);
+  identity->encode(x, rng, payload);
+  identity->decode(payload, out);
+  CHECK(out == x);
+  CHECK(payload.bits() == 64 * d);
+}
+
+TEST_CASE("bad compressor options name the field", "[compressor]") {
+  CompressorOptions o;
+  o.type = "rand";
+  CHECK_THROWS_WITH(make_compressor(o, 10), Catch::Contains("compressor.type"));
+  o.type = "rand-k";
+  o.k = 11;
+  CHECK_THROWS_WITH(make_compressor(o, 10), Catch::Contains("compressor.k"));
+  o.k = 0;
+  CHECK_THROWS_AS(make_compressor(o, 10), InputError);
+  o.type = "qsgd";
+  o.levels = 0;
+  CHECK_THROWS_WITH(make_compressor(o, 10), Catch::Contains("compressor.levels"));
+}
