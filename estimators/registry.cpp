@@ -4,8 +4,13 @@
 #include <sstream>
 
 #include "sgda/error.hpp"
+#include "sgda/estimators/coordinate_sgda.hpp"
+#include "sgda/estimators/diana_sgda.hpp"
 #include "sgda/estimators/l_svrgda.hpp"
+#include "sgda/estimators/qsgda.hpp"
+#include "sgda/estimators/sega_sgda.hpp"
 #include "sgda/estimators/sgda.hpp"
+#include "sgda/estimators/vr_diana_sgda.hpp"
 
 namespace sgda {
 namespace {
@@ -35,6 +40,41 @@ const std::vector<CatalogEntry>& catalog() {
        "l-svrgda",
        "loopless SVRG: g = F_j(x) - F_j(w) + F(w), w <- x w.p. p",
        {{"probability", "snapshot probability p in (0, 1] (default 1/n)"}}},
+      {"method",
+       "qsgda",
+       "W workers send Q(g_m); g = mean of Q(g_m)",
+       {{"workers", "W, divides n (default 1)"},
+        {"local", "exact | sample: local operator F_m or one local sample (default exact)"},
+        {"compressor", "identity | rand-k | qsgd | natural | top-k (default identity)"},
+        {"k", "rand-k/top-k coordinates, 1..d"},
+        {"levels", "qsgd levels s >= 1"}}},
+      {"method",
+       "diana-sgda",
+       "QSGDA with learned shifts h_m (compresses g_m - h_m)",
+       {{"workers", "W, divides n (default 1)"},
+        {"local", "exact | sample (default exact)"},
+        {"compressor", "as qsgda"},
+        {"alpha", "shift step in (0, 1/(1+omega)] (default 1/(1+omega))"}}},
+      {"method",
+       "vr-diana-sgda",
+       "DIANA shifts over loopless-SVRG local estimators",
+       {{"workers", "W, divides n (default 1)"},
+        {"compressor", "as qsgda"},
+        {"probability", "local snapshot probability p (default 1/m_loc)"},
+        {"alpha", "shift step <= min{p/3, 1/(1+omega)} (default min{1/(3 m_loc), 1/(1+omega)})"}}},
+      {"method", "coordinate-sgda", "g = d [F(x)]_j e_j, j uniform", {}},
+      {"method", "sega-sgda", "g = h + d([F(x)]_j - h_j) e_j; h_j <- [F(x)]_j", {}},
+      {"compressor", "identity", "sends d doubles; omega = 0", {}},
+      {"compressor",
+       "rand-k",
+       "k random coordinates scaled by d/k; omega = d/k - 1",
+       {{"k", "1..d"}}},
+      {"compressor",
+       "qsgd",
+       "l2 random dithering with s levels; omega = min{d/(4s^2), sqrt(d)/s}",
+       {{"levels", "s >= 1"}}},
+      {"compressor", "natural", "random rounding to powers of two; omega = 1/8", {}},
+      {"compressor", "top-k", "k largest magnitudes (biased: outside the theory)", {{"k", "1..d"}}},
       {"sampling", "uniform", "one sample uniformly at random, weight 1", {}},
       {"sampling",
        "nice",
@@ -113,14 +153,39 @@ bool EstimatorOptions::IsValid(std::string* error) const {
                 "\"; accepted: " + join(names_of("sampling")));
   if (batch_size < 1) return fail("method.batch_size: must be an integer >= 1");
   if (!(std::isfinite(probability) && probability >= 0.0 && probability <= 1.0))
-    return fail("method.probability: must be in (0, 1] (or 0 for the default 1/n)");
-  return true;
+    return fail("method.probability: must be in (0, 1] (or 0 for the default)");
+  if (workers < 1) return fail("method.workers: must be an integer >= 1");
+  if (local != "exact" && local != "sample")
+    return fail("method.local: unknown \"" + local + "\"; accepted: exact, sample");
+  if (!(std::isfinite(alpha) && alpha >= 0.0 && alpha <= 1.0))
+    return fail("method.alpha: must be in (0, 1] (or 0 for the default)");
+  return compressor.IsValid(error);
 }
 
 std::unique_ptr<Estimator> make_estimator(const EstimatorOptions& options, const Problem& problem) {
   std::string error;
   if (!options.IsValid(&error)) throw InputError(error);
   if (options.method == "l-svrgda") return std::make_unique<LSvrgdaEstimator>(options.probability);
+  if (options.method == "coordinate-sgda") return std::make_unique<CoordinateSgdaEstimator>();
+  if (options.method == "sega-sgda") return std::make_unique<SegaSgdaEstimator>();
+  if (options.method == "qsgda" || options.method == "diana-sgda" ||
+      options.method == "vr-diana-sgda") {
+    DistributedSettings s;
+    s.workers = options.workers;
+    s.local = options.local == "sample" ? LocalOracle::kSample : LocalOracle::kExact;
+    s.compressor = options.compressor;
+    s.alpha = options.alpha;
+    s.probability = options.probability;
+    if ((options.compressor.type == "rand-k" || options.compressor.type == "top-k") &&
+        options.compressor.k > problem.dim())
+      throw InputError("compressor.k: must be at most the dimension " +
+                       std::to_string(problem.dim()) + ", got " +
+                       std::to_string(options.compressor.k));
+    resolve_partition(problem, options.workers);  // fails early with a clear message
+    if (options.method == "qsgda") return std::make_unique<QsgdaEstimator>(s);
+    if (options.method == "diana-sgda") return std::make_unique<DianaSgdaEstimator>(s);
+    return std::make_unique<VrDianaSgdaEstimator>(s);
+  }
   const Index n = problem.num_samples();
   std::unique_ptr<Sampling> sampling;
   if (options.sampling == "nice") {

@@ -115,17 +115,33 @@ ProblemConstants AffineGame::constants() const {
   return *constants_;
 }
 
-double AffineGame::weighted_star_cocoercivity(const Vector& weights) const {
+double AffineGame::grouped_star_cocoercivity(const std::vector<std::vector<Index>>& groups,
+                                             const Vector& weights) const {
+  // F_g(x) − F_g(x*) = M̄_g u: the sup is λ_max(S^{-1/2} (Σ_g w_g M̄_gᵀM̄_g) S^{-1/2}).
   const Matrix& p = inverse_sqrt_sym();
   if (p.size() == 0) return kInf;
   const Index d = dim();
-  Matrix gram = Matrix::Zero(d, d);
-  for (Index i = 0; i < num_samples(); ++i) {
-    if (weights[i] == 0.0) continue;
-    const Matrix& m = sample_matrix(i);
-    gram.noalias() += weights[i] * (m.transpose() * m);
+  Matrix gram = Matrix::Zero(d, d), group_mean(d, d);
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const double w = weights[static_cast<Index>(g)];
+    if (w == 0.0 || groups[g].empty()) continue;
+    group_mean.setZero();
+    for (Index i : groups[g]) group_mean += sample_matrix(i);
+    group_mean /= static_cast<double>(groups[g].size());
+    gram.noalias() += w * (group_mean.transpose() * group_mean);
   }
   return largest_eigenvalue(p * gram * p);
+}
+
+std::unique_ptr<Problem> AffineGame::subproblem(const std::vector<Index>& samples) const {
+  std::vector<Matrix> matrices;
+  Matrix offsets(dim(), static_cast<Index>(samples.size()));
+  for (std::size_t k = 0; k < samples.size(); ++k) {
+    matrices.push_back(sample_matrix(samples[k]));
+    offsets.col(static_cast<Index>(k)) = offsets_.col(samples[k]);
+  }
+  return std::make_unique<AffineGame>(std::move(matrices), std::move(offsets), blocks_,
+                                      shared_regularizer(), std::nullopt, name_ + "[subset]");
 }
 
 std::optional<Vector> AffineGame::solution() const {
@@ -172,7 +188,9 @@ std::optional<Vector> AffineGame::solution() const {
 AffineGame AffineGame::with_regularizer(std::shared_ptr<const Regularizer> regularizer) const {
   std::optional<Vector> known;
   if ((!regularizer || regularizer->is_zero()) && this->regularizer().is_zero()) known = solution();
-  return AffineGame(matrices_, offsets_, blocks_, std::move(regularizer), known, name_);
+  AffineGame game(matrices_, offsets_, blocks_, std::move(regularizer), known, name_);
+  game.set_worker_partition(workers_);
+  return game;
 }
 
 }  // namespace sgda

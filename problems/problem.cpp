@@ -32,9 +32,43 @@ double Problem::coordinate(Index j, ConstVectorRef x) const {
   return coordinate_workspace_[j];
 }
 
-double Problem::weighted_star_cocoercivity(const Vector& weights) const {
+double Problem::grouped_star_cocoercivity(const std::vector<std::vector<Index>>& groups,
+                                          const Vector& weights) const {
+  (void)groups;
   (void)weights;
   return std::numeric_limits<double>::quiet_NaN();
+}
+
+double Problem::weighted_star_cocoercivity(const Vector& weights) const {
+  std::vector<std::vector<Index>> singletons(static_cast<std::size_t>(num_samples()));
+  for (Index i = 0; i < num_samples(); ++i) singletons[static_cast<std::size_t>(i)] = {i};
+  return grouped_star_cocoercivity(singletons, weights);
+}
+
+namespace {
+
+// A view of a parent problem restricted to some of its samples.
+class SubsetProblem final : public Problem {
+ public:
+  SubsetProblem(const Problem& parent, std::vector<Index> samples)
+      : Problem(parent.shared_regularizer()), parent_(parent), samples_(std::move(samples)) {}
+  std::string name() const override { return parent_.name() + "[subset]"; }
+  Index dim() const override { return parent_.dim(); }
+  Index num_samples() const override { return static_cast<Index>(samples_.size()); }
+  void sample(Index i, ConstVectorRef x, VectorRef out) const override {
+    parent_.sample(samples_[static_cast<std::size_t>(i)], x, out);
+  }
+  std::vector<Block> blocks() const override { return parent_.blocks(); }
+
+ private:
+  const Problem& parent_;
+  std::vector<Index> samples_;
+};
+
+}  // namespace
+
+std::unique_ptr<Problem> Problem::subproblem(const std::vector<Index>& samples) const {
+  return std::make_unique<SubsetProblem>(*this, samples);
 }
 
 void prox_blocks(const Problem& problem, const std::vector<Block>& blocks, double gamma,

@@ -9,6 +9,8 @@
 
 #include <limits>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "sgda/problem.hpp"
 #include "sgda/rng.hpp"
@@ -22,6 +24,9 @@ struct TheoryParameters {
   double A = kNaN, B = kNaN, C = kNaN, D1 = kNaN, D2 = kNaN, rho = kNaN;
   std::string sigma_definition;  // what σ_k² is for this estimator
   std::string note;              // where the constants come from, and any caveat
+  // Other valid constants worth showing beside the ones above (e.g. a paper's looser A), by
+  // label; they never set the step size.
+  std::vector<std::pair<std::string, double>> alternatives;
 
   bool known() const;  // every constant finite
   // γ ≤ min{1/μ, 1/(2(A + C·M))} with the usual Lyapunov weight M = 2B/ρ.

@@ -48,12 +48,24 @@ class Problem {
   virtual std::optional<Vector> solution() const { return std::nullopt; }
   virtual ProblemConstants constants() const { return {}; }
 
-  // sup_x Σ_i w_i ||F_i(x) − F_i(x*)||² / Φ(x) for non-negative weights w: the expected
-  // star-cocoercivity of a sampling (w_i = 1/n gives ℓ̂, importance sampling w_i = 1/(n² p_i)).
-  // NaN when the problem cannot compute it.
-  virtual double weighted_star_cocoercivity(const Vector& weights) const;
+  // sup_x Σ_g w_g ||F_g(x) − F_g(x*)||² / Φ(x), with F_g the mean of the F_i of group g and
+  // non-negative weights w. Singleton groups give the expected star-cocoercivity of a sampling
+  // (w_i = 1/n: ℓ̂; importance sampling: w_i = 1/(n² p_i)); worker groups with w = 1/W give the
+  // worker-level ℓ̂_W. NaN when the problem cannot compute it.
+  virtual double grouped_star_cocoercivity(const std::vector<std::vector<Index>>& groups,
+                                           const Vector& weights) const;
+  // The same with singleton groups {0}, {1}, ..., {n−1}.
+  double weighted_star_cocoercivity(const Vector& weights) const;
+
+  // The finite sum over a subset of the samples (a worker's local problem), same regularizer.
+  // The default wraps this problem; affine games return an affine game with its own mean.
+  virtual std::unique_ptr<Problem> subproblem(const std::vector<Index>& samples) const;
+
+  // Which samples each worker owns, when the problem says (a game file may); empty otherwise.
+  virtual std::vector<std::vector<Index>> worker_partition() const { return {}; }
 
   const Regularizer& regularizer() const { return *regularizer_; }
+  std::shared_ptr<const Regularizer> shared_regularizer() const { return regularizer_; }
 
  protected:
   Problem();

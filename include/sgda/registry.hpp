@@ -7,15 +7,22 @@
 #include <vector>
 
 #include "sgda/estimator.hpp"
+#include "sgda/estimators/compressor.hpp"
 #include "sgda/problem.hpp"
 
 namespace sgda {
 
 struct EstimatorOptions {
-  std::string method = "sgda";       // sgda | l-svrgda
+  // sgda | l-svrgda | qsgda | diana-sgda | vr-diana-sgda | coordinate-sgda | sega-sgda
+  std::string method = "sgda";
   std::string sampling = "uniform";  // sgda: uniform | nice | importance
   Index batch_size = 1;              // sgda with nice sampling: τ ∈ [1, n]
-  double probability = 0.0;          // l-svrgda: snapshot probability p ∈ (0, 1]; 0 = 1/n
+  // l-svrgda: snapshot probability p ∈ (0, 1], 0 = 1/n; vr-diana-sgda: local p, 0 = 1/m_loc.
+  double probability = 0.0;
+  Index workers = 1;             // distributed methods: W, must divide n
+  std::string local = "exact";   // qsgda, diana-sgda: exact | sample (the local operator)
+  CompressorOptions compressor;  // distributed methods
+  double alpha = 0.0;            // diana-sgda, vr-diana-sgda: shift step; 0 = the default
 
   bool IsValid(std::string* error) const;
 };
@@ -25,7 +32,7 @@ std::unique_ptr<Estimator> make_estimator(const EstimatorOptions& options, const
 
 // One entry per name users can write: a component kind, its name, a summary and its options.
 struct CatalogEntry {
-  std::string kind;  // method | sampling | problem | regularizer | step-size
+  std::string kind;  // method | sampling | compressor | problem | regularizer | step-size
   std::string name;
   std::string summary;
   std::vector<std::pair<std::string, std::string>> options;  // option, meaning and default

@@ -33,7 +33,14 @@ class AffineGame final : public Problem {
   // μ = λ_min(S), ℓ = λ_max(S^{-1/2} M̄ᵀM̄ S^{-1/2}), ℓ̂ = λ_max(S^{-1/2}((1/n)Σ M_iᵀM_i)S^{-1/2})
   // with S = sym(M̄); exact for affine operators. ℓ = ℓ̂ = +∞ when S is singular.
   ProblemConstants constants() const override;
-  double weighted_star_cocoercivity(const Vector& weights) const override;
+  double grouped_star_cocoercivity(const std::vector<std::vector<Index>>& groups,
+                                   const Vector& weights) const override;
+  std::unique_ptr<Problem> subproblem(const std::vector<Index>& samples) const override;
+  std::vector<std::vector<Index>> worker_partition() const override { return workers_; }
+  // Records which samples each worker owns (validated by the distributed estimators).
+  void set_worker_partition(std::vector<std::vector<Index>> workers) {
+    workers_ = std::move(workers);
+  }
 
   const Matrix& sample_matrix(Index i) const { return matrices_[static_cast<std::size_t>(i)]; }
   const Matrix& offsets() const { return offsets_; }
@@ -49,6 +56,7 @@ class AffineGame final : public Problem {
   Matrix mean_matrix_;
   Vector mean_offset_;
   std::string name_;
+  std::vector<std::vector<Index>> workers_;
   mutable std::optional<std::optional<Vector>> solution_;  // outer: computed yet?
   mutable std::optional<ProblemConstants> constants_;
   mutable std::optional<Matrix> inverse_sqrt_sym_;  // S^{-1/2}, empty matrix if S singular

@@ -1,0 +1,196 @@
+#include "sgda/estimators/distributed.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include "sgda/error.hpp"
+
+namespace sgda {
+
+std::string to_string(LocalOracle oracle) {
+  switch (oracle) {
+    case LocalOracle::kExact:
+      return "exact";
+    case LocalOracle::kSample:
+      return "sample";
+    case LocalOracle::kSvrg:
+      return "svrg";
+  }
+  return "unknown";
+}
+
+DistributedEstimator::DistributedEstimator(DistributedSettings settings,
+                                           std::shared_ptr<Communicator> communicator)
+    : settings_(std::move(settings)), communicator_(std::move(communicator)) {
+  if (settings_.workers < 1) throw InputError("method.workers: must be an integer >= 1");
+  std::string error;
+  if (!settings_.compressor.IsValid(&error)) throw InputError(error);
+}
+
+std::string DistributedEstimator::describe() const {
+  std::ostringstream out;
+  out << name() << "(workers=" << settings_.workers << ", local=" << to_string(settings_.local)
+      << ", compressor=" << settings_.compressor.type;
+  if (settings_.compressor.type == "rand-k" || settings_.compressor.type == "top-k")
+    out << ", k=" << settings_.compressor.k;
+  if (settings_.compressor.type == "qsgd") out << ", levels=" << settings_.compressor.levels;
+  if (problem_ && alpha_ > 0.0) out << ", alpha=" << alpha_;
+  if (problem_ && settings_.local == LocalOracle::kSvrg) out << ", p=" << p_;
+  out << ")";
+  return out.str();
+}
+
+double DistributedEstimator::alpha(const Problem& problem) const {
+  if (settings_.alpha > 0.0) return settings_.alpha;
+  const Index local = problem.num_samples() / settings_.workers;
+  const double omega = make_compressor(settings_.compressor, problem.dim())->omega(problem.dim());
+  return default_alpha(local, omega);
+}
+
+double DistributedEstimator::probability(const Problem& problem) const {
+  if (settings_.probability > 0.0) return settings_.probability;
+  return static_cast<double>(settings_.workers) / static_cast<double>(problem.num_samples());
+}
+
+DistributedConstants DistributedEstimator::constants(const Problem& problem) const {
+  DistributedConstants c;
+  const WorkerPartition partition = resolve_partition(problem, settings_.workers);
+  const ProblemConstants pc = problem.constants();
+  c.workers = settings_.workers;
+  c.local_samples = static_cast<Index>(partition.front().size());
+  c.ell = pc.ell;
+  c.ell_hat = pc.ell_hat;
+  c.ell_hat_workers = problem.grouped_star_cocoercivity(
+      partition, Vector::Constant(c.workers, 1.0 / static_cast<double>(c.workers)));
+  c.omega = make_compressor(settings_.compressor, problem.dim())->omega(problem.dim());
+  const auto x_star = problem.solution();
+  if (!x_star) {
+    c.zeta_sq = c.local_variance = std::nan("");
+    return c;
+  }
+  Vector local_mean(problem.dim()), term(problem.dim());
+  for (const auto& samples : partition) {
+    local_mean.setZero();
+    for (Index i : samples) {
+      problem.sample(i, *x_star, term);
+      local_mean += term;
+    }
+    local_mean /= static_cast<double>(samples.size());
+    c.zeta_sq += local_mean.squaredNorm();
+    for (Index i : samples) {
+      problem.sample(i, *x_star, term);
+      c.local_variance += (term - local_mean).squaredNorm() / static_cast<double>(samples.size());
+    }
+  }
+  c.zeta_sq /= static_cast<double>(c.workers);
+  c.local_variance /= static_cast<double>(c.workers);
+  return c;
+}
+
+void DistributedEstimator::reset(const Problem& problem, ConstVectorRef x0, Rng& rng,
+                                 Counters& counters) {
+  problem_ = &problem;
+  const Index d = problem.dim(), big_w = settings_.workers;
+  const WorkerPartition partition = resolve_partition(problem, big_w);
+  if (!communicator_ || communicator_->num_workers() != big_w)
+    communicator_ = make_in_process_communicator(big_w);
+  alpha_ = alpha(problem);
+  p_ = probability(problem);
+  if (!(alpha_ >= 0.0 && alpha_ <= 1.0)) throw InputError("method.alpha: must be in [0, 1]");
+  if (!(p_ > 0.0 && p_ <= 1.0)) throw InputError("method.probability: must be in (0, 1]");
+
+  // Every worker's stream is derived from the run's seed and its id alone, whatever process
+  // runs it, so distributed runs are reproducible for any backend.
+  const std::uint64_t base = rng.next();
+  workers_.clear();
+  payloads_.clear();
+  for (Index m : communicator_->local_workers()) {
+    Worker w;
+    w.id = m;
+    w.local = problem.subproblem(partition[static_cast<std::size_t>(m)]);
+    w.compressor = make_compressor(settings_.compressor, d);
+    w.rng.reseed(base + 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(m + 1));
+    w.shift = Vector::Zero(d);
+    w.estimate.resize(d);
+    w.workspace.resize(d);
+    if (settings_.local == LocalOracle::kSvrg) {
+      w.snapshot = x0;
+      w.snapshot_full.resize(d);
+      w.local->full(w.snapshot, w.snapshot_full);
+      counters.sample_evaluations += w.local->num_samples();
+    }
+    payloads_.emplace_back();
+    payloads_.back().reserve(w.compressor->max_bits(d));
+    workers_.push_back(std::move(w));
+  }
+  decoded_.assign(static_cast<std::size_t>(big_w), Vector::Zero(d));
+  server_shift_ = Vector::Zero(d);
+}
+
+void DistributedEstimator::estimate(ConstVectorRef x, VectorRef g, Rng&, Counters& counters) {
+  const bool shifted = alpha_ > 0.0;
+  for (std::size_t t = 0; t < workers_.size(); ++t) {
+    Worker& w = workers_[t];
+    const Problem& local = *w.local;
+    if (settings_.local == LocalOracle::kExact) {
+      local.full(x, w.estimate);
+      counters.sample_evaluations += local.num_samples();
+    } else {
+      const auto j =
+          static_cast<Index>(w.rng.index(static_cast<std::uint64_t>(local.num_samples())));
+      local.sample(j, x, w.estimate);
+      counters.sample_evaluations += 1;
+      if (settings_.local == LocalOracle::kSvrg) {
+        local.sample(j, w.snapshot, w.workspace);
+        w.estimate -= w.workspace;
+        w.estimate += w.snapshot_full;
+        counters.sample_evaluations += 1;
+        if (w.rng.bernoulli(p_)) {  // w_m ← x
+          w.snapshot = x;
+          local.full(w.snapshot, w.snapshot_full);
+          counters.sample_evaluations += local.num_samples();
+        }
+      }
+    }
+    if (shifted) w.estimate -= w.shift;
+    w.compressor->encode(w.estimate, w.rng, payloads_[t]);
+  }
+
+  // Server side, computed identically on every process.
+  const std::vector<Payload>& all = communicator_->allgather(payloads_);
+  g.setZero();
+  for (std::size_t m = 0; m < all.size(); ++m) {
+    workers_.front().compressor->decode(all[m], decoded_[m]);
+    g += decoded_[m];
+    counters.bits += all[m].bits();
+  }
+  g /= static_cast<double>(all.size());  // (1/W) Σ_m Q(g_m − h_m)
+  if (shifted) {
+    g += server_shift_;                             // g = h + (1/W) Σ Q(·)
+    server_shift_ += alpha_ * (g - server_shift_);  // h ← h + α (1/W) Σ Q(·)
+    for (Worker& w : workers_) w.shift += alpha_ * decoded_[static_cast<std::size_t>(w.id)];
+  }
+}
+
+double DistributedEstimator::sigma_squared(ConstVectorRef x_star) const {
+  const Index d = problem_->dim();
+  double shifts = 0.0, snapshots = 0.0;
+  Vector at_x_star(d), at_snapshot(d);
+  for (const Worker& w : workers_) {
+    const Problem& local = *w.local;
+    if (alpha_ > 0.0) {
+      local.full(x_star, at_x_star);
+      shifts += (w.shift - at_x_star).squaredNorm();
+    }
+    if (settings_.local == LocalOracle::kSvrg) {
+      for (Index j = 0; j < local.num_samples(); ++j) {
+        local.sample(j, w.snapshot, at_snapshot);
+        local.sample(j, x_star, at_x_star);
+        snapshots += (at_snapshot - at_x_star).squaredNorm() / double(local.num_samples());
+      }
+    }
+  }
+  return (shifts + snapshots) / static_cast<double>(settings_.workers);
+}
+
+}  // namespace sgda

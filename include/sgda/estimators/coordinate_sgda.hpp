@@ -1,0 +1,22 @@
+// Coordinate SGDA: j uniform over the d coordinates, g^k = d [F(x^k)]_j e_j. Stateless:
+// A = (2d − 1)ℓ/2, B = C = 0, ρ = 1, D1 = 2(d − 1)||F(x*)||², D2 = 0, so it stalls whenever
+// F(x*) ≠ 0, e.g. with a regularizer (docs/theory.md, "Coordinate SGDA").
+#pragma once
+
+#include "sgda/estimator.hpp"
+
+namespace sgda {
+
+class CoordinateSgdaEstimator final : public Estimator {
+ public:
+  std::string name() const override { return "coordinate-sgda"; }
+  std::string describe() const override { return "coordinate-sgda"; }
+  void reset(const Problem& problem, ConstVectorRef x0, Rng& rng, Counters& counters) override;
+  void estimate(ConstVectorRef x, VectorRef g, Rng& rng, Counters& counters) override;
+  TheoryParameters parameters(const Problem& problem) const override;
+
+ private:
+  const Problem* problem_ = nullptr;
+};
+
+}  // namespace sgda

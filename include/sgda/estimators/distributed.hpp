@@ -1,0 +1,88 @@
+// The mechanism shared by the distributed methods of Beznosikov et al. (2023), Sec. 5: W workers,
+// each with an estimate g_m of its local operator F_m (exact, one local sample, or loopless SVRG),
+// an unbiased compressor Q and optional DIANA shifts h_m:
+//   worker m sends Q(g_m − h_m);  g = h + (1/W) Σ_m Q(g_m − h_m)
+//   h_m ← h_m + α Q(g_m − h_m);   h ← h + α (1/W) Σ_m Q(g_m − h_m)        (α = 0: no shifts)
+// QSGDA, DIANA-SGDA and VR-DIANA-SGDA are this mechanism with their own settings and theory
+// (qsgda.hpp, diana_sgda.hpp, vr_diana_sgda.hpp; derivations in docs/theory.md).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "sgda/estimator.hpp"
+#include "sgda/estimators/compressor.hpp"
+#include "sgda/estimators/workers.hpp"
+
+namespace sgda {
+
+enum class LocalOracle {
+  kExact,   // g_m = F_m(x): m_loc sample evaluations
+  kSample,  // g_m = F_mj(x), j uniform over the worker's samples
+  kSvrg,    // g_m = F_mj(x) − F_mj(w_m) + F_m(w_m); w_m ← x with probability p
+};
+std::string to_string(LocalOracle oracle);
+
+struct DistributedSettings {
+  Index workers = 1;
+  LocalOracle local = LocalOracle::kExact;
+  CompressorOptions compressor;
+  double alpha = 0.0;        // shift step α; 0 = no shifts
+  double probability = 0.0;  // SVRG snapshot probability; 0 = 1/m_loc
+};
+
+// Constants of a problem split over workers (docs/theory.md, "Distributed methods").
+struct DistributedConstants {
+  double ell = 0, ell_hat = 0;  // of the whole problem
+  double ell_hat_workers = 0;   // ℓ̂_W: sup (1/W) Σ_m ||F_m(x) − F_m(x*)||² / Φ(x)
+  double zeta_sq = 0;           // ζ*² = (1/W) Σ_m ||F_m(x*)||²
+  double local_variance = 0;    // σ*²_loc = (1/W) Σ_m (1/m_loc) Σ_j ||F_mj(x*) − F_m(x*)||²
+  double omega = 0;             // of the compressor
+  Index workers = 1, local_samples = 1;
+};
+
+class DistributedEstimator : public Estimator {
+ public:
+  // `communicator` may be null: an in-process one is made at reset().
+  DistributedEstimator(DistributedSettings settings,
+                       std::shared_ptr<Communicator> communicator = nullptr);
+
+  std::string describe() const override;
+  void reset(const Problem& problem, ConstVectorRef x0, Rng& rng, Counters& counters) override;
+  void estimate(ConstVectorRef x, VectorRef g, Rng& rng, Counters& counters) override;
+  // DIANA shifts part + SVRG snapshots part, whichever are on.
+  double sigma_squared(ConstVectorRef x_star) const override;
+
+  const DistributedSettings& settings() const { return settings_; }
+  // Constants for `problem` with this estimator's workers and compressor. NaN where unknown.
+  DistributedConstants constants(const Problem& problem) const;
+  // The effective α and p for `problem` (defaults resolved).
+  double alpha(const Problem& problem) const;
+  double probability(const Problem& problem) const;
+
+ protected:
+  // The defaults of a method, given m_loc and ω; QSGDA has none (α = 0).
+  virtual double default_alpha(Index local_samples, double omega) const = 0;
+
+ private:
+  struct Worker {
+    Index id = 0;
+    std::unique_ptr<Problem> local;  // F_m = mean of the worker's samples
+    std::unique_ptr<Compressor> compressor;
+    Rng rng;
+    Vector shift;                    // h_m
+    Vector estimate;                 // g_m, then g_m − h_m
+    Vector snapshot, snapshot_full;  // w_m and F_m(w_m) (SVRG)
+    Vector workspace;
+  };
+  DistributedSettings settings_;
+  std::shared_ptr<Communicator> communicator_;
+  const Problem* problem_ = nullptr;
+  std::vector<Worker> workers_;    // the local ones
+  std::vector<Payload> payloads_;  // one per local worker
+  std::vector<Vector> decoded_;    // Q(g_m − h_m) for every worker
+  Vector server_shift_;            // h = (1/W) Σ h_m
+  double alpha_ = 0.0, p_ = 1.0;
+};
+
+}  // namespace sgda
