@@ -27,6 +27,31 @@ DistributedEstimator::DistributedEstimator(DistributedSettings settings,
   if (!settings_.compressor.IsValid(&error)) throw InputError(error);
 }
 
+DistributedEstimator::DistributedEstimator(const DistributedEstimator& other)
+    : Estimator(other),
+      settings_(other.settings_),
+      communicator_(other.communicator_),
+      problem_(other.problem_),
+      partition_(other.partition_),
+      payloads_(other.payloads_),
+      decoded_(other.decoded_),
+      server_shift_(other.server_shift_),
+      alpha_(other.alpha_),
+      p_(other.p_) {
+  for (const Worker& w : other.workers_) {
+    Worker copy;
+    copy.id = w.id;
+    copy.local = problem_->subproblem(partition_[static_cast<std::size_t>(w.id)]);
+    copy.compressor = make_compressor(settings_.compressor, problem_->dim());
+    copy.shift = w.shift;
+    copy.estimate = w.estimate;
+    copy.snapshot = w.snapshot;
+    copy.snapshot_full = w.snapshot_full;
+    copy.workspace = w.workspace;
+    workers_.push_back(std::move(copy));
+  }
+}
+
 std::string DistributedEstimator::describe() const {
   std::ostringstream out;
   out << name() << "(workers=" << settings_.workers << ", local=" << to_string(settings_.local)
@@ -87,11 +112,11 @@ DistributedConstants DistributedEstimator::constants(const Problem& problem) con
   return c;
 }
 
-void DistributedEstimator::reset(const Problem& problem, ConstVectorRef x0, Rng& rng,
+void DistributedEstimator::reset(const Problem& problem, ConstVectorRef x0, Rng&,
                                  Counters& counters) {
   problem_ = &problem;
   const Index d = problem.dim(), big_w = settings_.workers;
-  const WorkerPartition partition = resolve_partition(problem, big_w);
+  partition_ = resolve_partition(problem, big_w);
   if (!communicator_ || communicator_->num_workers() != big_w)
     communicator_ = make_in_process_communicator(big_w);
   alpha_ = alpha(problem);
@@ -99,17 +124,13 @@ void DistributedEstimator::reset(const Problem& problem, ConstVectorRef x0, Rng&
   if (!(alpha_ >= 0.0 && alpha_ <= 1.0)) throw InputError("method.alpha: must be in [0, 1]");
   if (!(p_ > 0.0 && p_ <= 1.0)) throw InputError("method.probability: must be in (0, 1]");
 
-  // Every worker's stream is derived from the run's seed and its id alone, whatever process
-  // runs it, so distributed runs are reproducible for any backend.
-  const std::uint64_t base = rng.next();
   workers_.clear();
   payloads_.clear();
   for (Index m : communicator_->local_workers()) {
     Worker w;
     w.id = m;
-    w.local = problem.subproblem(partition[static_cast<std::size_t>(m)]);
+    w.local = problem.subproblem(partition_[static_cast<std::size_t>(m)]);
     w.compressor = make_compressor(settings_.compressor, d);
-    w.rng.reseed(base + 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(m + 1));
     w.shift = Vector::Zero(d);
     w.estimate.resize(d);
     w.workspace.resize(d);
@@ -127,17 +148,22 @@ void DistributedEstimator::reset(const Problem& problem, ConstVectorRef x0, Rng&
   server_shift_ = Vector::Zero(d);
 }
 
-void DistributedEstimator::estimate(ConstVectorRef x, VectorRef g, Rng&, Counters& counters) {
+void DistributedEstimator::estimate(ConstVectorRef x, VectorRef g, Rng& rng, Counters& counters) {
   const bool shifted = alpha_ > 0.0;
+  // Each worker's randomness this iteration is derived from the run's stream and its id alone,
+  // whatever process runs it: distributed runs are reproducible for any backend and any W, and
+  // workers keep no random state of their own.
+  const std::uint64_t base = rng.next();
   for (std::size_t t = 0; t < workers_.size(); ++t) {
     Worker& w = workers_[t];
+    Rng worker_rng(base + 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(w.id + 1));
     const Problem& local = *w.local;
     if (settings_.local == LocalOracle::kExact) {
       local.full(x, w.estimate);
       counters.sample_evaluations += local.num_samples();
     } else {
       const auto j =
-          static_cast<Index>(w.rng.index(static_cast<std::uint64_t>(local.num_samples())));
+          static_cast<Index>(worker_rng.index(static_cast<std::uint64_t>(local.num_samples())));
       local.sample(j, x, w.estimate);
       counters.sample_evaluations += 1;
       if (settings_.local == LocalOracle::kSvrg) {
@@ -145,7 +171,7 @@ void DistributedEstimator::estimate(ConstVectorRef x, VectorRef g, Rng&, Counter
         w.estimate -= w.workspace;
         w.estimate += w.snapshot_full;
         counters.sample_evaluations += 1;
-        if (w.rng.bernoulli(p_)) {  // w_m ← x
+        if (worker_rng.bernoulli(p_)) {  // w_m ← x
           w.snapshot = x;
           local.full(w.snapshot, w.snapshot_full);
           counters.sample_evaluations += local.num_samples();
@@ -153,7 +179,7 @@ void DistributedEstimator::estimate(ConstVectorRef x, VectorRef g, Rng&, Counter
       }
     }
     if (shifted) w.estimate -= w.shift;
-    w.compressor->encode(w.estimate, w.rng, payloads_[t]);
+    w.compressor->encode(w.estimate, worker_rng, payloads_[t]);
   }
 
   // Server side, computed identically on every process.

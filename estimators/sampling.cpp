@@ -27,6 +27,9 @@ double single_sample_variance(const Problem& problem, ConstVectorRef x_star,
 
 class UniformSampling final : public Sampling {
  public:
+  std::unique_ptr<Sampling> clone() const override {
+    return std::make_unique<UniformSampling>(*this);
+  }
   explicit UniformSampling(Index n) : n_(n) {}
   std::string describe() const override { return "uniform"; }
   Index batch_size() const override { return 1; }
@@ -49,6 +52,7 @@ class UniformSampling final : public Sampling {
 // permutation, the first τ entries after τ swaps are a uniformly random τ-subset.
 class NiceSampling final : public Sampling {
  public:
+  std::unique_ptr<Sampling> clone() const override { return std::make_unique<NiceSampling>(*this); }
   NiceSampling(Index n, Index tau) : n_(n), tau_(tau), permutation_(static_cast<std::size_t>(n)) {
     std::iota(permutation_.begin(), permutation_.end(), Index{0});
   }
@@ -86,6 +90,9 @@ class NiceSampling final : public Sampling {
 // Walker's alias method (Vose 1991): O(n) set-up, O(1) per draw with two random numbers.
 class ImportanceSampling final : public Sampling {
  public:
+  std::unique_ptr<Sampling> clone() const override {
+    return std::make_unique<ImportanceSampling>(*this);
+  }
   explicit ImportanceSampling(Vector probabilities)
       : p_(std::move(probabilities)),
         n_(p_.size()),

@@ -4,6 +4,12 @@ namespace sgda {
 
 SgdaEstimator::SgdaEstimator(std::unique_ptr<Sampling> sampling) : sampling_(std::move(sampling)) {}
 
+SgdaEstimator::SgdaEstimator(const SgdaEstimator& other)
+    : sampling_(other.sampling_->clone()),
+      problem_(other.problem_),
+      draw_(other.draw_),
+      workspace_(other.workspace_) {}
+
 std::string SgdaEstimator::describe() const {
   return "sgda(sampling=" + sampling_->describe() + ")";
 }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <limits>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,6 +44,9 @@ class Estimator {
   virtual ~Estimator() = default;
 
   virtual std::string name() const = 0;
+  // An independent copy with the same state (snapshots, shifts), bound to the same problem:
+  // for checkpoints and for Monte Carlo checks of E_k[·] from one state.
+  virtual std::unique_ptr<Estimator> clone() const = 0;
   // One line with the method and its settings, e.g. "l-svrgda(p=0.01)".
   virtual std::string describe() const = 0;
 

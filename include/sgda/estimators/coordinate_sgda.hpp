@@ -9,6 +9,9 @@ namespace sgda {
 
 class CoordinateSgdaEstimator final : public Estimator {
  public:
+  std::unique_ptr<Estimator> clone() const override {
+    return std::make_unique<CoordinateSgdaEstimator>(*this);
+  }
   std::string name() const override { return "coordinate-sgda"; }
   std::string describe() const override { return "coordinate-sgda"; }
   void reset(const Problem& problem, ConstVectorRef x0, Rng& rng, Counters& counters) override;

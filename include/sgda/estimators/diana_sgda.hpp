@@ -14,6 +14,9 @@ class DianaSgdaEstimator final : public DistributedEstimator {
                               std::shared_ptr<Communicator> communicator = nullptr);
   std::string name() const override { return "diana-sgda"; }
   TheoryParameters parameters(const Problem& problem) const override;
+  std::unique_ptr<Estimator> clone() const override {
+    return std::make_unique<DianaSgdaEstimator>(*this);
+  }
 
  protected:
   double default_alpha(Index, double omega) const override { return 1.0 / (1.0 + omega); }

@@ -46,6 +46,8 @@ class DistributedEstimator : public Estimator {
   // `communicator` may be null: an in-process one is made at reset().
   DistributedEstimator(DistributedSettings settings,
                        std::shared_ptr<Communicator> communicator = nullptr);
+  // Deep copy of the state (local problems and compressors are rebuilt); shares the communicator.
+  DistributedEstimator(const DistributedEstimator& other);
 
   std::string describe() const override;
   void reset(const Problem& problem, ConstVectorRef x0, Rng& rng, Counters& counters) override;
@@ -69,7 +71,6 @@ class DistributedEstimator : public Estimator {
     Index id = 0;
     std::unique_ptr<Problem> local;  // F_m = mean of the worker's samples
     std::unique_ptr<Compressor> compressor;
-    Rng rng;
     Vector shift;                    // h_m
     Vector estimate;                 // g_m, then g_m − h_m
     Vector snapshot, snapshot_full;  // w_m and F_m(w_m) (SVRG)
@@ -78,6 +79,7 @@ class DistributedEstimator : public Estimator {
   DistributedSettings settings_;
   std::shared_ptr<Communicator> communicator_;
   const Problem* problem_ = nullptr;
+  WorkerPartition partition_;
   std::vector<Worker> workers_;    // the local ones
   std::vector<Payload> payloads_;  // one per local worker
   std::vector<Vector> decoded_;    // Q(g_m − h_m) for every worker

@@ -10,6 +10,9 @@ namespace sgda {
 
 class LSvrgdaEstimator final : public Estimator {
  public:
+  std::unique_ptr<Estimator> clone() const override {
+    return std::make_unique<LSvrgdaEstimator>(*this);
+  }
   // probability ∈ (0, 1]; 0 means the default 1/n.
   explicit LSvrgdaEstimator(double probability = 0.0);
 

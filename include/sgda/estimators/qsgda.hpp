@@ -14,6 +14,9 @@ class QsgdaEstimator final : public DistributedEstimator {
                           std::shared_ptr<Communicator> communicator = nullptr);
   std::string name() const override { return "qsgda"; }
   TheoryParameters parameters(const Problem& problem) const override;
+  std::unique_ptr<Estimator> clone() const override {
+    return std::make_unique<QsgdaEstimator>(*this);
+  }
 
  protected:
   double default_alpha(Index, double) const override { return 0.0; }

@@ -21,6 +21,7 @@ class Sampling {
  public:
   virtual ~Sampling() = default;
   virtual std::string describe() const = 0;
+  virtual std::unique_ptr<Sampling> clone() const = 0;
   virtual Index batch_size() const = 0;
   virtual void draw(Rng& rng, SampleDraw& out) const = 0;
   // ℓ_D: E||F_ξ(x) − F_ξ(x*)||² ≤ ℓ_D Φ(x); NaN if the problem cannot tell.

@@ -10,6 +10,9 @@ namespace sgda {
 
 class SegaSgdaEstimator final : public Estimator {
  public:
+  std::unique_ptr<Estimator> clone() const override {
+    return std::make_unique<SegaSgdaEstimator>(*this);
+  }
   std::string name() const override { return "sega-sgda"; }
   std::string describe() const override { return "sega-sgda"; }
   // h⁰ = 0.

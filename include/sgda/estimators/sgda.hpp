@@ -12,6 +12,10 @@ namespace sgda {
 class SgdaEstimator final : public Estimator {
  public:
   explicit SgdaEstimator(std::unique_ptr<Sampling> sampling);
+  SgdaEstimator(const SgdaEstimator& other);
+  std::unique_ptr<Estimator> clone() const override {
+    return std::make_unique<SgdaEstimator>(*this);
+  }
 
   std::string name() const override { return "sgda"; }
   std::string describe() const override;

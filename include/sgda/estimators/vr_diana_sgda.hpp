@@ -14,6 +14,9 @@ class VrDianaSgdaEstimator final : public DistributedEstimator {
                                 std::shared_ptr<Communicator> communicator = nullptr);
   std::string name() const override { return "vr-diana-sgda"; }
   TheoryParameters parameters(const Problem& problem) const override;
+  std::unique_ptr<Estimator> clone() const override {
+    return std::make_unique<VrDianaSgdaEstimator>(*this);
+  }
 
  protected:
   double default_alpha(Index local_samples, double omega) const override {

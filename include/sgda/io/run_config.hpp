@@ -1,0 +1,75 @@
+// Problem files: a TOML description of a run (problem, regularizer, method, run settings) that
+// the command line solves. Format and every key: docs/problem-files.md.
+// Every problem with the input is an InputError of one line naming the file (with the line when
+// known), the field (e.g. `method.name`) and what is accepted.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "sgda/error.hpp"
+#include "sgda/io/trace_file.hpp"
+#include "sgda/problems/affine_game.hpp"
+#include "sgda/registry.hpp"
+#include "sgda/regularizer.hpp"
+#include "sgda/solver.hpp"
+
+namespace sgda {
+
+struct ProblemSpec {
+  std::string type;  // quadratic | bilinear | file
+  QuadraticGameOptions quadratic;
+  BilinearGameOptions bilinear;
+  std::string file;  // HDF5 game (type = file), relative paths resolved against the TOML's folder
+};
+
+struct RunConfig {
+  std::string source;  // the TOML file
+  ProblemSpec problem;
+  RegularizerOptions regularizer;
+  EstimatorOptions estimator;
+  SolverOptions solver;
+  std::string output;  // trace file; empty = none
+  // Where each explicitly set field came from ("run.toml:12" or "--iterations"), so errors
+  // found after overrides still point at the right place.
+  std::map<std::string, std::string> origin;
+};
+
+// Reads, checks and resolves a problem file. Throws InputError.
+RunConfig load_run_config(const std::string& path);
+// The same from text; `source` names it in errors and anchors relative paths (its folder).
+RunConfig parse_run_config(const std::string& text, const std::string& source);
+
+// The [method] and [run] fields as given on a command line; unset = keep the file's value.
+// Each is checked like the file's key and errors name the flag (--method, --step-size, ...).
+struct RunOverrides {
+  std::optional<std::string> method, sampling;
+  std::optional<std::int64_t> batch_size;
+  std::optional<double> probability;
+  std::optional<std::string> step_size;  // "theory" or a number; a number implies constant
+  std::optional<std::string> step_rule;
+  std::optional<double> step_factor;
+  std::optional<std::int64_t> iterations, max_oracle_calls, log_every, seed;
+  std::optional<double> max_time, tolerance, residual_tolerance;
+  std::optional<std::string> output;  // as given (relative to the working directory)
+};
+void apply_overrides(RunConfig& config, const RunOverrides& overrides);
+
+// The game of the config, with its regularizer. Throws InputError (generator options, HDF5).
+std::shared_ptr<AffineGame> build_problem(const RunConfig& config);
+
+// Every field that applies, as strings keyed "problem.mu", "method.name", "run.step_size", ...
+// plus "source", for the trace file's attributes.
+Settings to_settings(const RunConfig& config);
+
+// Prefixes a library message that starts with a field ("method.batch_size: ...") with where
+// that field was set: "run.toml:7: method.batch_size: ..." or "--batch-size: method...".
+InputError located_error(const RunConfig& config, const std::string& message);
+
+// The closest of `candidates` to `word` if it is a plausible typo (edit distance), else "".
+std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
+
+}  // namespace sgda
