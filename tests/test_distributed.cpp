@@ -1,0 +1,222 @@
+// The distributed methods against their theory (docs/theory.md, "Distributed methods").
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "sgda/error.hpp"
+#include "sgda/estimators/distributed.hpp"
+#include "sgda/problems/affine_game.hpp"
+#include "sgda/registry.hpp"
+#include "sgda/solver.hpp"
+
+using namespace sgda;
+
+namespace {
+
+// Heterogeneous workers: every sample has its own operator, and each worker owns a contiguous
+// block of samples, so the local operators F_m differ (ζ*² > 0).
+AffineGame game(Index samples, Index dimension, std::uint64_t seed, double noise = 0.3) {
+  QuadraticGameOptions o;
+  o.samples = samples;
+  o.dimension = dimension;
+  o.noise = noise;
+  o.offset_noise = noise;
+  o.seed = seed;
+  return generate_quadratic_game(o);
+}
+
+EstimatorOptions distributed(const std::string& method, Index workers, const std::string& local,
+                             const std::string& compressor = "rand-k", Index k = 4) {
+  EstimatorOptions e;
+  e.method = method;
+  e.workers = workers;
+  e.local = local;
+  e.compressor.type = compressor;
+  e.compressor.k = k;
+  e.compressor.levels = 2;
+  return e;
+}
+
+Summary run(const Problem& problem, const EstimatorOptions& e, std::int64_t iterations,
+            double tolerance, std::uint64_t seed = 1) {
+  auto estimator = make_estimator(e, problem);
+  ProxStep step;
+  SolverOptions o;
+  o.max_iterations = iterations;
+  o.tolerance = tolerance;
+  o.log_every = 1;
+  o.seed = seed;
+  return solve(problem, *estimator, step, o, Vector::Zero(problem.dim()));
+}
+
+// Advances an estimator `steps` iterations of its method at the theory step size from x.
+void advance(const Problem& problem, Estimator& estimator, Vector& x, int steps, Rng& rng) {
+  const double gamma = theory_step_size(problem, estimator);
+  Counters counters;
+  Vector g(problem.dim()), next(problem.dim());
+  ProxStep step;
+  step.reset(problem);
+  for (int k = 0; k < steps; ++k) {
+    estimator.estimate(x, g, rng, counters);
+    step.apply(gamma, g, x, next);
+    x.swap(next);
+  }
+}
+
+}  // namespace
+
+TEST_CASE(
+    "every distributed method is unbiased and satisfies both inequalities of the unified "
+    "assumption with its reported constants",
+    "[distributed][theory]") {
+  const AffineGame problem = game(20, 5, 3);  // n = 20, D = 10, W = 5, m_loc = 4
+  const Vector x_star = *problem.solution();
+  const Index d = problem.dim();
+  Vector f_star(d), f(d), g(d);
+  problem.full(x_star, f_star);
+  const std::vector<EstimatorOptions> methods = {
+      distributed("qsgda", 5, "exact"),
+      distributed("qsgda", 5, "sample", "qsgd"),
+      distributed("diana-sgda", 5, "exact"),
+      distributed("diana-sgda", 5, "sample", "natural"),
+      distributed("vr-diana-sgda", 5, "sample"),
+      distributed("diana-sgda", 1, "exact", "rand-k", 2)};
+  for (const EstimatorOptions& options : methods) {
+    auto base = make_estimator(options, problem);
+    const TheoryParameters t = base->parameters(problem);
+    REQUIRE(t.known());
+    Rng rng(7);
+    Counters counters;
+    Vector x = Vector::Zero(d);
+    base->reset(problem, x, rng, counters);
+    // Several states along a run: the start (h = 0, w = x⁰), then after 3 and 30 more steps.
+    for (int stage = 0; stage < 3; ++stage) {
+      advance(problem, *base, x, stage == 0 ? 0 : (stage == 1 ? 3 : 30), rng);
+      INFO(base->describe() << " at stage " << stage);
+      problem.full(x, f);
+      const double phi = (f - f_star).dot(x - x_star);
+      const double sigma_sq = base->sigma_squared(x_star);
+      const int draws = 4000;
+      Vector sum = Vector::Zero(d), sum_sq = Vector::Zero(d);
+      double first = 0, first_sq = 0, second = 0, second_sq = 0;
+      for (int t_draw = 0; t_draw < draws; ++t_draw) {
+        auto copy = base->clone();  // the same state for every draw
+        Rng draw_rng(1000 + static_cast<std::uint64_t>(t_draw));
+        copy->estimate(x, g, draw_rng, counters);
+        sum += g;
+        sum_sq += g.cwiseAbs2();
+        const double e1 = (g - f_star).squaredNorm(), e2 = copy->sigma_squared(x_star);
+        first += e1;
+        first_sq += e1 * e1;
+        second += e2;
+        second_sq += e2 * e2;
+      }
+      const double n = draws;
+      const Vector mean = sum / n;
+      const Vector sd = (sum_sq / n - mean.cwiseAbs2()).cwiseMax(0.0).cwiseSqrt();
+      // Unbiasedness: |mean_j − F_j| ≤ 6 sd_j/√N per coordinate (false alarm ≈ 1e-8 per check),
+      // plus rounding.
+      for (Index j = 0; j < d; ++j)
+        CHECK(std::abs(mean[j] - f[j]) <= 6 * sd[j] / std::sqrt(n) + 1e-9 * (1 + std::abs(f[j])));
+      // Inequalities, one-sided: the Monte Carlo mean minus 6 standard errors may not exceed them.
+      auto standard_error = [&](double s, double s2) {
+        return std::sqrt(std::max(0.0, s2 / n - (s / n) * (s / n)) / n);
+      };
+      const double bound1 = 2 * t.A * phi + t.B * sigma_sq + t.D1;
+      const double bound2 = 2 * t.C * phi + (1 - t.rho) * sigma_sq + t.D2;
+      CHECK(first / n - 6 * standard_error(first, first_sq) <= bound1 * (1 + 1e-12));
+      CHECK(second / n - 6 * standard_error(second, second_sq) <= bound2 * (1 + 1e-12) + 1e-12);
+    }
+  }
+}
+
+TEST_CASE(
+    "with heterogeneous workers and exact local operators QSGDA stalls, DIANA-SGDA "
+    "reaches the solution",
+    "[distributed][convergence]") {
+  const AffineGame problem = game(100, 10, 1);
+  const Summary qsgda = run(problem, distributed("qsgda", 5, "exact"), 20000, 1e-10);
+  const Summary diana = run(problem, distributed("diana-sgda", 5, "exact"), 20000, 1e-10);
+  CHECK(diana.reason == TerminationReason::kConverged);
+  CHECK(diana.final_relative_distance_sq <= 1e-10);
+  CHECK(qsgda.reason == TerminationReason::kIterationLimit);
+  // Stalled: over the second half of the run it never gets within 1e-5 of x*.
+  const auto& r = qsgda.trace.relative_distance_sq;
+  CHECK(*std::min_element(r.begin() + static_cast<long>(r.size() / 2), r.end()) > 1e-5);
+}
+
+TEST_CASE("with stochastic local operators VR-DIANA-SGDA reaches the solution, DIANA-SGDA stalls",
+          "[distributed][convergence]") {
+  const AffineGame problem = game(100, 10, 1);
+  const Summary vr = run(problem, distributed("vr-diana-sgda", 5, "sample"), 60000, 1e-10);
+  const Summary diana = run(problem, distributed("diana-sgda", 5, "sample"), 60000, 1e-10);
+  CHECK(vr.reason == TerminationReason::kConverged);
+  CHECK(vr.final_relative_distance_sq <= 1e-10);
+  const auto& r = diana.trace.relative_distance_sq;
+  CHECK(diana.reason == TerminationReason::kIterationLimit);
+  CHECK(*std::min_element(r.begin() + static_cast<long>(r.size() / 2), r.end()) > 1e-5);
+}
+
+TEST_CASE("bits are what rand-k puts on the wire: k indices and k values per worker",
+          "[distributed]") {
+  const AffineGame problem = game(100, 10, 1);  // D = 20: indices take 5 bits
+  const Summary s = run(problem, distributed("diana-sgda", 5, "exact", "rand-k", 4), 37, 0.0);
+  CHECK(s.counters.bits == 37 * 5 * 4 * (5 + 64));
+  const Summary identity = run(problem, distributed("qsgda", 5, "exact", "identity"), 37, 0.0);
+  CHECK(identity.counters.bits == 37 * 5 * 20 * 64);
+  for (std::size_t row = 1; row < s.trace.size(); ++row)
+    CHECK(s.trace.bits[row] == s.trace.iteration[row] * 5 * 4 * 69);
+}
+
+TEST_CASE("compression pays only where the theory says: many similar workers, not two",
+          "[distributed][convergence]") {
+  // Similar workers (small per-sample noise), exact local operators, D = 40, rand-4 (ω = 9),
+  // both methods at their theory step sizes; uncompressed = QSGDA with the identity compressor.
+  for (const Index workers : {Index{100}, Index{2}}) {
+    const AffineGame problem = game(workers, 20, 2, 0.05);
+    const Summary plain =
+        run(problem, distributed("qsgda", workers, "exact", "identity"), 100000, 1e-6);
+    const Summary diana =
+        run(problem, distributed("diana-sgda", workers, "exact", "rand-k", 4), 100000, 1e-6);
+    REQUIRE(plain.converged());
+    REQUIRE(diana.converged());
+    const double ratio = double(plain.counters.bits) / double(diana.counters.bits);
+    INFO("W = " << workers << ": uncompressed " << plain.counters.bits << " bits, DIANA rand-4 "
+                << diana.counters.bits << " bits, ratio " << ratio);
+    if (workers == 100)
+      CHECK(ratio >= 2.0);
+    else
+      CHECK(ratio < 1.0);
+  }
+}
+
+TEST_CASE("distributed runs are reproducible for a seed, for any number of workers",
+          "[distributed]") {
+  const AffineGame problem = game(20, 5, 4);
+  for (const Index workers : {Index{1}, Index{4}, Index{20}}) {
+    for (const std::string method : {"qsgda", "diana-sgda", "vr-diana-sgda"}) {
+      const auto options = distributed(method, workers, "sample", "qsgd");
+      const Summary a = run(problem, options, 200, 0.0, 5);
+      const Summary b = run(problem, options, 200, 0.0, 5);
+      const Summary c = run(problem, options, 200, 0.0, 6);
+      INFO(method << " W = " << workers);
+      CHECK(a.x == b.x);
+      CHECK(a.trace.relative_distance_sq == b.trace.relative_distance_sq);
+      CHECK(a.trace.residual_sq == b.trace.residual_sq);
+      CHECK(a.trace.bits == b.trace.bits);
+      CHECK(a.trace.sample_evaluations == b.trace.sample_evaluations);
+      CHECK(a.x != c.x);
+    }
+  }
+}
+
+TEST_CASE("bad distributed options are refused naming the field", "[distributed]") {
+  const AffineGame problem = game(20, 5, 4);
+  CHECK_THROWS_WITH(make_estimator(distributed("diana-sgda", 3, "exact"), problem),
+                    Catch::Contains("method.workers"));
+  CHECK_THROWS_WITH(make_estimator(distributed("diana-sgda", 4, "exact", "rand-k", 11), problem),
+                    Catch::Contains("compressor.k"));
+  CHECK_THROWS_WITH(make_estimator(distributed("qsgda", 4, "stale"), problem),
+                    Catch::Contains("method.local"));
+  CHECK_THROWS_WITH(make_estimator(distributed("qsgda", 4, "exact", "zip"), problem),
+                    Catch::Contains("compressor.type"));
+}
