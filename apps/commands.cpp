@@ -1,1 +1,296 @@
-// placeholder: being written
+#include "commands.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+#include "progress.hpp"
+#include "sgda/error.hpp"
+#include "sgda/io/game_file.hpp"
+#include "sgda/io/trace_file.hpp"
+#include "sgda/registry.hpp"
+#include "sgda/solver.hpp"
+#include "sgda/step.hpp"
+
+namespace sgda::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string number(double value, const char* format = "%.6g") {
+  if (std::isnan(value)) return "unknown";
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, format, value);
+  return buffer;
+}
+
+std::string describe_blocks(const Problem& problem) {
+  std::string out;
+  for (const Block& b : problem.blocks())
+    out += (out.empty() ? "" : ", ") + b.name + "[" + std::to_string(b.size) + "] " +
+           (b.maximize ? "max" : "min");
+  return out;
+}
+
+std::string lipschitz_range(const ProblemConstants& c) {
+  if (c.sample_lipschitz.size() == 0) return "unknown";
+  // Appended piecewise: "[" + std::string&& trips a GCC 12 -Wrestrict false positive.
+  std::string out = "[";
+  out += number(c.sample_lipschitz.minCoeff());
+  out += ", ";
+  out += number(c.sample_lipschitz.maxCoeff());
+  return out + "]";
+}
+
+// Fails before a long run rather than after it when the output cannot be created.
+void check_output_folder(const std::string& output, const std::string& where) {
+  const fs::path parent = fs::path(output).parent_path();
+  std::error_code ec;
+  if (!parent.empty() && !fs::is_directory(parent, ec))
+    throw InputError(where + ": folder not found: " + parent.string() +
+                     "; accepted a path in an existing folder");
+  if (fs::is_directory(output, ec))
+    throw InputError(where + ": is a directory: " + output + "; accepted a file path");
+}
+
+std::string output_origin(const RunConfig& config) {
+  const auto it = config.origin.find("run.output");
+  return it == config.origin.end() ? config.source : it->second;
+}
+
+std::unique_ptr<Estimator> build_estimator(const RunConfig& config, const Problem& problem) {
+  try {
+    return make_estimator(config.estimator, problem);
+  } catch (const InputError& e) {
+    throw located_error(config, e.what());
+  }
+}
+
+const char* signal_name(int signal) { return signal == SIGINT ? "SIGINT" : "SIGTERM"; }
+
+}  // namespace
+
+int solve_command(const SolveArgs& args) {
+  RunConfig config = load_run_config(args.file);
+  apply_overrides(config, args.overrides);
+  if (!config.output.empty())
+    check_output_folder(config.output, output_origin(config) + ": run.output");
+  const std::shared_ptr<AffineGame> problem = build_problem(config);
+  const std::unique_ptr<Estimator> estimator = build_estimator(config, *problem);
+  ProxStep step;
+  Progress progress(stderr_is_terminal());
+  const Vector x0 = Vector::Zero(problem->dim());
+
+  Summary summary;
+  int signal = 0;
+  {
+    InterruptGuard guard;
+    try {
+      summary = solve(*problem, *estimator, step, config.solver, x0, {&progress});
+    } catch (const InputError& e) {
+      throw located_error(config, e.what());
+    }
+    signal = InterruptGuard::received();
+  }
+  if (signal != 0 && summary.reason == TerminationReason::kStoppedByCallback)
+    summary.message = std::string("interrupted by ") + signal_name(signal) + " at iteration " +
+                      std::to_string(summary.counters.iterations);
+  if (!config.output.empty()) save_run(config.output, summary, to_settings(config));
+  std::cout << summary.BriefReport() << std::endl;
+  if (signal != 0) {
+    std::cerr << "sgda: " << summary.message
+              << (config.output.empty() ? "; no output file was given (-o), so no trace was written"
+                                        : "; the trace so far is written to " + config.output)
+              << std::endl;
+    return 128 + signal;  // the shell convention for a run ended by a signal
+  }
+  return 0;
+}
+
+int theory_command(const TheoryArgs& args) {
+  RunConfig config = load_run_config(args.file);
+  apply_overrides(config, args.overrides);
+  const std::shared_ptr<AffineGame> problem = build_problem(config);
+  const std::unique_ptr<Estimator> estimator = build_estimator(config, *problem);
+  const ProblemConstants c = problem->constants();
+  const std::optional<Vector> x_star = problem->solution();
+
+  // The bound starts from V_0 = ||x0 − x*||² + Mγ²σ_0², with x0 = 0 as in `sgda solve`.
+  const Vector x0 = Vector::Zero(problem->dim());
+  Rng rng(config.solver.seed);
+  Counters counters;
+  estimator->reset(*problem, x0, rng, counters);
+  const TheoryParameters t = estimator->parameters(*problem);
+  const double gamma = t.step_size(c.mu);
+
+  std::printf("problem          %s (%s)\n", problem->name().c_str(), config.source.c_str());
+  std::printf("  n              %lld samples\n", static_cast<long long>(problem->num_samples()));
+  std::printf("  D              %lld\n", static_cast<long long>(problem->dim()));
+  std::printf("  blocks         %s\n", describe_blocks(*problem).c_str());
+  std::printf("  regularizer    %s\n", problem->regularizer().describe().c_str());
+  std::printf("  mu             %s\n", number(c.mu).c_str());
+  std::printf("  ell            %s\n", number(c.ell).c_str());
+  std::printf("  ell_hat        %s\n", number(c.ell_hat).c_str());
+  std::printf("  L_i            %s (min, max)\n", lipschitz_range(c).c_str());
+  std::printf("  ||x*||         %s\n", x_star ? number(x_star->norm()).c_str() : "unknown");
+  std::printf("method           %s\n", estimator->describe().c_str());
+  std::printf("  A              %s\n", number(t.A).c_str());
+  std::printf("  B              %s\n", number(t.B).c_str());
+  std::printf("  C              %s\n", number(t.C).c_str());
+  std::printf("  D1             %s\n", number(t.D1).c_str());
+  std::printf("  D2             %s\n", number(t.D2).c_str());
+  std::printf("  rho            %s\n", number(t.rho).c_str());
+  std::printf("  sigma_k^2      %s\n", t.sigma_definition.c_str());
+  std::printf("  note           %s\n", t.note.c_str());
+  for (const auto& [label, value] : t.alternatives)
+    std::printf("  also valid     %s = %s (not used for the step size)\n", label.c_str(),
+                number(value).c_str());
+  std::printf("theory (Beznosikov et al. 2023, Theorem 2.2, M = 2B/rho)\n");
+  std::printf("  step size      %s  (min{1/mu, 1/(2(A + C M))})\n", number(gamma).c_str());
+
+  const bool linear = std::isfinite(gamma) && std::isfinite(c.mu) && c.mu > 0.0 && t.known();
+  if (!linear) {
+    std::printf("  contraction    n/a (%s)\n",
+                t.known() ? "needs mu > 0" : "the method's constants are unknown here");
+    return 0;
+  }
+  const double distance = x_star ? (x0 - *x_star).squaredNorm() : std::nan("");
+  const double q = t.contraction(gamma, c.mu);
+  const double neighbourhood = t.neighbourhood(gamma, c.mu);
+  std::printf("  contraction    %s per iteration  (1 - min{gamma mu, rho - B/M})\n",
+              number(q, "%.10g").c_str());
+  std::printf("  neighbourhood  %s  (gamma^2 (D1 + M D2) / min{gamma mu, rho - B/M})",
+              number(neighbourhood).c_str());
+  if (distance > 0.0)
+    std::printf(", relative to ||x0 - x*||^2: %s", number(neighbourhood / distance).c_str());
+  std::printf("\n");
+  const char* label = "  iterations to rel. dist^2 1e-10";
+  if (t.D1 != 0.0 || t.D2 != 0.0) {
+    std::printf("%s  n/a (D1 + M D2 > 0: the bound stalls at the neighbourhood)\n", label);
+    return 0;
+  }
+  if (!(distance > 0.0)) {
+    std::printf("%s  %s\n", label, x_star ? "0 (x0 = x*)" : "n/a (x* unknown)");
+    return 0;
+  }
+  const double v0 = distance + t.lyapunov_m() * gamma * gamma * estimator->sigma_squared(*x_star);
+  // E||x^k − x*||² / ||x0 − x*||² ≤ q^k V_0 / ||x0 − x*||² ≤ 1e-10.
+  const double k = std::ceil(std::log(1e-10 * distance / v0) / std::log1p(-(1.0 - q)));
+  std::printf("%s  %s  (from x0 = 0, V0 / ||x0 - x*||^2 = %s)\n", label,
+              number(std::max(0.0, k), "%.0f").c_str(), number(v0 / distance).c_str());
+  return 0;
+}
+
+int generate_command(const GenerateArgs& args) {
+  // Flags are named in errors the way they were typed, not as problem.* fields.
+  auto flag_error = [](const std::string& message) {
+    std::string text = message;
+    if (text.rfind("problem.", 0) == 0) {
+      const auto colon = text.find(':');
+      std::string field = text.substr(8, colon - 8);
+      std::replace(field.begin(), field.end(), '_', '-');
+      text = "--" + field + text.substr(colon);
+    }
+    return InputError(text);
+  };
+  auto reject = [&](const char* flag, bool given) {
+    if (given)
+      throw InputError(std::string(flag) + ": does not apply to " + args.kind +
+                       " games (see sgda generate --help)");
+  };
+  auto count = [](const std::optional<std::int64_t>& v, const char* flag, std::int64_t minimum) {
+    if (*v < minimum)
+      throw InputError(std::string(flag) + ": must be " +
+                       (minimum > 0 ? "a positive integer (>= 1)" : "a non-negative integer") +
+                       ", got " + std::to_string(*v));
+    return *v;
+  };
+  if (args.kind != "quadratic" && args.kind != "bilinear") {
+    const std::string match = closest_match(args.kind, {"quadratic", "bilinear"});
+    throw InputError("generate: unknown kind \"" + args.kind + "\"" +
+                     (match.empty() ? "" : " (did you mean \"" + match + "\"?)") +
+                     "; accepted: quadratic, bilinear");
+  }
+  check_output_folder(args.output, "--output");
+
+  std::optional<AffineGame> game;
+  std::string error;
+  if (args.kind == "quadratic") {
+    reject("--coupling", args.coupling.has_value());
+    QuadraticGameOptions o;
+    if (args.samples) o.samples = count(args.samples, "--samples", 1);
+    if (args.dimension) o.dimension = count(args.dimension, "--dimension", 1);
+    if (args.seed) o.seed = std::uint64_t(count(args.seed, "--seed", 0));
+    if (args.mu) o.mu = *args.mu;
+    if (args.ell) o.ell = *args.ell;
+    if (args.noise) o.noise = *args.noise;
+    if (args.offset_noise) o.offset_noise = *args.offset_noise;
+    if (args.heavy_scale) o.heavy_scale = *args.heavy_scale;
+    if (!o.IsValid(&error)) throw flag_error(error);
+    game = generate_quadratic_game(o);
+  } else {
+    reject("--ell", args.ell.has_value());
+    reject("--heavy-scale", args.heavy_scale.has_value());
+    BilinearGameOptions o;
+    if (args.samples) o.samples = count(args.samples, "--samples", 1);
+    if (args.dimension) o.dimension = count(args.dimension, "--dimension", 1);
+    if (args.seed) o.seed = std::uint64_t(count(args.seed, "--seed", 0));
+    if (args.mu) o.mu = *args.mu;
+    if (args.coupling) o.coupling = *args.coupling;
+    if (args.noise) o.noise = *args.noise;
+    if (args.offset_noise) o.offset_noise = *args.offset_noise;
+    if (!o.IsValid(&error)) throw flag_error(error);
+    game = generate_bilinear_game(o);
+  }
+  save_affine_game(args.output, *game);
+
+  const ProblemConstants c = game->constants();
+  std::printf("wrote %s: %s game, n = %lld samples, D = %lld (%s)\n", args.output.c_str(),
+              args.kind.c_str(), static_cast<long long>(game->num_samples()),
+              static_cast<long long>(game->dim()), describe_blocks(*game).c_str());
+  std::printf("  mu       %s\n", number(c.mu).c_str());
+  std::printf("  ell      %s\n", number(c.ell).c_str());
+  std::printf("  ell_hat  %s\n", number(c.ell_hat).c_str());
+  std::printf("  L_i      %s (min, max)\n", lipschitz_range(c).c_str());
+  return 0;
+}
+
+int list_command() {
+  // Where each kind of name goes in a problem file.
+  static const std::map<std::string, std::pair<std::string, std::string>> headings = {
+      {"method", {"methods", "[method] name"}},
+      {"sampling", {"samplings", "[method] sampling, sgda only"}},
+      {"compressor", {"compressors", "[method] compressor"}},
+      {"problem", {"problems", "[problem] type"}},
+      {"regularizer", {"regularizers", "[regularizer] type"}},
+      {"step-size", {"step rules", "[run] step_rule"}},
+  };
+  std::vector<std::string> kinds;
+  int width = 0;
+  for (const CatalogEntry& e : catalog()) {
+    if (std::find(kinds.begin(), kinds.end(), e.kind) == kinds.end()) kinds.push_back(e.kind);
+    width = std::max(width, static_cast<int>(e.name.size()));
+  }
+  bool first = true;
+  for (const std::string& kind : kinds) {
+    const auto it = headings.find(kind);
+    std::printf("%s%s", first ? "" : "\n",
+                it == headings.end() ? kind.c_str() : it->second.first.c_str());
+    if (it != headings.end()) std::printf(" (%s)", it->second.second.c_str());
+    std::printf("\n");
+    first = false;
+    for (const CatalogEntry& e : catalog()) {
+      if (e.kind != kind) continue;
+      std::printf("  %-*s  %s\n", width, e.name.c_str(), e.summary.c_str());
+      for (const auto& [option, meaning] : e.options)
+        std::printf("  %*s    %-12s %s\n", width, "", option.c_str(), meaning.c_str());
+    }
+  }
+  return 0;
+}
+
+}  // namespace sgda::cli

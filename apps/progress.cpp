@@ -1,1 +1,72 @@
-// placeholder: being written
+#include "progress.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+
+namespace sgda::cli {
+namespace {
+
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void on_signal(int signal) { g_signal = signal; }
+
+struct sigaction g_previous_int, g_previous_term;
+
+}  // namespace
+
+InterruptGuard::InterruptGuard() {
+  g_signal = 0;
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESETHAND;
+  sigaction(SIGINT, &action, &g_previous_int);
+  sigaction(SIGTERM, &action, &g_previous_term);
+}
+
+InterruptGuard::~InterruptGuard() {
+  sigaction(SIGINT, &g_previous_int, nullptr);
+  sigaction(SIGTERM, &g_previous_term, nullptr);
+}
+
+int InterruptGuard::received() { return g_signal; }
+
+bool Progress::logged(const LogEntry& entry) {
+  if (draw_) {
+    const auto now = std::chrono::steady_clock::now();
+    // About ten redraws a second: enough to look alive, cheap next to the run.
+    if (!drawn_ || now - last_ >= std::chrono::milliseconds(100)) {
+      last_ = now;
+      drawn_ = true;
+      const double fraction =
+          std::min(1.0, double(entry.counters.iterations) / double(entry.max_iterations));
+      constexpr int kWidth = 30;
+      char bar[kWidth + 1];
+      const int filled = static_cast<int>(fraction * kWidth);
+      for (int i = 0; i < kWidth; ++i) bar[i] = i < filled ? '#' : '.';
+      bar[kWidth] = '\0';
+      char distance[32] = "n/a";
+      if (std::isfinite(entry.relative_distance_sq))
+        std::snprintf(distance, sizeof distance, "%.2e", entry.relative_distance_sq);
+      std::fprintf(stderr, "\r%3.0f%% [%s] iter %lld  rel.dist^2 %s  residual^2 %.2e  %.1f s\033[K",
+                   100.0 * fraction, bar, static_cast<long long>(entry.counters.iterations),
+                   distance, entry.residual_sq, entry.wall_time);
+      std::fflush(stderr);
+    }
+  }
+  return g_signal == 0;
+}
+
+void Progress::end() {
+  if (drawn_) {
+    std::fputs("\r\033[K", stderr);  // the summary replaces the bar
+    std::fflush(stderr);
+  }
+}
+
+bool stderr_is_terminal() { return isatty(STDERR_FILENO) == 1; }
+
+}  // namespace sgda::cli

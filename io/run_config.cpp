@@ -1,1 +1,798 @@
-// placeholder: being written
+#include "sgda/io/run_config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "sgda/error.hpp"
+#include "sgda/io/game_file.hpp"
+
+namespace sgda {
+namespace {
+
+namespace fs = std::filesystem;
+using Keys = std::vector<std::string>;
+
+const Keys kTables = {"problem", "regularizer", "method", "run"};
+const Keys kProblemTypes = {"quadratic", "bilinear", "file"};
+const Keys kStepRules = {"constant", "theory", "switching"};
+
+// Every key of each table; which of them apply depends on the table's type or name.
+const Keys& keys_of(const std::string& table) {
+  static const std::map<std::string, Keys> keys = {
+      {"problem",
+       {"type", "samples", "dimension", "mu", "ell", "noise", "offset_noise", "heavy_scale",
+        "coupling", "seed", "file"}},
+      {"regularizer", {"type", "lambda", "radius", "lower", "upper"}},
+      {"method",
+       {"name", "sampling", "batch_size", "probability", "workers", "local", "compressor", "k",
+        "levels", "alpha"}},
+      {"run",
+       {"iterations", "max_oracle_calls", "max_time", "tolerance", "residual_tolerance",
+        "log_every", "step_size", "step_rule", "step_factor", "seed", "output"}},
+  };
+  return keys.at(table);
+}
+
+Keys problem_keys(const std::string& type) {
+  if (type == "quadratic")
+    return {"type",  "samples",      "dimension",   "mu",  "ell",
+            "noise", "offset_noise", "heavy_scale", "seed"};
+  if (type == "bilinear")
+    return {"type", "samples", "dimension", "mu", "coupling", "noise", "offset_noise", "seed"};
+  return {"type", "file"};
+}
+
+Keys regularizer_keys(const std::string& type) {
+  if (type == "l1") return {"type", "lambda"};
+  if (type == "box") return {"type", "lower", "upper"};
+  if (type == "linf-ball" || type == "l2-ball") return {"type", "radius"};
+  if (type == "l1-linf") return {"type", "lambda", "radius"};
+  return {"type"};
+}
+
+bool contains(const Keys& keys, const std::string& key) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+std::string join(const Keys& keys, const std::string& before = "", const std::string& after = "") {
+  std::string out;
+  for (const auto& k : keys) out += (out.empty() ? "" : ", ") + before + k + after;
+  return out;
+}
+
+const Keys kDistributed = {"qsgda", "diana-sgda", "vr-diana-sgda"};
+
+// "" when the [method] key applies to these options, else why not (for errors).
+std::string method_key_problem(const std::string& key, const EstimatorOptions& e) {
+  static const std::map<std::string, Keys> methods = {
+      {"name", names_of("method")}, {"sampling", {"sgda"}},
+      {"batch_size", {"sgda"}},     {"probability", {"l-svrgda", "vr-diana-sgda"}},
+      {"workers", kDistributed},    {"local", {"qsgda", "diana-sgda"}},
+      {"compressor", kDistributed}, {"k", kDistributed},
+      {"levels", kDistributed},     {"alpha", {"diana-sgda", "vr-diana-sgda"}},
+  };
+  const Keys& applies = methods.at(key);
+  if (!contains(applies, e.method))
+    return "does not apply to method \"" + e.method + "\"; it applies to " + join(applies);
+  const std::string& c = e.compressor.type;
+  if (key == "batch_size" && e.sampling != "nice")
+    return "applies only to sampling \"nice\" (the sampling is \"" + e.sampling + "\")";
+  if (key == "k" && c != "rand-k" && c != "top-k")
+    return "applies only to compressor \"rand-k\" or \"top-k\" (the compressor is \"" + c + "\")";
+  if (key == "levels" && c != "qsgd")
+    return "applies only to compressor \"qsgd\" (the compressor is \"" + c + "\")";
+  return "";
+}
+
+// " (did you mean "x"?)" when `word` is a plausible typo of one of `keys`.
+std::string hint(const std::string& word, const Keys& keys, const std::string& quote = "\"") {
+  const std::string match = closest_match(word, keys);
+  return match.empty() ? "" : " (did you mean " + quote + match + quote + "?)";
+}
+
+// Shortest text that reads back to the same double, for messages and settings.
+std::string format_number(double value) {
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
+}
+
+std::string describe_node(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::string:
+      return "the string \"" + std::string(node.as_string()->get()) + "\"";
+    case toml::node_type::integer:
+      return "the integer " + std::to_string(node.as_integer()->get());
+    case toml::node_type::floating_point:
+      return "the number " + format_number(node.as_floating_point()->get());
+    case toml::node_type::boolean:
+      return node.as_boolean()->get() ? "true" : "false";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    default:
+      return "a date/time";
+  }
+}
+
+// Reads one TOML document into a RunConfig, recording where each field was set.
+class Parser {
+ public:
+  Parser(std::string source, RunConfig& config) : source_(std::move(source)), config_(config) {}
+
+  void parse(const toml::table& root) {
+    check_top_level(root);
+    parse_problem(table(root, "problem"));
+    parse_regularizer(table(root, "regularizer"));
+    parse_method(table(root, "method"));
+    parse_run(table(root, "run"));
+  }
+
+ private:
+  std::string where(const toml::node& node) const {
+    return source_ + ":" + std::to_string(node.source().begin.line);
+  }
+  [[noreturn]] void fail(const std::string& field, const toml::node* node,
+                         const std::string& problem) const {
+    throw input_error(node ? where(*node) : source_, field, problem);
+  }
+  void note(const std::string& field, const toml::node& node) {
+    config_.origin[field] = where(node);
+  }
+
+  void check_top_level(const toml::table& root) {
+    for (const auto& [key, node] : root) {
+      const std::string name(key.str());
+      if (contains(kTables, name)) {
+        if (!node.is_table())
+          fail(name, &node,
+               "must be a table [" + name + "], got " + describe_node(node) +
+                   "; accepted tables: " + join(kTables, "[", "]"));
+        continue;
+      }
+      if (node.is_table()) {
+        const std::string match = closest_match(name, kTables);
+        fail("[" + name + "]", &node,
+             "unknown table" + (match.empty() ? "" : " (did you mean [" + match + "]?)") +
+                 "; accepted tables: " + join(kTables, "[", "]"));
+      }
+      for (const auto& table : kTables)
+        if (contains(keys_of(table), name))
+          fail(name, &node, "keys belong in a table; this one goes in [" + table + "]");
+      fail(name, &node,
+           "unknown key outside any table; accepted tables: " + join(kTables, "[", "]"));
+    }
+  }
+
+  const toml::table* table(const toml::table& root, const std::string& name) const {
+    const toml::node* node = root.get(name);
+    return node ? node->as_table() : nullptr;
+  }
+
+  // Rejects keys that are unknown, or that do not apply (`why_not` says why, "" if they do).
+  void check_keys(const toml::table& t, const std::string& table,
+                  const std::function<std::string(const std::string&)>& why_not) const {
+    for (const auto& [key, node] : t) {
+      const std::string name(key.str());
+      const std::string field = table + "." + name;
+      if (contains(keys_of(table), name)) {
+        const std::string problem = why_not(name);
+        if (!problem.empty()) fail(field, &node, problem);
+        continue;
+      }
+      for (const auto& other : kTables)
+        if (other != table && contains(keys_of(other), name))
+          fail(field, &node, "unknown key in [" + table + "]; it belongs in [" + other + "]");
+      fail(field, &node,
+           "unknown key" + hint(name, keys_of(table)) + "; accepted keys: " + join(keys_of(table)));
+    }
+  }
+  // For tables whose type decides the keys.
+  void check_keys(const toml::table& t, const std::string& table, const Keys& applicable,
+                  const std::string& applies_to) const {
+    check_keys(t, table, [&](const std::string& key) {
+      return contains(applicable, key)
+                 ? std::string()
+                 : "does not apply to " + applies_to + "; accepted keys there: " + join(applicable);
+    });
+  }
+
+  std::string get_string(const toml::table& t, const std::string& table, const std::string& key) {
+    const toml::node& node = *t.get(key);
+    if (!node.is_string())
+      fail(table + "." + key, &node, "must be a string, got " + describe_node(node));
+    note(table + "." + key, node);
+    return std::string(node.as_string()->get());
+  }
+
+  std::string get_choice(const toml::table& t, const std::string& table, const std::string& key,
+                         const Keys& accepted) {
+    const std::string value = get_string(t, table, key);
+    if (!contains(accepted, value))
+      fail(table + "." + key, t.get(key),
+           "unknown \"" + value + "\"" + hint(value, accepted) + "; accepted: " + join(accepted));
+    return value;
+  }
+
+  double get_number(const toml::table& t, const std::string& table, const std::string& key) {
+    const toml::node& node = *t.get(key);
+    const std::string field = table + "." + key;
+    double value;
+    if (node.is_integer()) {
+      value = static_cast<double>(node.as_integer()->get());
+    } else if (node.is_floating_point()) {
+      value = node.as_floating_point()->get();
+    } else {
+      fail(field, &node, "must be a number, got " + describe_node(node));
+    }
+    if (!std::isfinite(value))
+      fail(field, &node, "must be a finite number, got " + format_number(value));
+    note(field, node);
+    return value;
+  }
+
+  // An integer ≥ `minimum`; `accepted` says what the value means, e.g. "an integer >= 1".
+  std::int64_t get_integer(const toml::table& t, const std::string& table, const std::string& key,
+                           std::int64_t minimum, const std::string& accepted) {
+    const toml::node& node = *t.get(key);
+    const std::string field = table + "." + key;
+    if (!node.is_integer())
+      fail(field, &node, "must be " + accepted + ", got " + describe_node(node));
+    const std::int64_t value = node.as_integer()->get();
+    if (value < minimum)
+      fail(field, &node, "must be " + accepted + ", got " + std::to_string(value));
+    note(field, node);
+    return value;
+  }
+
+  void parse_problem(const toml::table* t) {
+    ProblemSpec& p = config_.problem;
+    const std::string accepted = "; accepted: " + join(kProblemTypes);
+    if (!t || !t->get("type"))
+      fail("problem.type", t, "missing (the [problem] table needs a type)" + accepted);
+    p.type = get_choice(*t, "problem", "type", kProblemTypes);
+    check_keys(*t, "problem", problem_keys(p.type), "type = \"" + p.type + "\"");
+
+    const std::string positive = "a positive integer (>= 1)";
+    const std::string seed = "a non-negative integer";
+    if (p.type == "quadratic") {
+      QuadraticGameOptions& q = p.quadratic;
+      if (t->get("samples")) q.samples = get_integer(*t, "problem", "samples", 1, positive);
+      if (t->get("dimension")) q.dimension = get_integer(*t, "problem", "dimension", 1, positive);
+      if (t->get("mu")) q.mu = get_number(*t, "problem", "mu");
+      if (t->get("ell")) q.ell = get_number(*t, "problem", "ell");
+      if (t->get("noise")) q.noise = get_number(*t, "problem", "noise");
+      if (t->get("offset_noise")) q.offset_noise = get_number(*t, "problem", "offset_noise");
+      if (t->get("heavy_scale")) q.heavy_scale = get_number(*t, "problem", "heavy_scale");
+      if (t->get("seed")) q.seed = std::uint64_t(get_integer(*t, "problem", "seed", 0, seed));
+    } else if (p.type == "bilinear") {
+      BilinearGameOptions& b = p.bilinear;
+      if (t->get("samples")) b.samples = get_integer(*t, "problem", "samples", 1, positive);
+      if (t->get("dimension")) b.dimension = get_integer(*t, "problem", "dimension", 1, positive);
+      if (t->get("mu")) b.mu = get_number(*t, "problem", "mu");
+      if (t->get("coupling")) b.coupling = get_number(*t, "problem", "coupling");
+      if (t->get("noise")) b.noise = get_number(*t, "problem", "noise");
+      if (t->get("offset_noise")) b.offset_noise = get_number(*t, "problem", "offset_noise");
+      if (t->get("seed")) b.seed = std::uint64_t(get_integer(*t, "problem", "seed", 0, seed));
+    } else {
+      if (!t->get("file"))
+        fail("problem.file", t, "missing; type = \"file\" needs the path of an HDF5 game");
+      const std::string file = get_string(*t, "problem", "file");
+      if (file.empty())
+        fail("problem.file", t->get("file"), "is empty; accepted a path to an HDF5 game");
+      p.file = resolve(file);
+      std::error_code ec;
+      if (!fs::exists(p.file, ec))
+        fail("problem.file", t->get("file"), "file not found: " + p.file);
+      if (fs::is_directory(p.file, ec))
+        fail("problem.file", t->get("file"), "is a directory, not an HDF5 game: " + p.file);
+    }
+  }
+
+  void parse_regularizer(const toml::table* t) {
+    RegularizerOptions& r = config_.regularizer;
+    if (!t) return;  // no regularizer
+    if (!t->get("type"))
+      fail("regularizer.type", t, "missing; accepted: " + join(regularizer_types()));
+    r.type = get_choice(*t, "regularizer", "type", regularizer_types());
+    check_keys(*t, "regularizer", regularizer_keys(r.type), "type = \"" + r.type + "\"");
+    for (const auto& [key, value] : {std::pair<const char*, double*>{"lambda", &r.lambda},
+                                     {"radius", &r.radius},
+                                     {"lower", &r.lower},
+                                     {"upper", &r.upper}})
+      if (t->get(key)) *value = get_number(*t, "regularizer", key);
+  }
+
+  void parse_method(const toml::table* t) {
+    EstimatorOptions& e = config_.estimator;
+    const Keys methods = names_of("method");
+    if (!t || !t->get("name"))
+      fail("method.name", t,
+           "missing (the [method] table needs a name); accepted: " + join(methods));
+    e.method = get_choice(*t, "method", "name", methods);
+    // sampling and compressor decide whether batch_size, k and levels apply.
+    auto applies = [&](const char* key) {
+      return t->get(key) && method_key_problem(key, e).empty();
+    };
+    if (applies("sampling"))
+      e.sampling = get_choice(*t, "method", "sampling", names_of("sampling"));
+    if (applies("compressor"))
+      e.compressor.type = get_choice(*t, "method", "compressor", compressor_types());
+    check_keys(*t, "method", [&](const std::string& key) { return method_key_problem(key, e); });
+
+    const std::string positive = "a positive integer (>= 1)";
+    if (t->get("batch_size")) e.batch_size = get_integer(*t, "method", "batch_size", 1, positive);
+    if (t->get("workers")) e.workers = get_integer(*t, "method", "workers", 1, positive);
+    if (t->get("k")) e.compressor.k = get_integer(*t, "method", "k", 1, positive);
+    if (t->get("levels")) {
+      const std::int64_t levels = get_integer(*t, "method", "levels", 1, positive);
+      if (levels > (1 << 30)) fail("method.levels", t->get("levels"), "must be at most 2^30");
+      e.compressor.levels = static_cast<int>(levels);
+    }
+    if (t->get("local")) e.local = get_choice(*t, "method", "local", {"exact", "sample"});
+    for (const auto& [key, value] :
+         {std::pair<const char*, double*>{"probability", &e.probability}, {"alpha", &e.alpha}}) {
+      if (!t->get(key)) continue;
+      *value = get_number(*t, "method", key);
+      if (!(*value > 0.0 && *value <= 1.0))
+        fail(std::string("method.") + key, t->get(key),
+             "must be in (0, 1], got " + format_number(*value) + "; leave it out for the default");
+    }
+  }
+
+  void parse_run(const toml::table* t) {
+    SolverOptions& s = config_.solver;
+    if (!t) return;
+    check_keys(*t, "run", keys_of("run"), "[run]");
+    auto has = [&](const char* key) { return t->get(key) != nullptr; };
+    auto at_least = [&](const char* key, double minimum, const std::string& accepted) {
+      const double value = get_number(*t, "run", key);
+      if (value < minimum)
+        fail(std::string("run.") + key, t->get(key),
+             "must be " + accepted + ", got " + format_number(value));
+      return value;
+    };
+    if (has("iterations"))
+      s.max_iterations = get_integer(*t, "run", "iterations", 1, "a positive integer (>= 1)");
+    if (has("max_oracle_calls"))
+      s.max_oracle_calls =
+          get_integer(*t, "run", "max_oracle_calls", 0, "a non-negative integer (0 = no limit)");
+    if (has("log_every"))
+      s.log_every =
+          get_integer(*t, "run", "log_every", 0, "a non-negative integer (0 = automatic)");
+    if (has("seed"))
+      s.seed = std::uint64_t(get_integer(*t, "run", "seed", 0, "a non-negative integer"));
+    if (has("max_time"))
+      s.max_time_seconds = at_least("max_time", 0.0, ">= 0 seconds (0 = no limit)");
+    if (has("tolerance")) s.tolerance = at_least("tolerance", 0.0, ">= 0 (0 = off)");
+    if (has("residual_tolerance"))
+      s.residual_tolerance = at_least("residual_tolerance", 0.0, ">= 0 (0 = off)");
+    if (has("step_factor")) {
+      s.step_size.factor = get_number(*t, "run", "step_factor");
+      if (!(s.step_size.factor > 0.0))
+        fail("run.step_factor", t->get("step_factor"),
+             "must be a number > 0, got " + format_number(s.step_size.factor));
+    }
+    if (has("output")) {
+      const std::string output = get_string(*t, "run", "output");
+      if (output.empty()) fail("run.output", t->get("output"), "is empty; accepted a file path");
+      config_.output = resolve(output);
+    }
+
+    // step_size = "theory" | a number; step_rule; a number alone implies constant.
+    std::optional<double> number;
+    bool theory = false;
+    if (has("step_size")) {
+      const toml::node& node = *t->get("step_size");
+      if (node.is_string()) {
+        const std::string value(node.as_string()->get());
+        if (value != "theory")
+          fail("run.step_size", &node,
+               "unknown \"" + value + "\"" + hint(value, {"theory"}) +
+                   "; accepted: \"theory\" or a number > 0");
+        theory = true;
+        note("run.step_size", node);
+      } else if (node.is_number()) {
+        number = get_number(*t, "run", "step_size");
+        if (!(*number > 0.0))
+          fail("run.step_size", &node,
+               "must be \"theory\" or a number > 0, got " + format_number(*number));
+      } else {
+        fail("run.step_size", &node,
+             "must be \"theory\" or a number > 0, got " + describe_node(node));
+      }
+    }
+    std::string rule = number ? "constant" : "theory";
+    if (has("step_rule")) {
+      rule = get_choice(*t, "run", "step_rule", kStepRules);
+      if (rule == "constant" && !number)
+        fail("run.step_rule", t->get("step_rule"),
+             "\"constant\" needs run.step_size = a number > 0" +
+                 std::string(theory ? " (it is \"theory\")" : ""));
+      if (rule != "constant" && number)
+        fail("run.step_size", t->get("step_size"),
+             "a number needs step_rule = \"constant\" (or no step_rule); the rule \"" + rule +
+                 "\" derives the step from the theory, scale it with step_factor");
+    }
+    s.step_size.rule = rule;
+    if (number) s.step_size.gamma = *number;
+  }
+
+  std::string resolve(const std::string& path) const {
+    const fs::path p(path);
+    if (p.is_absolute()) return p.lexically_normal().string();
+    return (fs::path(source_).parent_path() / p).lexically_normal().string();
+  }
+
+  std::string source_;
+  RunConfig& config_;
+};
+
+// The field named at the start of a library message "section.key: ...".
+std::string field_of(const std::string& message) {
+  const auto colon = message.find(": ");
+  if (colon == std::string::npos) return "";
+  const std::string field = message.substr(0, colon);
+  return field.find('.') != std::string::npos && field.find(' ') == std::string::npos ? field : "";
+}
+
+// Cross-field checks the option structs know (ell >= mu, box bounds, ...), located.
+void validate(const RunConfig& config) {
+  std::string error;
+  const ProblemSpec& p = config.problem;
+  bool ok = true;
+  double entries = 0.0;  // doubles the game will hold: n·(2d)²
+  if (p.type == "quadratic") {
+    ok = p.quadratic.IsValid(&error);
+    entries = double(p.quadratic.samples) * 4.0 * double(p.quadratic.dimension) *
+              double(p.quadratic.dimension);
+  } else if (p.type == "bilinear") {
+    ok = p.bilinear.IsValid(&error);
+    entries = double(p.bilinear.samples) * 4.0 * double(p.bilinear.dimension) *
+              double(p.bilinear.dimension);
+  }
+  if (ok && entries > 1e9)
+    throw located_error(config, "problem.samples: the game would hold n*(2*dimension)^2 = " +
+                                    format_number(entries) +
+                                    " doubles; accepted up to 1e9 (8 GB): lower samples or "
+                                    "dimension");
+  if (ok) ok = config.regularizer.IsValid(&error);
+  if (ok) ok = config.estimator.IsValid(&error);
+  if (ok) ok = config.solver.IsValid(&error);
+  if (!ok) throw located_error(config, error);
+}
+
+}  // namespace
+
+InputError located_error(const RunConfig& config, const std::string& message) {
+  // Library messages name a few fields by their C++ names; say them as the file does.
+  static const std::vector<std::pair<std::string, std::string>> renamed = {
+      {"compressor.type: ", "method.compressor: "},
+      {"compressor.k: ", "method.k: "},
+      {"compressor.levels: ", "method.levels: "},
+      {"workers: ", "method.workers: "},
+  };
+  std::string text = message;
+  for (const auto& [from, to] : renamed)
+    if (text.rfind(from, 0) == 0) text = to + text.substr(from.size());
+  const std::string field = field_of(text);
+  // Some messages name two fields, e.g. "regularizer.lower/upper".
+  auto it = config.origin.find(field.substr(0, field.find('/')));
+  if (it == config.origin.end() && field == "regularizer.lower/upper")
+    it = config.origin.find("regularizer.upper");
+  // A value the user never wrote is the default: say so, or the message is puzzling.
+  if (it == config.origin.end() && text.find(", got ") != std::string::npos)
+    text += " (its default value)";
+  const std::string where = it != config.origin.end() ? it->second : config.source;
+  return InputError(where.empty() ? text : where + ": " + text);
+}
+
+std::string closest_match(const std::string& word, const std::vector<std::string>& candidates) {
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  const std::string a = lower(word);
+  std::string best;
+  std::size_t best_distance = std::string::npos;
+  for (const auto& candidate : candidates) {
+    const std::string b = lower(candidate);
+    // Levenshtein distance, one row at a time.
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      std::size_t diagonal = row[0];
+      row[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        const std::size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+        diagonal = up;
+      }
+    }
+    if (row[b.size()] < best_distance) {
+      best_distance = row[b.size()];
+      best = candidate;
+    }
+  }
+  // A typo changes a few characters, and fewer than the word has.
+  const std::size_t allowed = std::max<std::size_t>(2, a.size() / 3);
+  if (best_distance == 0 || best_distance > allowed || best_distance >= a.size()) return "";
+  return best;
+}
+
+RunConfig parse_run_config(const std::string& text, const std::string& source) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    // toml++ descriptions are one line; keep it so.
+    std::string description(e.description());
+    std::replace(description.begin(), description.end(), '\n', ' ');
+    throw InputError(source + ":" + std::to_string(e.source().begin.line) + ":" +
+                     std::to_string(e.source().begin.column) +
+                     ": TOML syntax error: " + description);
+  }
+  RunConfig config;
+  config.source = source;
+  Parser(source, config).parse(root);
+  validate(config);
+  return config;
+}
+
+RunConfig load_run_config(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec))
+    throw input_error(path, "", "file not found; accepted a TOML problem file");
+  if (fs::is_directory(path, ec))
+    throw input_error(path, "", "is a directory; accepted a TOML problem file");
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) throw input_error(path, "", "cannot be read; accepted a readable TOML problem file");
+  return parse_run_config(text.str(), path);
+}
+
+void apply_overrides(RunConfig& config, const RunOverrides& o) {
+  EstimatorOptions& e = config.estimator;
+  SolverOptions& s = config.solver;
+  auto fail = [](const std::string& flag, const std::string& problem) {
+    throw input_error(flag, "", problem);
+  };
+  auto set = [&](const char* field, const char* flag) { config.origin[field] = flag; };
+
+  // The method, sampling and compressor first: they decide which other flags apply.
+  auto choice = [&](const std::optional<std::string>& value, const char* flag,
+                    const Keys& accepted) {
+    if (!contains(accepted, *value))
+      fail(flag,
+           "unknown \"" + *value + "\"" + hint(*value, accepted) + "; accepted: " + join(accepted));
+    return *value;
+  };
+  if (o.method) {
+    e.method = choice(o.method, "--method", names_of("method"));
+    set("method.name", "--method");
+  }
+  // Flags that do not apply are errors; file keys that no longer apply are ignored.
+  auto check = [&](bool given, const char* key, const char* flag) {
+    if (!given) return false;
+    const std::string problem = method_key_problem(key, e);
+    if (!problem.empty()) fail(flag, problem);
+    config.origin[std::string("method.") + key] = flag;
+    return true;
+  };
+  if (check(o.sampling.has_value(), "sampling", "--sampling"))
+    e.sampling = choice(o.sampling, "--sampling", names_of("sampling"));
+  if (check(o.compressor.has_value(), "compressor", "--compressor"))
+    e.compressor.type = choice(o.compressor, "--compressor", compressor_types());
+  if (check(o.local.has_value(), "local", "--local"))
+    e.local = choice(o.local, "--local", {"exact", "sample"});
+  auto positive = [&](std::int64_t value, const char* flag) {
+    if (value < 1) fail(flag, "must be a positive integer (>= 1), got " + std::to_string(value));
+    return value;
+  };
+  if (check(o.batch_size.has_value(), "batch_size", "--batch-size"))
+    e.batch_size = positive(*o.batch_size, "--batch-size");
+  if (check(o.workers.has_value(), "workers", "--workers"))
+    e.workers = positive(*o.workers, "--workers");
+  if (check(o.k.has_value(), "k", "--k")) e.compressor.k = positive(*o.k, "--k");
+  if (check(o.levels.has_value(), "levels", "--levels")) {
+    if (positive(*o.levels, "--levels") > (1 << 30)) fail("--levels", "must be at most 2^30");
+    e.compressor.levels = static_cast<int>(*o.levels);
+  }
+  auto fraction = [&](double value, const char* flag) {
+    if (!(std::isfinite(value) && value > 0.0 && value <= 1.0))
+      fail(flag,
+           "must be in (0, 1], got " + format_number(value) + "; leave it out for the default");
+    return value;
+  };
+  if (check(o.probability.has_value(), "probability", "--probability"))
+    e.probability = fraction(*o.probability, "--probability");
+  if (check(o.alpha.has_value(), "alpha", "--alpha")) e.alpha = fraction(*o.alpha, "--alpha");
+
+  auto count = [&](const std::optional<std::int64_t>& value, const char* flag, std::int64_t minimum,
+                   const std::string& accepted) {
+    if (*value < minimum) fail(flag, "must be " + accepted + ", got " + std::to_string(*value));
+    return *value;
+  };
+  auto number = [&](const std::optional<double>& value, const char* flag, bool zero_ok,
+                    const std::string& accepted) {
+    if (!(std::isfinite(*value) && (*value > 0.0 || (zero_ok && *value == 0.0))))
+      fail(flag, "must be " + accepted + ", got " + format_number(*value));
+    return *value;
+  };
+  if (o.iterations) {
+    s.max_iterations = count(o.iterations, "--iterations", 1, "a positive integer (>= 1)");
+    set("run.iterations", "--iterations");
+  }
+  if (o.max_oracle_calls) {
+    s.max_oracle_calls =
+        count(o.max_oracle_calls, "--max-oracle-calls", 0, "a non-negative integer (0 = no limit)");
+    set("run.max_oracle_calls", "--max-oracle-calls");
+  }
+  if (o.log_every) {
+    s.log_every = count(o.log_every, "--log-every", 0, "a non-negative integer (0 = automatic)");
+    set("run.log_every", "--log-every");
+  }
+  if (o.seed) {
+    s.seed = std::uint64_t(count(o.seed, "--seed", 0, "a non-negative integer"));
+    set("run.seed", "--seed");
+  }
+  if (o.max_time) {
+    s.max_time_seconds = number(o.max_time, "--max-time", true, ">= 0 seconds (0 = no limit)");
+    set("run.max_time", "--max-time");
+  }
+  if (o.tolerance) {
+    s.tolerance = number(o.tolerance, "--tolerance", true, ">= 0 (0 = off)");
+    set("run.tolerance", "--tolerance");
+  }
+  if (o.residual_tolerance) {
+    s.residual_tolerance =
+        number(o.residual_tolerance, "--residual-tolerance", true, ">= 0 (0 = off)");
+    set("run.residual_tolerance", "--residual-tolerance");
+  }
+  if (o.step_factor) {
+    s.step_size.factor = number(o.step_factor, "--step-factor", false, "a number > 0");
+    set("run.step_factor", "--step-factor");
+  }
+
+  // Flags win over the file; a conflict is an error only between two flags.
+  std::optional<double> gamma;
+  if (o.step_size) {
+    if (*o.step_size != "theory") {
+      double value = 0.0;
+      const char* begin = o.step_size->data();
+      const char* end = begin + o.step_size->size();
+      const auto result = std::from_chars(begin, end, value);
+      if (result.ec != std::errc() || result.ptr != end || !std::isfinite(value) || value <= 0.0)
+        fail("--step-size", "unknown \"" + *o.step_size + "\"" + hint(*o.step_size, {"theory"}) +
+                                "; accepted: theory or a number > 0");
+      gamma = value;
+      s.step_size.gamma = value;
+      if (!o.step_rule) s.step_size.rule = "constant";
+    } else if (!o.step_rule && s.step_size.rule == "constant") {
+      s.step_size.rule = "theory";
+    }
+    set("run.step_size", "--step-size");
+  }
+  if (o.step_rule) {
+    if (!contains(kStepRules, *o.step_rule))
+      fail("--step-rule", "unknown \"" + *o.step_rule + "\"" + hint(*o.step_rule, kStepRules) +
+                              "; accepted: " + join(kStepRules));
+    if (*o.step_rule == "constant" && !(s.step_size.gamma > 0.0))
+      fail("--step-rule", "constant needs a numeric step size (--step-size NUMBER)");
+    if (*o.step_rule == "constant" && o.step_size && !gamma)
+      fail("--step-rule", "constant needs a numeric step size, --step-size is theory");
+    if (*o.step_rule != "constant" && gamma)
+      fail("--step-size", "a number needs --step-rule constant; the rule " + *o.step_rule +
+                              " derives the step from the theory, scale it with --step-factor");
+    s.step_size.rule = *o.step_rule;
+    set("run.step_rule", "--step-rule");
+  }
+
+  if (o.output) {
+    if (o.output->empty()) fail("--output", "is empty; accepted a file path");
+    config.output = *o.output;
+    set("run.output", "--output");
+  }
+  validate(config);
+}
+
+std::shared_ptr<AffineGame> build_problem(const RunConfig& config) {
+  std::shared_ptr<const Regularizer> regularizer;
+  try {
+    regularizer = make_regularizer(config.regularizer);
+  } catch (const InputError& e) {
+    throw located_error(config, e.what());
+  }
+  const ProblemSpec& p = config.problem;
+  if (p.type == "quadratic")
+    return std::make_shared<AffineGame>(generate_quadratic_game(p.quadratic, regularizer));
+  if (p.type == "bilinear")
+    return std::make_shared<AffineGame>(generate_bilinear_game(p.bilinear, regularizer));
+  if (p.type == "file") {
+    try {
+      return std::make_shared<AffineGame>(load_affine_game(p.file, regularizer));
+    } catch (const InputError& e) {
+      throw located_error(config, std::string("problem.file: ") + e.what());
+    }
+  }
+  throw located_error(config,
+                      "problem.type: unknown \"" + p.type + "\"; accepted: " + join(kProblemTypes));
+}
+
+Settings to_settings(const RunConfig& config) {
+  Settings s;
+  auto num = [](double v) { return format_number(v); };
+  auto integer = [](std::int64_t v) { return std::to_string(v); };
+  s["source"] = config.source;
+  const ProblemSpec& p = config.problem;
+  s["problem.type"] = p.type;
+  if (p.type == "quadratic") {
+    const QuadraticGameOptions& q = p.quadratic;
+    s["problem.samples"] = integer(q.samples);
+    s["problem.dimension"] = integer(q.dimension);
+    s["problem.mu"] = num(q.mu);
+    s["problem.ell"] = num(q.ell);
+    s["problem.noise"] = num(q.noise);
+    s["problem.offset_noise"] = num(q.offset_noise);
+    s["problem.heavy_scale"] = num(q.heavy_scale);
+    s["problem.seed"] = std::to_string(q.seed);
+  } else if (p.type == "bilinear") {
+    const BilinearGameOptions& b = p.bilinear;
+    s["problem.samples"] = integer(b.samples);
+    s["problem.dimension"] = integer(b.dimension);
+    s["problem.mu"] = num(b.mu);
+    s["problem.coupling"] = num(b.coupling);
+    s["problem.noise"] = num(b.noise);
+    s["problem.offset_noise"] = num(b.offset_noise);
+    s["problem.seed"] = std::to_string(b.seed);
+  } else {
+    s["problem.file"] = p.file;
+  }
+  const RegularizerOptions& r = config.regularizer;
+  s["regularizer.type"] = r.type;
+  for (const auto& key : regularizer_keys(r.type)) {
+    if (key == "lambda") s["regularizer.lambda"] = num(r.lambda);
+    if (key == "radius") s["regularizer.radius"] = num(r.radius);
+    if (key == "lower") s["regularizer.lower"] = num(r.lower);
+    if (key == "upper") s["regularizer.upper"] = num(r.upper);
+  }
+  const EstimatorOptions& e = config.estimator;
+  for (const auto& key : keys_of("method")) {
+    if (!method_key_problem(key, e).empty()) continue;
+    std::string& value = s["method." + key];
+    if (key == "name") value = e.method;
+    if (key == "sampling") value = e.sampling;
+    if (key == "batch_size") value = integer(e.batch_size);
+    if (key == "probability") value = e.probability > 0.0 ? num(e.probability) : "default";
+    if (key == "workers") value = integer(e.workers);
+    if (key == "local") value = e.local;
+    if (key == "compressor") value = e.compressor.type;
+    if (key == "k") value = integer(e.compressor.k);
+    if (key == "levels") value = integer(e.compressor.levels);
+    if (key == "alpha") value = e.alpha > 0.0 ? num(e.alpha) : "default";
+  }
+  const SolverOptions& o = config.solver;
+  s["run.iterations"] = integer(o.max_iterations);
+  s["run.max_oracle_calls"] = integer(o.max_oracle_calls);
+  s["run.max_time"] = num(o.max_time_seconds);
+  s["run.tolerance"] = num(o.tolerance);
+  s["run.residual_tolerance"] = num(o.residual_tolerance);
+  s["run.log_every"] = integer(o.effective_log_every());
+  s["run.step_rule"] = o.step_size.rule;
+  s["run.step_size"] = o.step_size.rule == "constant" ? num(o.step_size.gamma) : "theory";
+  s["run.step_factor"] = num(o.step_size.factor);
+  s["run.seed"] = std::to_string(o.seed);
+  s["run.output"] = config.output;
+  return s;
+}
+
+}  // namespace sgda

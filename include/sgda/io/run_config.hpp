@@ -46,9 +46,9 @@ RunConfig parse_run_config(const std::string& text, const std::string& source);
 // The [method] and [run] fields as given on a command line; unset = keep the file's value.
 // Each is checked like the file's key and errors name the flag (--method, --step-size, ...).
 struct RunOverrides {
-  std::optional<std::string> method, sampling;
-  std::optional<std::int64_t> batch_size;
-  std::optional<double> probability;
+  std::optional<std::string> method, sampling, local, compressor;
+  std::optional<std::int64_t> batch_size, workers, k, levels;
+  std::optional<double> probability, alpha;
   std::optional<std::string> step_size;  // "theory" or a number; a number implies constant
   std::optional<std::string> step_rule;
   std::optional<double> step_factor;

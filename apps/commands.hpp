@@ -1,0 +1,35 @@
+// The subcommands of `sgda`, apart from argument parsing (main.cpp). Each returns the exit code
+// and throws InputError for bad input; main turns that into one line and exit code 2.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "sgda/io/run_config.hpp"
+
+namespace sgda::cli {
+
+struct SolveArgs {
+  std::string file;
+  RunOverrides overrides;
+};
+
+struct TheoryArgs {
+  std::string file;
+  RunOverrides overrides;  // the [method] fields only
+};
+
+struct GenerateArgs {
+  std::string kind;  // quadratic | bilinear
+  std::optional<std::int64_t> samples, dimension, seed;
+  std::optional<double> mu, ell, noise, offset_noise, heavy_scale, coupling;
+  std::string output;
+};
+
+int solve_command(const SolveArgs& args);
+int theory_command(const TheoryArgs& args);
+int generate_command(const GenerateArgs& args);
+int list_command();
+
+}  // namespace sgda::cli

@@ -1,0 +1,39 @@
+// What `sgda solve` shows while it runs, and how it stops cleanly on SIGINT/SIGTERM.
+#pragma once
+
+#include <chrono>
+
+#include "sgda/solver.hpp"
+
+namespace sgda::cli {
+
+// Installs SIGINT/SIGTERM handlers that only set a flag, for its lifetime. SA_RESETHAND: a
+// second signal gets the default action, so a stuck run can still be killed.
+class InterruptGuard {
+ public:
+  InterruptGuard();
+  ~InterruptGuard();
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+  static int received();  // the signal number, 0 if none
+};
+
+// Draws a progress line on stderr (when `draw`) and stops the run once a signal arrived. Sees
+// only logged iterations, so it reacts within run.log_every iterations.
+class Progress final : public Callback {
+ public:
+  explicit Progress(bool draw) : draw_(draw) {}
+  bool logged(const LogEntry& entry) override;
+  void end() override;
+
+ private:
+  bool draw_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+// Whether stderr is a terminal (the progress line would garble a pipe or a log file).
+bool stderr_is_terminal();
+
+}  // namespace sgda::cli
