@@ -48,12 +48,18 @@ class UniformSampling final : public Sampling {
   Index n_;
 };
 
-// τ-nice sampling by a partial Fisher–Yates shuffle of a persistent permutation: from any
-// permutation, the first τ entries after τ swaps are a uniformly random τ-subset.
+// τ-nice sampling by a partial Fisher–Yates shuffle: the first τ entries after τ swaps are a
+// uniformly random τ-subset. The swaps are undone after each draw, so the permutation is the
+// identity before every draw and a draw depends only on the random stream: an estimator reset
+// with the same seed repeats its run exactly (a persistent permutation would not).
 class NiceSampling final : public Sampling {
  public:
   std::unique_ptr<Sampling> clone() const override { return std::make_unique<NiceSampling>(*this); }
-  NiceSampling(Index n, Index tau) : n_(n), tau_(tau), permutation_(static_cast<std::size_t>(n)) {
+  NiceSampling(Index n, Index tau)
+      : n_(n),
+        tau_(tau),
+        permutation_(static_cast<std::size_t>(n)),
+        swaps_(static_cast<std::size_t>(tau)) {
     std::iota(permutation_.begin(), permutation_.end(), Index{0});
   }
   std::string describe() const override { return "nice(batch_size=" + std::to_string(tau_) + ")"; }
@@ -61,11 +67,15 @@ class NiceSampling final : public Sampling {
   void draw(Rng& rng, SampleDraw& out) const override {
     for (Index k = 0; k < tau_; ++k) {
       const auto j = k + static_cast<Index>(rng.index(static_cast<std::uint64_t>(n_ - k)));
+      swaps_[static_cast<std::size_t>(k)] = j;
       std::swap(permutation_[static_cast<std::size_t>(k)],
                 permutation_[static_cast<std::size_t>(j)]);
       out.indices[static_cast<std::size_t>(k)] = permutation_[static_cast<std::size_t>(k)];
       out.weights[static_cast<std::size_t>(k)] = 1.0 / static_cast<double>(tau_);
     }
+    for (Index k = tau_ - 1; k >= 0; --k)  // back to the identity, O(τ)
+      std::swap(permutation_[static_cast<std::size_t>(k)],
+                permutation_[static_cast<std::size_t>(swaps_[static_cast<std::size_t>(k)])]);
   }
   // ℓ_D ≤ n(τ−1)/(τ(n−1)) ℓ + (n−τ)/(τ(n−1)) ℓ̂ (docs/theory.md §τ-nice; Gower et al. 2019).
   double expected_cocoercivity(const Problem& problem) const override {
@@ -85,6 +95,7 @@ class NiceSampling final : public Sampling {
  private:
   Index n_, tau_;
   mutable std::vector<Index> permutation_;
+  mutable std::vector<Index> swaps_;  // the j of each swap of the current draw
 };
 
 // Walker's alias method (Vose 1991): O(n) set-up, O(1) per draw with two random numbers.
