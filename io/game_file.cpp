@@ -1,1 +1,175 @@
-// placeholder: being written
+#include "sgda/io/game_file.hpp"
+
+#include <set>
+#include <utility>
+
+#include "hdf5_util.hpp"
+#include "sgda/error.hpp"
+
+namespace sgda {
+namespace {
+
+using RowMajorMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+constexpr const char* kBlockAttributes = "block_names, block_sizes and block_maximize";
+
+std::string trim(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string::npos) return "";
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+std::vector<std::string> split_names(const std::string& text) {
+  std::vector<std::string> names;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = text.find(',', start);
+    names.push_back(trim(text.substr(start, comma - start)));
+    if (comma == std::string::npos) return names;
+    start = comma + 1;
+  }
+}
+
+std::vector<Block> read_blocks(const hdf5::Reader& file, Index dim) {
+  const bool has_names = file.has_attribute("block_names");
+  const bool has_sizes = file.has_attribute("block_sizes");
+  const bool has_maximize = file.has_attribute("block_maximize");
+  if (!has_names && !has_sizes && !has_maximize) return {Block{"x", 0, dim, false}};
+  const std::string all = std::string("; accepted all of ") + kBlockAttributes + " or none";
+  if (!has_names)
+    throw file.error("block_names", "missing while other block attributes exist" + all);
+  if (!has_sizes)
+    throw file.error("block_sizes", "missing while other block attributes exist" + all);
+  if (!has_maximize)
+    throw file.error("block_maximize", "missing while other block attributes exist" + all);
+
+  const std::vector<std::string> names = split_names(file.read_string_attribute("block_names"));
+  const std::vector<std::int64_t> sizes = file.read_int64_attribute("block_sizes");
+  const std::vector<std::int64_t> maximize = file.read_int64_attribute("block_maximize");
+  const std::string count = std::to_string(names.size());
+  if (sizes.size() != names.size())
+    throw file.error("block_sizes", "has " + std::to_string(sizes.size()) +
+                                        " entries but block_names has " + count +
+                                        " names; accepted one size per name");
+  if (maximize.size() != names.size())
+    throw file.error("block_maximize", "has " + std::to_string(maximize.size()) +
+                                           " entries but block_names has " + count +
+                                           " names; accepted one 0/1 flag per name");
+
+  const std::string d = std::to_string(dim);
+  std::vector<Block> blocks;
+  std::set<std::string> seen;
+  Index offset = 0;
+  for (std::size_t b = 0; b < names.size(); ++b) {
+    const std::string entry = "entry " + std::to_string(b);
+    if (names[b].empty())
+      throw file.error("block_names",
+                       entry + " is empty; accepted non-empty, comma-separated names");
+    if (!seen.insert(names[b]).second)
+      throw file.error("block_names", "'" + names[b] + "' appears twice; accepted distinct names");
+    // Each size ≤ D keeps the running sum far from overflow.
+    if (sizes[b] < 1 || sizes[b] > dim)
+      throw file.error("block_sizes", entry + " is " + std::to_string(sizes[b]) +
+                                          "; accepted positive sizes summing to D = " + d);
+    if (maximize[b] != 0 && maximize[b] != 1)
+      throw file.error("block_maximize",
+                       entry + " is " + std::to_string(maximize[b]) + "; accepted 0 or 1");
+    blocks.push_back(Block{names[b], offset, static_cast<Index>(sizes[b]), maximize[b] == 1});
+    offset += static_cast<Index>(sizes[b]);
+  }
+  if (offset != dim)
+    throw file.error("block_sizes", "sums to " + std::to_string(offset) +
+                                        "; accepted positive sizes summing to D = " + d +
+                                        " (from /M)");
+  return blocks;
+}
+
+}  // namespace
+
+void save_affine_game(const std::string& path, const AffineGame& game) {
+  const Index n = game.num_samples();
+  const Index d = game.dim();
+  const auto un = static_cast<hsize_t>(n);
+  const auto ud = static_cast<hsize_t>(d);
+
+  // Eigen stores column-major; the file is row-major.
+  std::vector<double> matrices(static_cast<std::size_t>(n * d * d));
+  for (Index i = 0; i < n; ++i)
+    Eigen::Map<RowMajorMatrix>(matrices.data() + i * d * d, d, d) = game.sample_matrix(i);
+
+  std::string names;
+  std::vector<std::int64_t> sizes, maximize;
+  for (const Block& block : game.blocks()) {
+    // The comma-separated list could not give these names back.
+    if (block.name.empty() || block.name.find(',') != std::string::npos ||
+        trim(block.name) != block.name)
+      throw input_error(path, "block_names",
+                        "cannot store the block name '" + block.name +
+                            "'; accepted non-empty names without commas or surrounding blanks");
+    names += (names.empty() ? "" : ",") + block.name;
+    sizes.push_back(static_cast<std::int64_t>(block.size));
+    maximize.push_back(block.maximize ? 1 : 0);
+  }
+
+  std::optional<Vector> x_star;
+  if (game.regularizer().is_zero()) x_star = game.solution();
+  if (x_star && !x_star->allFinite()) x_star.reset();
+
+  hdf5::write_atomically(path, [&](hdf5::Writer& file) {
+    file.write_float64("/M", {un, ud, ud}, matrices.data());
+    // offsets() is D×n column-major, which is [n, D] row-major.
+    file.write_float64("/q", {un, ud}, game.offsets().data());
+    if (x_star) file.write_float64("/x_star", {ud}, x_star->data());
+    file.write_string_attribute("block_names", names);
+    file.write_int64_attribute("block_sizes", sizes);
+    file.write_int64_attribute("block_maximize", maximize);
+  });
+}
+
+AffineGame load_affine_game(const std::string& path,
+                            std::shared_ptr<const Regularizer> regularizer) {
+  const hdf5::Reader file(path);
+
+  const std::string m_layout = "float64 [n, D, D] with n, D >= 1";
+  const hdf5::Array<double> m = file.read_float64("/M", 3, m_layout);
+  if (m.shape[0] == 0 || m.shape[1] == 0 || m.shape[1] != m.shape[2])
+    throw file.error("/M", "has shape " + hdf5::format_shape(m.shape) + "; accepted " + m_layout +
+                               " (square M_i)");
+  const hsize_t n = m.shape[0], d = m.shape[1];
+  const std::string sizes =
+      " (n = " + std::to_string(n) + ", D = " + std::to_string(d) + " from /M)";
+  file.require_finite("/M", m);
+
+  const hdf5::Array<double> q = file.read_float64("/q", 2, "float64 [n, D]" + sizes);
+  file.require_shape("/q", q.shape, {n, d}, "float64 [n, D]" + sizes);
+  file.require_finite("/q", q);
+
+  std::optional<Vector> x_star;
+  if (file.has("/x_star")) {
+    const hdf5::Array<double> x = file.read_float64("/x_star", 1, "float64 [D]" + sizes);
+    file.require_shape("/x_star", x.shape, {d}, "float64 [D]" + sizes);
+    file.require_finite("/x_star", x);
+    x_star = Eigen::Map<const Vector>(x.values.data(), static_cast<Index>(d));
+  }
+
+  std::vector<Block> blocks = read_blocks(file, static_cast<Index>(d));
+
+  const auto dim = static_cast<Index>(d);
+  std::vector<Matrix> matrices;
+  matrices.reserve(static_cast<std::size_t>(n));
+  for (hsize_t i = 0; i < n; ++i)
+    matrices.emplace_back(Eigen::Map<const RowMajorMatrix>(m.values.data() + i * d * d, dim, dim));
+  Matrix offsets = Eigen::Map<const Matrix>(q.values.data(), dim, static_cast<Index>(n));
+
+  // x* in the file belongs to the unregularized game; with R ≠ 0 the game computes its own.
+  std::optional<Vector> solution;
+  if (!regularizer || regularizer->is_zero()) solution = std::move(x_star);
+  try {
+    return AffineGame(std::move(matrices), std::move(offsets), std::move(blocks),
+                      std::move(regularizer), std::move(solution));
+  } catch (const InputError& e) {
+    throw file.error("", e.what());
+  }
+}
+
+}  // namespace sgda

@@ -1,1 +1,415 @@
-// placeholder: being written
+#include "hdf5_util.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <new>
+#include <stdexcept>
+#include <utility>
+
+namespace sgda::hdf5 {
+namespace {
+
+// HDF5 prints its error stack to stderr by default; we report through InputError instead.
+void quiet() { H5::Exception::dontPrint(); }
+
+std::string detail(const H5::Exception& e) {
+  std::string text = e.getFuncName();
+  const std::string message = e.getDetailMsg();
+  if (!message.empty()) text += (text.empty() ? "" : ": ") + message;
+  return text.empty() ? "HDF5 error" : text;
+}
+
+std::string describe_type(hid_t type) {
+  const std::string bits = std::to_string(8 * H5Tget_size(type));
+  switch (H5Tget_class(type)) {
+    case H5T_FLOAT:
+      return "float" + bits;
+    case H5T_INTEGER:
+      return (H5Tget_sign(type) == H5T_SGN_NONE ? "uint" : "int") + bits;
+    case H5T_STRING:
+      return "string";
+    case H5T_COMPOUND:
+      return "compound";
+    case H5T_ENUM:
+      return "enum";
+    case H5T_ARRAY:
+      return "array";
+    case H5T_VLEN:
+      return "variable-length sequence";
+    case H5T_BITFIELD:
+      return "bitfield";
+    case H5T_OPAQUE:
+      return "opaque";
+    case H5T_REFERENCE:
+      return "reference";
+    default:
+      return "unknown type";
+  }
+}
+
+enum class Kind { kFloat64, kInt64 };
+
+// Types HDF5 converts to the memory type without loss.
+bool converts_exactly(Kind kind, hid_t type) {
+  const H5T_class_t type_class = H5Tget_class(type);
+  const std::size_t size = H5Tget_size(type);
+  if (kind == Kind::kFloat64) return type_class == H5T_FLOAT && size <= 8;
+  if (type_class != H5T_INTEGER) return false;
+  return H5Tget_sign(type) == H5T_SGN_NONE ? size < 8 : size <= 8;
+}
+
+const H5::PredType& memory_type(Kind kind) {
+  return kind == Kind::kFloat64 ? H5::PredType::NATIVE_DOUBLE : H5::PredType::NATIVE_INT64;
+}
+
+// Number of elements, or false on overflow.
+bool element_count(const Shape& shape, std::size_t element_size, std::size_t* count) {
+  std::size_t total = 1;
+  for (hsize_t extent : shape) {
+    if (extent != 0 && total > std::numeric_limits<std::size_t>::max() / element_size / extent)
+      return false;
+    total *= static_cast<std::size_t>(extent);
+  }
+  *count = total;
+  return true;
+}
+
+Shape extent_of(const H5::DataSpace& space) {
+  const int rank = space.getSimpleExtentNdims();
+  Shape shape(static_cast<std::size_t>(rank));
+  if (rank > 0) space.getSimpleExtentDims(shape.data());
+  return shape;
+}
+
+std::string format_value(double value) {
+  if (std::isnan(value)) return "NaN";
+  return value > 0 ? "+Inf" : "-Inf";
+}
+
+template <class T>
+Array<T> read_array(const Reader& reader, const H5::H5File& file, const std::string& name,
+                    std::size_t rank, const std::string& accepted, Kind kind) {
+  if (!reader.has(name)) throw reader.error(name, "missing dataset; accepted " + accepted);
+  try {
+    if (file.childObjType(name) != H5O_TYPE_DATASET)
+      throw reader.error(name, "is not a dataset; accepted " + accepted);
+    const H5::DataSet dataset = file.openDataSet(name);
+    const H5::DataType type = dataset.getDataType();
+    const H5::DataSpace space = dataset.getSpace();
+    if (space.getSimpleExtentType() == H5S_NULL)
+      throw reader.error(name, "has an empty (null) dataspace; accepted " + accepted);
+    Array<T> array;
+    array.shape = extent_of(space);
+    const std::string found = describe_type(type.getId()) + " " + format_shape(array.shape);
+    if (!converts_exactly(kind, type.getId()))
+      throw reader.error(name, "has type " + found + "; accepted " + accepted);
+    if (array.shape.size() != rank)
+      throw reader.error(name, "has rank " + std::to_string(array.shape.size()) + " (" + found +
+                                   "); accepted " + accepted);
+    std::size_t count = 0;
+    if (!element_count(array.shape, sizeof(T), &count))
+      throw reader.error(name, "shape " + format_shape(array.shape) + " is too large to load");
+    array.values.resize(count);
+    if (count > 0) dataset.read(array.values.data(), memory_type(kind));
+    return array;
+  } catch (const H5::Exception& e) {
+    throw reader.error(name, "cannot read (" + detail(e) + "); accepted " + accepted);
+  } catch (const std::bad_alloc&) {
+    throw reader.error(name, "too large to load into memory; accepted " + accepted);
+  } catch (const std::length_error&) {
+    throw reader.error(name, "too large to load into memory; accepted " + accepted);
+  }
+}
+
+H5::H5File open_file(const Reader& reader) {
+  const std::string& path = reader.path();
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status))
+    throw reader.error("", "no such file; accepted the path of an existing HDF5 file");
+  if (std::filesystem::is_directory(status))
+    throw reader.error("", "is a directory; accepted the path of an HDF5 file");
+  try {
+    if (!H5::H5File::isHdf5(path))
+      throw reader.error("", "not an HDF5 file; accepted an HDF5 file (check it with h5dump)");
+    return H5::H5File(path, H5F_ACC_RDONLY);
+  } catch (const H5::Exception& e) {
+    throw reader.error("", "cannot open (" + detail(e) + "); accepted a readable HDF5 file");
+  }
+}
+
+H5::H5File create_file(const std::string& file, const std::string& shown_path) {
+  try {
+    // 1.8 object headers store many or long attributes densely instead of failing at 64 KiB.
+    H5::FileAccPropList access;
+    access.setLibverBounds(H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+    return H5::H5File(file, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, access);
+  } catch (const H5::Exception& e) {
+    throw input_error(shown_path, "",
+                      "cannot create " + file + " (" + detail(e) +
+                          "); accepted a path in an existing, writable directory");
+  }
+}
+
+}  // namespace
+
+std::string format_shape(const Shape& shape) {
+  if (shape.empty()) return "scalar";
+  std::string text = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
+// ---- Reader ---------------------------------------------------------------------------------
+
+Reader::Reader(std::string path) : path_(std::move(path)) {
+  quiet();
+  file_ = open_file(*this);
+}
+
+InputError Reader::error(const std::string& field, const std::string& problem) const {
+  return input_error(path_, field, problem);
+}
+
+bool Reader::has(const std::string& name) const {
+  try {
+    // H5Lexists fails rather than answering false when an intermediate group is missing.
+    std::size_t start = name.starts_with('/') ? 1 : 0;
+    while (start <= name.size()) {
+      std::size_t end = name.find('/', start);
+      if (end == std::string::npos) end = name.size();
+      const std::string prefix = name.substr(0, end);
+      if (!file_.nameExists(prefix)) return false;
+      if (end == name.size()) return true;
+      if (file_.childObjType(prefix) != H5O_TYPE_GROUP) return false;
+      start = end + 1;
+    }
+    return true;
+  } catch (const H5::Exception& e) {
+    throw error(name, "cannot look up (" + detail(e) + "); accepted a readable HDF5 file");
+  }
+}
+
+Array<double> Reader::read_float64(const std::string& name, std::size_t rank,
+                                   const std::string& accepted) const {
+  return read_array<double>(*this, file_, name, rank, accepted, Kind::kFloat64);
+}
+
+Array<std::int64_t> Reader::read_int64(const std::string& name, std::size_t rank,
+                                       const std::string& accepted) const {
+  return read_array<std::int64_t>(*this, file_, name, rank, accepted, Kind::kInt64);
+}
+
+void Reader::require_shape(const std::string& name, const Shape& actual, const Shape& expected,
+                           const std::string& accepted) const {
+  if (actual != expected)
+    throw error(name, "has shape " + format_shape(actual) + ", expected " + format_shape(expected) +
+                          "; accepted " + accepted);
+}
+
+void Reader::require_finite(const std::string& name, const Array<double>& array) const {
+  for (std::size_t k = 0; k < array.values.size(); ++k) {
+    if (std::isfinite(array.values[k])) continue;
+    // Unravel the row-major index so users can find the entry (h5py, h5dump use the same order).
+    Shape index(array.shape.size());
+    std::size_t rest = k;
+    for (std::size_t axis = array.shape.size(); axis-- > 0;) {
+      index[axis] = rest % array.shape[axis];
+      rest /= array.shape[axis];
+    }
+    throw error(name, "has " + format_value(array.values[k]) + " at index " + format_shape(index) +
+                          "; accepted finite float64 values only");
+  }
+}
+
+std::vector<std::string> Reader::attribute_names() const {
+  try {
+    std::vector<std::string> names;
+    const int count = file_.getNumAttrs();
+    for (int i = 0; i < count; ++i)
+      names.push_back(file_.openAttribute(static_cast<unsigned>(i)).getName());
+    return names;
+  } catch (const H5::Exception& e) {
+    throw error(
+        "", "cannot list the root attributes (" + detail(e) + "); accepted a readable HDF5 file");
+  }
+}
+
+bool Reader::has_attribute(const std::string& name) const {
+  try {
+    return file_.attrExists(name);
+  } catch (const H5::Exception& e) {
+    throw error(name,
+                "cannot look up the attribute (" + detail(e) + "); accepted a readable HDF5 file");
+  }
+}
+
+bool Reader::is_string_attribute(const std::string& name) const {
+  try {
+    return file_.openAttribute(name).getTypeClass() == H5T_STRING;
+  } catch (const H5::Exception& e) {
+    throw error(name,
+                "cannot open the attribute (" + detail(e) + "); accepted a readable HDF5 file");
+  }
+}
+
+std::string Reader::read_string_attribute(const std::string& name) const {
+  const std::string accepted = "; accepted one string (variable or fixed length)";
+  if (!has_attribute(name)) throw error(name, "missing attribute" + accepted);
+  try {
+    const H5::Attribute attribute = file_.openAttribute(name);
+    if (attribute.getTypeClass() != H5T_STRING)
+      throw error(name, "has type " + describe_type(attribute.getDataType().getId()) + accepted);
+    const hssize_t count = attribute.getSpace().getSimpleExtentNpoints();
+    // Reading several strings into one would overrun the buffer HDF5 writes into.
+    if (count != 1) throw error(name, "holds " + std::to_string(count) + " strings" + accepted);
+    std::string value;
+    attribute.read(attribute.getStrType(), value);
+    return value;
+  } catch (const H5::Exception& e) {
+    throw error(name, "cannot read the attribute (" + detail(e) + ")" + accepted);
+  }
+}
+
+std::vector<std::int64_t> Reader::read_int64_attribute(const std::string& name) const {
+  const std::string accepted = "; accepted an int64 array";
+  if (!has_attribute(name)) throw error(name, "missing attribute" + accepted);
+  try {
+    const H5::Attribute attribute = file_.openAttribute(name);
+    const H5::DataType type = attribute.getDataType();
+    if (!converts_exactly(Kind::kInt64, type.getId()))
+      throw error(name, "has type " + describe_type(type.getId()) + accepted);
+    const hssize_t count = attribute.getSpace().getSimpleExtentNpoints();
+    std::vector<std::int64_t> values(static_cast<std::size_t>(count));
+    if (count > 0) attribute.read(H5::PredType::NATIVE_INT64, values.data());
+    return values;
+  } catch (const H5::Exception& e) {
+    throw error(name, "cannot read the attribute (" + detail(e) + ")" + accepted);
+  }
+}
+
+// ---- Writer ---------------------------------------------------------------------------------
+
+namespace {
+
+void write_dataset(Writer& writer, H5::H5File& file, const std::string& name, const Shape& shape,
+                   const void* data, const H5::PredType& file_type,
+                   const H5::PredType& memory_type) {
+  try {
+    const H5::DataSpace space = shape.empty()
+                                    ? H5::DataSpace(H5S_SCALAR)
+                                    : H5::DataSpace(static_cast<int>(shape.size()), shape.data());
+    const H5::DataSet dataset = file.createDataSet(name, file_type, space);
+    std::size_t count = 0;
+    // HDF5 rejects a null buffer even for zero elements; there is nothing to write then.
+    if (element_count(shape, 8, &count) && count > 0) dataset.write(data, memory_type);
+  } catch (const H5::Exception& e) {
+    throw writer.error(name, "cannot write the dataset (" + detail(e) +
+                                 "); accepted a writable file with free space");
+  }
+}
+
+}  // namespace
+
+Writer::Writer(const std::string& file, std::string shown_path)
+    : shown_path_(std::move(shown_path)) {
+  quiet();
+  file_ = create_file(file, shown_path_);
+}
+
+InputError Writer::error(const std::string& field, const std::string& problem) const {
+  return input_error(shown_path_, field, problem);
+}
+
+void Writer::create_group(const std::string& name) {
+  try {
+    file_.createGroup(name);
+  } catch (const H5::Exception& e) {
+    throw error(name, "cannot create the group (" + detail(e) +
+                          "); accepted a writable file with free space");
+  }
+}
+
+void Writer::write_float64(const std::string& name, const Shape& shape, const double* data) {
+  write_dataset(*this, file_, name, shape, data, H5::PredType::IEEE_F64LE,
+                H5::PredType::NATIVE_DOUBLE);
+}
+
+void Writer::write_int64(const std::string& name, const Shape& shape, const std::int64_t* data) {
+  write_dataset(*this, file_, name, shape, data, H5::PredType::STD_I64LE,
+                H5::PredType::NATIVE_INT64);
+}
+
+void Writer::write_string_attribute(const std::string& name, const std::string& value) {
+  try {
+    // Variable-length UTF-8: what h5py writes for str, and read back by it as str.
+    H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
+    type.setCset(H5T_CSET_UTF8);
+    const H5::Attribute attribute = file_.createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
+    attribute.write(type, value);
+  } catch (const H5::Exception& e) {
+    throw error(name, "cannot write the string attribute (" + detail(e) +
+                          "); accepted a non-empty attribute name and a writable file");
+  }
+}
+
+void Writer::write_int64_attribute(const std::string& name,
+                                   const std::vector<std::int64_t>& values) {
+  try {
+    const hsize_t size = values.size();
+    const H5::Attribute attribute =
+        file_.createAttribute(name, H5::PredType::STD_I64LE, H5::DataSpace(1, &size));
+    if (!values.empty()) attribute.write(H5::PredType::NATIVE_INT64, values.data());
+  } catch (const H5::Exception& e) {
+    throw error(name, "cannot write the int64 attribute (" + detail(e) +
+                          "); accepted a non-empty attribute name and a writable file");
+  }
+}
+
+void Writer::close() {
+  try {
+    file_.close();
+  } catch (const H5::Exception& e) {
+    throw error(
+        "", "cannot finish writing (" + detail(e) + "); accepted a writable file with free space");
+  }
+}
+
+void write_atomically(const std::string& path, const std::function<void(Writer&)>& write) {
+  // Checked here so the message names the directory rather than the temporary file.
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!parent.empty() && !std::filesystem::is_directory(parent, ec))
+    throw input_error(path, "",
+                      "no such directory " + parent.string() +
+                          "; accepted a path in an existing, writable directory");
+  const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
+  try {
+    Writer writer(temporary, path);
+    write(writer);
+    writer.close();
+  } catch (const H5::Exception& e) {
+    std::remove(temporary.c_str());
+    throw input_error(
+        path, "",
+        "cannot write (" + detail(e) + "); accepted a path in an existing, writable directory");
+  } catch (...) {
+    std::remove(temporary.c_str());
+    throw;
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    const int code = errno;
+    std::remove(temporary.c_str());
+    throw input_error(path, "",
+                      "cannot move " + temporary + " into place (" + std::strerror(code) +
+                          "); accepted a writable path that is not a directory");
+  }
+}
+
+}  // namespace sgda::hdf5

@@ -1,0 +1,90 @@
+// Private helpers over the HDF5 C++ API for io/*.cpp. Every failure becomes an sgda::InputError
+// "FILE: FIELD: problem; accepted ..." so no H5::Exception leaves the library.
+#pragma once
+
+#include <H5Cpp.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "sgda/error.hpp"
+
+namespace sgda::hdf5 {
+
+using Shape = std::vector<hsize_t>;
+
+// "[5, 3, 3]"; "scalar" for rank 0.
+std::string format_shape(const Shape& shape);
+
+template <class T>
+struct Array {
+  Shape shape;
+  std::vector<T> values;  // row-major (C order), as HDF5 stores them
+};
+
+class Reader {
+ public:
+  // Opens read-only; InputError when the file is missing, a directory or not HDF5.
+  explicit Reader(std::string path);
+
+  const std::string& path() const { return path_; }
+  InputError error(const std::string& field, const std::string& problem) const;
+
+  // Whether a link exists at the absolute path `name` (e.g. "/trace/epochs").
+  bool has(const std::string& name) const;
+
+  // Reads a dataset of the given rank. `accepted` describes the accepted layout for messages,
+  // e.g. "float64 [n, D, D]". Float32 and narrower integers are converted exactly.
+  Array<double> read_float64(const std::string& name, std::size_t rank,
+                             const std::string& accepted) const;
+  Array<std::int64_t> read_int64(const std::string& name, std::size_t rank,
+                                 const std::string& accepted) const;
+
+  // Throws naming `name`, the actual and the expected shape unless they are equal.
+  void require_shape(const std::string& name, const Shape& actual, const Shape& expected,
+                     const std::string& accepted) const;
+  // Throws naming `name` and the index of the first NaN or infinity.
+  void require_finite(const std::string& name, const Array<double>& array) const;
+
+  // Root attributes.
+  std::vector<std::string> attribute_names() const;
+  bool has_attribute(const std::string& name) const;
+  bool is_string_attribute(const std::string& name) const;
+  std::string read_string_attribute(const std::string& name) const;
+  // A scalar counts as one element.
+  std::vector<std::int64_t> read_int64_attribute(const std::string& name) const;
+
+ private:
+  std::string path_;
+  H5::H5File file_;
+};
+
+class Writer {
+ public:
+  // Creates (truncates) `file`; messages name `shown_path`, the path the user asked for.
+  Writer(const std::string& file, std::string shown_path);
+
+  InputError error(const std::string& field, const std::string& problem) const;
+
+  void create_group(const std::string& name);
+  // `data` holds the product of `shape` values in row-major order.
+  void write_float64(const std::string& name, const Shape& shape, const double* data);
+  void write_int64(const std::string& name, const Shape& shape, const std::int64_t* data);
+  // Root attributes: variable-length UTF-8 strings and int64 arrays.
+  void write_string_attribute(const std::string& name, const std::string& value);
+  void write_int64_attribute(const std::string& name, const std::vector<std::int64_t>& values);
+
+  void close();
+
+ private:
+  std::string shown_path_;
+  H5::H5File file_;
+};
+
+// Writes `path` + ".tmp-<pid>" through `write`, then renames it over `path`, so readers never see
+// a half-written file; the temporary is removed on failure. Throws InputError naming `path`.
+void write_atomically(const std::string& path, const std::function<void(Writer&)>& write);
+
+}  // namespace sgda::hdf5
