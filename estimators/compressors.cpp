@@ -209,11 +209,11 @@ bool CompressorOptions::IsValid(std::string* error) const {
   bool known = false;
   for (const auto& t : compressor_types()) known = known || t == type;
   if (!known)
-    return fail("compressor.type: unknown \"" + type +
+    return fail("method.compressor: unknown \"" + type +
                 "\"; accepted: identity, rand-k, qsgd, natural, top-k");
   if ((type == "rand-k" || type == "top-k") && k < 1)
-    return fail("compressor.k: must be an integer >= 1");
-  if (type == "qsgd" && levels < 1) return fail("compressor.levels: must be an integer >= 1");
+    return fail("method.k: must be an integer >= 1");
+  if (type == "qsgd" && levels < 1) return fail("method.levels: must be an integer >= 1");
   return true;
 }
 
@@ -221,7 +221,7 @@ std::unique_ptr<Compressor> make_compressor(const CompressorOptions& options, In
   std::string error;
   if (!options.IsValid(&error)) throw InputError(error);
   if ((options.type == "rand-k" || options.type == "top-k") && options.k > d)
-    throw InputError("compressor.k: must be at most the dimension " + std::to_string(d) + ", got " +
+    throw InputError("method.k: must be at most the dimension " + std::to_string(d) + ", got " +
                      std::to_string(options.k));
   if (options.type == "rand-k") return std::make_unique<RandK>(d, options.k);
   if (options.type == "top-k") return std::make_unique<TopK>(d, options.k);

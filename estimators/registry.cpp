@@ -90,7 +90,7 @@ const std::vector<CatalogEntry>& catalog() {
         {"ell", "star-cocoercivity >= mu (default 10)"},
         {"noise", "per-sample matrix noise, relative to ell (default 0.3)"},
         {"offset_noise", "per-sample offset noise (default 1)"},
-        {"heavy_scale", "scale of the second half of the samples (default 1)"},
+        {"heavy_scale", "L_i of the second half / L_i of the first, mean unchanged (default 1)"},
         {"seed", "generator seed (default 0)"}}},
       {"problem",
        "bilinear",
@@ -178,9 +178,8 @@ std::unique_ptr<Estimator> make_estimator(const EstimatorOptions& options, const
     s.probability = options.probability;
     if ((options.compressor.type == "rand-k" || options.compressor.type == "top-k") &&
         options.compressor.k > problem.dim())
-      throw InputError("compressor.k: must be at most the dimension " +
-                       std::to_string(problem.dim()) + ", got " +
-                       std::to_string(options.compressor.k));
+      throw InputError("method.k: must be at most the dimension " + std::to_string(problem.dim()) +
+                       ", got " + std::to_string(options.compressor.k));
     resolve_partition(problem, options.workers);  // fails early with a clear message
     if (options.method == "qsgda") return std::make_unique<QsgdaEstimator>(s);
     if (options.method == "diana-sgda") return std::make_unique<DianaSgdaEstimator>(s);

@@ -28,15 +28,15 @@ WorkerPartition resolve_partition(const Problem& problem, Index num_workers) {
   std::vector<char> seen(static_cast<std::size_t>(problem.num_samples()), 0);
   for (const auto& samples : given) {
     if (samples.size() != given.front().size())
-      throw InputError("workers: every worker must own the same number of samples");
+      throw InputError("method.workers: every worker must own the same number of samples");
     for (Index i : samples) {
       if (i < 0 || i >= problem.num_samples() || seen[static_cast<std::size_t>(i)])
-        throw InputError("workers: the worker partition must use each sample exactly once");
+        throw InputError("method.workers: the worker partition must use each sample exactly once");
       seen[static_cast<std::size_t>(i)] = 1;
     }
   }
   for (char s : seen)
-    if (!s) throw InputError("workers: the worker partition must use each sample exactly once");
+    if (!s) throw InputError("method.workers: the worker partition must use each sample exactly once");
   return given;
 }
 

@@ -473,16 +473,7 @@ void validate(const RunConfig& config) {
 }  // namespace
 
 InputError located_error(const RunConfig& config, const std::string& message) {
-  // Library messages name a few fields by their C++ names; say them as the file does.
-  static const std::vector<std::pair<std::string, std::string>> renamed = {
-      {"compressor.type: ", "method.compressor: "},
-      {"compressor.k: ", "method.k: "},
-      {"compressor.levels: ", "method.levels: "},
-      {"workers: ", "method.workers: "},
-  };
   std::string text = message;
-  for (const auto& [from, to] : renamed)
-    if (text.rfind(from, 0) == 0) text = to + text.substr(from.size());
   const std::string field = field_of(text);
   // Some messages name two fields, e.g. "regularizer.lower/upper".
   auto it = config.origin.find(field.substr(0, field.find('/')));

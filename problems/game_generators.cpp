@@ -1,6 +1,7 @@
 // Generators of affine games with prescribed constants (README, "Generated games").
 #include <Eigen/Eigenvalues>
 #include <Eigen/QR>
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -34,30 +35,39 @@ double spectral_norm(const Matrix& m) {
   return std::sqrt(std::max(0.0, solver.eigenvalues().maxCoeff()));
 }
 
-// The samples around a given mean: M_i = M̄ + w_i(E_i − Ē_w), q_i = q̄ + w_i(e_i − ē_w) with
-// Ē_w = Σ w_j E_j / Σ w_j, so that (1/n) Σ M_i = M̄ and (1/n) Σ q_i = q̄ exactly in exact
-// arithmetic, whatever the weights.
-void add_samples(const Matrix& mean, const Vector& mean_offset, const Vector& weights,
-                 double matrix_scale, double offset_scale, Rng& rng, std::vector<Matrix>& matrices,
-                 Matrix& offsets) {
-  const Index n = weights.size(), d = mean.rows();
+// The samples around a given mean: M_i = c_i(M̄ + E_i − Ē_g), q_i = c_i(q̄ + e_i − ē_g), where the
+// scale c_i is constant on each group g of samples (the light and the heavy half) and Ē_g, ē_g
+// are the group means of the noise. With Σ_i c_i = n, (1/n) Σ M_i = M̄ and (1/n) Σ q_i = q̄ exactly
+// in exact arithmetic, and L_i ≈ c_i ||M̄ + E_i||.
+void add_samples(const Matrix& mean, const Vector& mean_offset, const Vector& scales,
+                 const std::vector<Index>& group_of, double matrix_scale, double offset_scale,
+                 Rng& rng, std::vector<Matrix>& matrices, Matrix& offsets) {
+  const Index n = scales.size(), d = mean.rows();
+  const Index groups = 1 + *std::max_element(group_of.begin(), group_of.end());
   std::vector<Matrix> noise(static_cast<std::size_t>(n));
   Matrix offset_noise(d, n);
-  Matrix weighted_mean = Matrix::Zero(d, d);
-  Vector weighted_offset = Vector::Zero(d);
+  std::vector<Matrix> group_mean(static_cast<std::size_t>(groups), Matrix::Zero(d, d));
+  Matrix group_offset = Matrix::Zero(d, groups);
+  Vector group_size = Vector::Zero(groups);
   for (Index i = 0; i < n; ++i) {
+    const auto g = static_cast<std::size_t>(group_of[static_cast<std::size_t>(i)]);
     noise[static_cast<std::size_t>(i)] = gaussian(d, d, matrix_scale, rng);
     offset_noise.col(i) = gaussian(d, 1, offset_scale, rng);
-    weighted_mean += weights[i] * noise[static_cast<std::size_t>(i)];
-    weighted_offset += weights[i] * offset_noise.col(i);
+    group_mean[g] += noise[static_cast<std::size_t>(i)];
+    group_offset.col(static_cast<Index>(g)) += offset_noise.col(i);
+    group_size[static_cast<Index>(g)] += 1.0;
   }
-  weighted_mean /= weights.sum();
-  weighted_offset /= weights.sum();
+  for (Index g = 0; g < groups; ++g) {
+    group_mean[static_cast<std::size_t>(g)] /= group_size[g];
+    group_offset.col(g) /= group_size[g];
+  }
   matrices.clear();
   offsets.resize(d, n);
   for (Index i = 0; i < n; ++i) {
-    matrices.push_back(mean + weights[i] * (noise[static_cast<std::size_t>(i)] - weighted_mean));
-    offsets.col(i) = mean_offset + weights[i] * (offset_noise.col(i) - weighted_offset);
+    const auto g = group_of[static_cast<std::size_t>(i)];
+    matrices.push_back(scales[i] * (mean + noise[static_cast<std::size_t>(i)] -
+                                    group_mean[static_cast<std::size_t>(g)]));
+    offsets.col(i) = scales[i] * (mean_offset + offset_noise.col(i) - group_offset.col(g));
   }
 }
 
@@ -155,12 +165,21 @@ AffineGame generate_quadratic_game(const QuadraticGameOptions& options,
   const Vector target = gaussian(big_d, 1, 1.0, rng);  // x* of the unregularized game
   const Vector mean_offset = -mean * target;
 
-  Vector weights = Vector::Ones(options.samples);
-  for (Index i = options.samples / 2; i < options.samples; ++i) weights[i] = options.heavy_scale;
-  if (options.samples == 1) weights[0] = 1.0;
+  // Light and heavy halves: scales c and s·c with Σ c_i = n, so the mean stays M̄ and the L_i of
+  // the two halves differ by the factor s = heavy_scale.
+  const Index n = options.samples, light = n == 1 ? 1 : n / 2;
+  const double s = options.heavy_scale;
+  const double c = static_cast<double>(n) / (static_cast<double>(light) + s * double(n - light));
+  Vector scales(n);
+  std::vector<Index> group_of(static_cast<std::size_t>(n));
+  for (Index i = 0; i < n; ++i) {
+    const bool heavy = i >= light;
+    scales[i] = heavy ? s * c : c;
+    group_of[static_cast<std::size_t>(i)] = heavy ? 1 : 0;
+  }
   std::vector<Matrix> matrices;
   Matrix offsets;
-  add_samples(mean, mean_offset, weights, options.noise * ell / std::sqrt(double(big_d)),
+  add_samples(mean, mean_offset, scales, group_of, options.noise * ell / std::sqrt(double(big_d)),
               options.offset_noise, rng, matrices, offsets);
   std::vector<Block> blocks = {{"x", 0, d, false}, {"y", d, d, true}};
   return AffineGame(std::move(matrices), std::move(offsets), std::move(blocks),
@@ -192,8 +211,9 @@ AffineGame generate_bilinear_game(const BilinearGameOptions& options,
   }
   std::vector<Matrix> matrices;
   Matrix offsets;
-  add_samples(mean, mean_offset, Vector::Ones(n), 0.0, options.offset_noise, rng, matrices,
-              offsets);
+  add_samples(mean, mean_offset, Vector::Ones(n),
+              std::vector<Index>(static_cast<std::size_t>(n), 0), 0.0, options.offset_noise, rng,
+              matrices, offsets);
   for (Index i = 0; i < n; ++i) {
     const Matrix e = noise[static_cast<std::size_t>(i)] - noise_mean;
     matrices[static_cast<std::size_t>(i)].block(0, d, d, d) += e;

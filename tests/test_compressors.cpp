@@ -157,13 +157,13 @@ TEST_CASE("decoded vectors have the compressor's structure and bits are the payl
 TEST_CASE("bad compressor options name the field", "[compressor]") {
   CompressorOptions o;
   o.type = "rand";
-  CHECK_THROWS_WITH(make_compressor(o, 10), Catch::Contains("compressor.type"));
+  CHECK_THROWS_WITH(make_compressor(o, 10), Catch::Contains("method.compressor"));
   o.type = "rand-k";
   o.k = 11;
-  CHECK_THROWS_WITH(make_compressor(o, 10), Catch::Contains("compressor.k"));
+  CHECK_THROWS_WITH(make_compressor(o, 10), Catch::Contains("method.k"));
   o.k = 0;
   CHECK_THROWS_AS(make_compressor(o, 10), InputError);
   o.type = "qsgd";
   o.levels = 0;
-  CHECK_THROWS_WITH(make_compressor(o, 10), Catch::Contains("compressor.levels"));
+  CHECK_THROWS_WITH(make_compressor(o, 10), Catch::Contains("method.levels"));
 }

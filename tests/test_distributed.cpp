@@ -214,9 +214,9 @@ TEST_CASE("bad distributed options are refused naming the field", "[distributed]
   CHECK_THROWS_WITH(make_estimator(distributed("diana-sgda", 3, "exact"), problem),
                     Catch::Contains("method.workers"));
   CHECK_THROWS_WITH(make_estimator(distributed("diana-sgda", 4, "exact", "rand-k", 11), problem),
-                    Catch::Contains("compressor.k"));
+                    Catch::Contains("method.k"));
   CHECK_THROWS_WITH(make_estimator(distributed("qsgda", 4, "stale"), problem),
                     Catch::Contains("method.local"));
   CHECK_THROWS_WITH(make_estimator(distributed("qsgda", 4, "exact", "zip"), problem),
-                    Catch::Contains("compressor.type"));
+                    Catch::Contains("method.compressor"));
 }

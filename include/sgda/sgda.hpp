@@ -7,6 +7,7 @@
 #include "sgda/estimators/sampling.hpp"
 #include "sgda/estimators/sgda.hpp"
 #include "sgda/io/game_file.hpp"
+#include "sgda/io/run_config.hpp"
 #include "sgda/io/trace_file.hpp"
 #include "sgda/problem.hpp"
 #include "sgda/problems/affine_game.hpp"

@@ -67,7 +67,9 @@ class AffineGame final : public Problem {
 // (D = 2d). The mean operator M̄ = S + t·K has symmetric part S = diag(S_x, S_y) with spectrum
 // from μ to √(μℓ) and skew coupling K = [[0, B], [−Bᵀ, 0]]; t is set by bisection so that the
 // star-cocoercivity constant of M̄ equals ℓ. λ_min(S) = μ exactly. Samples add zero-mean
-// perturbations: M_i = M̄ + w_i(E_i − Ē_w), so the mean is exactly M̄ and individual M_i are
+// perturbations and are scaled by half: M_i = c_i(M̄ + E_i − Ē_half), c_i = c on the first half
+// and s·c on the second (s = heavy_scale, Σ c_i = n), so the mean is exactly M̄, the L_i of the
+// halves differ by about s (the paper's importance-sampling game), and individual M_i are
 // typically not monotone.
 struct QuadraticGameOptions {
   Index samples = 100;        // n ≥ 1
@@ -76,7 +78,7 @@ struct QuadraticGameOptions {
   double ell = 10.0;          // star-cocoercivity of the mean operator, ≥ μ
   double noise = 0.3;         // per-sample perturbation: entries N(0, (noise·ℓ)²/D); ≥ 0
   double offset_noise = 1.0;  // per-sample offsets q_i − q̄: entries N(0, offset_noise²); ≥ 0
-  double heavy_scale = 1.0;   // the second half of the samples is scaled by this (L_i spread)
+  double heavy_scale = 1.0;   // L_i of the second half / L_i of the first half (> 0)
   std::uint64_t seed = 0;
   bool IsValid(std::string* error) const;
 };
