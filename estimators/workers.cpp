@@ -36,7 +36,8 @@ WorkerPartition resolve_partition(const Problem& problem, Index num_workers) {
     }
   }
   for (char s : seen)
-    if (!s) throw InputError("method.workers: the worker partition must use each sample exactly once");
+    if (!s)
+      throw InputError("method.workers: the worker partition must use each sample exactly once");
   return given;
 }
 

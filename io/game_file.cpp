@@ -84,6 +84,30 @@ std::vector<Block> read_blocks(const hdf5::Reader& file, Index dim) {
   return blocks;
 }
 
+// /workers: the worker that owns each sample, 0..W−1, every worker owning at least one.
+std::vector<std::vector<Index>> read_workers(const hdf5::Reader& file, hsize_t n,
+                                             const std::string& sizes) {
+  if (!file.has("/workers")) return {};
+  const std::string accepted = "int64 [n] of worker ids 0..W-1, each used" + sizes;
+  const hdf5::Array<std::int64_t> w = file.read_int64("/workers", 1, accepted);
+  file.require_shape("/workers", w.shape, {n}, accepted);
+  std::int64_t workers = 0;
+  for (std::size_t i = 0; i < w.values.size(); ++i) {
+    if (w.values[i] < 0 || w.values[i] >= static_cast<std::int64_t>(n))
+      throw file.error("/workers", "entry " + std::to_string(i) + " is " +
+                                       std::to_string(w.values[i]) + "; accepted " + accepted);
+    workers = std::max(workers, w.values[i] + 1);
+  }
+  std::vector<std::vector<Index>> partition(static_cast<std::size_t>(workers));
+  for (std::size_t i = 0; i < w.values.size(); ++i)
+    partition[static_cast<std::size_t>(w.values[i])].push_back(static_cast<Index>(i));
+  for (std::size_t m = 0; m < partition.size(); ++m)
+    if (partition[m].empty())
+      throw file.error("/workers",
+                       "worker " + std::to_string(m) + " owns no sample; accepted " + accepted);
+  return partition;
+}
+
 }  // namespace
 
 void save_affine_game(const std::string& path, const AffineGame& game) {
@@ -111,6 +135,14 @@ void save_affine_game(const std::string& path, const AffineGame& game) {
     maximize.push_back(block.maximize ? 1 : 0);
   }
 
+  std::vector<std::int64_t> workers;
+  const auto partition = game.worker_partition();
+  if (!partition.empty()) {
+    workers.assign(static_cast<std::size_t>(n), -1);
+    for (std::size_t m = 0; m < partition.size(); ++m)
+      for (Index i : partition[m]) workers[static_cast<std::size_t>(i)] = std::int64_t(m);
+  }
+
   std::optional<Vector> x_star;
   if (game.regularizer().is_zero()) x_star = game.solution();
   if (x_star && !x_star->allFinite()) x_star.reset();
@@ -120,6 +152,7 @@ void save_affine_game(const std::string& path, const AffineGame& game) {
     // offsets() is D×n column-major, which is [n, D] row-major.
     file.write_float64("/q", {un, ud}, game.offsets().data());
     if (x_star) file.write_float64("/x_star", {ud}, x_star->data());
+    if (!workers.empty()) file.write_int64("/workers", {un}, workers.data());
     file.write_string_attribute("block_names", names);
     file.write_int64_attribute("block_sizes", sizes);
     file.write_int64_attribute("block_maximize", maximize);
@@ -153,6 +186,7 @@ AffineGame load_affine_game(const std::string& path,
   }
 
   std::vector<Block> blocks = read_blocks(file, static_cast<Index>(d));
+  std::vector<std::vector<Index>> workers = read_workers(file, n, sizes);
 
   const auto dim = static_cast<Index>(d);
   std::vector<Matrix> matrices;
@@ -165,8 +199,10 @@ AffineGame load_affine_game(const std::string& path,
   std::optional<Vector> solution;
   if (!regularizer || regularizer->is_zero()) solution = std::move(x_star);
   try {
-    return AffineGame(std::move(matrices), std::move(offsets), std::move(blocks),
-                      std::move(regularizer), std::move(solution));
+    AffineGame game(std::move(matrices), std::move(offsets), std::move(blocks),
+                    std::move(regularizer), std::move(solution));
+    game.set_worker_partition(std::move(workers));
+    return game;
   } catch (const InputError& e) {
     throw file.error("", e.what());
   }

@@ -2,8 +2,13 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include <unistd.h>
 #include "sgda/error.hpp"
+
+#include <cstdio>
+
 #include "sgda/estimators/distributed.hpp"
+#include "sgda/io/game_file.hpp"
 #include "sgda/problems/affine_game.hpp"
 #include "sgda/registry.hpp"
 #include "sgda/solver.hpp"
@@ -219,4 +224,33 @@ TEST_CASE("bad distributed options are refused naming the field", "[distributed]
                     Catch::Contains("method.local"));
   CHECK_THROWS_WITH(make_estimator(distributed("qsgda", 4, "exact", "zip"), problem),
                     Catch::Contains("method.compressor"));
+}
+
+TEST_CASE("a game file can give each worker its own samples", "[distributed][io]") {
+  // Interleaved ownership (sample i belongs to worker i mod 4) differs from the contiguous split,
+  // so the local operators, and with them ℓ̂_W and ζ*², change.
+  AffineGame problem = game(20, 5, 4);
+  const auto contiguous = make_estimator(distributed("diana-sgda", 4, "exact"), problem);
+  const double zeta_contiguous =
+      static_cast<DistributedEstimator&>(*contiguous).constants(problem).zeta_sq;
+  WorkerPartition interleaved(4);
+  for (Index i = 0; i < 20; ++i) interleaved[static_cast<std::size_t>(i % 4)].push_back(i);
+  problem.set_worker_partition(interleaved);
+  const std::string path = "/tmp/sgda_test_workers_" + std::to_string(::getpid()) + ".h5";
+  save_affine_game(path, problem);
+  const AffineGame loaded = load_affine_game(path);
+  std::remove(path.c_str());
+  CHECK(loaded.worker_partition() == interleaved);
+  const auto from_file = make_estimator(distributed("diana-sgda", 4, "exact"), loaded);
+  const DistributedConstants c = static_cast<DistributedEstimator&>(*from_file).constants(loaded);
+  CHECK(c.zeta_sq != Approx(zeta_contiguous));
+  // The partition is used by the run: DIANA still reaches the solution.
+  const Summary s = run(loaded, distributed("diana-sgda", 4, "exact"), 20000, 1e-10);
+  CHECK(s.converged());
+  // Unequal workers are refused: (1/W) Σ F_m would not be F.
+  WorkerPartition unequal = {{0, 1, 2}, {3}};
+  for (Index i = 4; i < 20; ++i) unequal[0].push_back(i);
+  problem.set_worker_partition(unequal);
+  CHECK_THROWS_WITH(make_estimator(distributed("diana-sgda", 2, "exact"), problem),
+                    Catch::Contains("method.workers") && Catch::Contains("same number"));
 }

@@ -2,9 +2,11 @@
 //   /M        float64 [n, D, D]   M_i, row-major: M[i, r, c] = (M_i)_{rc}
 //   /q        float64 [n, D]      q_i
 //   /x_star   float64 [D]         optional: x* of the unregularized game (R = 0)
-//   /blocks   attributes on the root: block_names (string, comma-separated), block_sizes
-//             (int64 [B]) and block_maximize (int64 [B], 0/1); optional, default one
-//             minimizing block "x"
+//   /workers  int64 [n]           optional: the worker (0..W−1) that owns each sample, for
+//                                 heterogeneous distributed runs; default a contiguous split
+//   root attributes block_names (string, comma-separated), block_sizes (int64 [B]) and
+//             block_maximize (int64 [B], 0/1): the players; optional, default one minimizing
+//             block "x"
 #pragma once
 
 #include <memory>

@@ -3,7 +3,8 @@
 //                    coordinate_evaluations, epochs, bits, wall_time, relative_distance_sq,
 //                    residual_sq, step_size)
 //   /x_final         float64 [D]
-//   root attributes  every setting of the run (strings), sgda_version, termination, message
+//   root attributes  every setting of the run (strings), sgda_version, termination, message,
+//                    method_description
 #pragma once
 
 #include <map>
