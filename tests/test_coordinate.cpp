@@ -149,3 +149,17 @@ TEST_CASE("coordinate estimators are unbiased and satisfy the unified assumption
     }
   }
 }
+
+TEST_CASE("coordinate runs are reproducible for a seed", "[coordinate]") {
+  const AffineGame problem = l1_game();
+  for (const std::string method : {"coordinate-sgda", "sega-sgda"}) {
+    const Summary a = run(problem, method, 500, 9), b = run(problem, method, 500, 9);
+    const Summary c = run(problem, method, 500, 10);
+    INFO(method);
+    CHECK(a.x == b.x);
+    CHECK(a.trace.relative_distance_sq == b.trace.relative_distance_sq);
+    CHECK(a.trace.residual_sq == b.trace.residual_sq);
+    CHECK(a.trace.coordinate_evaluations == b.trace.coordinate_evaluations);
+    CHECK(a.x != c.x);
+  }
+}
