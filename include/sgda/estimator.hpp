@@ -15,6 +15,7 @@
 
 #include "sgda/problem.hpp"
 #include "sgda/rng.hpp"
+#include "sgda/state.hpp"
 #include "sgda/types.hpp"
 
 namespace sgda {
@@ -59,6 +60,11 @@ class Estimator {
 
   // A, B, C, D1, D2, ρ for `problem` (needs its constants and, for D1, its solution).
   virtual TheoryParameters parameters(const Problem& problem) const = 0;
+
+  // The state that reset() set up and estimate() advances, for checkpoints: after reset() on the
+  // same problem, load_state(saved) continues exactly where save_state() was called.
+  virtual void save_state(StateArchive& out) const { (void)out; }
+  virtual void load_state(const StateArchive& in) { (void)in; }
 
   // σ_k² of the current state for solution x_star (0 for stateless estimators).
   virtual double sigma_squared(ConstVectorRef x_star) const {

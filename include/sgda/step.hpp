@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sgda/problem.hpp"
+#include "sgda/state.hpp"
 #include "sgda/types.hpp"
 
 namespace sgda {
@@ -17,6 +18,9 @@ class StepRule {
   virtual std::string name() const = 0;
   // Binds to the problem's blocks and sizes any state.
   virtual void reset(const Problem& problem) = 0;
+  // Per-block state (momenta, moments, previous estimates) for checkpoints, as for estimators.
+  virtual void save_state(StateArchive& out) const { (void)out; }
+  virtual void load_state(const StateArchive& in) { (void)in; }
   // next ← the iterate after x from g at step size γ. `next` and `x` are distinct buffers, so
   // the solver keeps the last finite iterate without copying. No allocation.
   virtual void apply(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next) = 0;
