@@ -198,6 +198,30 @@ void DistributedEstimator::estimate(ConstVectorRef x, VectorRef g, Rng& rng, Cou
   }
 }
 
+void DistributedEstimator::save_state(StateArchive& out) const {
+  out.put("server_shift", server_shift_);
+  for (const Worker& w : workers_) {
+    const std::string prefix = "worker" + std::to_string(w.id) + ".";
+    out.put(prefix + "shift", w.shift);
+    if (settings_.local == LocalOracle::kSvrg) {
+      out.put(prefix + "snapshot", w.snapshot);
+      out.put(prefix + "snapshot_full", w.snapshot_full);
+    }
+  }
+}
+
+void DistributedEstimator::load_state(const StateArchive& in) {
+  server_shift_ = in.vector("server_shift");
+  for (Worker& w : workers_) {
+    const std::string prefix = "worker" + std::to_string(w.id) + ".";
+    w.shift = in.vector(prefix + "shift");
+    if (settings_.local == LocalOracle::kSvrg) {
+      w.snapshot = in.vector(prefix + "snapshot");
+      w.snapshot_full = in.vector(prefix + "snapshot_full");
+    }
+  }
+}
+
 double DistributedEstimator::sigma_squared(ConstVectorRef x_star) const {
   const Index d = problem_->dim();
   double shifts = 0.0, snapshots = 0.0;

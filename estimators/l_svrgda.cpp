@@ -57,6 +57,16 @@ TheoryParameters LSvrgdaEstimator::parameters(const Problem& problem) const {
   return t;
 }
 
+void LSvrgdaEstimator::save_state(StateArchive& out) const {
+  out.put("snapshot", snapshot_);
+  out.put("snapshot_full", snapshot_full_);  // kept, not recomputed: bitwise and uncounted
+}
+
+void LSvrgdaEstimator::load_state(const StateArchive& in) {
+  snapshot_ = in.vector("snapshot");
+  snapshot_full_ = in.vector("snapshot_full");
+}
+
 double LSvrgdaEstimator::sigma_squared(ConstVectorRef x_star) const {
   const Index n = problem_->num_samples();
   Vector at_snapshot(problem_->dim()), at_solution(problem_->dim());

@@ -57,6 +57,9 @@ bool SolverOptions::IsValid(std::string* error) const {
   if (!(std::isfinite(residual_tolerance) && residual_tolerance >= 0.0))
     return fail("run.residual_tolerance: must be a finite number >= 0 (0 = off)");
   if (log_every < 0) return fail("run.log_every: must be an integer >= 1 (or 0 = automatic)");
+  if (checkpoint_every < 0) return fail("run.checkpoint_every: must be an integer >= 0 (0 = off)");
+  if (!(std::isfinite(checkpoint_seconds) && checkpoint_seconds >= 0.0))
+    return fail("run.checkpoint_seconds: must be a finite number of seconds >= 0 (0 = off)");
   return step_size.IsValid(error);
 }
 
@@ -76,150 +79,260 @@ void Trace::reserve(std::size_t rows) {
   step_size.reserve(rows);
 }
 
+namespace {
+
+// One run of the loop. The steps of an iteration are methods so that the loop reads as the
+// algorithm: γ_k → g^k → x^{k+1} → metrics and stopping rules → checkpoint.
+class Run {
+ public:
+  Run(const Problem& problem, Estimator& estimator, StepRule& step, const SolverOptions& options,
+      const std::vector<Callback*>& callbacks, const CheckpointHooks& hooks)
+      : problem_(problem),
+        estimator_(estimator),
+        step_(step),
+        options_(options),
+        callbacks_(callbacks),
+        hooks_(hooks),
+        counters_(summary_.counters),
+        trace_(summary_.trace),
+        d_(problem.dim()),
+        n_(static_cast<double>(problem.num_samples())),
+        log_every_(options.effective_log_every()),
+        x_star_(problem.solution()) {}
+
+  Summary execute(ConstVectorRef x0) {
+    const auto setup_start = Clock::now();
+    rng_.reseed(options_.seed);
+    schedule_ = make_schedule(options_, problem_, estimator_, &summary_.theory_step_size);
+    summary_.initial_step_size = schedule_.initial();
+    estimator_.reset(problem_, x0, rng_, counters_);
+    step_.reset(problem_);
+    summary_.method = estimator_.describe();
+    x_ = x0;
+    next_.resize(d_);
+    g_.resize(d_);
+    workspace_.resize(d_);
+    initial_distance_ = x_star_ ? (x0 - *x_star_).squaredNorm() : 0.0;
+    trace_.reserve(static_cast<std::size_t>(options_.max_iterations / log_every_ + 2));
+    double elapsed = 0.0;
+    if (hooks_.resume) elapsed = restore(*hooks_.resume);
+    summary_.setup_seconds = seconds_since(setup_start);
+
+    for (Callback* c : callbacks_) c->begin(problem_, estimator_);
+    start_ = Clock::now() -
+             std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(elapsed));
+    last_checkpoint_ = Clock::now();
+    gamma_ = schedule_(counters_.iterations);
+    bool running = hooks_.resume ? true : log();
+    while (running) running = iterate();
+    finish();
+    return std::move(summary_);
+  }
+
+ private:
+  // Continues from a checkpoint; returns the loop time it had used.
+  double restore(const Checkpoint& c) {
+    if (c.x.size() != d_)
+      throw InputError("checkpoint: x has length " + std::to_string(c.x.size()) +
+                       ", the problem needs " + std::to_string(d_));
+    x_ = c.x;
+    rng_.set_state(c.rng);
+    counters_ = c.counters;
+    trace_ = c.trace;
+    estimator_.load_state(c.estimator);
+    step_.load_state(c.step);
+    initial_distance_ = c.initial_distance;
+    metric_seconds_ = c.metric_seconds;
+    summary_.skipped_steps = c.skipped_steps;
+    last_logged_ = trace_.size() > 0 ? trace_.iteration.back() : -1;
+    return c.elapsed_seconds;
+  }
+
+  // One iteration; false when a stopping rule fired.
+  bool iterate() {
+    const std::int64_t k = counters_.iterations;
+    gamma_ = schedule_(k);
+    estimator_.estimate(x_, g_, rng_, counters_);
+    const bool finite_estimate = g_.allFinite();
+    if (finite_estimate) step_.apply(gamma_, g_, x_, next_);
+    if (finite_estimate && next_.allFinite()) {
+      x_.swap(next_);  // O(1): swaps the buffers
+    } else if (options_.skip_non_finite) {
+      ++summary_.skipped_steps;  // x stays the last finite iterate
+    } else {
+      stop(TerminationReason::kNonFinite, non_finite_message(k, finite_estimate));
+      return false;
+    }
+    ++counters_.iterations;
+    if (counters_.iterations % log_every_ == 0 && !log()) return false;
+    if (counters_.iterations >= options_.max_iterations) {
+      stop(TerminationReason::kIterationLimit,
+           "iteration limit " + std::to_string(options_.max_iterations) + " reached");
+      return false;
+    }
+    if (options_.max_oracle_calls > 0 &&
+        counters_.sample_evaluations + counters_.coordinate_evaluations >=
+            options_.max_oracle_calls) {
+      stop(TerminationReason::kOracleLimit,
+           "oracle limit " + std::to_string(options_.max_oracle_calls) + " reached at iteration " +
+               std::to_string(counters_.iterations));
+      return false;
+    }
+    // The clock is read every 64 iterations: cheap next to the iteration itself.
+    if ((counters_.iterations & 63) == 0) {
+      const double now = seconds_since(start_);
+      if (options_.max_time_seconds > 0.0 && now >= options_.max_time_seconds) {
+        stop(TerminationReason::kTimeLimit, "time limit " + format(options_.max_time_seconds) +
+                                                " s reached at iteration " +
+                                                std::to_string(counters_.iterations));
+        return false;
+      }
+      if (options_.checkpoint_seconds > 0.0 &&
+          seconds_since(last_checkpoint_) >= options_.checkpoint_seconds)
+        save_checkpoint(false);
+    }
+    if (options_.checkpoint_every > 0 && counters_.iterations % options_.checkpoint_every == 0)
+      save_checkpoint(false);
+    return true;
+  }
+
+  std::string non_finite_message(std::int64_t k, bool finite_estimate) const {
+    std::string hint;
+    double theory = summary_.theory_step_size;
+    try {
+      if (!std::isfinite(theory)) theory = theory_step_size(problem_, estimator_);
+    } catch (const std::exception&) {
+    }
+    if (std::isfinite(theory)) hint = "; the theory step size is " + format(theory);
+    return std::string("non-finite ") + (finite_estimate ? "iterate" : "estimate") +
+           " at iteration " + std::to_string(k) + " with step size " + format(gamma_) + hint +
+           " (the last finite iterate is kept)";
+  }
+
+  void stop(TerminationReason reason, std::string message) {
+    summary_.reason = reason;
+    summary_.message = std::move(message);
+  }
+
+  // Computes the metrics at x, appends a trace row, runs callbacks; false to stop.
+  bool log() {
+    const auto metric_start = Clock::now();
+    const double distance = x_star_ ? (x_ - *x_star_).squaredNorm() : 0.0;
+    const double relative = !x_star_                  ? std::nan("")
+                            : initial_distance_ > 0.0 ? distance / initial_distance_
+                                                      : distance;
+    const double residual = natural_residual_sq(problem_, x_, workspace_);
+    metric_seconds_ += seconds_since(metric_start);
+    const double epochs = static_cast<double>(counters_.sample_evaluations) / n_ +
+                          static_cast<double>(counters_.coordinate_evaluations) / double(d_);
+    const double wall = seconds_since(start_);
+    trace_.iteration.push_back(counters_.iterations);
+    trace_.sample_evaluations.push_back(counters_.sample_evaluations);
+    trace_.coordinate_evaluations.push_back(counters_.coordinate_evaluations);
+    trace_.epochs.push_back(epochs);
+    trace_.bits.push_back(counters_.bits);
+    trace_.wall_time.push_back(wall);
+    trace_.relative_distance_sq.push_back(relative);
+    trace_.residual_sq.push_back(residual);
+    trace_.step_size.push_back(gamma_);
+    last_logged_ = counters_.iterations;
+    bool go_on = true;
+    const LogEntry entry{counters_, epochs, wall, relative,
+                         residual,  gamma_, x_,   options_.max_iterations};
+    for (Callback* c : callbacks_) go_on = c->logged(entry) && go_on;
+    if (!go_on) {
+      stop(TerminationReason::kStoppedByCallback,
+           "stopped by a callback at iteration " + std::to_string(counters_.iterations));
+      return false;
+    }
+    if (options_.tolerance > 0.0 && x_star_ && relative <= options_.tolerance) {
+      stop(TerminationReason::kConverged,
+           "converged: relative squared distance " + format(relative) +
+               " <= " + format(options_.tolerance) + " at iteration " +
+               std::to_string(counters_.iterations));
+      return false;
+    }
+    if (options_.residual_tolerance > 0.0 && residual <= options_.residual_tolerance) {
+      stop(TerminationReason::kConverged,
+           "converged: squared natural residual " + format(residual) +
+               " <= " + format(options_.residual_tolerance) + " at iteration " +
+               std::to_string(counters_.iterations));
+      return false;
+    }
+    return true;
+  }
+
+  Checkpoint checkpoint() const {
+    Checkpoint c;
+    c.x = x_;
+    c.rng = rng_.state();
+    c.counters = counters_;
+    c.trace = trace_;
+    estimator_.save_state(c.estimator);
+    step_.save_state(c.step);
+    c.initial_distance = initial_distance_;
+    c.elapsed_seconds = seconds_since(start_);
+    c.metric_seconds = metric_seconds_;
+    c.skipped_steps = summary_.skipped_steps;
+    return c;
+  }
+
+  void save_checkpoint(bool final) {
+    if (!hooks_.save) return;
+    hooks_.save(checkpoint(), final);
+    last_checkpoint_ = Clock::now();
+  }
+
+  void finish() {
+    // A stop between log points still shows its final iterate; the reason found stands.
+    if (last_logged_ != counters_.iterations) {
+      const TerminationReason reason = summary_.reason;
+      const std::string message = summary_.message;
+      log();
+      stop(reason, message);
+    }
+    summary_.final_relative_distance_sq = trace_.relative_distance_sq.back();
+    summary_.final_residual_sq = trace_.residual_sq.back();
+    summary_.solve_seconds = seconds_since(start_);
+    summary_.metric_seconds = metric_seconds_;
+    summary_.epochs = trace_.epochs.back();
+    save_checkpoint(true);
+    summary_.x = x_;
+    for (Callback* c : callbacks_) c->end();
+  }
+
+  const Problem& problem_;
+  Estimator& estimator_;
+  StepRule& step_;
+  const SolverOptions& options_;
+  const std::vector<Callback*>& callbacks_;
+  const CheckpointHooks& hooks_;
+  Summary summary_;
+  Counters& counters_;
+  Trace& trace_;
+  const Index d_;
+  const double n_;
+  const std::int64_t log_every_;
+  const std::optional<Vector> x_star_;
+  Rng rng_;
+  StepSchedule schedule_;
+  Vector x_, next_, g_, workspace_;
+  double initial_distance_ = 0.0, gamma_ = 0.0, metric_seconds_ = 0.0;
+  std::int64_t last_logged_ = -1;
+  Clock::time_point start_, last_checkpoint_;
+};
+
+}  // namespace
+
 Summary solve(const Problem& problem, Estimator& estimator, StepRule& step,
               const SolverOptions& options, ConstVectorRef x0,
-              const std::vector<Callback*>& callbacks) {
+              const std::vector<Callback*>& callbacks, const CheckpointHooks& hooks) {
   std::string error;
   if (!options.IsValid(&error)) throw InputError(error);
   if (x0.size() != problem.dim())
     throw InputError("x0: has length " + std::to_string(x0.size()) + ", the problem needs " +
                      std::to_string(problem.dim()));
-
-  Summary summary;
-  const auto setup_start = Clock::now();
-  Rng rng(options.seed);
-  Counters& counters = summary.counters;
-  const StepSchedule schedule =
-      make_schedule(options, problem, estimator, &summary.theory_step_size);
-  summary.initial_step_size = schedule.initial();
-  estimator.reset(problem, x0, rng, counters);
-  step.reset(problem);
-  summary.method = estimator.describe();
-
-  const Index d = problem.dim();
-  const double n = static_cast<double>(problem.num_samples());
-  Vector x = x0, next(d), g(d), workspace(d);
-  const std::optional<Vector> x_star = problem.solution();
-  const double initial_distance = x_star ? (x0 - *x_star).squaredNorm() : 0.0;
-  const std::int64_t log_every = options.effective_log_every();
-  Trace& trace = summary.trace;
-  trace.reserve(static_cast<std::size_t>(options.max_iterations / log_every + 2));
-  summary.setup_seconds = seconds_since(setup_start);
-
-  for (Callback* c : callbacks) c->begin(problem, estimator);
-  const auto start = Clock::now();
-  double gamma = schedule(0), metric_seconds = 0.0;
-  std::int64_t last_logged = -1;
-
-  // Computes the metrics at x, appends a trace row, runs callbacks; returns false to stop.
-  auto log = [&]() {
-    const auto metric_start = Clock::now();
-    const double distance = x_star ? (x - *x_star).squaredNorm() : 0.0;
-    const double relative = !x_star                  ? std::nan("")
-                            : initial_distance > 0.0 ? distance / initial_distance
-                                                     : distance;
-    const double residual = natural_residual_sq(problem, x, workspace);
-    metric_seconds += seconds_since(metric_start);
-    const double epochs = static_cast<double>(counters.sample_evaluations) / n +
-                          static_cast<double>(counters.coordinate_evaluations) / double(d);
-    const double wall = seconds_since(start);
-    trace.iteration.push_back(counters.iterations);
-    trace.sample_evaluations.push_back(counters.sample_evaluations);
-    trace.coordinate_evaluations.push_back(counters.coordinate_evaluations);
-    trace.epochs.push_back(epochs);
-    trace.bits.push_back(counters.bits);
-    trace.wall_time.push_back(wall);
-    trace.relative_distance_sq.push_back(relative);
-    trace.residual_sq.push_back(residual);
-    trace.step_size.push_back(gamma);
-    last_logged = counters.iterations;
-    summary.final_relative_distance_sq = relative;
-    summary.final_residual_sq = residual;
-    bool go_on = true;
-    const LogEntry entry{counters, epochs, wall, relative,
-                         residual, gamma,  x,    options.max_iterations};
-    for (Callback* c : callbacks) go_on = c->logged(entry) && go_on;
-    if (!go_on) {
-      summary.reason = TerminationReason::kStoppedByCallback;
-      summary.message = "stopped by a callback at iteration " + std::to_string(counters.iterations);
-      return false;
-    }
-    if (options.tolerance > 0.0 && x_star && relative <= options.tolerance) {
-      summary.reason = TerminationReason::kConverged;
-      summary.message = "converged: relative squared distance " + format(relative) +
-                        " <= " + format(options.tolerance) + " at iteration " +
-                        std::to_string(counters.iterations);
-      return false;
-    }
-    if (options.residual_tolerance > 0.0 && residual <= options.residual_tolerance) {
-      summary.reason = TerminationReason::kConverged;
-      summary.message = "converged: squared natural residual " + format(residual) +
-                        " <= " + format(options.residual_tolerance) + " at iteration " +
-                        std::to_string(counters.iterations);
-      return false;
-    }
-    return true;
-  };
-
-  bool running = log();
-  while (running) {
-    const std::int64_t k = counters.iterations;
-    gamma = schedule(k);
-    estimator.estimate(x, g, rng, counters);
-    const bool finite_estimate = g.allFinite();
-    if (finite_estimate) step.apply(gamma, g, x, next);
-    if (!finite_estimate || !next.allFinite()) {
-      // x is still the last finite iterate: the step is not taken.
-      summary.reason = TerminationReason::kNonFinite;
-      std::string hint;
-      double theory = summary.theory_step_size;
-      try {
-        if (!std::isfinite(theory)) theory = theory_step_size(problem, estimator);
-      } catch (const std::exception&) {
-      }
-      if (std::isfinite(theory)) hint = "; the theory step size is " + format(theory);
-      summary.message = std::string("non-finite ") + (finite_estimate ? "iterate" : "estimate") +
-                        " at iteration " + std::to_string(k) + " with step size " + format(gamma) +
-                        hint;
-      break;
-    }
-    x.swap(next);  // O(1): swaps the buffers
-    ++counters.iterations;
-    if (counters.iterations % log_every == 0 && !log()) break;
-    if (counters.iterations >= options.max_iterations) {
-      summary.reason = TerminationReason::kIterationLimit;
-      summary.message = "iteration limit " + std::to_string(options.max_iterations) + " reached";
-      break;
-    }
-    if (options.max_oracle_calls > 0 &&
-        counters.sample_evaluations + counters.coordinate_evaluations >= options.max_oracle_calls) {
-      summary.reason = TerminationReason::kOracleLimit;
-      summary.message = "oracle limit " + std::to_string(options.max_oracle_calls) +
-                        " reached at iteration " + std::to_string(counters.iterations);
-      break;
-    }
-    // The clock is read every 64 iterations: cheap next to the iteration itself.
-    if (options.max_time_seconds > 0.0 && (counters.iterations & 63) == 0 &&
-        seconds_since(start) >= options.max_time_seconds) {
-      summary.reason = TerminationReason::kTimeLimit;
-      summary.message = "time limit " + format(options.max_time_seconds) +
-                        " s reached at iteration " + std::to_string(counters.iterations);
-      break;
-    }
-  }
-  if (last_logged != counters.iterations) {
-    const TerminationReason reason = summary.reason;
-    const std::string message = summary.message;
-    log();  // the final row; the reason found above stands
-    summary.reason = reason;
-    summary.message = message;
-  }
-  summary.solve_seconds = seconds_since(start);
-  summary.metric_seconds = metric_seconds;
-  summary.epochs = trace.epochs.back();
-  summary.x = std::move(x);
-  for (Callback* c : callbacks) c->end();
-  return summary;
+  return Run(problem, estimator, step, options, callbacks, hooks).execute(x0);
 }
 
 }  // namespace sgda

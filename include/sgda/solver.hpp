@@ -4,13 +4,16 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
 
 #include "sgda/estimator.hpp"
 #include "sgda/problem.hpp"
+#include "sgda/rng.hpp"
 #include "sgda/schedule.hpp"
+#include "sgda/state.hpp"
 #include "sgda/step.hpp"
 #include "sgda/types.hpp"
 
@@ -36,6 +39,13 @@ struct SolverOptions {
   StepSizeOptions step_size;
   // Seeds the run's random stream; the same seed gives bitwise identical iterates and trace.
   std::uint64_t seed = 0;
+  // On a non-finite estimate or iterate: false stops the run ("non-finite"); true skips that
+  // step (x stays, the oracle calls still count) and counts it in Summary::skipped_steps.
+  bool skip_non_finite = false;
+  // Hand a checkpoint to CheckpointHooks::save every this many iterations; 0 disables.
+  std::int64_t checkpoint_every = 0;
+  // ... and every this many seconds of wall time (checked every 64 iterations); 0 disables.
+  double checkpoint_seconds = 0.0;
 
   bool IsValid(std::string* error) const;
   std::int64_t effective_log_every() const;
@@ -91,6 +101,29 @@ class Callback {
   virtual void end() {}
 };
 
+// Everything the loop needs to continue exactly where it was: resuming from a checkpoint gives
+// the same iterates and trace (every column but wall_time), bit for bit, as never stopping.
+struct Checkpoint {
+  Vector x;                       // x^k
+  Rng::State rng;                 // the run's random stream
+  Counters counters;              // k = counters.iterations
+  Trace trace;                    // rows logged so far
+  StateArchive estimator;         // Estimator::save_state
+  StateArchive step;              // StepRule::save_state
+  double initial_distance = 0.0;  // ||x⁰ − x*||², the denominator of the relative distance
+  double elapsed_seconds = 0.0;   // loop time so far (wall_time continues from here)
+  double metric_seconds = 0.0;
+  std::int64_t skipped_steps = 0;
+};
+
+struct CheckpointHooks {
+  // Called every checkpoint_every iterations / checkpoint_seconds, and once more at the end of
+  // the run with `final` = true (so an interrupted run can be resumed). Empty: no checkpoints.
+  std::function<void(const Checkpoint& checkpoint, bool final)> save;
+  // Continue from this state instead of starting at x0 (same problem, estimator and options).
+  const Checkpoint* resume = nullptr;
+};
+
 struct Summary {
   TerminationReason reason = TerminationReason::kIterationLimit;
   std::string message;
@@ -104,7 +137,8 @@ struct Summary {
   double theory_step_size = std::numeric_limits<double>::quiet_NaN();
   double final_relative_distance_sq = std::numeric_limits<double>::quiet_NaN();
   double final_residual_sq = std::numeric_limits<double>::quiet_NaN();
-  Vector x;  // the last finite iterate
+  std::int64_t skipped_steps = 0;  // non-finite steps skipped (skip_non_finite)
+  Vector x;                        // the last finite iterate
   Trace trace;
 
   bool converged() const { return reason == TerminationReason::kConverged; }
@@ -116,7 +150,7 @@ struct Summary {
 // size is asked for and the estimator's constants are unknown.
 Summary solve(const Problem& problem, Estimator& estimator, StepRule& step,
               const SolverOptions& options, ConstVectorRef x0,
-              const std::vector<Callback*>& callbacks = {});
+              const std::vector<Callback*>& callbacks = {}, const CheckpointHooks& hooks = {});
 
 // The theory step size of `estimator` on `problem` (NaN when its constants are unknown).
 double theory_step_size(const Problem& problem, const Estimator& estimator);

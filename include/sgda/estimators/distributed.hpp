@@ -54,6 +54,9 @@ class DistributedEstimator : public Estimator {
   void estimate(ConstVectorRef x, VectorRef g, Rng& rng, Counters& counters) override;
   // DIANA shifts part + SVRG snapshots part, whichever are on.
   double sigma_squared(ConstVectorRef x_star) const override;
+  // Shifts h_m, h and snapshots w_m, F_m(w_m) of the local workers.
+  void save_state(StateArchive& out) const override;
+  void load_state(const StateArchive& in) override;
 
   const DistributedSettings& settings() const { return settings_; }
   // Constants for `problem` with this estimator's workers and compressor. NaN where unknown.

@@ -22,6 +22,8 @@ class LSvrgdaEstimator final : public Estimator {
   void estimate(ConstVectorRef x, VectorRef g, Rng& rng, Counters& counters) override;
   TheoryParameters parameters(const Problem& problem) const override;
   double sigma_squared(ConstVectorRef x_star) const override;
+  void save_state(StateArchive& out) const override;
+  void load_state(const StateArchive& in) override;
 
   double probability() const { return p_; }
   const Vector& snapshot() const { return snapshot_; }

@@ -20,6 +20,8 @@ class SegaSgdaEstimator final : public Estimator {
   void estimate(ConstVectorRef x, VectorRef g, Rng& rng, Counters& counters) override;
   TheoryParameters parameters(const Problem& problem) const override;
   double sigma_squared(ConstVectorRef x_star) const override;
+  void save_state(StateArchive& out) const override { out.put("shift", shift_); }
+  void load_state(const StateArchive& in) override { shift_ = in.vector("shift"); }
 
  private:
   const Problem* problem_ = nullptr;
