@@ -74,23 +74,93 @@ const char* signal_name(int signal) { return signal == SIGINT ? "SIGINT" : "SIGT
 
 }  // namespace
 
+namespace {
+
+bool any_override(const RunOverrides& o) {
+  return o.method || o.sampling || o.local || o.compressor || o.batch_size || o.workers || o.k ||
+         o.levels || o.probability || o.alpha || o.step_size || o.step_rule || o.step_factor ||
+         o.iterations || o.max_oracle_calls || o.log_every || o.seed || o.checkpoint_every ||
+         o.max_time || o.tolerance || o.residual_tolerance || o.checkpoint_seconds ||
+         o.skip_non_finite || o.output;
+}
+
+// The run to continue: its configuration as it was started, and its last checkpoint.
+RunConfig resumed_config(const SolveArgs& args, RunRecord& record) {
+  if (!args.file.empty() || any_override(args.overrides))
+    throw InputError(
+        "--resume: continues the run exactly as it was started; accepted no problem "
+        "file and no other flags with it (the run file holds them)");
+  record = load_run(args.resume);
+  const std::string termination = record.settings["termination"];
+  if (!record.checkpoint || record.settings.count("resume.config") == 0)
+    throw input_error(args.resume, "/checkpoint",
+                      "missing; accepted a run file written by sgda solve -o");
+  if (termination != kRunInProgress &&
+      termination != to_string(TerminationReason::kStoppedByCallback))
+    throw input_error(args.resume, "termination",
+                      "the run already ended (" + termination +
+                          "): nothing to resume; accepted a run that was interrupted or is "
+                          "still in progress");
+  RunConfig config =
+      parse_run_config(record.settings["resume.config"],
+                       record.settings.count("source") ? record.settings["source"] : args.resume);
+  config.output = args.resume;
+  return config;
+}
+
+}  // namespace
+
 int solve_command(const SolveArgs& args) {
-  RunConfig config = load_run_config(args.file);
-  apply_overrides(config, args.overrides);
-  if (!config.output.empty())
-    check_output_folder(config.output, output_origin(config) + ": run.output");
+  RunRecord resumed;
+  RunConfig config;
+  if (!args.resume.empty()) {
+    config = resumed_config(args, resumed);
+  } else {
+    if (args.file.empty())
+      throw InputError("solve: a problem file is required; accepted FILE.toml, or --resume run.h5");
+    config = load_run_config(args.file);
+    apply_overrides(config, args.overrides);
+    if (!config.output.empty()) {
+      check_output_folder(config.output, output_origin(config) + ": run.output");
+      std::error_code ec;
+      if (fs::exists(config.output, ec) && !args.force)
+        throw InputError(output_origin(config) + ": run.output: " + config.output +
+                         " exists; accepted a new file, --force to overwrite it, or --resume " +
+                         config.output + " to continue it");
+    }
+  }
+  if (config.output.empty() && config.solver.checkpoint_every > 0)
+    throw located_error(config,
+                        "run.checkpoint_every: checkpoints go into the run file; "
+                        "accepted only with an output file (-o)");
   const std::shared_ptr<AffineGame> problem = build_problem(config);
   const std::unique_ptr<Estimator> estimator = build_estimator(config, *problem);
   ProxStep step;
   Progress progress(stderr_is_terminal());
   const Vector x0 = Vector::Zero(problem->dim());
 
+  Settings settings = to_settings(config);
+  settings["resume.config"] = to_toml(config);
+  Checkpoint last;
+  bool have_last = false;
+  CheckpointHooks hooks;
+  if (!config.output.empty())
+    hooks.save = [&](const Checkpoint& c, bool final) {
+      if (final) {
+        last = c;
+        have_last = true;
+      } else {
+        save_checkpoint(config.output, c, settings);
+      }
+    };
+  if (resumed.checkpoint) hooks.resume = &*resumed.checkpoint;
+
   Summary summary;
   int signal = 0;
   {
     InterruptGuard guard;
     try {
-      summary = solve(*problem, *estimator, step, config.solver, x0, {&progress});
+      summary = solve(*problem, *estimator, step, config.solver, x0, {&progress}, hooks);
     } catch (const InputError& e) {
       throw located_error(config, e.what());
     }
@@ -99,12 +169,15 @@ int solve_command(const SolveArgs& args) {
   if (signal != 0 && summary.reason == TerminationReason::kStoppedByCallback)
     summary.message = std::string("interrupted by ") + signal_name(signal) + " at iteration " +
                       std::to_string(summary.counters.iterations);
-  if (!config.output.empty()) save_run(config.output, summary, to_settings(config));
+  if (!config.output.empty())
+    save_run(config.output, summary, settings, have_last ? &last : nullptr);
   std::cout << summary.BriefReport() << std::endl;
   if (signal != 0) {
     std::cerr << "sgda: " << summary.message
-              << (config.output.empty() ? "; no output file was given (-o), so no trace was written"
-                                        : "; the trace so far is written to " + config.output)
+              << (config.output.empty()
+                      ? "; no output file was given (-o), so nothing was written"
+                      : "; the trace so far is written to " + config.output +
+                            "; continue with: sgda solve --resume " + config.output)
               << std::endl;
     return 128 + signal;  // the shell convention for a run ended by a signal
   }

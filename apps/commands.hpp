@@ -11,8 +11,10 @@
 namespace sgda::cli {
 
 struct SolveArgs {
-  std::string file;
+  std::string file;  // the problem file; empty with --resume
   RunOverrides overrides;
+  std::string resume;  // a run file to continue
+  bool force = false;  // overwrite an existing output file
 };
 
 struct TheoryArgs {

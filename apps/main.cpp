@@ -119,6 +119,21 @@ void add_run_flags(CLI::App* app, RunOverrides& o) {
       ->group(group);
   optional_flag(app, "--seed", o.seed, "seed of the run's random stream, >= 0 ([run] seed)", "S")
       ->group(group);
+  optional_flag(app, "--checkpoint-every", o.checkpoint_every,
+                "with -o: write a checkpoint every N iterations, 0 = off ([run] "
+                "checkpoint_every)",
+                "N")
+      ->group(group);
+  optional_flag(app, "--checkpoint-seconds", o.checkpoint_seconds,
+                "with -o: write a checkpoint every SEC seconds, 0 = off ([run] "
+                "checkpoint_seconds, default 60)",
+                "SEC")
+      ->group(group);
+  app->add_flag_function(
+         "--skip-non-finite", [&o](std::int64_t) { o.skip_non_finite = true; },
+         "skip (and count) steps whose estimate or iterate is not finite instead of stopping "
+         "([run] skip_non_finite)")
+      ->group(group);
   optional_flag(app, "-o,--output", o.output,
                 "write the trace (HDF5) here; relative to the working directory ([run] output)",
                 "run.h5")
@@ -143,10 +158,17 @@ int run(int argc, char** argv) {
       "Flags override the file's [method] and [run] fields. Ctrl-C stops the run and still "
       "writes the trace so far.");
   solve_cmd->add_option("file", solve.file, "problem file (docs/problem-files.md)")
-      ->required()
       ->type_name("FILE.toml");
   add_method_flags(solve_cmd, solve.overrides);
   add_run_flags(solve_cmd, solve.overrides);
+  solve_cmd
+      ->add_option("--resume", solve.resume,
+                   "continue the interrupted run of this file (written with -o); it takes no "
+                   "other input")
+      ->type_name("run.h5")
+      ->group("Checkpoints");
+  solve_cmd->add_flag("--force", solve.force, "overwrite an existing output file")
+      ->group("Checkpoints");
 
   sgda::cli::TheoryArgs theory;
   CLI::App* theory_cmd = app.add_subcommand(

@@ -228,6 +228,19 @@ void Reader::require_finite(const std::string& name, const Array<double>& array)
   }
 }
 
+std::vector<std::string> Reader::dataset_names(const std::string& group) const {
+  if (!has(group)) throw error(group, "missing; accepted a group of datasets");
+  try {
+    const H5::Group g = file_.openGroup(group);
+    std::vector<std::string> names;
+    for (hsize_t i = 0; i < g.getNumObjs(); ++i)
+      if (g.getObjTypeByIdx(i) == H5G_DATASET) names.push_back(g.getObjnameByIdx(i));
+    return names;
+  } catch (const H5::Exception& e) {
+    throw error(group, "cannot list (" + detail(e) + "); accepted a group of datasets");
+  }
+}
+
 std::vector<std::string> Reader::attribute_names() const {
   try {
     std::vector<std::string> names;

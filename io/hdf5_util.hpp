@@ -48,6 +48,9 @@ class Reader {
   // Throws naming `name` and the index of the first NaN or infinity.
   void require_finite(const std::string& name, const Array<double>& array) const;
 
+  // The names of the datasets directly in group `group` (e.g. "/checkpoint/estimator").
+  std::vector<std::string> dataset_names(const std::string& group) const;
+
   // Root attributes.
   std::vector<std::string> attribute_names() const;
   bool has_attribute(const std::string& name) const;

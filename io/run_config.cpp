@@ -35,7 +35,8 @@ const Keys& keys_of(const std::string& table) {
         "levels", "alpha"}},
       {"run",
        {"iterations", "max_oracle_calls", "max_time", "tolerance", "residual_tolerance",
-        "log_every", "step_size", "step_rule", "step_factor", "seed", "output"}},
+        "log_every", "step_size", "step_rule", "step_factor", "seed", "output", "checkpoint_every",
+        "checkpoint_seconds", "skip_non_finite"}},
   };
   return keys.at(table);
 }
@@ -213,6 +214,14 @@ class Parser {
     return std::string(node.as_string()->get());
   }
 
+  bool get_boolean(const toml::table& t, const std::string& table, const std::string& key) {
+    const toml::node& node = *t.get(key);
+    if (!node.is_boolean())
+      fail(table + "." + key, &node, "must be true or false, got " + describe_node(node));
+    note(table + "." + key, node);
+    return node.as_boolean()->get();
+  }
+
   std::string get_choice(const toml::table& t, const std::string& table, const std::string& key,
                          const Keys& accepted) {
     const std::string value = get_string(t, table, key);
@@ -372,6 +381,12 @@ class Parser {
       s.seed = std::uint64_t(get_integer(*t, "run", "seed", 0, "a non-negative integer"));
     if (has("max_time"))
       s.max_time_seconds = at_least("max_time", 0.0, ">= 0 seconds (0 = no limit)");
+    if (has("checkpoint_every"))
+      s.checkpoint_every =
+          get_integer(*t, "run", "checkpoint_every", 0, "a non-negative integer (0 = off)");
+    if (has("checkpoint_seconds"))
+      s.checkpoint_seconds = at_least("checkpoint_seconds", 0.0, ">= 0 seconds (0 = off)");
+    if (has("skip_non_finite")) s.skip_non_finite = get_boolean(*t, "run", "skip_non_finite");
     if (has("tolerance")) s.tolerance = at_least("tolerance", 0.0, ">= 0 (0 = off)");
     if (has("residual_tolerance"))
       s.residual_tolerance = at_least("residual_tolerance", 0.0, ">= 0 (0 = off)");
@@ -632,6 +647,20 @@ void apply_overrides(RunConfig& config, const RunOverrides& o) {
     s.log_every = count(o.log_every, "--log-every", 0, "a non-negative integer (0 = automatic)");
     set("run.log_every", "--log-every");
   }
+  if (o.checkpoint_every) {
+    s.checkpoint_every =
+        count(o.checkpoint_every, "--checkpoint-every", 0, "a non-negative integer (0 = off)");
+    set("run.checkpoint_every", "--checkpoint-every");
+  }
+  if (o.checkpoint_seconds) {
+    s.checkpoint_seconds =
+        number(o.checkpoint_seconds, "--checkpoint-seconds", true, ">= 0 seconds (0 = off)");
+    set("run.checkpoint_seconds", "--checkpoint-seconds");
+  }
+  if (o.skip_non_finite) {
+    s.skip_non_finite = *o.skip_non_finite;
+    set("run.skip_non_finite", "--skip-non-finite");
+  }
   if (o.seed) {
     s.seed = std::uint64_t(count(o.seed, "--seed", 0, "a non-negative integer"));
     set("run.seed", "--seed");
@@ -783,7 +812,50 @@ Settings to_settings(const RunConfig& config) {
   s["run.step_factor"] = num(o.step_size.factor);
   s["run.seed"] = std::to_string(o.seed);
   s["run.output"] = config.output;
+  s["run.checkpoint_every"] = integer(o.checkpoint_every);
+  s["run.checkpoint_seconds"] = num(o.checkpoint_seconds);
+  s["run.skip_non_finite"] = o.skip_non_finite ? "true" : "false";
   return s;
+}
+
+std::string to_toml(const RunConfig& config) {
+  // From the settings, so every field has one spelling; values that are numbers or booleans
+  // stay bare, everything else is quoted. Paths become absolute: the text may be read elsewhere.
+  static const Keys kStrings = {"problem.type",      "problem.file",    "regularizer.type",
+                                "method.name",       "method.sampling", "method.local",
+                                "method.compressor", "run.step_rule",   "run.output"};
+  Settings settings = to_settings(config);
+  if (!settings["problem.file"].empty())
+    settings["problem.file"] = std::filesystem::absolute(settings["problem.file"]).string();
+  if (!settings["run.output"].empty())
+    settings["run.output"] = std::filesystem::absolute(settings["run.output"]).string();
+  auto bare = [](const std::string& value) {
+    if (value == "true" || value == "false") return true;
+    double number;
+    const auto end = value.data() + value.size();
+    const auto result = std::from_chars(value.data(), end, number);
+    return !value.empty() && result.ec == std::errc() && result.ptr == end;
+  };
+  auto quoted = [](const std::string& value) {
+    std::string out = "\"";
+    for (char c : value) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out + "\"";
+  };
+  std::string text;
+  for (const std::string& table : kTables) {
+    text += "[" + table + "]\n";
+    for (const auto& [key, value] : settings) {
+      if (key.rfind(table + ".", 0) != 0 || value == "default") continue;
+      if (key == "problem.file" && value.empty()) continue;
+      if (key == "run.output" && value.empty()) continue;
+      const bool as_string = contains(kStrings, key) || !bare(value);
+      text += key.substr(table.size() + 1) + " = " + (as_string ? quoted(value) : value) + "\n";
+    }
+  }
+  return text;
 }
 
 }  // namespace sgda

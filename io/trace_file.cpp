@@ -1,5 +1,6 @@
 #include "sgda/io/trace_file.hpp"
 
+#include <bit>
 #include <type_traits>
 
 #include "hdf5_util.hpp"
@@ -26,39 +27,140 @@ void for_each_column(TraceT& trace, F&& f) {
 template <class Column>
 constexpr bool kIsInt64 = std::is_same_v<typename Column::value_type, std::int64_t>;
 
-}  // namespace
+// The bits of the generator's state as int64 (HDF5 has no portable uint64 we need here).
+std::vector<std::int64_t> rng_words(const Rng::State& s) {
+  std::vector<std::int64_t> w;
+  for (std::uint64_t word : s.words) w.push_back(static_cast<std::int64_t>(word));
+  w.push_back(s.has_spare_normal ? 1 : 0);
+  w.push_back(std::bit_cast<std::int64_t>(s.spare_normal));
+  return w;
+}
 
-void save_run(const std::string& path, const Summary& summary, const Settings& settings) {
-  const std::size_t rows = summary.trace.size();
-  for_each_column(summary.trace, [&](const char* name, const auto& column) {
+std::vector<std::int64_t> counter_values(const Checkpoint& c) {
+  const Counters& k = c.counters;
+  return {k.iterations, k.sample_evaluations, k.full_evaluations, k.coordinate_evaluations,
+          k.bits,       c.skipped_steps};
+}
+
+void write_archive(hdf5::Writer& file, const std::string& group, const StateArchive& archive) {
+  file.create_group(group);
+  for (const auto& [key, value] : archive.vectors())
+    file.write_float64(group + "/" + key, {static_cast<hsize_t>(value.size())}, value.data());
+  for (const auto& [key, value] : archive.scalars())
+    file.write_float64(group + "/scalar." + key, {1}, &value);
+  for (const auto& [key, value] : archive.integers())
+    file.write_int64(group + "/integer." + key, {1}, &value);
+}
+
+void write_checkpoint(hdf5::Writer& file, const Checkpoint& c) {
+  file.create_group("/checkpoint");
+  file.write_float64("/checkpoint/x", {static_cast<hsize_t>(c.x.size())}, c.x.data());
+  const auto rng = rng_words(c.rng);
+  file.write_int64("/checkpoint/rng", {rng.size()}, rng.data());
+  const auto counters = counter_values(c);
+  file.write_int64("/checkpoint/counters", {counters.size()}, counters.data());
+  const double times[3] = {c.initial_distance, c.elapsed_seconds, c.metric_seconds};
+  file.write_float64("/checkpoint/times", {3}, times);
+  write_archive(file, "/checkpoint/estimator", c.estimator);
+  write_archive(file, "/checkpoint/step", c.step);
+}
+
+// The common layout of run files: trace, final (or current) iterate, attributes.
+void write_run(const std::string& path, const Trace& trace, const Vector& x, Settings attributes,
+               const Checkpoint* checkpoint) {
+  const std::size_t rows = trace.size();
+  for_each_column(trace, [&](const char* name, const auto& column) {
     if (column.size() != rows)
       throw input_error(path, std::string("/trace/") + name,
                         "has " + std::to_string(column.size()) + " rows but /trace/iteration has " +
                             std::to_string(rows) + "; accepted columns of equal length");
   });
-
-  // The run's own facts win over settings of the same name: they describe this file.
-  Settings attributes = settings;
   attributes["sgda_version"] = kVersion;
-  attributes["termination"] = to_string(summary.reason);
-  attributes["message"] = summary.message;
-  attributes["method_description"] = summary.method;
   for (const auto& [key, value] : attributes)
     if (key.empty())
       throw input_error(path, "settings", "has an empty key; accepted non-empty setting names");
 
   hdf5::write_atomically(path, [&](hdf5::Writer& file) {
     file.create_group("/trace");
-    for_each_column(summary.trace, [&](const char* name, const auto& column) {
+    for_each_column(trace, [&](const char* name, const auto& column) {
       const std::string dataset = std::string("/trace/") + name;
       if constexpr (kIsInt64<std::decay_t<decltype(column)>>)
         file.write_int64(dataset, {rows}, column.data());
       else
         file.write_float64(dataset, {rows}, column.data());
     });
-    file.write_float64("/x_final", {static_cast<hsize_t>(summary.x.size())}, summary.x.data());
+    file.write_float64("/x_final", {static_cast<hsize_t>(x.size())}, x.data());
+    if (checkpoint) write_checkpoint(file, *checkpoint);
     for (const auto& [key, value] : attributes) file.write_string_attribute(key, value);
   });
+}
+
+StateArchive read_archive(const hdf5::Reader& file, const std::string& group) {
+  StateArchive archive;
+  for (const std::string& name : file.dataset_names(group)) {
+    const std::string path = group + "/" + name;
+    if (name.rfind("scalar.", 0) == 0) {
+      archive.put_scalar(name.substr(7), file.read_float64(path, 1, "float64 [1]").values.at(0));
+    } else if (name.rfind("integer.", 0) == 0) {
+      archive.put_integer(name.substr(8), file.read_int64(path, 1, "int64 [1]").values.at(0));
+    } else {
+      const auto v = file.read_float64(path, 1, "float64 [N]");
+      archive.put(name, Eigen::Map<const Vector>(v.values.data(), Index(v.values.size())));
+    }
+  }
+  return archive;
+}
+
+Checkpoint read_checkpoint(const hdf5::Reader& file, const Trace& trace) {
+  Checkpoint c;
+  const auto x = file.read_float64("/checkpoint/x", 1, "float64 [D]");
+  file.require_finite("/checkpoint/x", x);
+  c.x = Eigen::Map<const Vector>(x.values.data(), static_cast<Index>(x.values.size()));
+  const auto rng = file.read_int64("/checkpoint/rng", 1, "int64 [6]");
+  file.require_shape("/checkpoint/rng", rng.shape, {6}, "int64 [6]");
+  for (int i = 0; i < 4; ++i)
+    c.rng.words[static_cast<std::size_t>(i)] = std::uint64_t(rng.values[i]);
+  c.rng.has_spare_normal = rng.values[4] != 0;
+  c.rng.spare_normal = std::bit_cast<double>(rng.values[5]);
+  const auto k = file.read_int64("/checkpoint/counters", 1, "int64 [6]");
+  file.require_shape("/checkpoint/counters", k.shape, {6}, "int64 [6]");
+  c.counters = {k.values[0], k.values[1], k.values[2], k.values[3], k.values[4]};
+  c.skipped_steps = k.values[5];
+  const auto times = file.read_float64("/checkpoint/times", 1, "float64 [3]");
+  file.require_shape("/checkpoint/times", times.shape, {3}, "float64 [3]");
+  c.initial_distance = times.values[0];
+  c.elapsed_seconds = times.values[1];
+  c.metric_seconds = times.values[2];
+  c.estimator = read_archive(file, "/checkpoint/estimator");
+  c.step = read_archive(file, "/checkpoint/step");
+  c.trace = trace;
+  if (trace.size() > 0 && trace.iteration.back() > c.counters.iterations)
+    throw file.error("/checkpoint/counters", "iteration " + std::to_string(c.counters.iterations) +
+                                                 " is before the last trace row; accepted a "
+                                                 "checkpoint written with its trace");
+  return c;
+}
+
+}  // namespace
+
+void save_run(const std::string& path, const Summary& summary, const Settings& settings,
+              const Checkpoint* checkpoint) {
+  // The run's own facts win over settings of the same name: they describe this file.
+  Settings attributes = settings;
+  attributes["termination"] = to_string(summary.reason);
+  attributes["message"] = summary.message;
+  attributes["method_description"] = summary.method;
+  write_run(path, summary.trace, summary.x, std::move(attributes), checkpoint);
+}
+
+void save_checkpoint(const std::string& path, const Checkpoint& checkpoint,
+                     const Settings& settings) {
+  Settings attributes = settings;
+  attributes["termination"] = kRunInProgress;
+  attributes["message"] = "checkpoint at iteration " +
+                          std::to_string(checkpoint.counters.iterations) +
+                          "; continue with: sgda solve --resume " + path;
+  write_run(path, checkpoint.trace, checkpoint.x, std::move(attributes), &checkpoint);
 }
 
 RunRecord load_run(const std::string& path) {
@@ -90,6 +192,7 @@ RunRecord load_run(const std::string& path) {
 
   const hdf5::Array<double> x = file.read_float64("/x_final", 1, "float64 [D]");
   record.x_final = Eigen::Map<const Vector>(x.values.data(), static_cast<Index>(x.shape[0]));
+  if (file.has("/checkpoint")) record.checkpoint = read_checkpoint(file, record.trace);
   return record;
 }
 

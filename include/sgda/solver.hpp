@@ -45,7 +45,8 @@ struct SolverOptions {
   // Hand a checkpoint to CheckpointHooks::save every this many iterations; 0 disables.
   std::int64_t checkpoint_every = 0;
   // ... and every this many seconds of wall time (checked every 64 iterations); 0 disables.
-  double checkpoint_seconds = 0.0;
+  // Both only matter when CheckpointHooks::save is set (`sgda solve -o`).
+  double checkpoint_seconds = 60.0;
 
   bool IsValid(std::string* error) const;
   std::int64_t effective_log_every() const;

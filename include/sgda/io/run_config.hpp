@@ -52,8 +52,9 @@ struct RunOverrides {
   std::optional<std::string> step_size;  // "theory" or a number; a number implies constant
   std::optional<std::string> step_rule;
   std::optional<double> step_factor;
-  std::optional<std::int64_t> iterations, max_oracle_calls, log_every, seed;
-  std::optional<double> max_time, tolerance, residual_tolerance;
+  std::optional<std::int64_t> iterations, max_oracle_calls, log_every, seed, checkpoint_every;
+  std::optional<double> max_time, tolerance, residual_tolerance, checkpoint_seconds;
+  std::optional<bool> skip_non_finite;
   std::optional<std::string> output;  // as given (relative to the working directory)
 };
 void apply_overrides(RunConfig& config, const RunOverrides& overrides);
@@ -64,6 +65,10 @@ std::shared_ptr<AffineGame> build_problem(const RunConfig& config);
 // Every field that applies, as strings keyed "problem.mu", "method.name", "run.step_size", ...
 // plus "source", for the trace file's attributes.
 Settings to_settings(const RunConfig& config);
+
+// The effective configuration as a problem file: parse_run_config(to_toml(c), c.source) gives
+// the same problem, method and run, so a run file can hold what it needs to be resumed.
+std::string to_toml(const RunConfig& config);
 
 // Prefixes a library message that starts with a field ("method.batch_size: ...") with where
 // that field was set: "run.toml:7: method.batch_size: ..." or "--batch-size: method...".
