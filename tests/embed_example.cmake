@@ -16,10 +16,11 @@ set(embed_build "${WORK_DIR}/build")
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
 
-# Build the example with the compiler and build type the library was built with.
+# Build the example with the compiler, build type and flags the library was built with (a
+# sanitizer build of libsgda needs the sanitizer runtime in the program too).
 set(forwarded)
 file(STRINGS "${BUILD_DIR}/CMakeCache.txt" cache_lines
-     REGEX "^(CMAKE_CXX_COMPILER|CMAKE_BUILD_TYPE):[A-Z]+=")
+     REGEX "^(CMAKE_CXX_COMPILER|CMAKE_BUILD_TYPE|CMAKE_CXX_FLAGS|CMAKE_EXE_LINKER_FLAGS):[A-Z]+=")
 foreach(line IN LISTS cache_lines)
   string(REGEX REPLACE "^([A-Z_]+):[A-Z]+=(.*)$" "\\1" name "${line}")
   string(REGEX REPLACE "^([A-Z_]+):[A-Z]+=(.*)$" "\\2" value "${line}")

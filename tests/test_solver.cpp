@@ -13,8 +13,17 @@
 using namespace sgda;
 
 // Counts every heap allocation of the process, Eigen's included (they go through malloc), by
-// interposing malloc with glibc's own entry points. Sanitizer builds bring their own malloc.
-#if !defined(__SANITIZE_ADDRESS__) && defined(__GLIBC__)
+// interposing malloc with glibc's own entry points. Sanitizer builds bring their own malloc:
+// GCC says so with __SANITIZE_ADDRESS__, clang only through __has_feature.
+#if defined(__SANITIZE_ADDRESS__)
+#define SGDA_OWN_MALLOC 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer) || \
+    __has_feature(thread_sanitizer)
+#define SGDA_OWN_MALLOC 1
+#endif
+#endif
+#if !defined(SGDA_OWN_MALLOC) && defined(__GLIBC__)
 #define SGDA_COUNT_ALLOCATIONS 1
 extern "C" void* __libc_malloc(std::size_t);
 extern "C" void* __libc_calloc(std::size_t, std::size_t);
