@@ -191,8 +191,8 @@ int main(int argc, char** argv) {
       "sgda %s: median of %d runs, ns per iteration (library = sgda::solve, hand = Eigen "
       "loop)\n\n",
       sgda::kVersion, kRepetitions);
-  std::printf("%-9s %5s %4s %-3s %9s %12s %12s %7s %10s\n", "method", "D", "n", "R", "iters",
-              "library", "hand", "ratio", "max|dx|");
+  std::printf("%-9s %5s %4s %-3s %9s %12s %12s %7s %13s %9s\n", "method", "D", "n", "R", "iters",
+              "library", "hand", "ratio", "ratio range", "max|dx|");
   bool all_match = true;
   for (const Case& c : cases) {
     const sgda::AffineGame game = make_game(c.dim, c.samples, c.l1, 1000 + c.dim);
@@ -207,7 +207,7 @@ int main(int argc, char** argv) {
       // Warm-up (pages, caches, x* of the regularized game), then alternate.
       run_library(game, method, std::max<std::int64_t>(1, iterations / 10));
       hand();
-      std::vector<double> library_ns, hand_ns;
+      std::vector<double> library_ns, hand_ns, ratios;
       double difference = 0.0;
       for (int rep = 0; rep < kRepetitions; ++rep) {
         Timing lib, own;
@@ -220,14 +220,16 @@ int main(int argc, char** argv) {
         }
         library_ns.push_back(lib.ns_per_iteration);
         hand_ns.push_back(own.ns_per_iteration);
+        ratios.push_back(lib.ns_per_iteration / own.ns_per_iteration);
         difference = std::max(difference, (lib.x - own.x).lpNorm<Eigen::Infinity>());
       }
       const double lib_median = median(library_ns), hand_median = median(hand_ns);
       all_match = all_match && difference <= 1e-9 * (1.0 + game.solution()->norm());
-      std::printf("%-9s %5ld %4ld %-3s %9lld %12.1f %12.1f %7.3f %10.1e\n", method.c_str(),
-                  static_cast<long>(c.dim), static_cast<long>(c.samples), c.l1 ? "l1" : "0",
-                  static_cast<long long>(iterations), lib_median, hand_median,
-                  lib_median / hand_median, difference);
+      const auto [low, high] = std::minmax_element(ratios.begin(), ratios.end());
+      std::printf("%-9s %5ld %4ld %-3s %9lld %12.1f %12.1f %7.3f %6.2f-%-6.2f %9.1e\n",
+                  method.c_str(), static_cast<long>(c.dim), static_cast<long>(c.samples),
+                  c.l1 ? "l1" : "0", static_cast<long long>(iterations), lib_median, hand_median,
+                  lib_median / hand_median, *low, *high, difference);
       std::fflush(stdout);
     }
   }
@@ -235,6 +237,10 @@ int main(int argc, char** argv) {
     std::printf("\nerror: the library and the hand loop ended at different iterates\n");
     return 1;
   }
-  std::printf("\nmax|dx|: largest difference between the final iterates of the two loops\n");
+  std::printf(
+      "\nlibrary, hand: median ns per iteration; ratio: library / hand of the medians; ratio "
+      "range:\n"
+      "of the %d paired runs; max|dx|: largest difference between the two loops' final iterates\n",
+      kRepetitions);
   return 0;
 }
