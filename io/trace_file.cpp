@@ -59,6 +59,11 @@ void write_checkpoint(hdf5::Writer& file, const Checkpoint& c) {
   file.write_int64("/checkpoint/rng", {rng.size()}, rng.data());
   const auto counters = counter_values(c);
   file.write_int64("/checkpoint/counters", {counters.size()}, counters.data());
+  if (c.average.size() > 0) {
+    file.write_float64("/checkpoint/average", {static_cast<hsize_t>(c.average.size())},
+                       c.average.data());
+    file.write_int64("/checkpoint/averaged", {1}, &c.averaged);
+  }
   const double times[3] = {c.initial_distance, c.elapsed_seconds, c.metric_seconds};
   file.write_float64("/checkpoint/times", {3}, times);
   write_archive(file, "/checkpoint/estimator", c.estimator);
@@ -69,12 +74,23 @@ void write_checkpoint(hdf5::Writer& file, const Checkpoint& c) {
 void write_run(const std::string& path, const Trace& trace, const Vector& x, Settings attributes,
                const Checkpoint* checkpoint) {
   const std::size_t rows = trace.size();
-  for_each_column(trace, [&](const char* name, const auto& column) {
-    if (column.size() != rows)
-      throw input_error(path, std::string("/trace/") + name,
-                        "has " + std::to_string(column.size()) + " rows but /trace/iteration has " +
+  auto check_rows = [&](const std::string& name, std::size_t size) {
+    if (size != rows)
+      throw input_error(path, "/trace/" + name,
+                        "has " + std::to_string(size) + " rows but /trace/iteration has " +
                             std::to_string(rows) + "; accepted columns of equal length");
-  });
+  };
+  for_each_column(trace,
+                  [&](const char* name, const auto& column) { check_rows(name, column.size()); });
+  for (const TraceColumn& column : trace.extra) {
+    check_rows(column.name, column.values.size());
+    bool fixed = column.name.empty() || column.name.find('/') != std::string::npos;
+    for_each_column(trace,
+                    [&](const char* name, const auto&) { fixed = fixed || column.name == name; });
+    if (fixed)
+      throw input_error(path, "/trace/" + column.name,
+                        "is not a valid extra column name; accepted a new name without '/'");
+  }
   attributes["sgda_version"] = kVersion;
   for (const auto& [key, value] : attributes)
     if (key.empty())
@@ -89,6 +105,8 @@ void write_run(const std::string& path, const Trace& trace, const Vector& x, Set
       else
         file.write_float64(dataset, {rows}, column.data());
     });
+    for (const TraceColumn& column : trace.extra)
+      file.write_float64("/trace/" + column.name, {rows}, column.values.data());
     file.write_float64("/x_final", {static_cast<hsize_t>(x.size())}, x.data());
     if (checkpoint) write_checkpoint(file, *checkpoint);
     for (const auto& [key, value] : attributes) file.write_string_attribute(key, value);
@@ -131,6 +149,11 @@ Checkpoint read_checkpoint(const hdf5::Reader& file, const Trace& trace) {
   c.initial_distance = times.values[0];
   c.elapsed_seconds = times.values[1];
   c.metric_seconds = times.values[2];
+  if (file.has("/checkpoint/average")) {
+    const auto a = file.read_float64("/checkpoint/average", 1, "float64 [D]");
+    c.average = Eigen::Map<const Vector>(a.values.data(), static_cast<Index>(a.values.size()));
+    c.averaged = file.read_int64("/checkpoint/averaged", 1, "int64 [1]").values.at(0);
+  }
   c.estimator = read_archive(file, "/checkpoint/estimator");
   c.step = read_archive(file, "/checkpoint/step");
   c.trace = trace;
@@ -189,6 +212,20 @@ RunRecord load_run(const std::string& path) {
     column = std::move(array.values);
     first = false;
   });
+
+  // Any other dataset under /trace is an extra column (averaging, problem metrics).
+  for (const std::string& name : file.dataset_names("/trace")) {
+    bool fixed = false;
+    for_each_column(record.trace,
+                    [&](const char* column, const auto&) { fixed = fixed || name == column; });
+    if (fixed) continue;
+    const std::string dataset = "/trace/" + name;
+    const std::string accepted =
+        "float64 [T] with T = " + std::to_string(rows) + " as in /trace/iteration";
+    auto values = file.read_float64(dataset, 1, accepted);
+    file.require_shape(dataset, values.shape, {rows}, accepted);
+    record.trace.extra.push_back({name, std::move(values.values)});
+  }
 
   const hdf5::Array<double> x = file.read_float64("/x_final", 1, "float64 [D]");
   record.x_final = Eigen::Map<const Vector>(x.values.data(), static_cast<Index>(x.shape[0]));

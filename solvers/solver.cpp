@@ -60,6 +60,15 @@ bool SolverOptions::IsValid(std::string* error) const {
   if (checkpoint_every < 0) return fail("run.checkpoint_every: must be an integer >= 0 (0 = off)");
   if (!(std::isfinite(checkpoint_seconds) && checkpoint_seconds >= 0.0))
     return fail("run.checkpoint_seconds: must be a finite number of seconds >= 0 (0 = off)");
+  if (scheme != "simultaneous" && scheme != "alternating" && scheme != "extragradient" &&
+      scheme != "extragradient-same-sample")
+    return fail("run.scheme: unknown \"" + scheme +
+                "\"; accepted: simultaneous, alternating, extragradient, "
+                "extragradient-same-sample");
+  if (averaging != "none" && averaging != "uniform" && averaging != "ema")
+    return fail("run.averaging: unknown \"" + averaging + "\"; accepted: none, uniform, ema");
+  if (!(std::isfinite(ema_decay) && ema_decay > 0.0 && ema_decay < 1.0))
+    return fail("run.ema_decay: must be in (0, 1)");
   return step_size.IsValid(error);
 }
 
@@ -98,7 +107,9 @@ class Run {
         d_(problem.dim()),
         n_(static_cast<double>(problem.num_samples())),
         log_every_(options.effective_log_every()),
-        x_star_(problem.solution()) {}
+        x_star_(problem.solution()),
+        blocks_(problem.blocks()),
+        averaging_(options.averaging != "none") {}
 
   Summary execute(ConstVectorRef x0) {
     const auto setup_start = Clock::now();
@@ -112,6 +123,14 @@ class Run {
     next_.resize(d_);
     g_.resize(d_);
     workspace_.resize(d_);
+    if (options_.scheme.starts_with("extragradient")) {
+      extrapolation_.reset(problem_);
+      half_.resize(d_);
+    }
+    if (averaging_) {
+      average_ = x0;
+      trace_.extra = {{"average_relative_distance_sq", {}}, {"average_residual_sq", {}}};
+    }
     initial_distance_ = x_star_ ? (x0 - *x_star_).squaredNorm() : 0.0;
     trace_.reserve(static_cast<std::size_t>(options_.max_iterations / log_every_ + 2));
     double elapsed = 0.0;
@@ -144,25 +163,75 @@ class Run {
     initial_distance_ = c.initial_distance;
     metric_seconds_ = c.metric_seconds;
     summary_.skipped_steps = c.skipped_steps;
+    if (averaging_) average_ = c.average, averaged_ = c.averaged;
     last_logged_ = trace_.size() > 0 ? trace_.iteration.back() : -1;
     return c.elapsed_seconds;
+  }
+
+  // g ← an estimate at `at`; false (and the run stopped or the step skipped) if not finite.
+  bool estimate(ConstVectorRef at, VectorRef g) {
+    estimator_.estimate(at, g, rng_, counters_);
+    return g.allFinite();
+  }
+
+  // x ← next when it is finite; else skip or stop. False when the run must stop.
+  bool accept(bool finite_estimate, std::int64_t k) {
+    if (finite_estimate && next_.allFinite()) {
+      x_.swap(next_);  // O(1): swaps the buffers
+      return true;
+    }
+    if (options_.skip_non_finite) {
+      ++summary_.skipped_steps;  // x stays the last finite iterate
+      return true;
+    }
+    stop(TerminationReason::kNonFinite, non_finite_message(k, finite_estimate));
+    return false;
+  }
+
+  // One move of the players by the scheme; false when the run must stop.
+  bool move(std::int64_t k) {
+    const std::string& scheme = options_.scheme;
+    if (scheme == "simultaneous") {
+      const bool finite = estimate(x_, g_);
+      if (finite) step_.apply(gamma_, g_, x_, next_);
+      return accept(finite, k);
+    }
+    if (scheme == "alternating") {
+      for (const Block& player : blocks_) {
+        const bool finite = estimate(x_, g_);
+        if (finite) step_.step(gamma_, g_, x_, next_, &player);
+        if (!accept(finite, k)) return false;
+      }
+      return true;
+    }
+    // Extragradient: extrapolate with a plain proximal step, update from x with g(x½).
+    const Rng::State before = rng_.state();
+    bool finite = estimate(x_, g_);
+    if (finite) {
+      extrapolation_.apply(gamma_, g_, x_, half_);
+      // Replaying leaves the stream where the first estimate left it: same draws, same use.
+      if (scheme == "extragradient-same-sample") rng_.set_state(before);
+      finite = half_.allFinite() && estimate(half_, g_);
+    }
+    if (finite) step_.apply(gamma_, g_, x_, next_);
+    return accept(finite, k);
+  }
+
+  void update_average() {
+    if (options_.averaging == "uniform") {
+      ++averaged_;
+      average_ += (x_ - average_) / static_cast<double>(averaged_);
+    } else {
+      average_ = options_.ema_decay * average_ + (1.0 - options_.ema_decay) * x_;
+    }
   }
 
   // One iteration; false when a stopping rule fired.
   bool iterate() {
     const std::int64_t k = counters_.iterations;
     gamma_ = schedule_(k);
-    estimator_.estimate(x_, g_, rng_, counters_);
-    const bool finite_estimate = g_.allFinite();
-    if (finite_estimate) step_.apply(gamma_, g_, x_, next_);
-    if (finite_estimate && next_.allFinite()) {
-      x_.swap(next_);  // O(1): swaps the buffers
-    } else if (options_.skip_non_finite) {
-      ++summary_.skipped_steps;  // x stays the last finite iterate
-    } else {
-      stop(TerminationReason::kNonFinite, non_finite_message(k, finite_estimate));
-      return false;
-    }
+    if (!move(k)) return false;
+    if (averaging_) update_average();
     ++counters_.iterations;
     if (counters_.iterations % log_every_ == 0 && !log()) return false;
     if (counters_.iterations >= options_.max_iterations) {
@@ -235,6 +304,13 @@ class Run {
     trace_.relative_distance_sq.push_back(relative);
     trace_.residual_sq.push_back(residual);
     trace_.step_size.push_back(gamma_);
+    if (averaging_) {
+      const double avg_distance = x_star_ ? (average_ - *x_star_).squaredNorm() : 0.0;
+      trace_.extra[0].values.push_back(!x_star_                  ? std::nan("")
+                                       : initial_distance_ > 0.0 ? avg_distance / initial_distance_
+                                                                 : avg_distance);
+      trace_.extra[1].values.push_back(natural_residual_sq(problem_, average_, workspace_));
+    }
     last_logged_ = counters_.iterations;
     bool go_on = true;
     const LogEntry entry{counters_, epochs, wall, relative,
@@ -274,6 +350,8 @@ class Run {
     c.elapsed_seconds = seconds_since(start_);
     c.metric_seconds = metric_seconds_;
     c.skipped_steps = summary_.skipped_steps;
+    c.average = average_;
+    c.averaged = averaged_;
     return c;
   }
 
@@ -298,6 +376,7 @@ class Run {
     summary_.epochs = trace_.epochs.back();
     save_checkpoint(true);
     summary_.x = x_;
+    if (averaging_) summary_.x_average = average_;
     for (Callback* c : callbacks_) c->end();
   }
 
@@ -316,7 +395,11 @@ class Run {
   const std::optional<Vector> x_star_;
   Rng rng_;
   StepSchedule schedule_;
-  Vector x_, next_, g_, workspace_;
+  const std::vector<Block> blocks_;
+  const bool averaging_;
+  ProxStep extrapolation_;  // extragradient's extrapolation step
+  Vector x_, next_, g_, workspace_, half_, average_;
+  std::int64_t averaged_ = 0;
   double initial_distance_ = 0.0, gamma_ = 0.0, metric_seconds_ = 0.0;
   std::int64_t last_logged_ = -1;
   Clock::time_point start_, last_checkpoint_;

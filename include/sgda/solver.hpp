@@ -39,6 +39,20 @@ struct SolverOptions {
   StepSizeOptions step_size;
   // Seeds the run's random stream; the same seed gives bitwise identical iterates and trace.
   std::uint64_t seed = 0;
+  // How the players move in one iteration:
+  //   simultaneous:  x ← step(x, g(x)) for all players at once (GDA);
+  //   alternating:   player by player, each with a fresh estimate at the current x (so an
+  //                  iteration costs one estimate per player);
+  //   extragradient: x½ = prox_{γR}(x − γ g(x)), then x ← step(x, g(x½)) (Korpelevich 1976),
+  //                  with two independent estimates;
+  //   extragradient-same-sample: the same, the second estimate replaying the first one's
+  //                  random draws (same samples, coordinates, compression).
+  std::string scheme = "simultaneous";
+  // Iterate averaging, reported beside the last iterate (Summary::x_average and the trace
+  // columns average_relative_distance_sq, average_residual_sq): none | uniform (mean of
+  // x¹..x^k) | ema (x̄ ← decay·x̄ + (1 − decay)·x, from x̄ = x⁰).
+  std::string averaging = "none";
+  double ema_decay = 0.99;  // ema: in (0, 1)
   // On a non-finite estimate or iterate: false stops the run ("non-finite"); true skips that
   // step (x stays, the oracle calls still count) and counts it in Summary::skipped_steps.
   bool skip_non_finite = false;
@@ -63,6 +77,12 @@ enum class TerminationReason {
 std::string to_string(TerminationReason reason);  // "converged", "iteration limit", ...
 
 // One row per logged iteration (iteration 0 is x⁰).
+// An extra trace column: averaging metrics, problem metrics (modes covered, ...).
+struct TraceColumn {
+  std::string name;
+  std::vector<double> values;
+};
+
 struct Trace {
   std::vector<std::int64_t> iteration;
   std::vector<std::int64_t> sample_evaluations;
@@ -73,6 +93,7 @@ struct Trace {
   std::vector<double> relative_distance_sq;  // ||x − x*||² / ||x⁰ − x*||²; NaN if x* unknown
   std::vector<double> residual_sq;           // ||x − prox_R(x − F(x))||²
   std::vector<double> step_size;             // γ_k used by the last step
+  std::vector<TraceColumn> extra;            // further columns, one value per row each
 
   std::size_t size() const { return iteration.size(); }
   void reserve(std::size_t rows);
@@ -115,6 +136,8 @@ struct Checkpoint {
   double elapsed_seconds = 0.0;   // loop time so far (wall_time continues from here)
   double metric_seconds = 0.0;
   std::int64_t skipped_steps = 0;
+  Vector average;             // the averaged iterate (averaging on)
+  std::int64_t averaged = 0;  // iterates in the uniform average
 };
 
 struct CheckpointHooks {
@@ -140,6 +163,7 @@ struct Summary {
   double final_residual_sq = std::numeric_limits<double>::quiet_NaN();
   std::int64_t skipped_steps = 0;  // non-finite steps skipped (skip_non_finite)
   Vector x;                        // the last finite iterate
+  Vector x_average;                // the averaged iterate (empty when averaging is off)
   Trace trace;
 
   bool converged() const { return reason == TerminationReason::kConverged; }

@@ -24,6 +24,25 @@ class StateArchive {
   std::int64_t integer(const std::string& key) const { return find(integers_, key); }
   bool has_vector(const std::string& key) const { return vectors_.count(key) > 0; }
 
+  // Copies every entry of `other` under `prefix` (composites nest their parts' states).
+  void put_all(const std::string& prefix, const StateArchive& other) {
+    for (const auto& [k, v] : other.vectors_) vectors_[prefix + k] = v;
+    for (const auto& [k, v] : other.scalars_) scalars_[prefix + k] = v;
+    for (const auto& [k, v] : other.integers_) integers_[prefix + k] = v;
+  }
+  // The entries under `prefix`, with the prefix removed.
+  StateArchive under(const std::string& prefix) const {
+    StateArchive out;
+    auto take = [&](const auto& from, auto& to) {
+      for (const auto& [k, v] : from)
+        if (k.rfind(prefix, 0) == 0) to[k.substr(prefix.size())] = v;
+    };
+    take(vectors_, out.vectors_);
+    take(scalars_, out.scalars_);
+    take(integers_, out.integers_);
+    return out;
+  }
+
   const std::map<std::string, Vector>& vectors() const { return vectors_; }
   const std::map<std::string, double>& scalars() const { return scalars_; }
   const std::map<std::string, std::int64_t>& integers() const { return integers_; }

@@ -1,5 +1,10 @@
 // The step core: turns (x, g, γ) into the next x, block by block. Game solvers and deep-network
 // optimizers share it; a rule may keep state per block (momenta, Adam moments).
+//
+// Convention: the problem's operator F already carries each player's sign (F = (∇_{x1} f,
+// −∇_{x2} f) for min_{x1} max_{x2} f), so every rule moves along −g for every block; a block's
+// `maximize` flag is honoured through F. Rules are sign-equivariant, so Adam on −∇f is Adam
+// ascent on f.
 #pragma once
 
 #include <memory>
@@ -16,26 +21,65 @@ class StepRule {
  public:
   virtual ~StepRule() = default;
   virtual std::string name() const = 0;
-  // Binds to the problem's blocks and sizes any state.
-  virtual void reset(const Problem& problem) = 0;
+  // Binds to the blocks of `problem` this rule moves and sizes any state.
+  virtual void bind(const Problem& problem, const std::vector<Block>& blocks) = 0;
+  void reset(const Problem& problem) { bind(problem, problem.blocks()); }
   // Per-block state (momenta, moments, previous estimates) for checkpoints, as for estimators.
   virtual void save_state(StateArchive& out) const { (void)out; }
   virtual void load_state(const StateArchive& in) { (void)in; }
-  // next ← the iterate after x from g at step size γ. `next` and `x` are distinct buffers, so
-  // the solver keeps the last finite iterate without copying. No allocation.
-  virtual void apply(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next) = 0;
+  // next_b ← the iterate after x_b from g_b at step size γ, for every bound block b, or only for
+  // `only` when it is not null (the other bound blocks are copied from x). `next` and `x` are
+  // distinct buffers, so the solver keeps the last finite iterate without copying. No allocation.
+  virtual void step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next,
+                    const Block* only) = 0;
+  void apply(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next) {
+    step(gamma, g, x, next, nullptr);
+  }
 };
 
-// x_b ← prox_{γR}(x_b − γ g_b) for every block b: the step of every SGDA-type method.
-class ProxStep final : public StepRule {
+// The shape shared by per-block rules: a direction from g_b and the rule's state, then the
+// proximal step next_b = prox_{γR}(x_b − γ d_b). Subclasses write x_b − γ d_b into next_b.
+class BlockRule : public StepRule {
  public:
-  std::string name() const override { return "prox"; }
-  void reset(const Problem& problem) override;
-  void apply(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next) override;
+  void bind(const Problem& problem, const std::vector<Block>& blocks) final;
+  void step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next,
+            const Block* only) final;
+
+ protected:
+  // Sizes state for a variable of dimension `dim` (only the bound blocks' entries are used).
+  virtual void on_bind(Index dim) { (void)dim; }
+  // Called once per step() before the blocks, e.g. to advance Adam's step counter.
+  virtual void on_step() {}
+  virtual void step_block(double gamma, const Block& block, ConstVectorRef g, ConstVectorRef x,
+                          VectorRef next) = 0;
 
  private:
   const Problem* problem_ = nullptr;
   std::vector<Block> blocks_;
 };
+
+// x_b ← prox_{γR}(x_b − γ g_b): the step of every SGDA-type method.
+class ProxStep final : public BlockRule {
+ public:
+  std::string name() const override { return "prox"; }
+
+ protected:
+  void step_block(double gamma, const Block& block, ConstVectorRef g, ConstVectorRef x,
+                  VectorRef next) override;
+};
+
+struct StepRuleOptions {
+  std::string rule = "prox";  // prox | momentum | nesterov | adam | adamw | optimistic
+  double momentum = 0.9;      // momentum, nesterov: μ ∈ [0, 1)
+  double beta1 = 0.9;         // adam, adamw: first-moment decay ∈ [0, 1)
+  double beta2 = 0.999;       // adam, adamw: second-moment decay ∈ [0, 1)
+  double epsilon = 1e-8;      // adam, adamw: added to √v̂, > 0
+  double weight_decay = 0.0;  // adam: λ added to g as λx (L2); adamw: decoupled λ ≥ 0
+  bool IsValid(std::string* error) const;
+};
+
+// Throws InputError naming the field when the options are invalid.
+std::unique_ptr<StepRule> make_step_rule(const StepRuleOptions& options);
+const std::vector<std::string>& step_rule_names();
 
 }  // namespace sgda

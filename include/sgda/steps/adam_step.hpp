@@ -1,0 +1,39 @@
+// Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter 2019), moments kept in double:
+//   m ← β1 m + (1 − β1) g,  v ← β2 v + (1 − β2) g²,  m̂ = m/(1 − β1^t),  v̂ = v/(1 − β2^t),
+//   Adam:  g ← g + λx before the moments (L2 weight decay);
+//   AdamW: x ← x − γ (m̂/(√v̂ + ε) + λ x) (decoupled weight decay).
+#pragma once
+
+#include <cstdint>
+
+#include "sgda/step.hpp"
+
+namespace sgda {
+
+class AdamStep final : public BlockRule {
+ public:
+  AdamStep(double beta1, double beta2, double epsilon, double weight_decay, bool decoupled)
+      : beta1_(beta1),
+        beta2_(beta2),
+        epsilon_(epsilon),
+        decay_(weight_decay),
+        decoupled_(decoupled) {}
+  std::string name() const override { return decoupled_ ? "adamw" : "adam"; }
+  void save_state(StateArchive& out) const override;
+  void load_state(const StateArchive& in) override;
+
+ protected:
+  void on_bind(Index dim) override;
+  void on_step() override;
+  void step_block(double gamma, const Block& block, ConstVectorRef g, ConstVectorRef x,
+                  VectorRef next) override;
+
+ private:
+  double beta1_, beta2_, epsilon_, decay_;
+  bool decoupled_;
+  Vector m_, v_;
+  std::int64_t t_ = 0;
+  double correction1_ = 1.0, correction2_ = 1.0;  // 1 − β^t for this step
+};
+
+}  // namespace sgda

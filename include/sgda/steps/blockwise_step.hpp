@@ -1,0 +1,34 @@
+// Per-player step rules and step-size scales: two time scales (e.g. the discriminator at 4× the
+// generator's step) or different optimizers per player (Adam for one, plain SGDA for the other).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sgda/step.hpp"
+
+namespace sgda {
+
+class BlockwiseStep final : public StepRule {
+ public:
+  struct Part {
+    std::vector<std::string> blocks;  // block names; empty = every block no other part names
+    std::unique_ptr<StepRule> rule;
+    double scale = 1.0;  // this part's step is scale · γ_k
+  };
+  explicit BlockwiseStep(std::vector<Part> parts);
+
+  std::string name() const override;
+  // Throws InputError when a part names a block the problem does not have.
+  void bind(const Problem& problem, const std::vector<Block>& blocks) override;
+  void step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next,
+            const Block* only) override;
+  void save_state(StateArchive& out) const override;
+  void load_state(const StateArchive& in) override;
+
+ private:
+  std::vector<Part> parts_;
+};
+
+}  // namespace sgda
