@@ -78,7 +78,7 @@ namespace {
 
 bool any_override(const RunOverrides& o) {
   return o.method || o.sampling || o.local || o.compressor || o.batch_size || o.workers || o.k ||
-         o.levels || o.probability || o.alpha || o.step_size || o.step_rule || o.step_factor ||
+         o.levels || o.probability || o.alpha || o.step_size || o.step_schedule || o.step_factor ||
          o.iterations || o.max_oracle_calls || o.log_every || o.seed || o.checkpoint_every ||
          o.max_time || o.tolerance || o.residual_tolerance || o.checkpoint_seconds ||
          o.skip_non_finite || o.output;
@@ -340,7 +340,7 @@ int list_command() {
       {"compressor", {"compressors", "[method] compressor"}},
       {"problem", {"problems", "[problem] type"}},
       {"regularizer", {"regularizers", "[regularizer] type"}},
-      {"step-size", {"step rules", "[run] step_rule"}},
+      {"step-size", {"step rules", "[run] step_schedule"}},
   };
   std::vector<std::string> kinds;
   int width = 0;

@@ -84,12 +84,12 @@ void add_method_flags(CLI::App* app, RunOverrides& o) {
 void add_run_flags(CLI::App* app, RunOverrides& o) {
   const std::string group = "Run (override [run])";
   optional_flag(app, "--step-size", o.step_size,
-                "theory, or a number > 0 for a constant step (then --step-rule defaults to "
+                "theory, or a number > 0 for a constant step (then --step-schedule defaults to "
                 "constant) ([run] step_size)",
                 "theory|NUMBER")
       ->group(group);
-  optional_flag(app, "--step-rule", o.step_rule, "constant | theory | switching ([run] step_rule)",
-                "R")
+  optional_flag(app, "--step-schedule", o.step_schedule,
+                "constant | theory | switching ([run] step_schedule)", "R")
       ->group(group);
   optional_flag(app, "--step-factor", o.step_factor,
                 "multiplies the theory/switching step size, > 0 ([run] step_factor)", "F")

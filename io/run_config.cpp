@@ -35,8 +35,8 @@ const Keys& keys_of(const std::string& table) {
         "levels", "alpha"}},
       {"run",
        {"iterations", "max_oracle_calls", "max_time", "tolerance", "residual_tolerance",
-        "log_every", "step_size", "step_rule", "step_factor", "seed", "output", "checkpoint_every",
-        "checkpoint_seconds", "skip_non_finite"}},
+        "log_every", "step_size", "step_schedule", "step_factor", "seed", "output",
+        "checkpoint_every", "checkpoint_seconds", "skip_non_finite"}},
   };
   return keys.at(table);
 }
@@ -402,7 +402,7 @@ class Parser {
       config_.output = resolve(output);
     }
 
-    // step_size = "theory" | a number; step_rule; a number alone implies constant.
+    // step_size = "theory" | a number; step_schedule; a number alone implies constant.
     std::optional<double> number;
     bool theory = false;
     if (has("step_size")) {
@@ -426,16 +426,16 @@ class Parser {
       }
     }
     std::string rule = number ? "constant" : "theory";
-    if (has("step_rule")) {
-      rule = get_choice(*t, "run", "step_rule", kStepRules);
+    if (has("step_schedule")) {
+      rule = get_choice(*t, "run", "step_schedule", kStepRules);
       if (rule == "constant" && !number)
-        fail("run.step_rule", t->get("step_rule"),
+        fail("run.step_schedule", t->get("step_schedule"),
              "\"constant\" needs run.step_size = a number > 0" +
                  std::string(theory ? " (it is \"theory\")" : ""));
       if (rule != "constant" && number)
         fail("run.step_size", t->get("step_size"),
-             "a number needs step_rule = \"constant\" (or no step_rule); the rule \"" + rule +
-                 "\" derives the step from the theory, scale it with step_factor");
+             "a number needs step_schedule = \"constant\" (or no step_schedule); the rule \"" +
+                 rule + "\" derives the step from the theory, scale it with step_factor");
     }
     s.step_size.rule = rule;
     if (number) s.step_size.gamma = *number;
@@ -696,25 +696,26 @@ void apply_overrides(RunConfig& config, const RunOverrides& o) {
                                 "; accepted: theory or a number > 0");
       gamma = value;
       s.step_size.gamma = value;
-      if (!o.step_rule) s.step_size.rule = "constant";
-    } else if (!o.step_rule && s.step_size.rule == "constant") {
+      if (!o.step_schedule) s.step_size.rule = "constant";
+    } else if (!o.step_schedule && s.step_size.rule == "constant") {
       s.step_size.rule = "theory";
     }
     set("run.step_size", "--step-size");
   }
-  if (o.step_rule) {
-    if (!contains(kStepRules, *o.step_rule))
-      fail("--step-rule", "unknown \"" + *o.step_rule + "\"" + hint(*o.step_rule, kStepRules) +
-                              "; accepted: " + join(kStepRules));
-    if (*o.step_rule == "constant" && !(s.step_size.gamma > 0.0))
-      fail("--step-rule", "constant needs a numeric step size (--step-size NUMBER)");
-    if (*o.step_rule == "constant" && o.step_size && !gamma)
-      fail("--step-rule", "constant needs a numeric step size, --step-size is theory");
-    if (*o.step_rule != "constant" && gamma)
-      fail("--step-size", "a number needs --step-rule constant; the rule " + *o.step_rule +
+  if (o.step_schedule) {
+    if (!contains(kStepRules, *o.step_schedule))
+      fail("--step-schedule", "unknown \"" + *o.step_schedule + "\"" +
+                                  hint(*o.step_schedule, kStepRules) +
+                                  "; accepted: " + join(kStepRules));
+    if (*o.step_schedule == "constant" && !(s.step_size.gamma > 0.0))
+      fail("--step-schedule", "constant needs a numeric step size (--step-size NUMBER)");
+    if (*o.step_schedule == "constant" && o.step_size && !gamma)
+      fail("--step-schedule", "constant needs a numeric step size, --step-size is theory");
+    if (*o.step_schedule != "constant" && gamma)
+      fail("--step-size", "a number needs --step-schedule constant; the rule " + *o.step_schedule +
                               " derives the step from the theory, scale it with --step-factor");
-    s.step_size.rule = *o.step_rule;
-    set("run.step_rule", "--step-rule");
+    s.step_size.rule = *o.step_schedule;
+    set("run.step_schedule", "--step-schedule");
   }
 
   if (o.output) {
@@ -807,7 +808,7 @@ Settings to_settings(const RunConfig& config) {
   s["run.tolerance"] = num(o.tolerance);
   s["run.residual_tolerance"] = num(o.residual_tolerance);
   s["run.log_every"] = integer(o.effective_log_every());
-  s["run.step_rule"] = o.step_size.rule;
+  s["run.step_schedule"] = o.step_size.rule;
   s["run.step_size"] = o.step_size.rule == "constant" ? num(o.step_size.gamma) : "theory";
   s["run.step_factor"] = num(o.step_size.factor);
   s["run.seed"] = std::to_string(o.seed);
@@ -821,9 +822,9 @@ Settings to_settings(const RunConfig& config) {
 std::string to_toml(const RunConfig& config) {
   // From the settings, so every field has one spelling; values that are numbers or booleans
   // stay bare, everything else is quoted. Paths become absolute: the text may be read elsewhere.
-  static const Keys kStrings = {"problem.type",      "problem.file",    "regularizer.type",
-                                "method.name",       "method.sampling", "method.local",
-                                "method.compressor", "run.step_rule",   "run.output"};
+  static const Keys kStrings = {"problem.type",      "problem.file",      "regularizer.type",
+                                "method.name",       "method.sampling",   "method.local",
+                                "method.compressor", "run.step_schedule", "run.output"};
   Settings settings = to_settings(config);
   if (!settings["problem.file"].empty())
     settings["problem.file"] = std::filesystem::absolute(settings["problem.file"]).string();

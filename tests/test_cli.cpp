@@ -135,7 +135,7 @@ TEST_CASE("sgda solve flags override the file", "[cli]") {
     INFO(r.err);
     REQUIRE(r.status == 0);
     const sgda::RunRecord record = sgda::load_run((dir / "r.h5").string());
-    CHECK(record.settings.at("run.step_rule") == "constant");
+    CHECK(record.settings.at("run.step_schedule") == "constant");
     CHECK(record.settings.at("run.step_size") == "0.01");
     for (double gamma : record.trace.step_size) CHECK(gamma == 0.01);
     CHECK(record.trace.iteration == std::vector<std::int64_t>{0, 10, 20, 30, 40, 50});
@@ -237,7 +237,7 @@ TEST_CASE("sgda --version and --help exit 0", "[cli]") {
   for (const char* flag : {"--method",      "--sampling",   "--batch-size",
                            "--probability", "--workers",    "--local",
                            "--compressor",  "--k",          "--levels",
-                           "--alpha",       "--step-size",  "--step-rule",
+                           "--alpha",       "--step-size",  "--step-schedule",
                            "--step-factor", "--iterations", "--max-oracle-calls",
                            "--max-time",    "--tolerance",  "--residual-tolerance",
                            "--log-every",   "--seed",       "--output"})
@@ -345,11 +345,11 @@ TEST_CASE("bad input: exit code 2 and one line naming the file and the field", "
        "solve bad.toml",
        {"bad.toml:8", "run.step_size", "theory"}},
       {"constant rule without a number",
-       good + "[run]\nstep_rule = \"constant\"\n",
+       good + "[run]\nstep_schedule = \"constant\"\n",
        "solve bad.toml",
-       {"bad.toml:8", "run.step_rule", "step_size"}},
+       {"bad.toml:8", "run.step_schedule", "step_size"}},
       {"number with the theory rule",
-       good + "[run]\nstep_size = 0.1\nstep_rule = \"theory\"\n",
+       good + "[run]\nstep_size = 0.1\nstep_schedule = \"theory\"\n",
        "solve bad.toml",
        {"bad.toml:8", "run.step_size", "constant"}},
       {"p = 0 in the file",
@@ -460,7 +460,7 @@ TEST_CASE("problem files: defaults, overrides and settings", "[cli][run_config]"
     CHECK(config.solver.step_size.rule == "constant");
     CHECK(config.solver.step_size.gamma == 0.05);
     sgda::RunOverrides o;
-    o.step_rule = "switching";
+    o.step_schedule = "switching";
     sgda::apply_overrides(config, o);
     CHECK(config.solver.step_size.rule == "switching");
     o = {};
@@ -470,7 +470,7 @@ TEST_CASE("problem files: defaults, overrides and settings", "[cli][run_config]"
     CHECK(config.solver.step_size.gamma == 0.2);
     o = {};
     o.step_size = "0.2";
-    o.step_rule = "theory";
+    o.step_schedule = "theory";
     CHECK_THROWS_WITH(sgda::apply_overrides(config, o), Catch::Contains("--step-size"));
   }
   SECTION("ints are accepted as floats, relative outputs follow the file") {

@@ -85,7 +85,7 @@ TEST_CASE("invalid options are refused with the field's name", "[solver]") {
   CHECK_THROWS_WITH(run(game, "sgda", o), Catch::Contains("run.step_size"));
   o = SolverOptions{};
   o.step_size.rule = "fastest";
-  CHECK_THROWS_WITH(run(game, "sgda", o), Catch::Contains("run.step_rule"));
+  CHECK_THROWS_WITH(run(game, "sgda", o), Catch::Contains("run.step_schedule"));
   o = SolverOptions{};
   o.tolerance = std::nan("");
   CHECK_THROWS_WITH(run(game, "sgda", o), Catch::Contains("run.tolerance"));

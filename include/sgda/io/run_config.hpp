@@ -50,7 +50,7 @@ struct RunOverrides {
   std::optional<std::int64_t> batch_size, workers, k, levels;
   std::optional<double> probability, alpha;
   std::optional<std::string> step_size;  // "theory" or a number; a number implies constant
-  std::optional<std::string> step_rule;
+  std::optional<std::string> step_schedule;
   std::optional<double> step_factor;
   std::optional<std::int64_t> iterations, max_oracle_calls, log_every, seed, checkpoint_every;
   std::optional<double> max_time, tolerance, residual_tolerance, checkpoint_seconds;
