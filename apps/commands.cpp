@@ -81,7 +81,7 @@ bool any_override(const RunOverrides& o) {
          o.levels || o.probability || o.alpha || o.step_size || o.step_schedule || o.step_factor ||
          o.iterations || o.max_oracle_calls || o.log_every || o.seed || o.checkpoint_every ||
          o.max_time || o.tolerance || o.residual_tolerance || o.checkpoint_seconds ||
-         o.skip_non_finite || o.output;
+         o.skip_non_finite || o.output || o.step || o.scheme || o.averaging || o.ema_decay;
 }
 
 // The run to continue: its configuration as it was started, and its last checkpoint.
@@ -135,7 +135,7 @@ int solve_command(const SolveArgs& args) {
                         "accepted only with an output file (-o)");
   const std::shared_ptr<AffineGame> problem = build_problem(config);
   const std::unique_ptr<Estimator> estimator = build_estimator(config, *problem);
-  ProxStep step;
+  const std::unique_ptr<StepRule> step = build_step(config);
   Progress progress(stderr_is_terminal());
   const Vector x0 = Vector::Zero(problem->dim());
 
@@ -160,7 +160,7 @@ int solve_command(const SolveArgs& args) {
   {
     InterruptGuard guard;
     try {
-      summary = solve(*problem, *estimator, step, config.solver, x0, {&progress}, hooks);
+      summary = solve(*problem, *estimator, *step, config.solver, x0, {&progress}, hooks);
     } catch (const InputError& e) {
       throw located_error(config, e.what());
     }

@@ -13,6 +13,7 @@
 #include "sgda/error.hpp"
 #include "sgda/io/run_config.hpp"
 #include "sgda/registry.hpp"
+#include "sgda/step.hpp"
 #include "sgda/version.hpp"
 
 namespace {
@@ -118,6 +119,23 @@ void add_run_flags(CLI::App* app, RunOverrides& o) {
                 "N")
       ->group(group);
   optional_flag(app, "--seed", o.seed, "seed of the run's random stream, >= 0 ([run] seed)", "S")
+      ->group(group);
+  optional_flag(
+      app, "--step", o.step,
+      "the step rule: " + joined(sgda::step_rule_names()) + " ([step] rule, default prox)", "RULE")
+      ->group(group);
+  optional_flag(app, "--scheme", o.scheme,
+                "simultaneous | alternating | extragradient | extragradient-same-sample ([run] "
+                "scheme)",
+                "S")
+      ->group(group);
+  optional_flag(app, "--averaging", o.averaging,
+                "iterate averaging reported beside the last iterate: none | uniform | ema ([run] "
+                "averaging)",
+                "A")
+      ->group(group);
+  optional_flag(app, "--ema-decay", o.ema_decay, "ema averaging decay in (0, 1) ([run] ema_decay)",
+                "D")
       ->group(group);
   optional_flag(app, "--checkpoint-every", o.checkpoint_every,
                 "with -o: write a checkpoint every N iterations, 0 = off ([run] "

@@ -12,6 +12,7 @@
 
 #include "sgda/error.hpp"
 #include "sgda/io/game_file.hpp"
+#include "sgda/steps/blockwise_step.hpp"
 
 namespace sgda {
 namespace {
@@ -19,7 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 using Keys = std::vector<std::string>;
 
-const Keys kTables = {"problem", "regularizer", "method", "run"};
+const Keys kTables = {"problem", "regularizer", "method", "step", "run"};
 const Keys kProblemTypes = {"quadratic", "bilinear", "file"};
 const Keys kStepRules = {"constant", "theory", "switching"};
 
@@ -33,12 +34,25 @@ const Keys& keys_of(const std::string& table) {
       {"method",
        {"name", "sampling", "batch_size", "probability", "workers", "local", "compressor", "k",
         "levels", "alpha"}},
+      {"step", {"rule", "momentum", "beta1", "beta2", "epsilon", "weight_decay", "scale"}},
       {"run",
        {"iterations", "max_oracle_calls", "max_time", "tolerance", "residual_tolerance",
         "log_every", "step_size", "step_schedule", "step_factor", "seed", "output",
-        "checkpoint_every", "checkpoint_seconds", "skip_non_finite"}},
+        "checkpoint_every", "checkpoint_seconds", "skip_non_finite", "scheme", "averaging",
+        "ema_decay"}},
   };
   return keys.at(table);
+}
+
+// Why a [step] key does not apply to a rule ("" if it does).
+std::string step_key_problem(const std::string& key, const std::string& rule) {
+  const bool adam = rule == "adam" || rule == "adamw";
+  const bool momentum = rule == "momentum" || rule == "nesterov";
+  if ((key == "beta1" || key == "beta2" || key == "epsilon" || key == "weight_decay") && !adam)
+    return "applies to rule = \"adam\" or \"adamw\" only, not \"" + rule + "\"";
+  if (key == "momentum" && !momentum)
+    return "applies to rule = \"momentum\" or \"nesterov\" only, not \"" + rule + "\"";
+  return "";
 }
 
 Keys problem_keys(const std::string& type) {
@@ -134,6 +148,7 @@ class Parser {
     parse_problem(table(root, "problem"));
     parse_regularizer(table(root, "regularizer"));
     parse_method(table(root, "method"));
+    parse_step(table(root, "step"));
     parse_run(table(root, "run"));
   }
 
@@ -357,6 +372,54 @@ class Parser {
     }
   }
 
+  // [step]: the step rule and its parameters; [step.<player>]: the same for one player, starting
+  // from [step]'s values, with its own step-size scale.
+  void parse_step(const toml::table* t) {
+    if (!t) return;
+    StepConfig& s = config_.step;
+    parse_step_keys(*t, "step", s.rule, s.scale);
+    for (const auto& [key, node] : *t) {
+      if (!node.is_table()) continue;
+      PlayerStep player{std::string(key.str()), s.rule, 1.0};
+      note("step." + player.player, node);
+      parse_step_keys(*node.as_table(), "step." + player.player, player.rule, player.scale);
+      s.players.push_back(std::move(player));
+    }
+  }
+
+  void parse_step_keys(const toml::table& t, const std::string& table, StepRuleOptions& rule,
+                       double& scale) {
+    if (t.get("rule")) rule.rule = get_choice(t, table, "rule", step_rule_names());
+    const Keys& keys = keys_of("step");
+    for (const auto& [key, node] : t) {
+      const std::string name(key.str());
+      if (node.is_table()) {
+        if (table != "step")
+          fail(table + "." + name, &node,
+               "players' step tables do not nest; accepted keys: " + join(keys));
+        continue;
+      }
+      if (!contains(keys, name))
+        fail(table + "." + name, &node,
+             "unknown key" + hint(name, keys) + "; accepted keys: " + join(keys) +
+                 ", or a player's table [" + table + ".<player>]");
+      const std::string why = step_key_problem(name, rule.rule);
+      if (!why.empty()) fail(table + "." + name, &node, why);
+    }
+    for (const auto& [key, value] : {std::pair<const char*, double*>{"momentum", &rule.momentum},
+                                     {"beta1", &rule.beta1},
+                                     {"beta2", &rule.beta2},
+                                     {"epsilon", &rule.epsilon},
+                                     {"weight_decay", &rule.weight_decay},
+                                     {"scale", &scale}})
+      if (t.get(key)) *value = get_number(t, table, key);
+    std::string error;
+    if (!rule.IsValid(&error))
+      fail(table + error.substr(4, error.find(':') - 4), &t, error.substr(error.find(':') + 2));
+    if (!(std::isfinite(scale) && scale > 0.0))
+      fail(table + ".scale", t.get("scale"), "must be a number > 0, got " + format_number(scale));
+  }
+
   void parse_run(const toml::table* t) {
     SolverOptions& s = config_.solver;
     if (!t) return;
@@ -387,6 +450,18 @@ class Parser {
     if (has("checkpoint_seconds"))
       s.checkpoint_seconds = at_least("checkpoint_seconds", 0.0, ">= 0 seconds (0 = off)");
     if (has("skip_non_finite")) s.skip_non_finite = get_boolean(*t, "run", "skip_non_finite");
+    if (has("scheme"))
+      s.scheme =
+          get_choice(*t, "run", "scheme",
+                     {"simultaneous", "alternating", "extragradient", "extragradient-same-sample"});
+    if (has("averaging"))
+      s.averaging = get_choice(*t, "run", "averaging", {"none", "uniform", "ema"});
+    if (has("ema_decay")) {
+      s.ema_decay = get_number(*t, "run", "ema_decay");
+      if (!(s.ema_decay > 0.0 && s.ema_decay < 1.0))
+        fail("run.ema_decay", t->get("ema_decay"),
+             "must be in (0, 1), got " + format_number(s.ema_decay));
+    }
     if (has("tolerance")) s.tolerance = at_least("tolerance", 0.0, ">= 0 (0 = off)");
     if (has("residual_tolerance"))
       s.residual_tolerance = at_least("residual_tolerance", 0.0, ">= 0 (0 = off)");
@@ -661,6 +736,26 @@ void apply_overrides(RunConfig& config, const RunOverrides& o) {
     s.skip_non_finite = *o.skip_non_finite;
     set("run.skip_non_finite", "--skip-non-finite");
   }
+  if (o.step) {
+    config.step.rule.rule = choice(o.step, "--step", step_rule_names());
+    set("step.rule", "--step");
+  }
+  if (o.scheme) {
+    s.scheme =
+        choice(o.scheme, "--scheme",
+               {"simultaneous", "alternating", "extragradient", "extragradient-same-sample"});
+    set("run.scheme", "--scheme");
+  }
+  if (o.averaging) {
+    s.averaging = choice(o.averaging, "--averaging", {"none", "uniform", "ema"});
+    set("run.averaging", "--averaging");
+  }
+  if (o.ema_decay) {
+    if (!(std::isfinite(*o.ema_decay) && *o.ema_decay > 0.0 && *o.ema_decay < 1.0))
+      fail("--ema-decay", "must be in (0, 1), got " + format_number(*o.ema_decay));
+    s.ema_decay = *o.ema_decay;
+    set("run.ema_decay", "--ema-decay");
+  }
   if (o.seed) {
     s.seed = std::uint64_t(count(o.seed, "--seed", 0, "a non-negative integer"));
     set("run.seed", "--seed");
@@ -749,6 +844,16 @@ std::shared_ptr<AffineGame> build_problem(const RunConfig& config) {
                       "problem.type: unknown \"" + p.type + "\"; accepted: " + join(kProblemTypes));
 }
 
+std::unique_ptr<StepRule> build_step(const RunConfig& config) {
+  const StepConfig& s = config.step;
+  if (s.players.empty() && s.scale == 1.0) return make_step_rule(s.rule);
+  std::vector<BlockwiseStep::Part> parts;
+  for (const PlayerStep& p : s.players)
+    parts.push_back({{p.player}, make_step_rule(p.rule), p.scale});
+  parts.push_back({{}, make_step_rule(s.rule), s.scale});  // every other player
+  return std::make_unique<BlockwiseStep>(std::move(parts));
+}
+
 Settings to_settings(const RunConfig& config) {
   Settings s;
   auto num = [](double v) { return format_number(v); };
@@ -816,6 +921,21 @@ Settings to_settings(const RunConfig& config) {
   s["run.checkpoint_every"] = integer(o.checkpoint_every);
   s["run.checkpoint_seconds"] = num(o.checkpoint_seconds);
   s["run.skip_non_finite"] = o.skip_non_finite ? "true" : "false";
+  s["run.scheme"] = o.scheme;
+  s["run.averaging"] = o.averaging;
+  if (o.averaging == "ema") s["run.ema_decay"] = num(o.ema_decay);
+  auto step = [&](const std::string& table, const StepRuleOptions& r, double scale) {
+    s[table + ".rule"] = r.rule;
+    if (scale != 1.0) s[table + ".scale"] = num(scale);
+    for (const auto& [key, value] : {std::pair<const char*, double>{"momentum", r.momentum},
+                                     {"beta1", r.beta1},
+                                     {"beta2", r.beta2},
+                                     {"epsilon", r.epsilon},
+                                     {"weight_decay", r.weight_decay}})
+      if (step_key_problem(key, r.rule).empty()) s[table + "." + key] = num(value);
+  };
+  step("step", config.step.rule, config.step.scale);
+  for (const PlayerStep& p : config.step.players) step("step." + p.player, p.rule, p.scale);
   return s;
 }
 

@@ -16,6 +16,7 @@
 #include "sgda/registry.hpp"
 #include "sgda/regularizer.hpp"
 #include "sgda/solver.hpp"
+#include "sgda/step.hpp"
 
 namespace sgda {
 
@@ -26,11 +27,24 @@ struct ProblemSpec {
   std::string file;  // HDF5 game (type = file), relative paths resolved against the TOML's folder
 };
 
+// [step] and [step.<player>] (docs/problem-files.md).
+struct PlayerStep {
+  std::string player;  // a block name of the problem (checked when the step is bound)
+  StepRuleOptions rule;
+  double scale = 1.0;  // this player's step is scale · γ_k (two time scales)
+};
+struct StepConfig {
+  StepRuleOptions rule;  // every player without a table of its own
+  double scale = 1.0;    // their step-size scale
+  std::vector<PlayerStep> players;
+};
+
 struct RunConfig {
   std::string source;  // the TOML file
   ProblemSpec problem;
   RegularizerOptions regularizer;
   EstimatorOptions estimator;
+  StepConfig step;
   SolverOptions solver;
   std::string output;  // trace file; empty = none
   // Where each explicitly set field came from ("run.toml:12" or "--iterations"), so errors
@@ -56,6 +70,8 @@ struct RunOverrides {
   std::optional<double> max_time, tolerance, residual_tolerance, checkpoint_seconds;
   std::optional<bool> skip_non_finite;
   std::optional<std::string> output;  // as given (relative to the working directory)
+  std::optional<std::string> step, scheme, averaging;  // [step] rule, [run] scheme/averaging
+  std::optional<double> ema_decay;
 };
 void apply_overrides(RunConfig& config, const RunOverrides& overrides);
 
@@ -64,6 +80,9 @@ std::shared_ptr<AffineGame> build_problem(const RunConfig& config);
 
 // Every field that applies, as strings keyed "problem.mu", "method.name", "run.step_size", ...
 // plus "source", for the trace file's attributes.
+// The step rule of [step] (a BlockwiseStep when players have their own tables or scales).
+std::unique_ptr<StepRule> build_step(const RunConfig& config);
+
 Settings to_settings(const RunConfig& config);
 
 // The effective configuration as a problem file: parse_run_config(to_toml(c), c.source) gives
