@@ -340,7 +340,9 @@ int list_command() {
       {"compressor", {"compressors", "[method] compressor"}},
       {"problem", {"problems", "[problem] type"}},
       {"regularizer", {"regularizers", "[regularizer] type"}},
-      {"step-size", {"step rules", "[run] step_schedule"}},
+      {"step", {"step rules", "[step] rule, [step.<player>] rule"}},
+      {"scheme", {"schemes", "[run] scheme"}},
+      {"step-size", {"step-size schedules", "[run] step_schedule"}},
   };
   std::vector<std::string> kinds;
   int width = 0;

@@ -32,7 +32,8 @@ std::unique_ptr<Estimator> make_estimator(const EstimatorOptions& options, const
 
 // One entry per name users can write: a component kind, its name, a summary and its options.
 struct CatalogEntry {
-  std::string kind;  // method | sampling | compressor | problem | regularizer | step-size
+  // method | sampling | compressor | problem | regularizer | step | scheme | step-size
+  std::string kind;
   std::string name;
   std::string summary;
   std::vector<std::pair<std::string, std::string>> options;  // option, meaning and default
