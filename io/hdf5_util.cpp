@@ -425,4 +425,55 @@ void write_atomically(const std::string& path, const std::function<void(Writer&)
   }
 }
 
+// ---- Groups of several objects (experiment runs files) --------------------------------------
+
+std::vector<std::string> Reader::group_names(const std::string& group) const {
+  if (!has(group)) throw error(group, "missing; accepted a group of groups");
+  try {
+    const H5::Group g = file_.openGroup(group);
+    std::vector<std::string> names;
+    for (hsize_t i = 0; i < g.getNumObjs(); ++i)
+      if (g.getObjTypeByIdx(i) == H5G_GROUP) names.push_back(g.getObjnameByIdx(i));
+    return names;
+  } catch (const H5::Exception& e) {
+    throw error(group, "cannot list (" + detail(e) + "); accepted a group of groups");
+  }
+}
+
+std::map<std::string, std::string> Reader::string_attributes(const std::string& object) const {
+  const std::string accepted = "; accepted a group with string attributes";
+  if (!has(object)) throw error(object, "missing" + accepted);
+  std::string name;
+  try {
+    const H5::Group g = file_.openGroup(object);
+    std::map<std::string, std::string> values;
+    for (int i = 0; i < g.getNumAttrs(); ++i) {
+      const H5::Attribute attribute = g.openAttribute(static_cast<unsigned>(i));
+      name = attribute.getName();
+      if (attribute.getTypeClass() != H5T_STRING ||
+          attribute.getSpace().getSimpleExtentNpoints() != 1)
+        continue;  // other tools may add attributes of other types
+      attribute.read(attribute.getStrType(), values[name]);
+    }
+    return values;
+  } catch (const H5::Exception& e) {
+    throw error(object + (name.empty() ? "" : " attribute " + name),
+                "cannot read (" + detail(e) + ")" + accepted);
+  }
+}
+
+void Writer::write_string_attribute(const std::string& object, const std::string& name,
+                                    const std::string& value) {
+  try {
+    H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
+    type.setCset(H5T_CSET_UTF8);
+    const H5::Group g = file_.openGroup(object);
+    g.createAttribute(name, type, H5::DataSpace(H5S_SCALAR)).write(type, value);
+  } catch (const H5::Exception& e) {
+    throw error(object + " attribute " + name,
+                "cannot write the string attribute (" + detail(e) +
+                    "); accepted a non-empty attribute name and a writable file");
+  }
+}
+
 }  // namespace sgda::hdf5

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,11 @@ class Reader {
   // A scalar counts as one element.
   std::vector<std::int64_t> read_int64_attribute(const std::string& name) const;
 
+  // The names of the groups directly in group `group` (e.g. "/runs").
+  std::vector<std::string> group_names(const std::string& group) const;
+  // Every string attribute of the group `object` (e.g. "/runs/r0001"); others are skipped.
+  std::map<std::string, std::string> string_attributes(const std::string& object) const;
+
  private:
   std::string path_;
   H5::H5File file_;
@@ -77,6 +83,9 @@ class Writer {
   void write_int64(const std::string& name, const Shape& shape, const std::int64_t* data);
   // Root attributes: variable-length UTF-8 strings and int64 arrays.
   void write_string_attribute(const std::string& name, const std::string& value);
+  // A string attribute of the group `object` (which must exist).
+  void write_string_attribute(const std::string& object, const std::string& name,
+                              const std::string& value);
   void write_int64_attribute(const std::string& name, const std::vector<std::int64_t>& values);
 
   void close();

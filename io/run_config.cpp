@@ -10,6 +10,7 @@
 #include <functional>
 #include <sstream>
 
+#include "run_config_toml.hpp"
 #include "sgda/error.hpp"
 #include "sgda/io/game_file.hpp"
 #include "sgda/steps/blockwise_step.hpp"
@@ -609,10 +610,9 @@ std::string closest_match(const std::string& word, const std::vector<std::string
   return best;
 }
 
-RunConfig parse_run_config(const std::string& text, const std::string& source) {
-  toml::table root;
+toml::table parse_toml(const std::string& text, const std::string& source) {
   try {
-    root = toml::parse(text, source);
+    return toml::parse(text, source);
   } catch (const toml::parse_error& e) {
     // toml++ descriptions are one line; keep it so.
     std::string description(e.description());
@@ -621,6 +621,20 @@ RunConfig parse_run_config(const std::string& text, const std::string& source) {
                      std::to_string(e.source().begin.column) +
                      ": TOML syntax error: " + description);
   }
+}
+
+std::string read_toml_file(const std::string& path, const std::string& kind) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw input_error(path, "", "file not found; accepted a " + kind);
+  if (fs::is_directory(path, ec)) throw input_error(path, "", "is a directory; accepted a " + kind);
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) throw input_error(path, "", "cannot be read; accepted a readable " + kind);
+  return text.str();
+}
+
+RunConfig parse_run_table(const toml::table& root, const std::string& source) {
   RunConfig config;
   config.source = source;
   Parser(source, config).parse(root);
@@ -628,17 +642,12 @@ RunConfig parse_run_config(const std::string& text, const std::string& source) {
   return config;
 }
 
+RunConfig parse_run_config(const std::string& text, const std::string& source) {
+  return parse_run_table(parse_toml(text, source), source);
+}
+
 RunConfig load_run_config(const std::string& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec))
-    throw input_error(path, "", "file not found; accepted a TOML problem file");
-  if (fs::is_directory(path, ec))
-    throw input_error(path, "", "is a directory; accepted a TOML problem file");
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in) throw input_error(path, "", "cannot be read; accepted a readable TOML problem file");
-  return parse_run_config(text.str(), path);
+  return parse_run_config(read_toml_file(path, "TOML problem file"), path);
 }
 
 void apply_overrides(RunConfig& config, const RunOverrides& o) {

@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include "hdf5_util.hpp"
+#include "run_group.hpp"
 #include "sgda/error.hpp"
 #include "sgda/version.hpp"
 
@@ -70,9 +71,8 @@ void write_checkpoint(hdf5::Writer& file, const Checkpoint& c) {
   write_archive(file, "/checkpoint/step", c.step);
 }
 
-// The common layout of run files: trace, final (or current) iterate, attributes.
-void write_run(const std::string& path, const Trace& trace, const Vector& x, Settings attributes,
-               const Checkpoint* checkpoint) {
+// Refuses what the layout cannot hold before anything is written.
+void check_run(const std::string& path, const Trace& trace, const Settings& attributes) {
   const std::size_t rows = trace.size();
   auto check_rows = [&](const std::string& name, std::size_t size) {
     if (size != rows)
@@ -91,25 +91,18 @@ void write_run(const std::string& path, const Trace& trace, const Vector& x, Set
       throw input_error(path, "/trace/" + column.name,
                         "is not a valid extra column name; accepted a new name without '/'");
   }
-  attributes["sgda_version"] = kVersion;
   for (const auto& [key, value] : attributes)
     if (key.empty())
       throw input_error(path, "settings", "has an empty key; accepted non-empty setting names");
+}
 
+// The common layout of run files: trace, final (or current) iterate, attributes.
+void write_run(const std::string& path, const Trace& trace, const Vector& x, Settings attributes,
+               const Checkpoint* checkpoint) {
+  check_run(path, trace, attributes);
   hdf5::write_atomically(path, [&](hdf5::Writer& file) {
-    file.create_group("/trace");
-    for_each_column(trace, [&](const char* name, const auto& column) {
-      const std::string dataset = std::string("/trace/") + name;
-      if constexpr (kIsInt64<std::decay_t<decltype(column)>>)
-        file.write_int64(dataset, {rows}, column.data());
-      else
-        file.write_float64(dataset, {rows}, column.data());
-    });
-    for (const TraceColumn& column : trace.extra)
-      file.write_float64("/trace/" + column.name, {rows}, column.values.data());
-    file.write_float64("/x_final", {static_cast<hsize_t>(x.size())}, x.data());
+    detail::write_run_group(file, "", trace, x, attributes);
     if (checkpoint) write_checkpoint(file, *checkpoint);
-    for (const auto& [key, value] : attributes) file.write_string_attribute(key, value);
   });
 }
 
@@ -168,12 +161,7 @@ Checkpoint read_checkpoint(const hdf5::Reader& file, const Trace& trace) {
 
 void save_run(const std::string& path, const Summary& summary, const Settings& settings,
               const Checkpoint* checkpoint) {
-  // The run's own facts win over settings of the same name: they describe this file.
-  Settings attributes = settings;
-  attributes["termination"] = to_string(summary.reason);
-  attributes["message"] = summary.message;
-  attributes["method_description"] = summary.method;
-  write_run(path, summary.trace, summary.x, std::move(attributes), checkpoint);
+  write_run(path, summary.trace, summary.x, detail::run_attributes(summary, settings), checkpoint);
 }
 
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint,
@@ -188,19 +176,64 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint,
 
 RunRecord load_run(const std::string& path) {
   const hdf5::Reader file(path);
+  RunRecord record = detail::read_run_group(file, "");
+  if (file.has("/checkpoint")) record.checkpoint = read_checkpoint(file, record.trace);
+  return record;
+}
+
+namespace detail {
+
+Settings run_attributes(const Summary& summary, const Settings& settings) {
+  // The run's own facts win over settings of the same name: they describe this file.
+  Settings attributes = settings;
+  attributes["termination"] = to_string(summary.reason);
+  attributes["message"] = summary.message;
+  attributes["method_description"] = summary.method;
+  return attributes;
+}
+
+void write_run_group(hdf5::Writer& file, const std::string& group, const Trace& trace,
+                     const Vector& x, Settings attributes) {
+  check_run(group.empty() ? "/" : group, trace, attributes);
+  attributes["sgda_version"] = kVersion;
+  const std::size_t rows = trace.size();
+  if (!group.empty()) file.create_group(group);
+  file.create_group(group + "/trace");
+  for_each_column(trace, [&](const char* name, const auto& column) {
+    const std::string dataset = group + "/trace/" + name;
+    if constexpr (kIsInt64<std::decay_t<decltype(column)>>)
+      file.write_int64(dataset, {rows}, column.data());
+    else
+      file.write_float64(dataset, {rows}, column.data());
+  });
+  for (const TraceColumn& column : trace.extra)
+    file.write_float64(group + "/trace/" + column.name, {rows}, column.values.data());
+  file.write_float64(group + "/x_final", {static_cast<hsize_t>(x.size())}, x.data());
+  for (const auto& [key, value] : attributes)
+    if (group.empty())
+      file.write_string_attribute(key, value);
+    else
+      file.write_string_attribute(group, key, value);
+}
+
+RunRecord read_run_group(const hdf5::Reader& file, const std::string& group) {
   RunRecord record;
-  // Other attribute types may be added by other tools; settings are the strings.
-  for (const std::string& name : file.attribute_names())
-    if (file.is_string_attribute(name)) record.settings[name] = file.read_string_attribute(name);
+  if (group.empty()) {
+    // Other attribute types may be added by other tools; settings are the strings.
+    for (const std::string& name : file.attribute_names())
+      if (file.is_string_attribute(name)) record.settings[name] = file.read_string_attribute(name);
+  } else {
+    record.settings = file.string_attributes(group);
+  }
 
   bool first = true;
   hsize_t rows = 0;
   for_each_column(record.trace, [&](const char* name, auto& column) {
-    const std::string dataset = std::string("/trace/") + name;
+    const std::string dataset = group + "/trace/" + name;
     constexpr bool is_int = kIsInt64<std::decay_t<decltype(column)>>;
     const std::string type = is_int ? "int64" : "float64";
     const std::string rows_text =
-        first ? "" : " with T = " + std::to_string(rows) + " as in /trace/iteration";
+        first ? "" : " with T = " + std::to_string(rows) + " as in " + group + "/trace/iteration";
     auto array = [&] {
       if constexpr (is_int)
         return file.read_int64(dataset, 1, type + " [T]" + rows_text);
@@ -213,24 +246,26 @@ RunRecord load_run(const std::string& path) {
     first = false;
   });
 
-  // Any other dataset under /trace is an extra column (averaging, problem metrics).
-  for (const std::string& name : file.dataset_names("/trace")) {
+  // Any other dataset under trace/ is an extra column (averaging, problem metrics).
+  for (const std::string& name : file.dataset_names(group + "/trace")) {
     bool fixed = false;
     for_each_column(record.trace,
                     [&](const char* column, const auto&) { fixed = fixed || name == column; });
     if (fixed) continue;
-    const std::string dataset = "/trace/" + name;
+    const std::string dataset = group + "/trace/" + name;
     const std::string accepted =
-        "float64 [T] with T = " + std::to_string(rows) + " as in /trace/iteration";
+        "float64 [T] with T = " + std::to_string(rows) + " as in " + group + "/trace/iteration";
     auto values = file.read_float64(dataset, 1, accepted);
     file.require_shape(dataset, values.shape, {rows}, accepted);
     record.trace.extra.push_back({name, std::move(values.values)});
   }
 
-  const hdf5::Array<double> x = file.read_float64("/x_final", 1, "float64 [D]");
+  const std::string x_name = group + "/x_final";
+  const hdf5::Array<double> x = file.read_float64(x_name, 1, "float64 [D]");
   record.x_final = Eigen::Map<const Vector>(x.values.data(), static_cast<Index>(x.shape[0]));
-  if (file.has("/checkpoint")) record.checkpoint = read_checkpoint(file, record.trace);
   return record;
 }
+
+}  // namespace detail
 
 }  // namespace sgda
