@@ -10,6 +10,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "report_commands.hpp"
 #include "sgda/error.hpp"
 #include "sgda/io/run_config.hpp"
 #include "sgda/registry.hpp"
@@ -234,9 +235,14 @@ int run(int argc, char** argv) {
   CLI::App* list_cmd = app.add_subcommand(
       "list", "List methods, samplings, problems, regularizers and step rules with their options.");
 
+  sgda::cli::ExperimentArgs experiment;
+  sgda::cli::ReportArgs report;
+  sgda::cli::add_report_commands(app, experiment, report);
+
   // CLI11 would call a mistyped command "A subcommand is required"; name it instead.
   if (argc > 1 && argv[1][0] != '-') {
-    const std::vector<std::string> commands = {"solve", "theory", "generate", "list"};
+    const std::vector<std::string> commands = {"solve", "theory",     "generate",
+                                               "list",  "experiment", "report"};
     if (std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
       const std::string match = sgda::closest_match(argv[1], commands);
       throw sgda::InputError("unknown command \"" + std::string(argv[1]) + "\"" +
@@ -257,6 +263,8 @@ int run(int argc, char** argv) {
   if (theory_cmd->parsed()) return sgda::cli::theory_command(theory);
   if (generate_cmd->parsed()) return sgda::cli::generate_command(generate);
   if (list_cmd->parsed()) return sgda::cli::list_command();
+  if (const int code = sgda::cli::run_report_commands(app, experiment, report); code >= 0)
+    return code;
   return 2;  // unreachable: a subcommand is required
 }
 

@@ -1,0 +1,66 @@
+// Experiments: a grid of runs on one problem (methods × step sizes × seeds, with workers,
+// compressors or samplings as grid axes of a method), run one by one and kept in one HDF5 file.
+// Experiment files: docs/experiment-files.md; the runs file: docs/file-formats.md.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "sgda/io/run_config.hpp"
+#include "sgda/io/trace_file.hpp"
+#include "sgda/solver.hpp"
+
+namespace sgda {
+
+// One point of the grid.
+struct PlannedRun {
+  std::string label;  // the method variant, e.g. "diana-sgda (compressor=rand-k, k=4)"
+  std::string step;   // as written: "theory", "theory*0.5" or a number
+  std::uint64_t seed = 0;
+  RunConfig config;  // the effective problem file of this run
+  // Identifies the run in the runs file: the effective problem file (to_toml). Resuming skips
+  // planned runs whose key is already there.
+  std::string key;
+};
+
+struct ExperimentPlan {
+  std::string source;  // the experiment file
+  std::string text;    // its contents, kept in the runs file
+  std::string title, description;
+  double target = 1e-6;  // the accuracy of the report's cost-to-target columns
+  std::vector<PlannedRun> runs;
+};
+
+// Reads and checks an experiment file and expands its grid. Every problem is an InputError of
+// one line naming the file, the line and the field.
+ExperimentPlan load_experiment(const std::string& path);
+ExperimentPlan parse_experiment(const std::string& text, const std::string& source);
+
+// What a runs file holds: experiment attributes (title, target, the problem's constants, ...)
+// and one record per finished run, each with its settings, theory constants and trace.
+struct ExperimentRuns {
+  Settings attributes;
+  std::vector<RunRecord> runs;  // in the order they finished
+};
+
+// The root attributes of a new runs file for `plan` on `problem` (constants.*, experiment.*).
+Settings experiment_attributes(const ExperimentPlan& plan, const Problem& problem);
+
+// Runs one planned run on `problem` (built from the plan's config) and returns its record:
+// settings, the theory's constants and prediction at the step used (theory.*), the trace.
+// `callbacks` see the run (progress, interrupts); a run they stop is returned as it is.
+RunRecord execute_run(const PlannedRun& run, const Problem& problem,
+                      const std::vector<Callback*>& callbacks = {});
+
+// The group of run `index` of `count` in a runs file: "/runs/r0007" (at least four digits).
+std::string run_group_name(std::size_t index, std::size_t count);
+
+// Writes the whole file atomically (a temporary renamed into place): an interruption at any
+// moment leaves the previous complete file. Throws InputError.
+void save_experiment_runs(const std::string& path, const ExperimentRuns& runs);
+// Reads a runs file; InputError naming the file and the object when it is not one.
+ExperimentRuns load_experiment_runs(const std::string& path);
+
+}  // namespace sgda

@@ -1,0 +1,564 @@
+#include "sgda/report/experiment.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include "../io/hdf5_util.hpp"
+#include "../io/run_config_toml.hpp"
+#include "../io/run_group.hpp"
+#include "sgda/error.hpp"
+#include "sgda/estimators/distributed.hpp"
+#include "sgda/version.hpp"
+
+namespace sgda {
+namespace {
+
+using Keys = std::vector<std::string>;
+
+const Keys kTables = {"experiment", "problem", "regularizer", "method", "step", "run"};
+const Keys kExperimentKeys = {"title", "description", "seeds", "step_sizes", "target"};
+// [run] keys the grid sets, and what sets them instead.
+const std::vector<std::pair<std::string, std::string>> kGridRunKeys = {
+    {"seed", "experiment.seeds sets the seeds"},
+    {"step_size", "experiment.step_sizes sets the step sizes"},
+    {"step_factor", "experiment.step_sizes sets the step sizes (\"theory*0.5\")"},
+    {"output", "the runs file is given with -o"},
+    {"checkpoint_every", "runs are saved whole; an interrupted experiment resumes run by run"},
+    {"checkpoint_seconds", "runs are saved whole; an interrupted experiment resumes run by run"},
+};
+
+std::string format_number(double value) {
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
+}
+
+std::string join(const Keys& keys) {
+  std::string out;
+  for (const auto& k : keys) out += (out.empty() ? "" : ", ") + k;
+  return out;
+}
+
+bool contains(const Keys& keys, const std::string& key) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+// A value of a [[method]] key as the label shows it.
+std::string value_text(const toml::node& node) {
+  if (node.is_string()) return std::string(node.as_string()->get());
+  if (node.is_integer()) return std::to_string(node.as_integer()->get());
+  if (node.is_floating_point()) return format_number(node.as_floating_point()->get());
+  if (node.is_boolean()) return node.as_boolean()->get() ? "true" : "false";
+  return "?";
+}
+
+struct StepSpec {
+  std::string text;  // as written, normalized: "theory", "theory*0.5", "0.01"
+  bool theory = true;
+  double value = 1.0;  // the factor of the theory step, or the constant step
+  std::string where;   // file:line
+};
+
+// One [[method]] entry: its label, its step sizes and the keys given as arrays (grid axes).
+struct Entry {
+  std::string label;
+  bool labelled = false;
+  std::vector<StepSpec> steps;
+  std::vector<std::pair<std::string, std::size_t>> axes;  // key, number of values
+  std::size_t index = 0;
+  bool in_array = false;
+};
+
+class ExperimentParser {
+ public:
+  ExperimentParser(std::string text, std::string source)
+      : text_(std::move(text)), source_(std::move(source)) {}
+
+  ExperimentPlan parse() {
+    ExperimentPlan plan;
+    plan.source = source_;
+    plan.text = text_;
+    const toml::table root = parse_toml(text_, source_);
+    check_tables(root);
+    plan.title = std::filesystem::path(source_).stem().string();
+    const toml::table* experiment = root["experiment"].as_table();
+    std::vector<std::uint64_t> seeds = {0};
+    std::string seeds_where = source_;
+    std::vector<StepSpec> steps = {{"theory", true, 1.0, source_}};
+    if (experiment) {
+      for (const auto& [key, node] : *experiment) {
+        const std::string name(key.str());
+        if (!contains(kExperimentKeys, name))
+          fail(node, "experiment." + name,
+               "unknown key" + hint(name, kExperimentKeys) +
+                   "; accepted keys: " + join(kExperimentKeys));
+      }
+      if (const toml::node* n = experiment->get("title"))
+        plan.title = string(*n, "experiment.title");
+      if (const toml::node* n = experiment->get("description"))
+        plan.description = string(*n, "experiment.description");
+      if (const toml::node* n = experiment->get("seeds")) {
+        seeds = parse_seeds(*n);
+        seeds_where = where(*n);
+      }
+      if (const toml::node* n = experiment->get("step_sizes"))
+        steps = parse_steps(*n, "experiment.step_sizes");
+      if (const toml::node* n = experiment->get("target")) {
+        plan.target = number(*n, "experiment.target");
+        if (!(plan.target > 0.0 && plan.target < 1.0))
+          fail(*n, "experiment.target",
+               "must be in (0, 1), got " + format_number(plan.target) +
+                   "; it is a relative squared distance (or squared residual)");
+      }
+    }
+    check_run_table(root);
+
+    const toml::node* methods = root.get("method");
+    if (!methods)
+      fail_at(source_, "method", "missing; accepted one [[method]] table per method to compare");
+    std::vector<Entry> entries;
+    if (const toml::array* array = methods->as_array()) {
+      for (std::size_t i = 0; i < array->size(); ++i) {
+        const toml::table* t = array->get(i)->as_table();
+        if (!t)
+          fail(*array->get(i), "method",
+               "must be tables [[method]], got another value; accepted [[method]] tables");
+        entries.push_back(parse_entry(*t, i, true));
+      }
+    } else {
+      entries.push_back(parse_entry(*methods->as_table(), 0, false));
+    }
+
+    std::set<std::string> labels, keys;
+    for (const Entry& entry : entries) {
+      for (const auto& variant : expand(entry)) {
+        const std::string& label = variant.first;
+        if (!labels.insert(label).second)
+          fail_at(variant.second.origin.count("method.name")
+                      ? variant.second.origin.at("method.name")
+                      : source_,
+                  "method",
+                  "two methods have the label \"" + label +
+                      "\"; accepted distinct labels (set label = \"...\")");
+        for (const StepSpec& step : entry.steps.empty() ? steps : entry.steps) {
+          for (const std::uint64_t seed : seeds) {
+            PlannedRun run;
+            run.label = label;
+            run.step = step.text;
+            run.seed = seed;
+            run.config = variant.second;
+            SolverOptions& s = run.config.solver;
+            s.seed = seed;
+            run.config.origin["run.seed"] = seeds_where;
+            run.config.origin["run.step_size"] = step.where;
+            if (step.theory) {
+              if (s.step_size.rule != "switching") s.step_size.rule = "theory";
+              s.step_size.factor = step.value;
+              s.step_size.gamma = 0.0;
+            } else {
+              s.step_size.rule = "constant";
+              s.step_size.gamma = step.value;
+              s.step_size.factor = 1.0;
+            }
+            run.key = to_toml(run.config);
+            if (!keys.insert(run.key).second)
+              fail_at(step.where, "experiment.step_sizes",
+                      "the run " + label + ", step " + step.text + ", seed " +
+                          std::to_string(seed) + " is planned twice; accepted distinct entries");
+            plan.runs.push_back(std::move(run));
+          }
+        }
+      }
+    }
+    return plan;
+  }
+
+ private:
+  std::string where(const toml::node& node) const {
+    return source_ + ":" + std::to_string(node.source().begin.line);
+  }
+  [[noreturn]] void fail(const toml::node& node, const std::string& field,
+                         const std::string& problem) const {
+    throw input_error(node.source().begin.line > 0 ? where(node) : source_, field, problem);
+  }
+  [[noreturn]] void fail_at(const std::string& at, const std::string& field,
+                            const std::string& problem) const {
+    throw input_error(at, field, problem);
+  }
+  static std::string hint(const std::string& word, const Keys& keys) {
+    const std::string match = closest_match(word, keys);
+    return match.empty() ? "" : " (did you mean \"" + match + "\"?)";
+  }
+
+  std::string string(const toml::node& node, const std::string& field) const {
+    if (!node.is_string()) fail(node, field, "must be a string");
+    return std::string(node.as_string()->get());
+  }
+
+  double number(const toml::node& node, const std::string& field) const {
+    double value = 0.0;
+    if (node.is_integer())
+      value = double(node.as_integer()->get());
+    else if (node.is_floating_point())
+      value = node.as_floating_point()->get();
+    else
+      fail(node, field, "must be a number");
+    if (!std::isfinite(value)) fail(node, field, "must be a finite number");
+    return value;
+  }
+
+  void check_tables(const toml::table& root) const {
+    for (const auto& [key, node] : root) {
+      const std::string name(key.str());
+      if (!contains(kTables, name))
+        fail(node, name,
+             "unknown " + std::string(node.is_table() ? "table" : "key") + hint(name, kTables) +
+                 "; accepted tables: [experiment], [problem], [regularizer], [[method]], [step], "
+                 "[run]");
+      if (name != "method" && !node.is_table()) fail(node, name, "must be a table [" + name + "]");
+      if (name == "method" && !node.is_table() && !node.is_array())
+        fail(node, name, "must be [[method]] tables, one per method");
+    }
+  }
+
+  void check_run_table(const toml::table& root) const {
+    const toml::table* run = root["run"].as_table();
+    if (!run) return;
+    for (const auto& [key, why] : kGridRunKeys)
+      if (const toml::node* node = run->get(key))
+        fail(*node, "run." + key, "does not apply to experiment files: " + why);
+    if (const toml::node* node = run->get("step_schedule"))
+      if (node->is_string() && node->as_string()->get() == "constant")
+        fail(*node, "run.step_schedule",
+             "\"constant\" does not apply to experiment files: a number in "
+             "experiment.step_sizes is a constant step; accepted \"theory\" or \"switching\"");
+  }
+
+  std::vector<std::uint64_t> parse_seeds(const toml::node& node) const {
+    const std::string field = "experiment.seeds";
+    const std::string accepted =
+        "; accepted an array of distinct integers >= 0, e.g. [0, 1, 2], "
+        "or a count N >= 1 for seeds 0..N-1";
+    std::vector<std::uint64_t> seeds;
+    if (node.is_integer()) {
+      const std::int64_t count = node.as_integer()->get();
+      if (count < 1 || count > 100000) fail(node, field, "got " + std::to_string(count) + accepted);
+      for (std::int64_t s = 0; s < count; ++s) seeds.push_back(std::uint64_t(s));
+      return seeds;
+    }
+    const toml::array* array = node.as_array();
+    if (!array || array->empty()) fail(node, field, "must not be empty" + accepted);
+    for (const toml::node& item : *array) {
+      if (!item.is_integer() || item.as_integer()->get() < 0)
+        fail(item, field, "has " + value_text(item) + accepted);
+      const auto seed = std::uint64_t(item.as_integer()->get());
+      if (std::find(seeds.begin(), seeds.end(), seed) != seeds.end())
+        fail(item, field, "has " + std::to_string(seed) + " twice" + accepted);
+      seeds.push_back(seed);
+    }
+    return seeds;
+  }
+
+  std::vector<StepSpec> parse_steps(const toml::node& node, const std::string& field) const {
+    const std::string accepted =
+        "; accepted an array of \"theory\", \"theory*F\" (F > 0 scales the theory step) or "
+        "numbers > 0 (constant steps)";
+    const toml::array* array = node.as_array();
+    if (!array || array->empty()) fail(node, field, "must be a non-empty array" + accepted);
+    std::vector<StepSpec> steps;
+    for (const toml::node& item : *array) {
+      StepSpec step;
+      step.where = where(item);
+      if (item.is_number()) {
+        step.theory = false;
+        step.value = number(item, field);
+        if (!(step.value > 0.0)) fail(item, field, "has " + format_number(step.value) + accepted);
+        step.text = format_number(step.value);
+      } else if (item.is_string()) {
+        std::string text(item.as_string()->get());
+        text.erase(std::remove(text.begin(), text.end(), ' '), text.end());
+        step.theory = text.rfind("theory", 0) == 0;
+        if (step.theory && text.size() > 6) {
+          const char* begin = text.data() + 7;
+          const char* end = text.data() + text.size();
+          const auto result = std::from_chars(begin, end, step.value);
+          if (text[6] != '*' || result.ec != std::errc() || result.ptr != end ||
+              !std::isfinite(step.value) || !(step.value > 0.0))
+            step.theory = false;
+        }
+        if (!step.theory)
+          fail(item, field, "unknown \"" + std::string(item.as_string()->get()) + "\"" + accepted);
+        step.text = step.value == 1.0 ? "theory" : "theory*" + format_number(step.value);
+      } else {
+        fail(item, field, "has " + value_text(item) + accepted);
+      }
+      for (const StepSpec& other : steps)
+        if (other.text == step.text) fail(item, field, "has " + step.text + " twice" + accepted);
+      steps.push_back(step);
+    }
+    return steps;
+  }
+
+  Entry parse_entry(const toml::table& t, std::size_t index, bool in_array) const {
+    Entry entry;
+    entry.index = index;
+    entry.in_array = in_array;
+    for (const auto& [key, node] : t) {
+      const std::string name(key.str());
+      if (name == "label") {
+        entry.label = string(node, "method.label");
+        if (entry.label.empty()) fail(node, "method.label", "is empty; accepted a short name");
+        entry.labelled = true;
+      } else if (name == "step_sizes") {
+        entry.steps = parse_steps(node, "method.step_sizes");
+      } else if (const toml::array* values = node.as_array()) {
+        if (name == "name")
+          fail(node, "method.name", "must be one name; accepted one [[method]] table per method");
+        if (values->empty()) fail(node, "method." + name, "is an empty array; accepted values");
+        for (const toml::node& v : *values)
+          if (v.is_array() || v.is_table())
+            fail(v, "method." + name, "arrays of arrays or tables are not accepted");
+        entry.axes.push_back({name, values->size()});
+      }
+    }
+    return entry;
+  }
+
+  // Every combination of the entry's array values, as (label, parsed config). Each variant is
+  // parsed from a fresh copy of the file whose [[method]] entry is moved into [method], so the
+  // problem-file parser sees a plain problem file and reports the experiment file's lines.
+  std::vector<std::pair<std::string, RunConfig>> expand(const Entry& entry) const {
+    std::vector<std::pair<std::string, RunConfig>> variants;
+    std::vector<std::size_t> choice(entry.axes.size(), 0);
+    while (true) {
+      toml::table root = parse_toml(text_, source_);
+      toml::table method;
+      if (entry.in_array) {
+        toml::array& array = *root["method"].as_array();
+        method = std::move(*array.get(entry.index)->as_table());
+      } else {
+        method = std::move(*root["method"].as_table());
+      }
+      // Labels name the keys given: all of them by default, the grid axes after a given label.
+      std::string details, axes;
+      for (auto& [key, node] : method) {
+        const std::string name(key.str());
+        if (name == "name" || name == "label" || name == "step_sizes") continue;
+        const auto axis = std::find_if(entry.axes.begin(), entry.axes.end(),
+                                       [&](const auto& a) { return a.first == name; });
+        const std::string value =
+            axis == entry.axes.end()
+                ? value_text(node)
+                : value_text(*node.as_array()->get(choice[std::size_t(axis - entry.axes.begin())]));
+        details += (details.empty() ? "" : ", ") + name + "=" + value;
+        if (axis != entry.axes.end()) axes += (axes.empty() ? "" : ", ") + name + "=" + value;
+      }
+      for (std::size_t a = 0; a < entry.axes.size(); ++a) {
+        const std::string& key = entry.axes[a].first;
+        toml::array values = std::move(*method[key].as_array());
+        values.get(choice[a])->visit(
+            [&](auto& value) { method.insert_or_assign(key, std::move(value)); });
+      }
+      method.erase("label");
+      method.erase("step_sizes");
+      const std::string name =
+          method["name"].is_string() ? std::string(method["name"].as_string()->get()) : "?";
+      root.erase("experiment");
+      root.insert_or_assign("method", std::move(method));
+      RunConfig config = parse_run_table(root, source_);
+
+      std::string label = entry.labelled ? entry.label : name;
+      if (!entry.labelled && !details.empty()) label += " (" + details + ")";
+      if (entry.labelled && !axes.empty()) label += " (" + axes + ")";
+      variants.emplace_back(label, std::move(config));
+
+      // The next combination, the last axis fastest.
+      std::size_t a = entry.axes.size();
+      while (a > 0) {
+        --a;
+        if (++choice[a] < entry.axes[a].second) break;
+        choice[a] = 0;
+        if (a == 0) return variants;
+      }
+      if (entry.axes.empty()) return variants;
+    }
+  }
+
+  std::string text_, source_;
+};
+
+std::string number_text(double value) { return std::isnan(value) ? "nan" : format_number(value); }
+
+}  // namespace
+
+ExperimentPlan parse_experiment(const std::string& text, const std::string& source) {
+  return ExperimentParser(text, source).parse();
+}
+
+ExperimentPlan load_experiment(const std::string& path) {
+  return parse_experiment(read_toml_file(path, "TOML experiment file"), path);
+}
+
+Settings experiment_attributes(const ExperimentPlan& plan, const Problem& problem) {
+  Settings a;
+  a["experiment.title"] = plan.title;
+  a["experiment.description"] = plan.description;
+  a["experiment.source"] = plan.source;
+  a["experiment.text"] = plan.text;
+  a["experiment.target"] = number_text(plan.target);
+  a["experiment.planned_runs"] = std::to_string(plan.runs.size());
+  a["sgda_version"] = kVersion;
+  const ProblemConstants c = problem.constants();
+  a["constants.problem"] = problem.name();
+  a["constants.samples"] = std::to_string(problem.num_samples());
+  a["constants.dimension"] = std::to_string(problem.dim());
+  std::string blocks;
+  for (const Block& b : problem.blocks())
+    blocks += (blocks.empty() ? "" : ", ") + b.name + "[" + std::to_string(b.size) + "] " +
+              (b.maximize ? "max" : "min");
+  a["constants.blocks"] = blocks;
+  a["constants.regularizer"] = problem.regularizer().describe();
+  a["constants.mu"] = number_text(c.mu);
+  a["constants.ell"] = number_text(c.ell);
+  a["constants.ell_hat"] = number_text(c.ell_hat);
+  const bool lipschitz = c.sample_lipschitz.size() > 0;
+  a["constants.lipschitz_min"] = number_text(lipschitz ? c.sample_lipschitz.minCoeff() : NAN);
+  a["constants.lipschitz_max"] = number_text(lipschitz ? c.sample_lipschitz.maxCoeff() : NAN);
+  const std::optional<Vector> x_star = problem.solution();
+  a["constants.solution_norm"] = number_text(x_star ? x_star->norm() : NAN);
+  return a;
+}
+
+RunRecord execute_run(const PlannedRun& run, const Problem& problem,
+                      const std::vector<Callback*>& callbacks) {
+  const RunConfig& config = run.config;
+  auto build = [&] {
+    try {
+      return make_estimator(config.estimator, problem);
+    } catch (const InputError& e) {
+      throw located_error(config, e.what());
+    }
+  };
+  const std::unique_ptr<Estimator> estimator = build();
+  const std::unique_ptr<StepRule> step = build_step(config);
+  const Vector x0 = Vector::Zero(problem.dim());
+
+  // The theory at the start of the run: σ_0 after reset, on a separate estimator and stream.
+  const std::unique_ptr<Estimator> probe = build();
+  Rng rng(config.solver.seed);
+  Counters counters;
+  probe->reset(problem, x0, rng, counters);
+  const TheoryParameters t = probe->parameters(problem);
+  const double mu = problem.constants().mu;
+  const std::optional<Vector> x_star = problem.solution();
+
+  Summary summary;
+  try {
+    summary = solve(problem, *estimator, *step, config.solver, x0, callbacks);
+  } catch (const InputError& e) {
+    throw located_error(config, e.what());
+  }
+
+  Settings a = detail::run_attributes(summary, to_settings(config));
+  a["experiment.label"] = run.label;
+  a["experiment.step"] = run.step;
+  a["experiment.seed"] = std::to_string(run.seed);
+  a["experiment.key"] = run.key;
+  const double gamma = summary.initial_step_size;
+  a["theory.A"] = number_text(t.A);
+  a["theory.B"] = number_text(t.B);
+  a["theory.C"] = number_text(t.C);
+  a["theory.D1"] = number_text(t.D1);
+  a["theory.D2"] = number_text(t.D2);
+  a["theory.rho"] = number_text(t.rho);
+  a["theory.sigma_definition"] = t.sigma_definition;
+  a["theory.note"] = t.note;
+  a["theory.mu"] = number_text(mu);
+  a["theory.step_size"] = number_text(t.step_size(mu));
+  a["theory.gamma"] = number_text(gamma);
+  a["theory.contraction"] = number_text(t.known() ? t.contraction(gamma, mu) : NAN);
+  a["theory.neighbourhood"] = number_text(t.known() ? t.neighbourhood(gamma, mu) : NAN);
+  const double distance = x_star ? (x0 - *x_star).squaredNorm() : NAN;
+  const double sigma0 = x_star ? probe->sigma_squared(*x_star) : NAN;
+  a["theory.initial_distance"] = number_text(distance);
+  a["theory.initial_lyapunov"] =
+      number_text(distance + (t.B > 0.0 ? t.lyapunov_m() * gamma * gamma * sigma0 : 0.0));
+  if (const auto* d = dynamic_cast<const DistributedEstimator*>(probe.get())) {
+    const DistributedConstants k = d->constants(problem);
+    a["theory.omega"] = number_text(k.omega);
+    a["theory.workers"] = std::to_string(k.workers);
+    a["theory.ell_hat_workers"] = number_text(k.ell_hat_workers);
+  }
+  // Theorem 2.2 is about the prox step with every player moving at once.
+  std::string outside;
+  const StepConfig& s = config.step;
+  if (s.rule.rule != "prox" || !s.players.empty() || s.scale != 1.0)
+    outside = "the step rule is not the plain prox step";
+  else if (config.solver.scheme != "simultaneous")
+    outside = "the scheme is " + config.solver.scheme + ", not simultaneous";
+  else if (!t.known())
+    outside = "the method's constants are unknown here";
+  else if (!(std::isfinite(mu) && mu > 0.0))
+    outside = "the problem is not strongly monotone (mu = " + number_text(mu) + ")";
+  else if (!x_star)
+    outside = "x* is unknown";
+  else if (gamma > t.step_size(mu) * (1.0 + 1e-12))
+    outside = "gamma = " + number_text(gamma) + " exceeds the theory step " +
+              number_text(t.step_size(mu));
+  a["theory.applies"] = outside.empty() ? "yes" : "no: " + outside;
+  if (config.solver.step_size.rule == "switching" && outside.empty()) {
+    // h and k0 of the switching rule; the bound at the last iteration K.
+    const double h = 1.0 / gamma;
+    const double k = double(config.solver.max_iterations);
+    const double v0 = distance + (t.B > 0.0 ? t.lyapunov_m() * sigma0 / (h * h) : 0.0);
+    const double state = t.B > 0.0 ? 2.0 * t.B * t.D2 / t.rho : 0.0;
+    a["theory.switching_k0"] = number_text(std::ceil(k / 2.0));
+    a["theory.switching_bound"] = number_text(32.0 * h * v0 / mu * std::exp(-mu * k / h) +
+                                              36.0 * (t.D1 + state) / (mu * mu * k));
+  }
+  return RunRecord{std::move(a), std::move(summary.trace), std::move(summary.x), std::nullopt};
+}
+
+std::string run_group_name(std::size_t index, std::size_t count) {
+  const std::string digits = std::to_string(index);
+  const std::size_t width = std::max<std::size_t>(4, std::to_string(count).size());
+  return "/runs/r" + std::string(width - std::min(width, digits.size()), '0') + digits;
+}
+
+void save_experiment_runs(const std::string& path, const ExperimentRuns& runs) {
+  hdf5::write_atomically(path, [&](hdf5::Writer& file) {
+    for (const auto& [key, value] : runs.attributes) file.write_string_attribute(key, value);
+    file.create_group("/runs");
+    for (std::size_t i = 0; i < runs.runs.size(); ++i) {
+      const RunRecord& r = runs.runs[i];
+      detail::write_run_group(file, run_group_name(i, runs.runs.size()), r.trace, r.x_final,
+                              r.settings);
+    }
+  });
+}
+
+ExperimentRuns load_experiment_runs(const std::string& path) {
+  const hdf5::Reader file(path);
+  ExperimentRuns runs;
+  runs.attributes = file.string_attributes("/");
+  if (!runs.attributes.count("experiment.title") || !file.has("/runs"))
+    throw file.error("",
+                     "not a runs file (no experiment.title attribute or /runs group); "
+                     "accepted a file written by sgda experiment");
+  std::vector<std::string> names = file.group_names("/runs");
+  std::sort(names.begin(), names.end());
+  for (const std::string& name : names) {
+    RunRecord record = detail::read_run_group(file, "/runs/" + name);
+    for (const char* key : {"experiment.label", "experiment.key", "experiment.seed"})
+      if (!record.settings.count(key))
+        throw file.error("/runs/" + name, std::string("missing attribute ") + key +
+                                              "; accepted runs written by sgda experiment");
+    runs.runs.push_back(std::move(record));
+  }
+  return runs;
+}
+
+}  // namespace sgda

@@ -1,0 +1,715 @@
+#include "sgda/report/writers.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "sgda/error.hpp"
+#include "sgda/version.hpp"
+#include "svg_plot.hpp"
+
+namespace sgda {
+namespace {
+
+using report::escape;
+
+// ---- numbers as text -------------------------------------------------------------------------
+
+// Three significant digits, exponents without padding: 1.23e-5, 0.0421, 1.5e+6 → 1.5e6.
+std::string short_number(double v, int digits = 3) {
+  if (std::isnan(v)) return "";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "%.*g", digits, v);
+  std::string s = buffer;
+  const auto e = s.find('e');
+  if (e != std::string::npos) {
+    std::string mantissa = s.substr(0, e), exponent = s.substr(e + 1);
+    const bool negative = exponent[0] == '-';
+    exponent = exponent.substr(1);
+    exponent.erase(0, std::min(exponent.find_first_not_of('0'), exponent.size() - 1));
+    s = mantissa + "e" + (negative ? "-" : "") + exponent;
+  }
+  return s;
+}
+
+// Exact: the shortest text that reads back to the same double (CSV, JSON).
+std::string exact_number(double v) {
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, v);
+  return std::string(buffer, result.ptr);
+}
+
+// A contraction q near 1 reads best as 1 − (1 − q).
+std::string contraction_text(double q) {
+  if (std::isnan(q)) return "";
+  if (q >= 1.0) return short_number(q, 5) + " (grows)";
+  if (q < 0.5) return short_number(q);
+  return "1 &#8722; " + short_number(1.0 - q);
+}
+
+// Counts (iterations, epochs, bits): whole numbers up to 99999, then 3 digits with k, M, G.
+std::string count_text(double v) {
+  if (std::isnan(v)) return "";
+  const double a = std::abs(v);
+  char buffer[32];
+  if (a < 1e5) {
+    std::snprintf(buffer, sizeof buffer, a == std::round(a) || a >= 100 ? "%.0f" : "%.3g", v);
+    return buffer;
+  }
+  const char* suffix = a >= 1e9 ? "G" : a >= 1e6 ? "M" : "k";
+  const double scale = a >= 1e9 ? 1e9 : a >= 1e6 ? 1e6 : 1e3;
+  std::snprintf(buffer, sizeof buffer, "%.3g%s", v / scale, suffix);
+  return buffer;
+}
+
+std::string dash_if_empty(const std::string& s) { return s.empty() ? "&#8211;" : s; }
+
+std::string setting(const Settings& s, const std::string& key) {
+  const auto it = s.find(key);
+  return it == s.end() ? "" : it->second;
+}
+
+std::string metric_label(const ExperimentReport& e) {
+  return e.metric == "residual_sq" ? "squared natural residual" : "relative squared distance to x*";
+}
+
+// Several step sizes in one experiment: the step joins the label.
+bool several_steps(const ExperimentReport& e) {
+  std::set<std::string> steps;
+  for (const GroupSummary& g : e.groups) steps.insert(g.step);
+  return steps.size() > 1;
+}
+
+std::string group_name(const ExperimentReport& e, const GroupSummary& g) {
+  return several_steps(e) ? g.label + ", step " + g.step : g.label;
+}
+
+// Okabe–Ito colours (distinguishable with colour-vision deficiencies) and dashes for print.
+const char* const kColors[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
+                               "#E69F00", "#56B4E9", "#000000", "#8C564B"};
+// No dotted pattern: dots mark the theorem's bounds.
+const char* const kDashes[] = {"",     "8 3",     "14 4 3 4", "4 3", "14 3 3 3 3 3",
+                               "20 5", "8 3 8 8", "3 6"};
+
+struct Style {
+  std::string color, dash;
+};
+
+// One colour per method variant; the dash follows the step size when there are several,
+// otherwise the method too, so the plots still read in black and white.
+std::vector<Style> styles(const ExperimentReport& e) {
+  std::vector<std::string> labels, steps;
+  for (const GroupSummary& g : e.groups) {
+    if (std::find(labels.begin(), labels.end(), g.label) == labels.end()) labels.push_back(g.label);
+    if (std::find(steps.begin(), steps.end(), g.step) == steps.end()) steps.push_back(g.step);
+  }
+  std::vector<Style> out;
+  for (const GroupSummary& g : e.groups) {
+    const auto l = std::size_t(std::find(labels.begin(), labels.end(), g.label) - labels.begin());
+    const auto s = std::size_t(std::find(steps.begin(), steps.end(), g.step) - steps.begin());
+    out.push_back({kColors[l % 8], kDashes[(steps.size() > 1 ? s : l) % 8]});
+  }
+  return out;
+}
+
+std::vector<double> distinct_workers(const ExperimentReport& e) {
+  std::set<double> w;
+  for (const GroupSummary& g : e.groups)
+    if (std::isfinite(g.workers)) w.insert(g.workers);
+  return {w.begin(), w.end()};
+}
+
+std::set<std::uint64_t> seeds_of(const ExperimentReport& e) {
+  std::set<std::uint64_t> seeds;
+  for (const GroupSummary& g : e.groups)
+    for (const RunSummary& r : g.runs) seeds.insert(r.seed);
+  return seeds;
+}
+
+std::size_t finished_runs(const ExperimentReport& e) {
+  std::size_t n = 0;
+  for (const GroupSummary& g : e.groups) n += g.runs.size();
+  return n;
+}
+
+// ---- HTML ------------------------------------------------------------------------------------
+
+const char* const kStyle = R"(
+:root{color-scheme:light}
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
+ color:#1b1b1b;background:#fff;margin:0 auto;max-width:1180px;padding:12px 18px 40px}
+h1{font-size:1.55em;margin:.4em 0 .2em}
+h2{font-size:1.3em;margin:2.2em 0 .4em;padding-bottom:.2em;border-bottom:2px solid #ddd}
+h3{font-size:1.05em;margin:1.4em 0 .4em}
+p{margin:.4em 0;max-width:60em}
+.meta{color:#555;font-size:.9em}
+code{font-size:.92em;background:#f3f3f3;padding:0 .25em;border-radius:3px}
+nav ul{margin:.3em 0;padding-left:1.2em}
+.legend{display:flex;flex-wrap:wrap;gap:.3em 1.3em;list-style:none;padding:0;margin:.7em 0;font-size:.9em}
+.legend li{display:flex;align-items:center;gap:.4em}
+.legend svg{width:40px;height:12px;flex:none}
+.plots{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,440px),1fr));gap:10px 22px}
+figure{margin:0;break-inside:avoid}
+figure svg{width:100%;height:auto;display:block}
+svg text{font-family:inherit}
+.scroll{overflow-x:auto;margin:.3em 0 .8em}
+table{border-collapse:collapse;font-size:.84em;font-variant-numeric:tabular-nums}
+caption{text-align:left;font-weight:600;padding:.2em 0 .35em;font-size:1.05em}
+th,td{padding:.28em .6em;border-bottom:1px solid #e4e4e4;text-align:right;white-space:nowrap;vertical-align:top}
+th{background:#f6f6f6;font-weight:600}
+th:first-child,td:first-child{text-align:left}
+td.verdict{white-space:normal;min-width:9em;text-align:left}
+td.note{white-space:normal;min-width:12em;text-align:left;color:#555}
+.ok{color:#17692f}.bad{color:#b00020;font-weight:600}.na{color:#666}
+details{margin:.2em 0 1em}summary{cursor:pointer;font-weight:600;font-size:.95em}
+.swatch{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.35em;vertical-align:-.05em}
+dl.constants{display:grid;grid-template-columns:max-content 1fr;gap:.1em 1em;font-size:.9em;margin:.5em 0}
+dl.constants dt{color:#555}dl.constants dd{margin:0;font-variant-numeric:tabular-nums}
+@media (max-width:600px){body{font-size:14px;padding:8px 10px}dl.constants{grid-template-columns:1fr}
+ dl.constants dd{margin-bottom:.3em}}
+@media print{body{max-width:none;font-size:10pt;padding:0}section{break-before:page}
+ .plots{grid-template-columns:1fr 1fr}a{color:inherit;text-decoration:none}table{font-size:8pt}
+ th{background:none}.scroll{overflow:visible}}
+)";
+
+std::string cell(const std::string& text, const std::string& cls = "") {
+  return "<td" + (cls.empty() ? "" : " class=\"" + cls + "\"") + ">" + dash_if_empty(text) +
+         "</td>";
+}
+
+std::string name_cell(const std::string& name, const Style& style) {
+  return "<td><span class=\"swatch\" style=\"background:" + std::string(style.color) +
+         "\"></span>" + escape(name) + "</td>";
+}
+
+std::string legend(const ExperimentReport& e, const std::vector<Style>& st) {
+  std::string html = "<ul class=\"legend\">";
+  for (std::size_t i = 0; i < e.groups.size(); ++i) {
+    html +=
+        "<li><svg viewBox=\"0 0 40 12\" aria-hidden=\"true\"><line x1=\"1\" y1=\"6\" x2=\"39\" "
+        "y2=\"6\" stroke=\"" +
+        st[i].color + "\" stroke-width=\"2.4\"" +
+        (st[i].dash.empty() ? "" : " stroke-dasharray=\"" + st[i].dash + "\"") + "/></svg>" +
+        escape(group_name(e, e.groups[i])) + "</li>";
+  }
+  bool any_bound = false;
+  for (const GroupSummary& g : e.groups) any_bound = any_bound || !g.bound_curve.empty();
+  html +=
+      "<li><svg viewBox=\"0 0 40 12\" aria-hidden=\"true\"><rect x=\"1\" y=\"2\" width=\"38\" "
+      "height=\"8\" fill=\"#555\" fill-opacity=\"0.2\"/></svg>min&#8211;max over seeds</li>";
+  if (any_bound)
+    html +=
+        "<li><svg viewBox=\"0 0 40 12\" aria-hidden=\"true\"><line x1=\"1\" y1=\"6\" x2=\"39\" "
+        "y2=\"6\" stroke=\"#555\" stroke-width=\"1.3\" stroke-dasharray=\"1.5 3\" "
+        "stroke-linecap=\"round\"/></svg>bound of Theorem 2.2 (vs iterations)</li>";
+  return html + "</ul>\n";
+}
+
+std::string constants_block(const ExperimentReport& e) {
+  const Settings& a = e.attributes;
+  auto value = [&](const std::string& key) {
+    const std::string v = setting(a, "constants." + key);
+    double d = NAN;
+    std::from_chars(v.data(), v.data() + v.size(), d);
+    return std::isnan(d) ? (v == "nan" ? std::string("unknown") : escape(v)) : short_number(d, 4);
+  };
+  std::string workers;
+  for (const double w : distinct_workers(e))
+    workers += (workers.empty() ? "" : ", ") + short_number(w);
+  const auto seeds = seeds_of(e);
+  std::string html = "<dl class=\"constants\">";
+  auto row = [&](const std::string& term, const std::string& definition) {
+    html += "<dt>" + term + "</dt><dd>" + definition + "</dd>";
+  };
+  row("problem", escape(setting(a, "constants.problem")) + ", n = " + value("samples") +
+                     " samples, D = " + value("dimension") + " (" +
+                     escape(setting(a, "constants.blocks")) + ")");
+  row("regularizer", escape(setting(a, "constants.regularizer")));
+  row("&#956; (quasi-strong monotonicity)", value("mu"));
+  row("&#8467; (star-cocoercivity)", value("ell"));
+  row("&#8467;&#770; (averaged star-cocoercivity)", value("ell_hat"));
+  row("L<sub>i</sub> (per sample)", value("lipschitz_min") + " to " + value("lipschitz_max"));
+  row("&#8214;x*&#8214;", value("solution_norm"));
+  if (!workers.empty()) row("workers", workers);
+  row("runs", std::to_string(finished_runs(e)) + " of " + std::to_string(e.planned_runs) +
+                  " planned, " + std::to_string(seeds.size()) + " seed" +
+                  (seeds.size() == 1 ? "" : "s") + " per group");
+  return html + "</dl>\n";
+}
+
+std::string plots_block(const ExperimentReport& e, const std::vector<Style>& st,
+                        std::size_t experiment) {
+  std::string html = "<div class=\"plots\">\n";
+  for (const Axis axis : e.axes()) {
+    report::Plot plot;
+    plot.id = "e" + std::to_string(experiment) + "-" + axis_name(axis);
+    plot.title =
+        metric_label(e) + " vs " + (axis == Axis::kWallTime ? "wall time" : axis_name(axis));
+    plot.x_label = axis_label(axis);
+    plot.y_label = metric_label(e) + " (log scale)";
+    for (std::size_t i = 0; i < e.groups.size(); ++i) {
+      const GroupSummary& g = e.groups[i];
+      const Curve& c = g.curves[int(axis)];
+      report::PlotSeries s{st[i].color, st[i].dash, &c.x, &c.mean, &c.low, &c.high, nullptr};
+      if (axis == Axis::kIterations && !g.bound_curve.empty()) s.bound = &g.bound_curve;
+      plot.series.push_back(s);
+    }
+    html += "<figure>" + report::svg_plot(plot) + "</figure>\n";
+  }
+  return html + "</div>\n";
+}
+
+std::string tables_block(const ExperimentReport& e, const std::vector<Style>& st) {
+  const std::size_t seeds = seeds_of(e).size();
+  std::string html;
+  html +=
+      "<div class=\"scroll\"><table>\n<caption>Constants of Assumption 2.1 and step "
+      "sizes</caption>\n<thead><tr><th>method</th><th>&#947;</th><th>theory &#947;</th>"
+      "<th>&#969;</th><th>workers</th><th>A</th><th>B</th><th>C</th><th>D<sub>1</sub></th>"
+      "<th>D<sub>2</sub></th><th>&#961;</th></tr></thead>\n<tbody>\n";
+  for (std::size_t i = 0; i < e.groups.size(); ++i) {
+    const GroupSummary& g = e.groups[i];
+    html += "<tr>" + name_cell(group_name(e, g), st[i]) + cell(short_number(g.gamma)) +
+            cell(short_number(g.theory_gamma)) + cell(short_number(g.omega)) +
+            cell(short_number(g.workers)) + cell(short_number(g.A)) + cell(short_number(g.B)) +
+            cell(short_number(g.C)) + cell(short_number(g.D1)) + cell(short_number(g.D2)) +
+            cell(short_number(g.rho)) + "</tr>\n";
+  }
+  html += "</tbody></table></div>\n";
+
+  html += "<div class=\"scroll\"><table>\n<caption>Theory next to measurement (" +
+          escape(metric_label(e)) + ", mean over " + std::to_string(seeds) + " seed" +
+          (seeds == 1 ? "" : "s") +
+          ")</caption>\n<thead><tr><th>method</th><th>predicted contraction</th>"
+          "<th>fitted contraction</th><th>fit window (iterations)</th><th>neighbourhood "
+          "bound</th><th>measured floor</th><th>final</th><th>verdict</th></tr></thead>\n"
+          "<tbody>\n";
+  for (std::size_t i = 0; i < e.groups.size(); ++i) {
+    const GroupSummary& g = e.groups[i];
+    const std::string fitted =
+        g.fit.linear ? contraction_text(g.fit.contraction)
+                     : "<span class=\"na\" title=\"" + escape(g.fit.note) + "\">" +
+                           escape(g.fit.note.substr(0, g.fit.note.find(':'))) + "</span>";
+    const std::string window =
+        g.fit.linear ? count_text(g.fit.x_begin) + "&#8211;" + count_text(g.fit.x_end) : "";
+    const std::string floor = g.fit.plateau ? short_number(g.fit.floor) : "no plateau";
+    const std::string verdict_class =
+        !g.bound.checked ? "verdict na" : (g.bound.within ? "verdict ok" : "verdict bad");
+    html += "<tr>" + name_cell(group_name(e, g), st[i]) +
+            cell(contraction_text(g.predicted_contraction)) + cell(fitted) + cell(window) +
+            cell(short_number(g.neighbourhood)) + cell(floor) + cell(short_number(g.final_value)) +
+            cell(escape(g.bound.verdict), verdict_class) + "</tr>\n";
+  }
+  html += "</tbody></table></div>\n";
+
+  const std::string target = short_number(e.target);
+  html += "<div class=\"scroll\"><table>\n<caption>Cost to reach " + escape(metric_label(e)) +
+          " &#8804; " + target +
+          " (mean over the runs that reach it) and per iteration</caption>\n<thead><tr>"
+          "<th>method</th><th>runs reaching</th><th>iterations</th><th>epochs</th><th>bits</th>"
+          "<th>time (s)</th><th>bits / iteration</th><th>epochs / iteration</th></tr></thead>\n"
+          "<tbody>\n";
+  for (std::size_t i = 0; i < e.groups.size(); ++i) {
+    const GroupSummary& g = e.groups[i];
+    const TargetCost& t = g.target;
+    html += "<tr>" + name_cell(group_name(e, g), st[i]) +
+            cell(std::to_string(t.reached) + " of " + std::to_string(g.runs.size())) +
+            cell(count_text(t.iterations)) + cell(count_text(t.epochs)) + cell(count_text(t.bits)) +
+            cell(short_number(t.seconds, 2)) + cell(count_text(g.bits_per_iteration)) +
+            cell(short_number(g.epochs_per_iteration)) + "</tr>\n";
+  }
+  html += "</tbody></table></div>\n";
+
+  std::size_t count = 0;
+  for (const GroupSummary& g : e.groups) count += g.runs.size();
+  html += "<details><summary>Every run (" + std::to_string(count) +
+          ")</summary>\n<div class=\"scroll\"><table>\n<thead><tr><th>run</th><th>method</th>"
+          "<th>seed</th><th>termination</th><th>iterations</th><th>epochs</th><th>bits</th>"
+          "<th>final</th><th>fitted contraction</th><th>worst value / bound</th></tr></thead>\n"
+          "<tbody>\n";
+  for (std::size_t i = 0; i < e.groups.size(); ++i) {
+    const GroupSummary& g = e.groups[i];
+    for (const RunSummary& r : g.runs)
+      html += "<tr>" + cell("<code>" + run_group_name(r.index, count) + "</code>") +
+              name_cell(group_name(e, g), st[i]) + cell(std::to_string(r.seed)) +
+              cell(escape(r.termination)) + cell(count_text(r.iterations)) +
+              cell(count_text(r.epochs)) + cell(count_text(r.bits)) +
+              cell(short_number(r.final_value)) +
+              cell(r.fit.linear ? contraction_text(r.fit.contraction) : "") +
+              cell(short_number(r.bound.worst_ratio)) + "</tr>\n";
+  }
+  html += "</tbody></table></div></details>\n";
+  return html;
+}
+
+// ---- JSON ------------------------------------------------------------------------------------
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (byte < 0x20) {
+      char buffer[8];
+      std::snprintf(buffer, sizeof buffer, "\\u%04x", byte);
+      out += buffer;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string json_number(double v) { return std::isfinite(v) ? exact_number(v) : "null"; }
+
+// Objects written field by field, with indentation.
+class Json {
+ public:
+  explicit Json(int indent) : indent_(indent) {}
+  Json& field(const std::string& key, const std::string& raw) {
+    text_ += (text_.empty() ? "" : ",") + std::string("\n") + pad(indent_ + 1) + json_string(key) +
+             ": " + raw;
+    return *this;
+  }
+  Json& number(const std::string& key, double v) { return field(key, json_number(v)); }
+  Json& string(const std::string& key, const std::string& v) { return field(key, json_string(v)); }
+  Json& boolean(const std::string& key, bool v) { return field(key, v ? "true" : "false"); }
+  std::string str() const { return "{" + text_ + "\n" + pad(indent_) + "}"; }
+  static std::string pad(int n) { return std::string(std::size_t(2 * n), ' '); }
+  static std::string array(const std::vector<std::string>& items, int indent) {
+    if (items.empty()) return "[]";
+    std::string out = "[";
+    for (std::size_t i = 0; i < items.size(); ++i)
+      out += (i ? ",\n" : "\n") + pad(indent + 1) + items[i];
+    return out + "\n" + pad(indent) + "]";
+  }
+
+ private:
+  int indent_;
+  std::string text_;
+};
+
+std::string json_fit(const RateFit& f, int indent) {
+  return Json(indent)
+      .boolean("linear", f.linear)
+      .string("note", f.note)
+      .number("contraction", f.contraction)
+      .number("iteration_begin", f.x_begin)
+      .number("iteration_end", f.x_end)
+      .number("r_squared", f.r_squared)
+      .number("decades", f.decades)
+      .boolean("plateau", f.plateau)
+      .number("floor", f.floor)
+      .str();
+}
+
+std::string json_bound(const BoundCheck& b, int indent) {
+  return Json(indent)
+      .boolean("checked", b.checked)
+      .boolean("within", b.within)
+      .number("worst_ratio", b.worst_ratio)
+      .number("worst_iteration", b.worst_iteration)
+      .string("verdict", b.verdict)
+      .str();
+}
+
+std::string json_target(const TargetCost& t, int indent) {
+  return Json(indent)
+      .number("reached", t.reached)
+      .number("iterations", t.iterations)
+      .number("epochs", t.epochs)
+      .number("bits", t.bits)
+      .number("seconds", t.seconds)
+      .str();
+}
+
+// ---- CSV -------------------------------------------------------------------------------------
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (const char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string csv_number(double v) { return std::isnan(v) ? "" : exact_number(v); }
+
+}  // namespace
+
+const std::vector<std::string>& report_columns() {
+  static const std::vector<std::string> columns = {"experiment",
+                                                   "runs_file",
+                                                   "label",
+                                                   "method",
+                                                   "step",
+                                                   "runs",
+                                                   "gamma",
+                                                   "theory_gamma",
+                                                   "omega",
+                                                   "workers",
+                                                   "A",
+                                                   "B",
+                                                   "C",
+                                                   "D1",
+                                                   "D2",
+                                                   "rho",
+                                                   "predicted_contraction",
+                                                   "neighbourhood",
+                                                   "fitted_contraction",
+                                                   "fit_iteration_begin",
+                                                   "fit_iteration_end",
+                                                   "fit_r_squared",
+                                                   "fit_note",
+                                                   "measured_floor",
+                                                   "final_value",
+                                                   "bound_worst_ratio",
+                                                   "verdict",
+                                                   "target",
+                                                   "runs_reaching_target",
+                                                   "iterations_to_target",
+                                                   "epochs_to_target",
+                                                   "bits_to_target",
+                                                   "seconds_to_target",
+                                                   "bits_per_iteration",
+                                                   "epochs_per_iteration"};
+  return columns;
+}
+
+std::string csv_report(const std::vector<ExperimentReport>& experiments) {
+  std::string out;
+  for (const std::string& c : report_columns()) out += (out.empty() ? "" : ",") + c;
+  out += "\n";
+  for (const ExperimentReport& e : experiments) {
+    for (const GroupSummary& g : e.groups) {
+      const std::vector<std::string> row = {e.title,
+                                            e.file,
+                                            g.label,
+                                            g.method,
+                                            g.step,
+                                            std::to_string(g.runs.size()),
+                                            csv_number(g.gamma),
+                                            csv_number(g.theory_gamma),
+                                            csv_number(g.omega),
+                                            csv_number(g.workers),
+                                            csv_number(g.A),
+                                            csv_number(g.B),
+                                            csv_number(g.C),
+                                            csv_number(g.D1),
+                                            csv_number(g.D2),
+                                            csv_number(g.rho),
+                                            csv_number(g.predicted_contraction),
+                                            csv_number(g.neighbourhood),
+                                            csv_number(g.fit.linear ? g.fit.contraction : NAN),
+                                            csv_number(g.fit.x_begin),
+                                            csv_number(g.fit.x_end),
+                                            csv_number(g.fit.r_squared),
+                                            g.fit.note,
+                                            csv_number(g.fit.floor),
+                                            csv_number(g.final_value),
+                                            csv_number(g.bound.worst_ratio),
+                                            g.bound.verdict,
+                                            csv_number(e.target),
+                                            std::to_string(g.target.reached),
+                                            csv_number(g.target.iterations),
+                                            csv_number(g.target.epochs),
+                                            csv_number(g.target.bits),
+                                            csv_number(g.target.seconds),
+                                            csv_number(g.bits_per_iteration),
+                                            csv_number(g.epochs_per_iteration)};
+      std::string line;
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        if (i > 0) line += ',';
+        line += csv_field(row[i]);
+      }
+      out += line + "\n";
+    }
+  }
+  return out;
+}
+
+std::string json_report(const std::vector<ExperimentReport>& experiments) {
+  std::vector<std::string> items;
+  for (const ExperimentReport& e : experiments) {
+    Json constants(3);
+    for (const auto& [key, value] : e.attributes) {
+      if (key.rfind("constants.", 0) != 0) continue;
+      double d = NAN;
+      const auto r = std::from_chars(value.data(), value.data() + value.size(), d);
+      const bool numeric = r.ec == std::errc() && r.ptr == value.data() + value.size();
+      if (numeric || value == "nan")
+        constants.number(key.substr(10), d);
+      else
+        constants.string(key.substr(10), value);
+    }
+    std::vector<std::string> workers;
+    for (const double w : distinct_workers(e)) workers.push_back(json_number(w));
+    constants.field("workers", Json::array(workers, 3));
+
+    std::vector<std::string> groups;
+    for (const GroupSummary& g : e.groups) {
+      std::vector<std::string> runs;
+      for (const RunSummary& r : g.runs)
+        runs.push_back(Json(5)
+                           .number("index", double(r.index))
+                           .number("seed", double(r.seed))
+                           .string("termination", r.termination)
+                           .number("rows", double(r.rows))
+                           .number("iterations", r.iterations)
+                           .number("epochs", r.epochs)
+                           .number("bits", r.bits)
+                           .number("seconds", r.seconds)
+                           .number("final_value", r.final_value)
+                           .field("fit", json_fit(r.fit, 6))
+                           .field("bound", json_bound(r.bound, 6))
+                           .field("target", json_target(r.target, 6))
+                           .str());
+      groups.push_back(Json(3)
+                           .string("label", g.label)
+                           .string("step", g.step)
+                           .string("method", g.method)
+                           .string("method_description", g.method_description)
+                           .number("gamma", g.gamma)
+                           .number("theory_gamma", g.theory_gamma)
+                           .number("omega", g.omega)
+                           .number("workers", g.workers)
+                           .number("A", g.A)
+                           .number("B", g.B)
+                           .number("C", g.C)
+                           .number("D1", g.D1)
+                           .number("D2", g.D2)
+                           .number("rho", g.rho)
+                           .number("predicted_contraction", g.predicted_contraction)
+                           .number("neighbourhood", g.neighbourhood)
+                           .number("initial_lyapunov", g.initial_lyapunov)
+                           .string("theory_applies", g.applies)
+                           .field("fit", json_fit(g.fit, 4))
+                           .number("measured_floor", g.fit.floor)
+                           .number("final_value", g.final_value)
+                           .number("bits_per_iteration", g.bits_per_iteration)
+                           .number("epochs_per_iteration", g.epochs_per_iteration)
+                           .field("bound", json_bound(g.bound, 4))
+                           .field("target", json_target(g.target, 4))
+                           .field("runs", Json::array(runs, 4))
+                           .str());
+    }
+    items.push_back(Json(2)
+                        .string("title", e.title)
+                        .string("description", e.description)
+                        .string("source", e.source)
+                        .string("runs_file", e.file)
+                        .string("metric", e.metric)
+                        .number("target", e.target)
+                        .number("planned_runs", double(e.planned_runs))
+                        .number("finished_runs", double(finished_runs(e)))
+                        .field("constants", constants.str())
+                        .field("groups", Json::array(groups, 2))
+                        .str());
+  }
+  return Json(0)
+             .string("sgda_version", kVersion)
+             .field("columns", Json::array(
+                                   [] {
+                                     std::vector<std::string> c;
+                                     for (const std::string& name : report_columns())
+                                       c.push_back(json_string(name));
+                                     return c;
+                                   }(),
+                                   1))
+             .field("experiments", Json::array(items, 1))
+             .str() +
+         "\n";
+}
+
+std::string html_report(const std::vector<ExperimentReport>& experiments) {
+  std::string html =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta "
+      "name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>sgda "
+      "convergence report</title>\n<style>" +
+      std::string(kStyle) + "</style>\n</head>\n<body>\n<header>\n<h1>Convergence report</h1>\n";
+  html += "<p class=\"meta\">Written by sgda " + std::string(kVersion) + " from ";
+  for (std::size_t i = 0; i < experiments.size(); ++i)
+    html += std::string(i ? ", " : "") + "<code>" + escape(experiments[i].file) + "</code>";
+  html +=
+      ".</p>\n<p>Lines are means over seeds at the same iteration, bands their minimum and "
+      "maximum; the dotted lines are the bound of Theorem 2.2 of Beznosikov, Gorbunov, Berard "
+      "and Loizou (AISTATS 2023) on E&#8214;x<sup>k</sup> &#8722; x*&#8214;<sup>2</sup> / "
+      "&#8214;x<sup>0</sup> &#8722; x*&#8214;<sup>2</sup> at each method's step: "
+      "(1 &#8722; min{&#947;&#956;, &#961; &#8722; B/M})<sup>k</sup> V<sub>0</sub> plus the "
+      "neighbourhood &#947;<sup>2</sup>(D<sub>1</sub> + M D<sub>2</sub>) / min{&#947;&#956;, "
+      "&#961; &#8722; B/M}, with M = 2B/&#961;. The fitted contraction is the slope of the "
+      "linear phase of the mean curve (found automatically; none when the curve has none), the "
+      "measured floor the mean over its final plateau.</p>\n";
+  if (experiments.size() > 1) {
+    html += "<nav><ul>\n";
+    for (std::size_t i = 0; i < experiments.size(); ++i)
+      html += "<li><a href=\"#experiment-" + std::to_string(i + 1) + "\">" +
+              escape(experiments[i].title) + "</a></li>\n";
+    html += "</ul></nav>\n";
+  }
+  html += "</header>\n";
+  for (std::size_t i = 0; i < experiments.size(); ++i) {
+    const ExperimentReport& e = experiments[i];
+    const std::vector<Style> st = styles(e);
+    html += "<section id=\"experiment-" + std::to_string(i + 1) + "\">\n<h2>" + escape(e.title) +
+            "</h2>\n";
+    if (!e.description.empty()) html += "<p>" + escape(e.description) + "</p>\n";
+    html += "<p class=\"meta\">Runs file <code>" + escape(e.file) + "</code>" +
+            (e.source.empty() ? "" : ", experiment <code>" + escape(e.source) + "</code>") +
+            ".</p>\n";
+    html += constants_block(e);
+    if (e.groups.empty()) {
+      html += "<p>No finished runs yet.</p>\n</section>\n";
+      continue;
+    }
+    html += legend(e, st);
+    html += plots_block(e, st, i + 1);
+    html += tables_block(e, st);
+    html += "</section>\n";
+  }
+  html += "</body>\n</html>\n";
+  return html;
+}
+
+void write_text_file(const std::string& path, const std::string& text) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!parent.empty() && !std::filesystem::is_directory(parent, ec))
+    throw input_error(path, "",
+                      "no such directory " + parent.string() +
+                          "; accepted a path in an existing "
+                          "folder");
+  if (std::filesystem::is_directory(path, ec))
+    throw input_error(path, "", "is a directory; accepted a file path");
+  const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      std::remove(temporary.c_str());
+      throw input_error(path, "", "cannot write; accepted a writable path with free space");
+    }
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    const int code = errno;
+    std::remove(temporary.c_str());
+    throw input_error(path, "",
+                      std::string("cannot move the file into place (") + std::strerror(code) +
+                          "); accepted a writable path");
+  }
+}
+
+}  // namespace sgda
