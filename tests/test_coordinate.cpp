@@ -5,6 +5,7 @@
 #include "sgda/problems/affine_game.hpp"
 #include "sgda/registry.hpp"
 #include "sgda/solver.hpp"
+#include "theory_helpers.hpp"
 
 using namespace sgda;
 
@@ -91,7 +92,7 @@ TEST_CASE("coordinate estimators are unbiased and satisfy the unified assumption
   const AffineGame problem = l1_game();
   const Vector x_star = *problem.solution();
   const Index d = problem.dim();
-  Vector f_star(d), f(d), g(d), next(d);
+  Vector f_star(d), g(d), next(d);
   problem.full(x_star, f_star);
   REQUIRE(f_star.norm() > 0.1);  // the regularizer makes F(x*) ≠ 0: the interesting case
   for (const std::string method : {"coordinate-sgda", "sega-sgda"}) {
@@ -114,38 +115,7 @@ TEST_CASE("coordinate estimators are unbiased and satisfy the unified assumption
         x.swap(next);
       }
       INFO(method << " at stage " << stage);
-      problem.full(x, f);
-      const double phi = (f - f_star).dot(x - x_star);
-      const double sigma_sq = base->sigma_squared(x_star);
-      // Exact expectations over j: N = 40·d draws are enough to hit every coordinate, but the
-      // expectation is known in closed form, so use many draws and a 6-sigma band.
-      const int draws = 20000;
-      Vector sum = Vector::Zero(d), sum_sq = Vector::Zero(d);
-      double first = 0, first_sq = 0, second = 0, second_sq = 0;
-      for (int i = 0; i < draws; ++i) {
-        auto copy = base->clone();
-        Rng draw_rng(500 + static_cast<std::uint64_t>(i));
-        copy->estimate(x, g, draw_rng, counters);
-        sum += g;
-        sum_sq += g.cwiseAbs2();
-        const double e1 = (g - f_star).squaredNorm(), e2 = copy->sigma_squared(x_star);
-        first += e1;
-        first_sq += e1 * e1;
-        second += e2;
-        second_sq += e2 * e2;
-      }
-      const double n = draws;
-      const Vector mean = sum / n;
-      const Vector sd = (sum_sq / n - mean.cwiseAbs2()).cwiseMax(0.0).cwiseSqrt();
-      for (Index j = 0; j < d; ++j)
-        CHECK(std::abs(mean[j] - f[j]) <= 6 * sd[j] / std::sqrt(n) + 1e-9 * (1 + std::abs(f[j])));
-      auto standard_error = [&](double s, double s2) {
-        return std::sqrt(std::max(0.0, s2 / n - (s / n) * (s / n)) / n);
-      };
-      CHECK(first / n - 6 * standard_error(first, first_sq) <=
-            (2 * t.A * phi + t.B * sigma_sq + t.D1) * (1 + 1e-12));
-      CHECK(second / n - 6 * standard_error(second, second_sq) <=
-            (2 * t.C * phi + (1 - t.rho) * sigma_sq + t.D2) * (1 + 1e-12) + 1e-12);
+      testing::check_unified_assumption(problem, *base, t, x, x_star, 20000, 500);
     }
   }
 }

@@ -12,6 +12,7 @@
 #include "sgda/problems/affine_game.hpp"
 #include "sgda/registry.hpp"
 #include "sgda/solver.hpp"
+#include "theory_helpers.hpp"
 
 using namespace sgda;
 
@@ -76,8 +77,6 @@ TEST_CASE(
   const AffineGame problem = game(20, 5, 3);  // n = 20, D = 10, W = 5, m_loc = 4
   const Vector x_star = *problem.solution();
   const Index d = problem.dim();
-  Vector f_star(d), f(d), g(d);
-  problem.full(x_star, f_star);
   const std::vector<EstimatorOptions> methods = {
       distributed("qsgda", 5, "exact"),
       distributed("qsgda", 5, "sample", "qsgd"),
@@ -97,39 +96,7 @@ TEST_CASE(
     for (int stage = 0; stage < 3; ++stage) {
       advance(problem, *base, x, stage == 0 ? 0 : (stage == 1 ? 3 : 30), rng);
       INFO(base->describe() << " at stage " << stage);
-      problem.full(x, f);
-      const double phi = (f - f_star).dot(x - x_star);
-      const double sigma_sq = base->sigma_squared(x_star);
-      const int draws = 4000;
-      Vector sum = Vector::Zero(d), sum_sq = Vector::Zero(d);
-      double first = 0, first_sq = 0, second = 0, second_sq = 0;
-      for (int t_draw = 0; t_draw < draws; ++t_draw) {
-        auto copy = base->clone();  // the same state for every draw
-        Rng draw_rng(1000 + static_cast<std::uint64_t>(t_draw));
-        copy->estimate(x, g, draw_rng, counters);
-        sum += g;
-        sum_sq += g.cwiseAbs2();
-        const double e1 = (g - f_star).squaredNorm(), e2 = copy->sigma_squared(x_star);
-        first += e1;
-        first_sq += e1 * e1;
-        second += e2;
-        second_sq += e2 * e2;
-      }
-      const double n = draws;
-      const Vector mean = sum / n;
-      const Vector sd = (sum_sq / n - mean.cwiseAbs2()).cwiseMax(0.0).cwiseSqrt();
-      // Unbiasedness: |mean_j − F_j| ≤ 6 sd_j/√N per coordinate (false alarm ≈ 1e-8 per check),
-      // plus rounding.
-      for (Index j = 0; j < d; ++j)
-        CHECK(std::abs(mean[j] - f[j]) <= 6 * sd[j] / std::sqrt(n) + 1e-9 * (1 + std::abs(f[j])));
-      // Inequalities, one-sided: the Monte Carlo mean minus 6 standard errors may not exceed them.
-      auto standard_error = [&](double s, double s2) {
-        return std::sqrt(std::max(0.0, s2 / n - (s / n) * (s / n)) / n);
-      };
-      const double bound1 = 2 * t.A * phi + t.B * sigma_sq + t.D1;
-      const double bound2 = 2 * t.C * phi + (1 - t.rho) * sigma_sq + t.D2;
-      CHECK(first / n - 6 * standard_error(first, first_sq) <= bound1 * (1 + 1e-12));
-      CHECK(second / n - 6 * standard_error(second, second_sq) <= bound2 * (1 + 1e-12) + 1e-12);
+      testing::check_unified_assumption(problem, *base, t, x, x_star, 4000, 1000);
     }
   }
 }

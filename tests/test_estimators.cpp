@@ -26,7 +26,6 @@ using namespace sgda::testing;
 
 namespace {
 
-constexpr double kZ = 6.0;
 constexpr int kDraws = 100000;
 
 AffineGame small_game(double heavy_scale = 1.0, std::uint64_t seed = 3) {
@@ -51,45 +50,6 @@ Vector importance_probabilities(const Problem& game) {
   const Vector l = game.constants().sample_lipschitz;
   const Vector floored = l.cwiseMax(1e-3 * l.mean() + 1e-300);
   return floored / floored.sum();
-}
-
-// Sample mean and standard deviation (Welford) of the draws g and of ||g − F*||².
-struct MonteCarlo {
-  Vector mean, sd;
-  double sq_mean = 0, sq_sd = 0;
-  int draws = 0;
-};
-
-MonteCarlo monte_carlo(Index d, int draws, const Vector& f_star,
-                       const std::function<void(VectorRef)>& draw) {
-  MonteCarlo mc;
-  Vector mean = Vector::Zero(d), m2 = Vector::Zero(d), g(d), delta(d);
-  double sq_mean = 0, sq_m2 = 0;
-  for (int k = 1; k <= draws; ++k) {
-    draw(g);
-    delta = g - mean;
-    mean += delta / k;
-    m2 += delta.cwiseProduct(g - mean);
-    const double sq = (g - f_star).squaredNorm();
-    const double sq_delta = sq - sq_mean;
-    sq_mean += sq_delta / k;
-    sq_m2 += sq_delta * (sq - sq_mean);
-  }
-  mc.mean = mean;
-  mc.sd = (m2 / (draws - 1)).cwiseSqrt();
-  mc.sq_mean = sq_mean;
-  mc.sq_sd = std::sqrt(sq_m2 / (draws - 1));
-  mc.draws = draws;
-  return mc;
-}
-
-// |mean_j − F_j| ≤ z·sd_j/√N per coordinate (plus rounding of the running mean, 1e-12·scale).
-void check_unbiased(const MonteCarlo& mc, const Vector& f) {
-  const double root_n = std::sqrt(double(mc.draws));
-  for (Index j = 0; j < f.size(); ++j) {
-    INFO("coordinate " << j << ": mean " << mc.mean[j] << ", F_j " << f[j] << ", sd " << mc.sd[j]);
-    CHECK(std::abs(mc.mean[j] - f[j]) <= kZ * mc.sd[j] / root_n + 1e-12 * (1 + std::abs(f[j])));
-  }
 }
 
 // A single-index estimator: g = c_i with probability p_i. Its exact moments by enumeration.
