@@ -109,7 +109,11 @@ class Run {
         log_every_(options.effective_log_every()),
         x_star_(problem.solution()),
         blocks_(problem.blocks()),
-        averaging_(options.averaging != "none") {}
+        averaging_(options.averaging != "none"),
+        scheme_(options.scheme == "alternating"                 ? Scheme::kAlternating
+                : options.scheme == "extragradient"             ? Scheme::kExtragradient
+                : options.scheme == "extragradient-same-sample" ? Scheme::kExtragradientSameSample
+                                                                : Scheme::kSimultaneous) {}
 
   Summary execute(ConstVectorRef x0) {
     const auto setup_start = Clock::now();
@@ -123,7 +127,7 @@ class Run {
     next_.resize(d_);
     g_.resize(d_);
     workspace_.resize(d_);
-    if (options_.scheme.starts_with("extragradient")) {
+    if (scheme_ == Scheme::kExtragradient || scheme_ == Scheme::kExtragradientSameSample) {
       extrapolation_.reset(problem_);
       half_.resize(d_);
     }
@@ -190,13 +194,12 @@ class Run {
 
   // One move of the players by the scheme; false when the run must stop.
   bool move(std::int64_t k) {
-    const std::string& scheme = options_.scheme;
-    if (scheme == "simultaneous") {
+    if (scheme_ == Scheme::kSimultaneous) {
       const bool finite = estimate(x_, g_);
       if (finite) step_.apply(gamma_, g_, x_, next_);
       return accept(finite, k);
     }
-    if (scheme == "alternating") {
+    if (scheme_ == Scheme::kAlternating) {
       for (const Block& player : blocks_) {
         const bool finite = estimate(x_, g_);
         if (finite) step_.step(gamma_, g_, x_, next_, &player);
@@ -210,7 +213,7 @@ class Run {
     if (finite) {
       extrapolation_.apply(gamma_, g_, x_, half_);
       // Replaying leaves the stream where the first estimate left it: same draws, same use.
-      if (scheme == "extragradient-same-sample") rng_.set_state(before);
+      if (scheme_ == Scheme::kExtragradientSameSample) rng_.set_state(before);
       finite = half_.allFinite() && estimate(half_, g_);
     }
     if (finite) step_.apply(gamma_, g_, x_, next_);
@@ -397,6 +400,8 @@ class Run {
   StepSchedule schedule_;
   const std::vector<Block> blocks_;
   const bool averaging_;
+  enum class Scheme { kSimultaneous, kAlternating, kExtragradient, kExtragradientSameSample };
+  const Scheme scheme_;     // options.scheme, parsed once: no string compare per iteration
   ProxStep extrapolation_;  // extragradient's extrapolation step
   Vector x_, next_, g_, workspace_, half_, average_;
   std::int64_t averaged_ = 0;
