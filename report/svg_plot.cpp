@@ -31,7 +31,11 @@ std::string compact(double v) {
     std::snprintf(buffer, sizeof buffer, "%gk", v / 1e3);
   else
     std::snprintf(buffer, sizeof buffer, "%g", v);
-  return buffer;
+  // 2.5e-05 → 2.5e-5
+  std::string text = buffer;
+  const auto e = text.find("e-0");
+  if (e != std::string::npos) text.erase(e + 2, 1);
+  return text;
 }
 
 double nice_step(double range) {

@@ -172,10 +172,13 @@ td.note{white-space:normal;min-width:12em;text-align:left;color:#555}
 .ok{color:#17692f}.bad{color:#b00020;font-weight:600}.na{color:#666}
 details{margin:.2em 0 1em}summary{cursor:pointer;font-weight:600;font-size:.95em}
 .swatch{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.35em;vertical-align:-.05em}
-dl.constants{display:grid;grid-template-columns:max-content 1fr;gap:.1em 1em;font-size:.9em;margin:.5em 0}
+dl.constants{display:grid;grid-template-columns:max-content minmax(0,1fr) max-content minmax(0,1fr);
+ gap:.1em 1em;font-size:.9em;margin:.5em 0}
 dl.constants dt{color:#555}dl.constants dd{margin:0;font-variant-numeric:tabular-nums}
+@media (max-width:900px){dl.constants{grid-template-columns:max-content minmax(0,1fr)}}
 @media (max-width:600px){body{font-size:14px;padding:8px 10px}dl.constants{grid-template-columns:1fr}
  dl.constants dd{margin-bottom:.3em}}
+.intro{font-size:.92em;color:#333}
 @media print{body{max-width:none;font-size:10pt;padding:0}section{break-before:page}
  .plots{grid-template-columns:1fr 1fr}a{color:inherit;text-decoration:none}table{font-size:8pt}
  th{background:none}.scroll{overflow:visible}}
@@ -643,7 +646,8 @@ std::string html_report(const std::vector<ExperimentReport>& experiments) {
   for (std::size_t i = 0; i < experiments.size(); ++i)
     html += std::string(i ? ", " : "") + "<code>" + escape(experiments[i].file) + "</code>";
   html +=
-      ".</p>\n<p>Lines are means over seeds at the same iteration, bands their minimum and "
+      ".</p>\n<p class=\"intro\">Lines are means over seeds at the same iteration, bands their "
+      "minimum and "
       "maximum; the dotted lines are the bound of Theorem 2.2 of Beznosikov, Gorbunov, Berard "
       "and Loizou (AISTATS 2023) on E&#8214;x<sup>k</sup> &#8722; x*&#8214;<sup>2</sup> / "
       "&#8214;x<sup>0</sup> &#8722; x*&#8214;<sup>2</sup> at each method's step: "
