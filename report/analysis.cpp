@@ -84,9 +84,13 @@ BoundCheck check_bound(const Bound& bound, const std::vector<double>& iterations
   // row is sought after the start (the start itself is still checked).
   for (std::size_t row = 0; row < values.size(); ++row) {
     const double b = bound.at(iterations[row]);
-    if (std::isnan(b) || std::isnan(values[row])) continue;
-    // A zero bound (γμ = 1, no noise) is broken by any positive value.
-    const double ratio = b > 0.0 ? values[row] / b : (values[row] > 0.0 ? INFINITY : 0.0);
+    if (std::isnan(b)) continue;
+    // A zero bound (γμ = 1, no noise) is broken by any positive value; a non-finite value (a
+    // diverged run) breaks any bound.
+    const double v = values[row];
+    const double ratio = !std::isfinite(v) ? INFINITY
+                         : b > 0.0         ? v / b
+                                           : (v > 0.0 ? INFINITY : 0.0);
     if (row == 0 && values.size() > 1 && ratio <= 1.0 + 1e-9) continue;
     if (ratio > check.worst_ratio || std::isnan(check.worst_iteration)) {
       check.worst_ratio = ratio;
@@ -96,10 +100,14 @@ BoundCheck check_bound(const Bound& bound, const std::vector<double>& iterations
   // The relative distance is 1 at k = 0 and so is the bound without a state term: allow the
   // rounding of q^k·V_0/||x⁰ − x*||².
   check.within = check.worst_ratio <= 1.0 + 1e-9;
-  check.verdict = check.within
-                      ? "within (at most " + format("%.2g", check.worst_ratio) + " of it)"
-                      : "breaks it: " + format("%.3g", check.worst_ratio) +
-                            "x the bound at iteration " + format("%.0f", check.worst_iteration);
+  if (check.within)
+    check.verdict = "within (at most " + format("%.2g", check.worst_ratio) + " of it)";
+  else if (std::isinf(check.worst_ratio))
+    check.verdict = "breaks it at iteration " + format("%.0f", check.worst_iteration) +
+                    " (a value that is not finite, or above a zero bound)";
+  else
+    check.verdict = "breaks it: " + format("%.3g", check.worst_ratio) +
+                    "x the bound at iteration " + format("%.0f", check.worst_iteration);
   return check;
 }
 

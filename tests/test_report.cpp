@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -431,6 +432,84 @@ TEST_CASE("the rate fitter says when there is no linear phase", "[report]") {
     // Whatever it finds, it never claims a clean linear decline of a walk without drift.
     CHECK((!fit.linear || fit.decades < 3.0));
   }
+}
+
+// ---- the verdict -----------------------------------------------------------------------------
+
+namespace {
+
+// A runs file in memory with one run whose theory says r_k ≤ 0.9^k + 0.01 and whose trace
+// follows `values` at iterations 0, 1, 2, ...
+ExperimentRuns synthetic_run(const std::vector<double>& values, const std::string& applies) {
+  ExperimentRuns runs;
+  runs.attributes = {{"experiment.title", "synthetic"}, {"experiment.target", "1e-3"}};
+  RunRecord r;
+  r.settings = {{"experiment.label", "m"},        {"experiment.step", "theory"},
+                {"experiment.seed", "0"},         {"experiment.key", "k"},
+                {"method.name", "sgda"},          {"termination", "iteration limit"},
+                {"run.step_schedule", "theory"},  {"theory.contraction", "0.9"},
+                {"theory.neighbourhood", "0.02"}, {"theory.initial_distance", "2"},
+                {"theory.initial_lyapunov", "2"}, {"theory.applies", applies},
+                {"theory.gamma", "0.1"},          {"theory.step_size", "0.1"}};
+  for (std::size_t k = 0; k < values.size(); ++k) {
+    Trace& t = r.trace;
+    t.iteration.push_back(std::int64_t(k));
+    t.sample_evaluations.push_back(std::int64_t(k));
+    t.coordinate_evaluations.push_back(0);
+    t.epochs.push_back(double(k) / 10);
+    t.bits.push_back(0);
+    t.wall_time.push_back(1e-3 * double(k));
+    t.relative_distance_sq.push_back(values[k]);
+    t.residual_sq.push_back(values[k]);
+    t.step_size.push_back(0.1);
+  }
+  runs.runs.push_back(std::move(r));
+  return runs;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "the verdict says whether a curve stays within the theorem's bound, and by how much "
+    "it breaks it",
+    "[report]") {
+  std::vector<double> slow, fast;
+  double worst = 0, at = 0;
+  for (int k = 0; k <= 60; ++k) {
+    slow.push_back(std::pow(0.95, k));
+    fast.push_back(0.5 * std::pow(0.8, k));
+    const double ratio = std::pow(0.95, k) / (std::pow(0.9, k) + 0.01);
+    if (k > 0 && ratio > worst) worst = ratio, at = k;
+  }
+  const ExperimentReport broken = analyse_experiment(synthetic_run(slow, "yes"), "s.h5");
+  REQUIRE(broken.groups.size() == 1);
+  const BoundCheck& b = broken.groups[0].bound;
+  CHECK(b.checked);
+  CHECK_FALSE(b.within);
+  CHECK(b.worst_ratio == Approx(worst).epsilon(1e-12));
+  CHECK(b.worst_iteration == at);
+  char expected[96];
+  std::snprintf(expected, sizeof expected, "breaks it: %.3gx the bound at iteration %.0f", worst,
+                at);
+  CHECK(b.verdict == expected);
+  CHECK(broken.groups[0].bound_curve.size() == 61);
+  CHECK(broken.groups[0].bound_curve[10] == Approx(std::pow(0.9, 10) + 0.01));
+
+  const ExperimentReport within = analyse_experiment(synthetic_run(fast, "yes"), "s.h5");
+  CHECK(within.groups[0].bound.within);
+  CHECK(within.groups[0].bound.verdict.rfind("within (at most 0.", 0) == 0);
+  CHECK(within.groups[0].target.reached == 1);
+  CHECK(within.groups[0].target.iterations == 28);  // first k with 0.5·0.8^k ≤ 1e-3
+
+  fast[30] = NAN;  // a run that went non-finite
+  CHECK_FALSE(analyse_experiment(synthetic_run(fast, "yes"), "s.h5").groups[0].bound.within);
+
+  const ExperimentReport outside = analyse_experiment(
+      synthetic_run(slow, "no: gamma = 0.2 exceeds the theory step 0.1"), "s.h5");
+  CHECK_FALSE(outside.groups[0].bound.checked);
+  CHECK(outside.groups[0].bound.verdict ==
+        "not checked: outside the theorem: gamma = 0.2 exceeds the theory step 0.1");
+  CHECK(outside.groups[0].bound_curve.empty());
 }
 
 // ---- experiment files -------------------------------------------------------------------------
