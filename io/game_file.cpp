@@ -1,5 +1,7 @@
 #include "sgda/io/game_file.hpp"
 
+#include <cmath>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -198,14 +200,31 @@ AffineGame load_affine_game(const std::string& path,
   // x* in the file belongs to the unregularized game; with R ≠ 0 the game computes its own.
   std::optional<Vector> solution;
   if (!regularizer || regularizer->is_zero()) solution = std::move(x_star);
+  std::optional<AffineGame> game;
   try {
-    AffineGame game(std::move(matrices), std::move(offsets), std::move(blocks),
-                    std::move(regularizer), std::move(solution));
-    game.set_worker_partition(std::move(workers));
-    return game;
+    game.emplace(std::move(matrices), std::move(offsets), std::move(blocks), std::move(regularizer),
+                 std::move(solution));
   } catch (const InputError& e) {
     throw file.error("", e.what());
   }
+  // Finite entries can still sum to infinity; the game's operator is their mean.
+  auto require_finite_mean = [&](const char* name, const auto& mean) {
+    if (mean.allFinite()) return;
+    Index r = 0, c = 0;
+    while (std::isfinite(mean(r, c)))
+      if (++r == mean.rows()) r = 0, ++c;
+    // Appended piecewise: "[" + std::string&& trips a GCC 12 -Wrestrict false positive.
+    std::string at = "[";
+    at += std::to_string(r);
+    if (mean.cols() > 1) at += ", " + std::to_string(c);
+    at += "]";
+    throw file.error(name, "the mean over the samples overflows at " + at +
+                               "; accepted float64 values whose mean is finite");
+  };
+  require_finite_mean("/M", game->mean_matrix());
+  require_finite_mean("/q", game->mean_offset());
+  game->set_worker_partition(std::move(workers));
+  return std::move(*game);
 }
 
 }  // namespace sgda

@@ -18,10 +18,27 @@ namespace {
 // HDF5 prints its error stack to stderr by default; we report through InputError instead.
 void quiet() { H5::Exception::dontPrint(); }
 
+// The innermost entry of HDF5's error stack, e.g. "truncated file: eof = 512, ...", which says
+// more than the C++ API's "H5Fopen failed"; "" once a later HDF5 call has cleared the stack.
+std::string innermost_error() {
+  std::string found;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_UPWARD,
+      [](unsigned n, const H5E_error2_t* entry, void* out) -> herr_t {
+        if (n == 0 && entry->desc) *static_cast<std::string*>(out) = entry->desc;
+        return 0;
+      },
+      &found);
+  return found;
+}
+
 std::string detail(const H5::Exception& e) {
   std::string text = e.getFuncName();
   const std::string message = e.getDetailMsg();
   if (!message.empty()) text += (text.empty() ? "" : ": ") + message;
+  const std::string cause = innermost_error();
+  if (!cause.empty() && text.find(cause) == std::string::npos)
+    text += (text.empty() ? "" : ": ") + cause;
   return text.empty() ? "HDF5 error" : text;
 }
 
@@ -69,6 +86,9 @@ const H5::PredType& memory_type(Kind kind) {
 }
 
 // Number of elements, or false on overflow.
+// The most values one dataset may hold: as many as the largest generated game (8 GB).
+constexpr std::size_t kMaxValues = 1'000'000'000;
+
 bool element_count(const Shape& shape, std::size_t element_size, std::size_t* count) {
   std::size_t total = 1;
   for (hsize_t extent : shape) {
@@ -113,8 +133,11 @@ Array<T> read_array(const Reader& reader, const H5::H5File& file, const std::str
       throw reader.error(name, "has rank " + std::to_string(array.shape.size()) + " (" + found +
                                    "); accepted " + accepted);
     std::size_t count = 0;
-    if (!element_count(array.shape, sizeof(T), &count))
-      throw reader.error(name, "shape " + format_shape(array.shape) + " is too large to load");
+    // Refused before allocating: a chunked dataset declares any shape at no cost on disk.
+    if (!element_count(array.shape, sizeof(T), &count) || count > kMaxValues)
+      throw reader.error(name, "has shape " + format_shape(array.shape) +
+                                   ", more than the 1e9 values (8 GB) sgda loads; accepted " +
+                                   accepted);
     array.values.resize(count);
     if (count > 0) dataset.read(array.values.data(), memory_type(kind));
     return array;
@@ -291,13 +314,15 @@ std::string Reader::read_string_attribute(const std::string& name) const {
 }
 
 std::vector<std::int64_t> Reader::read_int64_attribute(const std::string& name) const {
-  const std::string accepted = "; accepted an int64 array";
+  const std::string accepted = "; accepted a one-dimensional int64 array";
   if (!has_attribute(name)) throw error(name, "missing attribute" + accepted);
   try {
     const H5::Attribute attribute = file_.openAttribute(name);
     const H5::DataType type = attribute.getDataType();
     if (!converts_exactly(Kind::kInt64, type.getId()))
       throw error(name, "has type " + describe_type(type.getId()) + accepted);
+    if (attribute.getSpace().getSimpleExtentNdims() > 1)
+      throw error(name, "has shape " + format_shape(extent_of(attribute.getSpace())) + accepted);
     const hssize_t count = attribute.getSpace().getSimpleExtentNpoints();
     std::vector<std::int64_t> values(static_cast<std::size_t>(count));
     if (count > 0) attribute.read(H5::PredType::NATIVE_INT64, values.data());

@@ -82,36 +82,61 @@ bool fail(std::string* error, const std::string& message) {
   return false;
 }
 
+// Limits of generated games. Scales within [1e-100, 1e100] keep every product the generators
+// form (mu·ell, noise·ell, coupling·noise, ...) finite; the size limits keep memory and time
+// sane: the game holds n·(2d)² doubles and generating costs ~(2d)³ per eigendecomposition.
+constexpr double kMaxScale = 1e100;
+constexpr double kMinScale = 1e-100;
+constexpr double kMaxEntries = 1e9;  // 8 GB
+constexpr Index kMaxDimension = 2000;
+
+// "" when the size is acceptable, else the message.
+std::string size_problem(Index samples, Index dimension) {
+  if (samples < 1)
+    return "problem.samples: must be an integer >= 1, got " + std::to_string(samples);
+  if (dimension < 1)
+    return "problem.dimension: must be an integer >= 1, got " + std::to_string(dimension);
+  if (dimension > kMaxDimension)
+    return "problem.dimension: must be at most 2000 for a generated game, got " +
+           std::to_string(dimension) + " (generating costs ~(2*dimension)^3: minutes at 1000)";
+  const double entries = double(samples) * 4.0 * double(dimension) * double(dimension);
+  if (entries > kMaxEntries)
+    return "problem.samples: the game would hold n*(2*dimension)^2 = " + str(entries) +
+           " doubles; accepted up to 1e9 (8 GB): lower samples or dimension";
+  return "";
+}
+
+// "" when `value` is in [kMinScale, kMaxScale] (or 0 when zero_ok), else the message.
+std::string scale_problem(const char* field, double value, bool zero_ok) {
+  if (std::isfinite(value) && value <= kMaxScale &&
+      (value >= kMinScale || (zero_ok && value == 0.0)))
+    return "";
+  return std::string("problem.") + field + ": must be a number " +
+         (zero_ok ? ">= 0: 0 or between 1e-100 and 1e100" : "> 0, between 1e-100 and 1e100") +
+         ", got " + str(value);
+}
+
 }  // namespace
 
 bool QuadraticGameOptions::IsValid(std::string* error) const {
-  if (samples < 1) return fail(error, "problem.samples: must be an integer >= 1");
-  if (dimension < 1) return fail(error, "problem.dimension: must be an integer >= 1");
-  if (!(std::isfinite(mu) && mu > 0))
-    return fail(error, "problem.mu: must be a finite number > 0, got " + str(mu));
-  if (!(std::isfinite(ell) && ell >= mu))
-    return fail(error, "problem.ell: must be a finite number >= mu, got " + str(ell));
-  if (!(std::isfinite(noise) && noise >= 0))
-    return fail(error, "problem.noise: must be a finite number >= 0, got " + str(noise));
-  if (!(std::isfinite(offset_noise) && offset_noise >= 0))
-    return fail(error, "problem.offset_noise: must be a finite number >= 0");
-  if (!(std::isfinite(heavy_scale) && heavy_scale > 0))
-    return fail(error, "problem.heavy_scale: must be a finite number > 0");
-  return true;
+  std::string problem = size_problem(samples, dimension);
+  if (problem.empty()) problem = scale_problem("mu", mu, false);
+  if (problem.empty() && !(ell >= mu))
+    problem = "problem.ell: must be a number >= mu (" + str(mu) + "), got " + str(ell);
+  if (problem.empty()) problem = scale_problem("ell", ell, false);
+  if (problem.empty()) problem = scale_problem("noise", noise, true);
+  if (problem.empty()) problem = scale_problem("offset_noise", offset_noise, true);
+  if (problem.empty()) problem = scale_problem("heavy_scale", heavy_scale, false);
+  return problem.empty() || fail(error, problem);
 }
 
 bool BilinearGameOptions::IsValid(std::string* error) const {
-  if (samples < 1) return fail(error, "problem.samples: must be an integer >= 1");
-  if (dimension < 1) return fail(error, "problem.dimension: must be an integer >= 1");
-  if (!(std::isfinite(mu) && mu >= 0))
-    return fail(error, "problem.mu: must be a finite number >= 0, got " + str(mu));
-  if (!(std::isfinite(coupling) && coupling > 0))
-    return fail(error, "problem.coupling: must be a finite number > 0, got " + str(coupling));
-  if (!(std::isfinite(noise) && noise >= 0))
-    return fail(error, "problem.noise: must be a finite number >= 0, got " + str(noise));
-  if (!(std::isfinite(offset_noise) && offset_noise >= 0))
-    return fail(error, "problem.offset_noise: must be a finite number >= 0");
-  return true;
+  std::string problem = size_problem(samples, dimension);
+  if (problem.empty()) problem = scale_problem("mu", mu, true);
+  if (problem.empty()) problem = scale_problem("coupling", coupling, false);
+  if (problem.empty()) problem = scale_problem("noise", noise, true);
+  if (problem.empty()) problem = scale_problem("offset_noise", offset_noise, true);
+  return problem.empty() || fail(error, problem);
 }
 
 AffineGame generate_quadratic_game(const QuadraticGameOptions& options,

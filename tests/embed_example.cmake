@@ -20,14 +20,22 @@ file(MAKE_DIRECTORY "${WORK_DIR}")
 # sanitizer build of libsgda needs the sanitizer runtime in the program too).
 set(forwarded)
 file(STRINGS "${BUILD_DIR}/CMakeCache.txt" cache_lines
-     REGEX "^(CMAKE_CXX_COMPILER|CMAKE_BUILD_TYPE|CMAKE_CXX_FLAGS|CMAKE_EXE_LINKER_FLAGS):[A-Z]+=")
+     REGEX "^(CMAKE_CXX_COMPILER|CMAKE_BUILD_TYPE|CMAKE_CXX_FLAGS|CMAKE_EXE_LINKER_FLAGS|SGDA_SANITIZER_FLAGS):[A-Z]+=")
+set(cxx_flags "")
 foreach(line IN LISTS cache_lines)
   string(REGEX REPLACE "^([A-Z_]+):[A-Z]+=(.*)$" "\\1" name "${line}")
   string(REGEX REPLACE "^([A-Z_]+):[A-Z]+=(.*)$" "\\2" value "${line}")
-  if(NOT value STREQUAL "")
+  # SGDA_SANITIZER_FLAGS: what SGDA_BUILD_FUZZERS adds to every compile and link.
+  if(name STREQUAL "CMAKE_CXX_FLAGS" OR name STREQUAL "SGDA_SANITIZER_FLAGS")
+    string(APPEND cxx_flags " ${value}")
+  elseif(NOT value STREQUAL "")
     list(APPEND forwarded "-D${name}=${value}")
   endif()
 endforeach()
+string(STRIP "${cxx_flags}" cxx_flags)
+if(NOT cxx_flags STREQUAL "")
+  list(APPEND forwarded "-DCMAKE_CXX_FLAGS=${cxx_flags}")
+endif()
 
 # Runs one step; on failure stops with its command line and everything it printed.
 function(run_step title)

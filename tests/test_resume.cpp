@@ -72,6 +72,21 @@ void require_same(const sgda::RunRecord& a, const sgda::RunRecord& b) {
   CHECK(a.trace.step_size == b.trace.step_size);
 }
 
+// Sanitizer builds (CI) run the command 15-40 times slower: a tenth of the iterations keeps
+// each run a few seconds long, still long enough to interrupt at a random point.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr long kScale = 10;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+constexpr long kScale = 10;
+#else
+constexpr long kScale = 1;
+#endif
+#else
+constexpr long kScale = 1;
+#endif
+std::string iterations(long count) { return std::to_string(count / kScale); }
+
 // A game small enough that a few hundred thousand iterations take about a second.
 const char* kGame = R"(
 [problem]
@@ -101,10 +116,10 @@ struct Case {
 TEST_CASE("sgda solve resumes after a real SIGINT at a random point, bit for bit",
           "[cli][checkpoint][signal]") {
   const std::vector<Case> cases = {
-      {{"--method", "l-svrgda"}, "10000000"},
+      {{"--method", "l-svrgda"}, iterations(10000000)},
       {{"--method", "vr-diana-sgda", "--workers", "4", "--compressor", "rand-k", "--k", "3"},
-       "2400000"},
-      {{"--method", "sega-sgda"}, "14000000"},
+       iterations(2400000)},
+      {{"--method", "sega-sgda"}, iterations(14000000)},
   };
   sgda::Rng delays(20261129);  // fixed: the "random point" is reproducible
   for (const Case& c : cases) {
@@ -155,23 +170,24 @@ TEST_CASE("after a crash (SIGKILL) the last periodic checkpoint resumes bit for 
   Folder dir;
   std::ofstream(dir.path / "game.toml") << kGame;
   const std::vector<std::string> base = {"solve",    "game.toml",    "--method",
-                                         "l-svrgda", "--iterations", "10000000"};
+                                         "l-svrgda", "--iterations", iterations(10000000)};
   auto with = [&](std::vector<std::string> extra) {
     auto a = base;
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   };
   REQUIRE(run(dir.path, with({"-o", "reference.h5"})) == 0);
-  const pid_t pid = start(dir.path, with({"-o", "run.h5", "--checkpoint-every", "500000"}));
+  const pid_t pid =
+      start(dir.path, with({"-o", "run.h5", "--checkpoint-every", iterations(500000)}));
   // Wait until a checkpoint exists, then kill without warning.
-  for (int i = 0; i < 400 && !fs::exists(dir.path / "run.h5"); ++i)
+  for (int i = 0; i < 12000 && !fs::exists(dir.path / "run.h5"); ++i)  // up to a minute
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   kill(pid, SIGKILL);
   REQUIRE(wait_for(pid) == 128 + SIGKILL);
   const sgda::RunRecord crashed = sgda::load_run((dir.path / "run.h5").string());
   REQUIRE(crashed.settings.at("termination") == sgda::kRunInProgress);
-  REQUIRE(crashed.checkpoint->counters.iterations % 500000 == 0);
+  REQUIRE(crashed.checkpoint->counters.iterations % (500000 / kScale) == 0);
   REQUIRE(run(dir.path, {"solve", "--resume", "run.h5"}) == 0);
   require_same(sgda::load_run((dir.path / "reference.h5").string()),
                sgda::load_run((dir.path / "run.h5").string()));
