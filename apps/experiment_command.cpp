@@ -96,6 +96,8 @@ int experiment_command(const ExperimentArgs& args) {
   for (const RunRecord& record : runs.runs) done.insert(record.settings.at("experiment.key"));
 
   const std::shared_ptr<AffineGame> problem = build_problem(plan.runs.front().config);
+  for (const PlannedRun& run : plan.runs)
+    if (!done.count(run.key)) check_planned_run(run, *problem);
   runs.attributes = experiment_attributes(plan, *problem);
   const std::size_t total = plan.runs.size();
   if (!done.empty())

@@ -432,6 +432,20 @@ Settings experiment_attributes(const ExperimentPlan& plan, const Problem& proble
   return a;
 }
 
+void check_planned_run(const PlannedRun& run, const Problem& problem) {
+  const RunConfig& config = run.config;
+  try {
+    const std::unique_ptr<Estimator> estimator = make_estimator(config.estimator, problem);
+    const StepSizeOptions& step = config.solver.step_size;
+    if (step.rule != "constant" && !std::isfinite(theory_step_size(problem, *estimator)))
+      throw InputError("run.step_size: the theory step size of " + estimator->describe() +
+                       " is unknown on this problem (its constants are not available); "
+                       "accepted a number in step_sizes instead");
+  } catch (const InputError& e) {
+    throw located_error(config, e.what());
+  }
+}
+
 RunRecord execute_run(const PlannedRun& run, const Problem& problem,
                       const std::vector<Callback*>& callbacks) {
   const RunConfig& config = run.config;

@@ -752,9 +752,18 @@ TEST_CASE("sgda experiment and sgda report refuse bad input with one line and ex
   dir.write("game.toml",
             "[problem]\ntype = \"quadratic\"\nsamples = 5\ndimension = 2\n"
             "[method]\nname = \"sgda\"\n[run]\niterations = 10\n");
+  // Checked before the first run: no runs file is left half done.
+  dir.write("bilinear.toml",
+            "[experiment]\nstep_sizes = [0.05, \"theory\"]\n[problem]\n"
+            "type = \"bilinear\"\nmu = 0.0\n[run]\niterations = 10\n"
+            "[[method]]\nname = \"sgda\"\n");
   struct Case {
     std::string args, message;
   } cases[] = {
+      {"experiment bilinear.toml",
+       "sgda: error: bilinear.toml:2: run.step_size: the theory step size of "
+       "sgda(sampling=uniform) is unknown on this problem (its constants are not available); "
+       "accepted a number in step_sizes instead\n"},
       {"experiment typo.toml",
        "sgda: error: typo.toml:3: experiment.step_size: unknown key (did you mean "
        "\"step_sizes\"?); accepted keys: title, description, seeds, step_sizes, target\n"},
@@ -775,6 +784,7 @@ TEST_CASE("sgda experiment and sgda report refuse bad input with one line and ex
     CHECK(r.status == 2);
     CHECK(r.err == c.message);
   }
+  CHECK_FALSE(fs::exists(dir / "bilinear.h5"));
   // A run file of `sgda solve` is not a runs file.
   REQUIRE(run("solve game.toml -o run.h5", dir).status == 0);
   const Result r = run("report run.h5", dir);

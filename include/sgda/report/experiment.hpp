@@ -48,6 +48,11 @@ struct ExperimentRuns {
 // The root attributes of a new runs file for `plan` on `problem` (constants.*, experiment.*).
 Settings experiment_attributes(const ExperimentPlan& plan, const Problem& problem);
 
+// Checks before anything runs what would stop a run halfway through the grid: the method's
+// options on this problem (workers, k, ...) and, for theory steps, that the constants give one.
+// Throws InputError naming the experiment file's line.
+void check_planned_run(const PlannedRun& run, const Problem& problem);
+
 // Runs one planned run on `problem` (built from the plan's config) and returns its record:
 // settings, the theory's constants and prediction at the step used (theory.*), the trace.
 // `callbacks` see the run (progress, interrupts); a run they stop is returned as it is.
