@@ -179,7 +179,7 @@ dl.constants dt{color:#555}dl.constants dd{margin:0;font-variant-numeric:tabular
 @media (max-width:600px){body{font-size:14px;padding:8px 10px}dl.constants{grid-template-columns:1fr}
  dl.constants dd{margin-bottom:.3em}}
 .intro{font-size:.92em;color:#333}
-@media print{body{max-width:none;font-size:10pt;padding:0}section{break-before:page}
+@media print{body{max-width:none;font-size:10pt;padding:0}section+section{break-before:page}
  .plots{grid-template-columns:1fr 1fr}a{color:inherit;text-decoration:none}table{font-size:8pt}
  th{background:none}.scroll{overflow:visible}}
 )";
