@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -105,6 +106,31 @@ std::string method_key_problem(const std::string& key, const EstimatorOptions& e
   if (key == "levels" && c != "qsgd")
     return "applies only to compressor \"qsgd\" (the compressor is \"" + c + "\")";
   return "";
+}
+
+bool valid_utf8(const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t length = lead < 0x80           ? 1
+                               : (lead >> 5) == 0x6  ? 2
+                               : (lead >> 4) == 0xe  ? 3
+                               : (lead >> 3) == 0x1e ? 4
+                                                     : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    std::uint32_t code = length == 1 ? lead : lead & (0x7f >> length);
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next >> 6) != 0x2) return false;
+      code = (code << 6) | (next & 0x3f);
+    }
+    // Overlong forms, surrogates and values beyond Unicode are not UTF-8 either.
+    static const std::uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < kMinimum[length] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+      return false;
+    i += length;
+  }
+  return true;
 }
 
 // " (did you mean "x"?)" when `word` is a plausible typo of one of `keys`.
@@ -824,6 +850,9 @@ void apply_overrides(RunConfig& config, const RunOverrides& o) {
 
   if (o.output) {
     if (o.output->empty()) fail("--output", "is empty; accepted a file path");
+    // The run file stores the settings as TOML text, which holds UTF-8 only.
+    if (!valid_utf8(*o.output))
+      fail("--output", "is not valid UTF-8; accepted a file path in UTF-8");
     config.output = *o.output;
     set("run.output", "--output");
   }
@@ -969,6 +998,13 @@ std::string to_toml(const RunConfig& config) {
   auto quoted = [](const std::string& value) {
     std::string out = "\"";
     for (char c : value) {
+      const auto byte = static_cast<unsigned char>(c);
+      if (byte < 0x20 || byte == 0x7f) {  // TOML strings hold control characters as escapes
+        char escape[8];
+        std::snprintf(escape, sizeof escape, "\\u%04x", byte);
+        out += escape;
+        continue;
+      }
       if (c == '"' || c == '\\') out += '\\';
       out += c;
     }
