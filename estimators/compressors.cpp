@@ -1,5 +1,6 @@
 // The compressors; their ω are derived in docs/compressors.md.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -20,11 +21,14 @@ class Identity final : public Compressor {
   std::int64_t max_bits(Index d) const override { return 64 * d; }
   void encode(ConstVectorRef x, Rng&, Payload& out) const override {
     out.clear();
-    for (Index i = 0; i < x.size(); ++i) out.put_double(x[i]);
+    out.put_doubles(x.data(), x.size());
   }
   void decode(const Payload& in, VectorRef out) const override {
-    PayloadReader reader(in);
-    for (Index i = 0; i < d_; ++i) out[i] = reader.get_double();
+    PayloadReader(in).get_doubles(out.data(), d_);
+  }
+  void decode_add(const Payload& in, double weight, VectorRef acc) const override {
+    const std::uint64_t* words = in.words().data();  // word i is x_i
+    for (Index i = 0; i < d_; ++i) acc[i] += weight * std::bit_cast<double>(words[i]);
   }
 
  private:
@@ -39,17 +43,25 @@ class Sparsifier : public Compressor {
   std::int64_t max_bits(Index) const override { return k_ * (index_bits_ + 64); }
   void decode(const Payload& in, VectorRef out) const override {
     out.setZero();
-    PayloadReader reader(in);
-    for (Index j = 0; j < k_; ++j) {
-      const auto i = static_cast<Index>(reader.get(index_bits_));
-      out[i] = scale_ * reader.get_double();
-    }
+    read(in, [&](Index i, double value) { out[i] = value; });
+  }
+  void decode_add(const Payload& in, double weight, VectorRef acc) const override {
+    read(in, [&](Index i, double value) { acc[i] += weight * value; });
   }
 
  protected:
   void put(Index i, double value, Payload& out) const {
     out.put(static_cast<std::uint64_t>(i), index_bits_);
     out.put_double(value);
+  }
+  // sink(i, Q(x)_i) for the k coordinates sent.
+  template <class Sink>
+  void read(const Payload& in, Sink&& sink) const {
+    PayloadReader reader(in);
+    for (Index j = 0; j < k_; ++j) {
+      const auto i = static_cast<Index>(reader.get(index_bits_));
+      sink(i, scale_ * reader.get_double());
+    }
   }
   Index d_, k_;
   double scale_;
@@ -139,15 +151,22 @@ class Qsgd final : public Compressor {
     }
   }
   void decode(const Payload& in, VectorRef out) const override {
+    read(in, [&](Index i, double value) { out[i] = value; });
+  }
+  void decode_add(const Payload& in, double weight, VectorRef acc) const override {
+    read(in, [&](Index i, double value) { acc[i] += weight * value; });
+  }
+
+ private:
+  template <class Sink>
+  void read(const Payload& in, Sink&& sink) const {
     PayloadReader reader(in);
     const double norm = reader.get_double();
     for (Index i = 0; i < d_; ++i) {
       const double sign = reader.get(1) ? -1.0 : 1.0;
-      out[i] = sign * norm * static_cast<double>(reader.get(level_bits_)) / s_;
+      sink(i, sign * norm * static_cast<double>(reader.get(level_bits_)) / s_);
     }
   }
-
- private:
   Index d_;
   int s_, level_bits_;
 };
@@ -180,15 +199,22 @@ class Natural final : public Compressor {
     }
   }
   void decode(const Payload& in, VectorRef out) const override {
+    read(in, [&](Index i, double value) { out[i] = value; });
+  }
+  void decode_add(const Payload& in, double weight, VectorRef acc) const override {
+    read(in, [&](Index i, double value) { acc[i] += weight * value; });
+  }
+
+ private:
+  template <class Sink>
+  void read(const Payload& in, Sink&& sink) const {
     PayloadReader reader(in);
     for (Index i = 0; i < d_; ++i) {
       const double sign = reader.get(1) ? -1.0 : 1.0;
       const auto code = static_cast<int>(reader.get(kExponentBits));
-      out[i] = code == 0 ? 0.0 : sign * std::ldexp(1.0, code - kExponentOffset);
+      sink(i, code == 0 ? 0.0 : sign * std::ldexp(1.0, code - kExponentOffset));
     }
   }
-
- private:
   static constexpr int kExponentBits = 12;
   static constexpr int kExponentOffset = 1100;  // a ∈ [−1074, 1024] ↦ code ∈ [26, 2124]
   Index d_;

@@ -34,7 +34,6 @@ DistributedEstimator::DistributedEstimator(const DistributedEstimator& other)
       problem_(other.problem_),
       partition_(other.partition_),
       payloads_(other.payloads_),
-      decoded_(other.decoded_),
       server_shift_(other.server_shift_),
       alpha_(other.alpha_),
       p_(other.p_) {
@@ -144,7 +143,6 @@ void DistributedEstimator::reset(const Problem& problem, ConstVectorRef x0, Rng&
     payloads_.back().reserve(w.compressor->max_bits(d));
     workers_.push_back(std::move(w));
   }
-  decoded_.assign(static_cast<std::size_t>(big_w), Vector::Zero(d));
   server_shift_ = Vector::Zero(d);
 }
 
@@ -182,19 +180,21 @@ void DistributedEstimator::estimate(ConstVectorRef x, VectorRef g, Rng& rng, Cou
     w.compressor->encode(w.estimate, worker_rng, payloads_[t]);
   }
 
-  // Server side, computed identically on every process.
+  // Server side, computed identically on every process. Payloads are added straight into the
+  // sums (rand-k: k coordinates each), never decoded into dense vectors first.
   const std::vector<Payload>& all = communicator_->allgather(payloads_);
+  const Compressor& decoder = *workers_.front().compressor;
   g.setZero();
-  for (std::size_t m = 0; m < all.size(); ++m) {
-    workers_.front().compressor->decode(all[m], decoded_[m]);
-    g += decoded_[m];
-    counters.bits += all[m].bits();
+  for (const Payload& payload : all) {
+    decoder.decode_add(payload, 1.0, g);
+    counters.bits += payload.bits();
   }
   g /= static_cast<double>(all.size());  // (1/W) Σ_m Q(g_m − h_m)
   if (shifted) {
     g += server_shift_;                             // g = h + (1/W) Σ Q(·)
     server_shift_ += alpha_ * (g - server_shift_);  // h ← h + α (1/W) Σ Q(·)
-    for (Worker& w : workers_) w.shift += alpha_ * decoded_[static_cast<std::size_t>(w.id)];
+    for (Worker& w : workers_)                      // h_m ← h_m + α Q(g_m − h_m)
+      decoder.decode_add(all[static_cast<std::size_t>(w.id)], alpha_, w.shift);
   }
 }
 

@@ -45,6 +45,50 @@ TEST_CASE("payloads pack and unpack bit fields of any width", "[compressor]") {
   CHECK(p.bits() == bits);
 }
 
+TEST_CASE("runs of doubles are written and read as one double at a time would be", "[compressor]") {
+  Rng rng(4);
+  std::vector<double> values(9);
+  for (auto& v : values) v = rng.normal();
+  // Fields before the run: none, 5 bits, a whole word, a word and 5 bits (aligned or not).
+  const std::vector<std::vector<int>> leads = {{}, {5}, {64}, {64, 5}};
+  for (const auto& lead : leads) {
+    INFO("leading fields " << lead.size());
+    Payload bulk, single;
+    for (Payload* p : {&bulk, &single})
+      for (int width : lead) p->put(0x9e3779b97f4a7c15ULL, width);
+    bulk.put_doubles(values.data(), static_cast<std::int64_t>(values.size()));
+    for (double v : values) single.put_double(v);
+    CHECK(bulk.bits() == single.bits());
+    CHECK(bulk.words() == single.words());
+    PayloadReader reader(bulk);
+    for (int width : lead) reader.get(width);
+    std::vector<double> back(values.size());
+    reader.get_doubles(back.data(), static_cast<std::int64_t>(back.size()));
+    CHECK(back == values);
+    CHECK(reader.position() == bulk.bits());
+  }
+}
+
+TEST_CASE("decode_add adds weight times the decoded vector, only where something was sent",
+          "[compressor]") {
+  const Index d = 20;
+  const Vector x = test_vector(d, 7);
+  const Vector start = test_vector(d, 8);
+  for (const std::string& type : compressor_types()) {
+    const auto q = make(type, d, 4, 3);
+    INFO(q->describe());
+    Rng rng(9);
+    Payload payload;
+    q->encode(x, rng, payload);
+    Vector decoded(d);
+    q->decode(payload, decoded);
+    Vector sum = start;
+    q->decode_add(payload, 0.3, sum);
+    for (Index i = 0; i < d; ++i) CHECK(sum[i] == start[i] + 0.3 * decoded[i]);  // exactly
+    if (type == "rand-k" || type == "top-k") CHECK((sum.array() != start.array()).count() <= 4);
+  }
+}
+
 TEST_CASE("unbiased compressors: E Q(x) = x and E||Q(x) − x||² <= omega ||x||²", "[compressor]") {
   const Index d = 20;
   const Vector x = test_vector(d, 3);

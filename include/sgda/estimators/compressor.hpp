@@ -1,6 +1,7 @@
 // Compression operators for communication-efficient methods. An unbiased compressor has
 //   E Q(x) = x  and  E||Q(x) − x||² ≤ ω||x||²   (docs/compressors.md derives each ω).
-// encode() writes what would go on the wire; decode() turns it back into Q(x).
+// encode() writes what would go on the wire; decode() turns it back into Q(x), decode_add() adds
+// it to a sum.
 #pragma once
 
 #include <memory>
@@ -35,6 +36,10 @@ class Compressor {
   virtual void encode(ConstVectorRef x, Rng& rng, Payload& out) const = 0;
   // out ← Q(x) from the payload (out has size d).
   virtual void decode(const Payload& in, VectorRef out) const = 0;
+  // acc ← acc + weight·Q(x) from the payload, touching only the coordinates the payload carries
+  // (k of them for rand-k and top-k), each term computed as decode() computes Q(x)_i: how a
+  // server sums the workers' messages without a dense temporary per message.
+  virtual void decode_add(const Payload& in, double weight, VectorRef acc) const = 0;
 };
 
 // Throws InputError naming the field when the options are invalid for dimension d.

@@ -85,7 +85,6 @@ class DistributedEstimator : public Estimator {
   WorkerPartition partition_;
   std::vector<Worker> workers_;    // the local ones
   std::vector<Payload> payloads_;  // one per local worker
-  std::vector<Vector> decoded_;    // Q(g_m − h_m) for every worker
   Vector server_shift_;            // h = (1/W) Σ h_m
   double alpha_ = 0.0, p_ = 1.0;
 };

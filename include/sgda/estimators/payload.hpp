@@ -25,13 +25,24 @@ class Payload {
   // Appends the low `width` bits of value (1 ≤ width ≤ 64).
   void put(std::uint64_t value, int width) {
     if (width < 64) value &= (std::uint64_t{1} << width) - 1;
-    const int used = static_cast<int>(bits_ % 64);
+    const int used = static_cast<int>(static_cast<std::uint64_t>(bits_) % 64);  // unsigned: a mask
     if (used == 0) words_.push_back(0);
     words_.back() |= value << used;
     if (used + width > 64) words_.push_back(value >> (64 - used));
     bits_ += width;
   }
   void put_double(double value) { put(std::bit_cast<std::uint64_t>(value), 64); }
+  // Appends n doubles as n put_double calls would, in one copy when at a word boundary.
+  void put_doubles(const double* values, std::int64_t n) {
+    if (static_cast<std::uint64_t>(bits_) % 64 != 0) {
+      for (std::int64_t i = 0; i < n; ++i) put_double(values[i]);
+      return;
+    }
+    const std::size_t at = words_.size();
+    words_.resize(at + static_cast<std::size_t>(n));
+    std::memcpy(words_.data() + at, values, static_cast<std::size_t>(n) * sizeof(double));
+    bits_ += 64 * n;
+  }
 
  private:
   std::vector<std::uint64_t> words_;
@@ -43,8 +54,9 @@ class PayloadReader {
   explicit PayloadReader(const Payload& payload) : payload_(payload) {}
   std::uint64_t get(int width) {
     const auto& words = payload_.words();
-    const auto word = static_cast<std::size_t>(position_ / 64);
-    const int used = static_cast<int>(position_ % 64);
+    const auto position = static_cast<std::uint64_t>(position_);  // unsigned: a shift and a mask
+    const auto word = static_cast<std::size_t>(position / 64);
+    const int used = static_cast<int>(position % 64);
     std::uint64_t value = words[word] >> used;
     if (used + width > 64) value |= words[word + 1] << (64 - used);
     if (width < 64) value &= (std::uint64_t{1} << width) - 1;
@@ -52,6 +64,16 @@ class PayloadReader {
     return value;
   }
   double get_double() { return std::bit_cast<double>(get(64)); }
+  // Reads n doubles as n get_double calls would, in one copy when at a word boundary.
+  void get_doubles(double* out, std::int64_t n) {
+    if (static_cast<std::uint64_t>(position_) % 64 != 0) {
+      for (std::int64_t i = 0; i < n; ++i) out[i] = get_double();
+      return;
+    }
+    std::memcpy(out, payload_.words().data() + static_cast<std::uint64_t>(position_) / 64,
+                static_cast<std::size_t>(n) * sizeof(double));
+    position_ += 64 * n;
+  }
   std::int64_t position() const { return position_; }
 
  private:
