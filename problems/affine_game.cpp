@@ -69,7 +69,8 @@ void AffineGame::full(ConstVectorRef x, VectorRef out) const {
 }
 
 double AffineGame::coordinate(Index j, ConstVectorRef x) const {
-  return mean_matrix_.row(j).dot(x) + mean_offset_[j];
+  if (!mean_rows_) mean_rows_ = mean_matrix_;  // once: D² copies, then contiguous rows
+  return mean_rows_->row(j).dot(x) + mean_offset_[j];
 }
 
 const Matrix& AffineGame::inverse_sqrt_sym() const {

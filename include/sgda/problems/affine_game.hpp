@@ -25,7 +25,9 @@ class AffineGame final : public Problem {
 
   void sample(Index i, ConstVectorRef x, VectorRef out) const override;
   void full(ConstVectorRef x, VectorRef out) const override;
-  double coordinate(Index j, ConstVectorRef x) const override;  // O(D): one row of the mean
+  // O(D): one row of the mean, read from a row-major copy of M̄ made on first use (a row of the
+  // column-major M̄ is D cache lines apart).
+  double coordinate(Index j, ConstVectorRef x) const override;
   bool coordinates_are_cheap() const override { return true; }
 
   std::vector<Block> blocks() const override { return blocks_; }
@@ -60,6 +62,8 @@ class AffineGame final : public Problem {
   mutable std::optional<std::optional<Vector>> solution_;  // outer: computed yet?
   mutable std::optional<ProblemConstants> constants_;
   mutable std::optional<Matrix> inverse_sqrt_sym_;  // S^{-1/2}, empty matrix if S singular
+  using RowMajorMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  mutable std::optional<RowMajorMatrix> mean_rows_;  // M̄, row-major, for coordinate()
   const Matrix& inverse_sqrt_sym() const;
 };
 
