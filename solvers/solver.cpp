@@ -16,6 +16,11 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// Every entry finite, in one vectorized pass: v_i − v_i is +0 when v_i is finite and NaN when it
+// is ±inf or NaN, and a NaN survives the sum. Eigen's allFinite() is a scalar loop with a branch
+// per entry, which costs more than the rest of a cheap iteration (coordinate SGDA at large d).
+bool all_finite(ConstVectorRef v) { return (v - v).sum() == 0.0; }
+
 std::string format(double v) {
   std::ostringstream out;
   out.precision(3);
@@ -146,6 +151,7 @@ class Run {
              std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(elapsed));
     last_checkpoint_ = Clock::now();
     gamma_ = schedule_(counters_.iterations);
+    next_log_ = (counters_.iterations / log_every_ + 1) * log_every_;
     bool running = hooks_.resume ? true : log();
     while (running) running = iterate();
     finish();
@@ -175,12 +181,12 @@ class Run {
   // g ← an estimate at `at`; false (and the run stopped or the step skipped) if not finite.
   bool estimate(ConstVectorRef at, VectorRef g) {
     estimator_.estimate(at, g, rng_, counters_);
-    return g.allFinite();
+    return all_finite(g);
   }
 
   // x ← next when it is finite; else skip or stop. False when the run must stop.
   bool accept(bool finite_estimate, std::int64_t k) {
-    if (finite_estimate && next_.allFinite()) {
+    if (finite_estimate && all_finite(next_)) {
       x_.swap(next_);  // O(1): swaps the buffers
       return true;
     }
@@ -214,7 +220,7 @@ class Run {
       extrapolation_.apply(gamma_, g_, x_, half_);
       // Replaying leaves the stream where the first estimate left it: same draws, same use.
       if (scheme_ == Scheme::kExtragradientSameSample) rng_.set_state(before);
-      finite = half_.allFinite() && estimate(half_, g_);
+      finite = all_finite(half_) && estimate(half_, g_);
     }
     if (finite) step_.apply(gamma_, g_, x_, next_);
     return accept(finite, k);
@@ -236,7 +242,10 @@ class Run {
     if (!move(k)) return false;
     if (averaging_) update_average();
     ++counters_.iterations;
-    if (counters_.iterations % log_every_ == 0 && !log()) return false;
+    if (counters_.iterations == next_log_) {  // a multiple of log_every, without a division
+      next_log_ += log_every_;
+      if (!log()) return false;
+    }
     if (counters_.iterations >= options_.max_iterations) {
       stop(TerminationReason::kIterationLimit,
            "iteration limit " + std::to_string(options_.max_iterations) + " reached");
@@ -406,7 +415,7 @@ class Run {
   Vector x_, next_, g_, workspace_, half_, average_;
   std::int64_t averaged_ = 0;
   double initial_distance_ = 0.0, gamma_ = 0.0, metric_seconds_ = 0.0;
-  std::int64_t last_logged_ = -1;
+  std::int64_t last_logged_ = -1, next_log_ = 0;
   Clock::time_point start_, last_checkpoint_;
 };
 
