@@ -12,93 +12,26 @@
 // first full evaluation) is outside both timings. Both runs must end at the same iterate, which
 // checks that the hand loop really does the library's work.
 #include <algorithm>
-#include <chrono>
-#include <cmath>
 #include <cstdio>
-#include <cstdlib>
-#include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "sgda/sgda.hpp"
+#include "common.hpp"
 
 namespace {
 
-using sgda::Index;
-using sgda::Matrix;
-using sgda::Vector;
-using Clock = std::chrono::steady_clock;
+using namespace sgda_bench;
 
 constexpr int kRepetitions = 7;
 constexpr double kStepSize = 0.01;
 constexpr double kLambda = 0.1;  // weight of the l1 regularizer where one is used
 constexpr std::uint64_t kRunSeed = 7;
 
-Matrix gaussian(Index rows, Index cols, double scale, sgda::Rng& rng) {
-  Matrix m(rows, cols);
-  for (Index j = 0; j < cols; ++j)
-    for (Index i = 0; i < rows; ++i) m(i, j) = scale * rng.normal();
-  return m;
-}
-
-// An affine game F_i(z) = M_i z + q_i on R^D with two players of D/2 each and a strongly monotone
-// mean: M̄ = I + ½(G − Gᵀ) has symmetric part I (μ = 1), M_i = M̄ + E_i − Ē with E_i entries
-// N(0, 1/(4D)). Built directly: the generators' exact constants cost O(n D³), too slow at D = 2000.
-sgda::AffineGame make_game(Index dim, Index samples, bool l1, std::uint64_t seed) {
-  sgda::Rng rng(seed);
-  const Matrix g = gaussian(dim, dim, 1.0 / std::sqrt(double(dim)), rng);
-  const Matrix mean = Matrix::Identity(dim, dim) + 0.5 * (g - g.transpose());
-  std::vector<Matrix> matrices;
-  Matrix noise_mean = Matrix::Zero(dim, dim);
-  for (Index i = 0; i < samples; ++i) {
-    matrices.push_back(gaussian(dim, dim, 0.5 / std::sqrt(double(dim)), rng));
-    noise_mean += matrices.back() / double(samples);
-  }
-  for (Matrix& m : matrices) m += mean - noise_mean;
-  const Vector target = gaussian(dim, 1, 1.0, rng);  // x* when R = 0
-  Matrix offsets = gaussian(dim, samples, 1.0, rng);
-  const Vector offset_mean = offsets.rowwise().mean();
-  offsets.colwise() -= offset_mean + mean * target;  // mean offset −M̄ x*
-  const std::vector<sgda::Block> blocks = {{"x", 0, dim / 2, false},
-                                           {"y", dim / 2, dim - dim / 2, true}};
-  std::shared_ptr<const sgda::Regularizer> regularizer;
-  std::optional<Vector> solution = target;
-  if (l1) {
-    sgda::RegularizerOptions r;
-    r.type = "l1";
-    r.lambda = kLambda;
-    regularizer = sgda::make_regularizer(r);
-    solution = std::nullopt;  // the library computes x* of the regularized game
-  }
-  return sgda::AffineGame(std::move(matrices), std::move(offsets), blocks, regularizer, solution,
-                          "benchmark");
-}
-
-struct Timing {
-  double ns_per_iteration;
-  Vector x;  // the final iterate
-};
-
 Timing run_library(const sgda::AffineGame& game, const std::string& method,
                    std::int64_t iterations) {
-  sgda::EstimatorOptions estimator_options;
-  estimator_options.method = method;  // sgda: uniform sampling; l-svrgda: p = 1/n
-  const auto estimator = sgda::make_estimator(estimator_options, game);
-  sgda::ProxStep step;
-  sgda::SolverOptions options;
-  options.max_iterations = iterations;
-  options.log_every = iterations;  // rows at iteration 0 and at the end only
-  options.step_size.rule = "constant";
-  options.step_size.gamma = kStepSize;
-  options.seed = kRunSeed;
-  const sgda::Summary summary =
-      sgda::solve(game, *estimator, step, options, Vector::Zero(game.dim()));
-  if (summary.counters.iterations != iterations) {
-    std::fprintf(stderr, "library run stopped early: %s\n", summary.message.c_str());
-    std::exit(1);
-  }
-  return {1e9 * summary.solve_seconds / double(iterations), summary.x};
+  sgda::EstimatorOptions options;
+  options.method = method;  // sgda: uniform sampling; l-svrgda: p = 1/n
+  return sgda_bench::run_library(game, options, kStepSize, iterations, kRunSeed);
 }
 
 // x ← sign(x) max(|x| − t, 0): the prox of t||x||₁, as the library's l1 regularizer computes it.
@@ -112,7 +45,7 @@ Timing run_hand_sgda(const sgda::AffineGame& game, bool l1, std::int64_t iterati
   const Matrix& offsets = game.offsets();
   sgda::Rng rng(kRunSeed);
   Vector x = Vector::Zero(dim), g(dim);
-  const auto start = Clock::now();
+  const Stopwatch watch;
   for (std::int64_t k = 0; k < iterations; ++k) {
     const auto i = static_cast<Index>(rng.index(n));
     g.noalias() = game.sample_matrix(i) * x;  // g = F_i(x)
@@ -120,8 +53,7 @@ Timing run_hand_sgda(const sgda::AffineGame& game, bool l1, std::int64_t iterati
     x.noalias() -= kStepSize * g;
     if (l1) soft_threshold(kStepSize * kLambda, x);
   }
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  return {1e9 * seconds / double(iterations), x};
+  return watch.stop(iterations, x);
 }
 
 Timing run_hand_l_svrgda(const sgda::AffineGame& game, bool l1, std::int64_t iterations) {
@@ -135,7 +67,7 @@ Timing run_hand_l_svrgda(const sgda::AffineGame& game, bool l1, std::int64_t ite
   Vector x = Vector::Zero(dim), g(dim), w = x, fw(dim), fjw(dim);
   fw.noalias() = mean * w;  // F(w⁰), outside the timing like the estimator's reset
   fw += mean_offset;
-  const auto start = Clock::now();
+  const Stopwatch watch;
   for (std::int64_t k = 0; k < iterations; ++k) {
     const auto j = static_cast<Index>(rng.index(n));
     const Matrix& m = game.sample_matrix(j);
@@ -153,13 +85,7 @@ Timing run_hand_l_svrgda(const sgda::AffineGame& game, bool l1, std::int64_t ite
     x.noalias() -= kStepSize * g;
     if (l1) soft_threshold(kStepSize * kLambda, x);
   }
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  return {1e9 * seconds / double(iterations), x};
-}
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
+  return watch.stop(iterations, x);
 }
 
 struct Case {
@@ -173,15 +99,7 @@ struct Case {
 }  // namespace
 
 int main(int argc, char** argv) {
-  double scale = 1.0;
-  if (argc > 1) scale = std::atof(argv[1]);
-  if (!(scale > 0.0) || argc > 2) {
-    std::fprintf(stderr, "usage: sgda_benchmark [ITERATION_SCALE > 0]\n");
-    return 2;
-  }
-#ifndef NDEBUG
-  std::printf("warning: built without NDEBUG (not a Release build); the times mean little\n");
-#endif
+  const double scale = iteration_scale(argc, argv, 1, "sgda_benchmark [ITERATION_SCALE > 0]");
   const std::vector<Case> cases = {
       {20, 100, false, 2000000, 1000000}, {20, 100, true, 2000000, 1000000},
       {200, 20, false, 40000, 20000},     {200, 20, true, 40000, 20000},
@@ -195,11 +113,11 @@ int main(int argc, char** argv) {
               "library", "hand", "ratio", "ratio range", "max|dx|");
   bool all_match = true;
   for (const Case& c : cases) {
-    const sgda::AffineGame game = make_game(c.dim, c.samples, c.l1, 1000 + c.dim);
+    const sgda::AffineGame game = make_game(c.dim, c.samples, c.l1 ? kLambda : 0.0, 1000 + c.dim);
     for (const std::string method : {"sgda", "l-svrgda"}) {
-      const auto iterations = std::max<std::int64_t>(
-          1, std::llround(scale *
-                          double(method == "sgda" ? c.sgda_iterations : c.l_svrgda_iterations)));
+      const std::int64_t iterations =
+          scaled(scale, method == "sgda" ? c.sgda_iterations : c.l_svrgda_iterations);
+      auto library = [&] { return run_library(game, method, iterations); };
       auto hand = [&] {
         return method == "sgda" ? run_hand_sgda(game, c.l1, iterations)
                                 : run_hand_l_svrgda(game, c.l1, iterations);
@@ -207,29 +125,12 @@ int main(int argc, char** argv) {
       // Warm-up (pages, caches, x* of the regularized game), then alternate.
       run_library(game, method, std::max<std::int64_t>(1, iterations / 10));
       hand();
-      std::vector<double> library_ns, hand_ns, ratios;
-      double difference = 0.0;
-      for (int rep = 0; rep < kRepetitions; ++rep) {
-        Timing lib, own;
-        if (rep % 2 == 0) {
-          lib = run_library(game, method, iterations);
-          own = hand();
-        } else {
-          own = hand();
-          lib = run_library(game, method, iterations);
-        }
-        library_ns.push_back(lib.ns_per_iteration);
-        hand_ns.push_back(own.ns_per_iteration);
-        ratios.push_back(lib.ns_per_iteration / own.ns_per_iteration);
-        difference = std::max(difference, (lib.x - own.x).lpNorm<Eigen::Infinity>());
-      }
-      const double lib_median = median(library_ns), hand_median = median(hand_ns);
-      all_match = all_match && difference <= 1e-9 * (1.0 + game.solution()->norm());
-      const auto [low, high] = std::minmax_element(ratios.begin(), ratios.end());
+      const Comparison r = compare(Measure::kWall, kRepetitions, library, hand);
+      all_match = all_match && r.difference <= 1e-9 * (1.0 + game.solution()->norm());
       std::printf("%-9s %5ld %4ld %-3s %9lld %12.1f %12.1f %7.3f %6.2f-%-6.2f %9.1e\n",
                   method.c_str(), static_cast<long>(c.dim), static_cast<long>(c.samples),
-                  c.l1 ? "l1" : "0", static_cast<long long>(iterations), lib_median, hand_median,
-                  lib_median / hand_median, *low, *high, difference);
+                  c.l1 ? "l1" : "0", static_cast<long long>(iterations), r.library_ns, r.hand_ns,
+                  r.ratio, r.ratio_low, r.ratio_high, r.difference);
       std::fflush(stdout);
     }
   }
