@@ -1,0 +1,78 @@
+// A small sequential network (a multilayer perceptron): dense layers, each followed by an
+// activation. Forward passes cache what the reverse pass needs in a Tape; the reverse pass gives
+// the gradient with respect to every weight and bias and to the input (reverse-mode
+// differentiation, the backpropagation of Rumelhart, Hinton & Williams 1986).
+//
+// The parameters live in ONE flat vector: layer l's W_l (column-major) then b_l, layer after
+// layer. blocks() names each weight and bias ("layer0.weight", "layer0.bias", ...) so step rules
+// can act per block. Batches are matrices with one example per column.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sgda/nn/activation.hpp"
+#include "sgda/nn/dense.hpp"
+#include "sgda/nn/init.hpp"
+#include "sgda/rng.hpp"
+
+namespace sgda::nn {
+
+// Everything a forward pass leaves for the reverse pass, plus the reverse pass's workspaces.
+// Sized on first use for a batch size and reused: with a fixed batch size, no allocation.
+// One tape per concurrent use (a problem keeps one per batch size it evaluates).
+struct Tape {
+  Matrix input;               // x (inputs × B)
+  std::vector<Matrix> pre;    // z_l = W_l a_{l−1} + b_l
+  std::vector<Matrix> post;   // a_l = σ_l(z_l); post.back() is the output
+  std::vector<Matrix> delta;  // reverse pass: ∂L/∂z_l
+  std::vector<Matrix> grad;  // reverse pass: ∂L/∂a_{l−1}, the input of layer l (grad[0]: input)
+  Index batch() const { return input.cols(); }
+};
+
+class Network {
+ public:
+  // widths = {inputs, hidden..., outputs} (at least two entries, all ≥ 1); `hidden` follows
+  // every layer but the last, `output` the last. `slope` is LeakyReLU's negative slope.
+  Network(std::vector<Index> widths, Activation hidden, Activation output = Activation::kIdentity,
+          double slope = 0.2);
+  Network() = default;
+
+  Index inputs() const { return widths_.front(); }
+  Index outputs() const { return widths_.back(); }
+  Index num_layers() const { return static_cast<Index>(layers_.size()); }
+  Index num_parameters() const { return parameters_; }
+  const Dense& layer(Index l) const { return layers_[static_cast<std::size_t>(l)]; }
+  Activation activation(Index l) const;
+  const std::vector<Index>& widths() const { return widths_; }
+
+  // One block per weight and bias, named prefix + "layer<l>.weight" / ".bias", at `offset` in
+  // the problem's variable, all with the given maximize flag.
+  std::vector<Block> blocks(const std::string& prefix = "", Index offset = 0,
+                            bool maximize = false) const;
+
+  // Weights from `init`, biases zero.
+  void initialize(VectorRef params, Init init, Rng& rng) const;
+
+  // The output for a batch (inputs × B), kept in the tape (tape.post.back()).
+  const Matrix& forward(ConstVectorRef params, const ConstMatrixRef& input, Tape& tape) const;
+
+  // Reverse pass after forward(params, ..., tape), from grad_output = ∂L/∂output (outputs × B):
+  // writes ∂L/∂params into grad_params when it is not empty (size num_parameters()) and returns
+  // ∂L/∂input (inputs × B, in the tape) when want_input is set; otherwise the returned matrix is
+  // not meaningful.
+  const Matrix& backward(ConstVectorRef params, const ConstMatrixRef& grad_output, Tape& tape,
+                         VectorRef grad_params, bool want_input = false) const;
+
+  // Sizes a tape for batch size B (done by forward; exposed so set-up can do it ahead).
+  void prepare(Tape& tape, Index batch) const;
+
+ private:
+  std::vector<Index> widths_;
+  std::vector<Dense> layers_;
+  Activation hidden_ = Activation::kRelu, output_ = Activation::kIdentity;
+  double slope_ = 0.2;
+  Index parameters_ = 0;
+};
+
+}  // namespace sgda::nn

@@ -1,0 +1,74 @@
+#include "sgda/nn/activation.hpp"
+
+#include <cmath>
+
+#include "sgda/error.hpp"
+
+namespace sgda::nn {
+
+const std::vector<std::string>& activation_names() {
+  static const std::vector<std::string> names = {"identity", "relu", "leaky-relu", "tanh",
+                                                 "sigmoid"};
+  return names;
+}
+
+std::string to_string(Activation activation) {
+  return activation_names()[static_cast<std::size_t>(activation)];
+}
+
+Activation activation_from_string(const std::string& name) {
+  const auto& names = activation_names();
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (names[i] == name) return static_cast<Activation>(i);
+  std::string accepted;
+  for (const auto& n : names) accepted += (accepted.empty() ? "" : ", ") + n;
+  throw InputError("activation: unknown \"" + name + "\"; accepted: " + accepted);
+}
+
+void activate(Activation activation, const ConstMatrixRef& z, MatrixRef y, double slope) {
+  switch (activation) {
+    case Activation::kIdentity:
+      y = z;
+      break;
+    case Activation::kRelu:
+      y = z.cwiseMax(0.0);
+      break;
+    case Activation::kLeakyRelu:
+      y = z.unaryExpr([slope](double t) { return t > 0.0 ? t : slope * t; });
+      break;
+    case Activation::kTanh:
+      y = z.array().tanh();
+      break;
+    case Activation::kSigmoid:
+      // 1/(1 + e^{−z}) for z ≥ 0 and e^{z}/(1 + e^{z}) otherwise: no overflow of the exponential.
+      y = z.unaryExpr([](double t) {
+        if (t >= 0.0) return 1.0 / (1.0 + std::exp(-t));
+        const double e = std::exp(t);
+        return e / (1.0 + e);
+      });
+      break;
+  }
+}
+
+void activation_backward(Activation activation, const ConstMatrixRef& z, const ConstMatrixRef& y,
+                         const ConstMatrixRef& dy, MatrixRef dz, double slope) {
+  switch (activation) {
+    case Activation::kIdentity:
+      dz = dy;
+      break;
+    case Activation::kRelu:
+      dz.array() = (z.array() > 0.0).select(dy.array(), 0.0);
+      break;
+    case Activation::kLeakyRelu:
+      dz.array() = (z.array() > 0.0).select(dy.array(), slope * dy.array());
+      break;
+    case Activation::kTanh:
+      dz = dy.array() * (1.0 - y.array().square());
+      break;
+    case Activation::kSigmoid:
+      dz = dy.array() * y.array() * (1.0 - y.array());
+      break;
+  }
+}
+
+}  // namespace sgda::nn
