@@ -133,11 +133,11 @@ int solve_command(const SolveArgs& args) {
     throw located_error(config,
                         "run.checkpoint_every: checkpoints go into the run file; "
                         "accepted only with an output file (-o)");
-  const std::shared_ptr<AffineGame> problem = build_problem(config);
+  const std::shared_ptr<Problem> problem = make_problem(config);
   const std::unique_ptr<Estimator> estimator = build_estimator(config, *problem);
   const std::unique_ptr<StepRule> step = build_step(config);
   Progress progress(stderr_is_terminal());
-  const Vector x0 = Vector::Zero(problem->dim());
+  const Vector x0 = problem->initial_point();  // 0, or a network's He/Xavier initialization
 
   Settings settings = to_settings(config);
   settings["resume.config"] = to_toml(config);
@@ -187,13 +187,13 @@ int solve_command(const SolveArgs& args) {
 int theory_command(const TheoryArgs& args) {
   RunConfig config = load_run_config(args.file);
   apply_overrides(config, args.overrides);
-  const std::shared_ptr<AffineGame> problem = build_problem(config);
+  const std::shared_ptr<Problem> problem = make_problem(config);
   const std::unique_ptr<Estimator> estimator = build_estimator(config, *problem);
   const ProblemConstants c = problem->constants();
   const std::optional<Vector> x_star = problem->solution();
 
-  // The bound starts from V_0 = ||x0 − x*||² + Mγ²σ_0², with x0 = 0 as in `sgda solve`.
-  const Vector x0 = Vector::Zero(problem->dim());
+  // The bound starts from V_0 = ||x0 − x*||² + Mγ²σ_0², with x0 as in `sgda solve`.
+  const Vector x0 = problem->initial_point();
   Rng rng(config.solver.seed);
   Counters counters;
   estimator->reset(*problem, x0, rng, counters);
@@ -253,7 +253,7 @@ int theory_command(const TheoryArgs& args) {
   const double v0 = distance + t.lyapunov_m() * gamma * gamma * estimator->sigma_squared(*x_star);
   // E||x^k − x*||² / ||x0 − x*||² ≤ q^k V_0 / ||x0 − x*||² ≤ 1e-10.
   const double k = std::ceil(std::log(1e-10 * distance / v0) / std::log1p(-(1.0 - q)));
-  std::printf("%s  %s  (from x0 = 0, V0 / ||x0 - x*||^2 = %s)\n", label,
+  std::printf("%s  %s  (from x0, V0 / ||x0 - x*||^2 = %s)\n", label,
               number(std::max(0.0, k), "%.0f").c_str(), number(v0 / distance).c_str());
   return 0;
 }

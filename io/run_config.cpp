@@ -14,6 +14,7 @@
 #include "run_config_toml.hpp"
 #include "sgda/error.hpp"
 #include "sgda/io/game_file.hpp"
+#include "sgda/nn/activation.hpp"
 #include "sgda/steps/blockwise_step.hpp"
 
 namespace sgda {
@@ -23,7 +24,8 @@ namespace fs = std::filesystem;
 using Keys = std::vector<std::string>;
 
 const Keys kTables = {"problem", "regularizer", "method", "step", "run"};
-const Keys kProblemTypes = {"quadratic", "bilinear", "file"};
+const Keys kProblemTypes = {"quadratic", "bilinear",     "file",
+                            "dirac-gan", "gaussian-gan", "mlp-gan"};
 const Keys kStepRules = {"constant", "theory", "switching"};
 
 // Every key of each table; which of them apply depends on the table's type or name.
@@ -31,7 +33,12 @@ const Keys& keys_of(const std::string& table) {
   static const std::map<std::string, Keys> keys = {
       {"problem",
        {"type", "samples", "dimension", "mu", "ell", "noise", "offset_noise", "heavy_scale",
-        "coupling", "seed", "file"}},
+        "coupling", "seed", "file",
+        // GAN-style games
+        "r1", "theta0", "psi0", "batch", "lambda", "exact_moments", "modes", "radius", "std",
+        "noise_dimension", "generator_width", "generator_depth", "discriminator_width",
+        "discriminator_depth", "generator_activation", "discriminator_activation", "loss",
+        "eval_samples", "mode_threshold"}},
       {"regularizer", {"type", "lambda", "radius", "lower", "upper"}},
       {"method",
        {"name", "sampling", "batch_size", "probability", "workers", "local", "compressor", "k",
@@ -63,6 +70,27 @@ Keys problem_keys(const std::string& type) {
             "noise", "offset_noise", "heavy_scale", "seed"};
   if (type == "bilinear")
     return {"type", "samples", "dimension", "mu", "coupling", "noise", "offset_noise", "seed"};
+  if (type == "dirac-gan") return {"type", "r1", "theta0", "psi0"};
+  if (type == "gaussian-gan")
+    return {"type", "dimension", "samples", "batch", "lambda", "exact_moments", "seed"};
+  if (type == "mlp-gan")
+    return {"type",
+            "modes",
+            "radius",
+            "std",
+            "samples",
+            "batch",
+            "noise_dimension",
+            "generator_width",
+            "generator_depth",
+            "discriminator_width",
+            "discriminator_depth",
+            "generator_activation",
+            "discriminator_activation",
+            "loss",
+            "eval_samples",
+            "mode_threshold",
+            "seed"};
   return {"type", "file"};
 }
 
@@ -333,6 +361,44 @@ class Parser {
       if (t->get("noise")) b.noise = get_number(*t, "problem", "noise");
       if (t->get("offset_noise")) b.offset_noise = get_number(*t, "problem", "offset_noise");
       if (t->get("seed")) b.seed = std::uint64_t(get_integer(*t, "problem", "seed", 0, seed));
+    } else if (p.type == "dirac-gan") {
+      DiracGanOptions& d = p.dirac;
+      if (t->get("r1")) d.r1 = get_number(*t, "problem", "r1");
+      if (t->get("theta0")) d.theta0 = get_number(*t, "problem", "theta0");
+      if (t->get("psi0")) d.psi0 = get_number(*t, "problem", "psi0");
+    } else if (p.type == "gaussian-gan") {
+      GaussianGanOptions& g = p.gaussian;
+      if (t->get("dimension")) g.dimension = get_integer(*t, "problem", "dimension", 1, positive);
+      if (t->get("samples")) g.samples = get_integer(*t, "problem", "samples", 1, positive);
+      if (t->get("batch")) g.batch = get_integer(*t, "problem", "batch", 1, positive);
+      if (t->get("lambda")) g.lambda = get_number(*t, "problem", "lambda");
+      if (t->get("exact_moments")) g.exact_moments = get_boolean(*t, "problem", "exact_moments");
+      if (t->get("seed")) g.seed = std::uint64_t(get_integer(*t, "problem", "seed", 0, seed));
+    } else if (p.type == "mlp-gan") {
+      MlpGanOptions& m = p.mlp;
+      const std::string hidden = "a non-negative integer (hidden layers)";
+      for (const auto& [key, value] : {std::pair<const char*, Index*>{"modes", &m.modes},
+                                       {"samples", &m.samples},
+                                       {"batch", &m.batch},
+                                       {"noise_dimension", &m.noise_dimension},
+                                       {"generator_width", &m.generator_width},
+                                       {"discriminator_width", &m.discriminator_width},
+                                       {"eval_samples", &m.eval_samples}})
+        if (t->get(key)) *value = get_integer(*t, "problem", key, 1, positive);
+      for (const auto& [key, value] :
+           {std::pair<const char*, Index*>{"generator_depth", &m.generator_depth},
+            {"discriminator_depth", &m.discriminator_depth}})
+        if (t->get(key)) *value = get_integer(*t, "problem", key, 0, hidden);
+      for (const auto& [key, value] : {std::pair<const char*, double*>{"radius", &m.radius},
+                                       {"std", &m.std},
+                                       {"mode_threshold", &m.mode_threshold}})
+        if (t->get(key)) *value = get_number(*t, "problem", key);
+      for (const auto& [key, value] :
+           {std::pair<const char*, std::string*>{"generator_activation", &m.generator_activation},
+            {"discriminator_activation", &m.discriminator_activation}})
+        if (t->get(key)) *value = get_choice(*t, "problem", key, nn::activation_names());
+      if (t->get("loss")) m.loss = get_choice(*t, "problem", "loss", {"non-saturating", "minimax"});
+      if (t->get("seed")) m.seed = std::uint64_t(get_integer(*t, "problem", "seed", 0, seed));
     } else {
       if (!t->get("file"))
         fail("problem.file", t, "missing; type = \"file\" needs the path of an HDF5 game");
@@ -567,7 +633,24 @@ void validate(const RunConfig& config) {
   const ProblemSpec& p = config.problem;
   bool ok = true;
   double entries = 0.0;  // doubles the game will hold: n·(2d)²
-  if (p.type == "quadratic") {
+  std::string sizes = "n*(2*dimension)^2";
+  if (p.type == "dirac-gan") {
+    ok = p.dirac.IsValid(&error);
+  } else if (p.type == "gaussian-gan") {
+    const GaussianGanOptions& g = p.gaussian;
+    ok = g.IsValid(&error);
+    const double d = double(g.dimension);
+    entries = double(g.samples) * 2.0 * d + double(g.samples / g.batch) * 2.0 * d * (d + 1.0);
+    sizes = "2*samples*dimension + 2*(samples/batch)*dimension*(dimension+1)";
+  } else if (p.type == "mlp-gan") {
+    const MlpGanOptions& m = p.mlp;
+    ok = m.IsValid(&error);
+    // Data and noise, then the widest layer's activations for a 2048-column chunk (full()).
+    const double width = double(std::max(m.generator_width, m.discriminator_width));
+    entries = double(m.samples) * double(2 + m.noise_dimension) +
+              double(m.eval_samples) * double(m.noise_dimension) + 4096.0 * 4.0 * width;
+    sizes = "samples*(2+noise_dimension) + eval_samples*noise_dimension + layers";
+  } else if (p.type == "quadratic") {
     ok = p.quadratic.IsValid(&error);
     entries = double(p.quadratic.samples) * 4.0 * double(p.quadratic.dimension) *
               double(p.quadratic.dimension);
@@ -577,7 +660,7 @@ void validate(const RunConfig& config) {
               double(p.bilinear.dimension);
   }
   if (ok && entries > 1e9)
-    throw located_error(config, "problem.samples: the game would hold n*(2*dimension)^2 = " +
+    throw located_error(config, "problem.samples: the game would hold " + sizes + " = " +
                                     format_number(entries) +
                                     " doubles; accepted up to 1e9 (8 GB): lower samples or "
                                     "dimension");
@@ -859,6 +942,21 @@ void apply_overrides(RunConfig& config, const RunOverrides& o) {
   validate(config);
 }
 
+std::shared_ptr<Problem> make_problem(const RunConfig& config) {
+  const ProblemSpec& p = config.problem;
+  if (p.type != "dirac-gan" && p.type != "gaussian-gan" && p.type != "mlp-gan")
+    return build_problem(config);
+  std::shared_ptr<const Regularizer> regularizer;
+  try {
+    regularizer = make_regularizer(config.regularizer);
+    if (p.type == "dirac-gan") return std::make_shared<DiracGan>(p.dirac, regularizer);
+    if (p.type == "gaussian-gan") return std::make_shared<GaussianGan>(p.gaussian, regularizer);
+    return std::make_shared<MlpGan>(p.mlp, regularizer);
+  } catch (const InputError& e) {
+    throw located_error(config, e.what());
+  }
+}
+
 std::shared_ptr<AffineGame> build_problem(const RunConfig& config) {
   std::shared_ptr<const Regularizer> regularizer;
   try {
@@ -878,6 +976,10 @@ std::shared_ptr<AffineGame> build_problem(const RunConfig& config) {
       throw located_error(config, std::string("problem.file: ") + e.what());
     }
   }
+  if (contains(kProblemTypes, p.type))
+    throw located_error(config, "problem.type: \"" + p.type +
+                                    "\" is not an affine game; accepted here: quadratic, "
+                                    "bilinear, file");
   throw located_error(config,
                       "problem.type: unknown \"" + p.type + "\"; accepted: " + join(kProblemTypes));
 }
@@ -918,6 +1020,36 @@ Settings to_settings(const RunConfig& config) {
     s["problem.noise"] = num(b.noise);
     s["problem.offset_noise"] = num(b.offset_noise);
     s["problem.seed"] = std::to_string(b.seed);
+  } else if (p.type == "dirac-gan") {
+    s["problem.r1"] = num(p.dirac.r1);
+    s["problem.theta0"] = num(p.dirac.theta0);
+    s["problem.psi0"] = num(p.dirac.psi0);
+  } else if (p.type == "gaussian-gan") {
+    const GaussianGanOptions& g = p.gaussian;
+    s["problem.dimension"] = integer(g.dimension);
+    s["problem.samples"] = integer(g.samples);
+    s["problem.batch"] = integer(g.batch);
+    s["problem.lambda"] = num(g.lambda);
+    s["problem.exact_moments"] = g.exact_moments ? "true" : "false";
+    s["problem.seed"] = std::to_string(g.seed);
+  } else if (p.type == "mlp-gan") {
+    const MlpGanOptions& m = p.mlp;
+    s["problem.modes"] = integer(m.modes);
+    s["problem.radius"] = num(m.radius);
+    s["problem.std"] = num(m.std);
+    s["problem.samples"] = integer(m.samples);
+    s["problem.batch"] = integer(m.batch);
+    s["problem.noise_dimension"] = integer(m.noise_dimension);
+    s["problem.generator_width"] = integer(m.generator_width);
+    s["problem.generator_depth"] = integer(m.generator_depth);
+    s["problem.discriminator_width"] = integer(m.discriminator_width);
+    s["problem.discriminator_depth"] = integer(m.discriminator_depth);
+    s["problem.generator_activation"] = m.generator_activation;
+    s["problem.discriminator_activation"] = m.discriminator_activation;
+    s["problem.loss"] = m.loss;
+    s["problem.eval_samples"] = integer(m.eval_samples);
+    s["problem.mode_threshold"] = num(m.mode_threshold);
+    s["problem.seed"] = std::to_string(m.seed);
   } else {
     s["problem.file"] = p.file;
   }

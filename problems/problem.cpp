@@ -59,6 +59,10 @@ class SubsetProblem final : public Problem {
     parent_.sample(samples_[static_cast<std::size_t>(i)], x, out);
   }
   std::vector<Block> blocks() const override { return parent_.blocks(); }
+  Vector initial_point() const override { return parent_.initial_point(); }
+  std::vector<std::pair<std::string, double>> metrics(ConstVectorRef x) const override {
+    return parent_.metrics(x);
+  }
 
  private:
   const Problem& parent_;

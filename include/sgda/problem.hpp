@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sgda/regularizer.hpp"
@@ -46,6 +47,17 @@ class Problem {
 
   // The solution x* of the regularized problem when known.
   virtual std::optional<Vector> solution() const { return std::nullopt; }
+  // Where a run starts by default: zero, or e.g. a network's He/Xavier initialization (x = 0
+  // is a stationary point of neural players).
+  virtual Vector initial_point() const { return Vector::Zero(dim()); }
+  // Problem-specific measures of an iterate (modes covered, error of the learned mean, ...) as
+  // (name, value) pairs, always the same names in the same order. The solver logs them as extra
+  // trace columns beside the distance and residual; like those, they are never counted as
+  // oracle calls. Empty by default.
+  virtual std::vector<std::pair<std::string, double>> metrics(ConstVectorRef x) const {
+    (void)x;
+    return {};
+  }
   virtual ProblemConstants constants() const { return {}; }
 
   // sup_x Σ_g w_g ||F_g(x) − F_g(x*)||² / Φ(x), with F_g the mean of the F_i of group g and

@@ -13,6 +13,9 @@
 #include "sgda/error.hpp"
 #include "sgda/io/trace_file.hpp"
 #include "sgda/problems/affine_game.hpp"
+#include "sgda/problems/dirac_gan.hpp"
+#include "sgda/problems/gaussian_gan.hpp"
+#include "sgda/problems/mlp_gan.hpp"
 #include "sgda/registry.hpp"
 #include "sgda/regularizer.hpp"
 #include "sgda/solver.hpp"
@@ -21,9 +24,12 @@
 namespace sgda {
 
 struct ProblemSpec {
-  std::string type;  // quadratic | bilinear | file
+  std::string type;  // quadratic | bilinear | file | dirac-gan | gaussian-gan | mlp-gan
   QuadraticGameOptions quadratic;
   BilinearGameOptions bilinear;
+  DiracGanOptions dirac;
+  GaussianGanOptions gaussian;
+  MlpGanOptions mlp;
   std::string file;  // HDF5 game (type = file), relative paths resolved against the TOML's folder
 };
 
@@ -75,7 +81,11 @@ struct RunOverrides {
 };
 void apply_overrides(RunConfig& config, const RunOverrides& overrides);
 
-// The game of the config, with its regularizer. Throws InputError (generator options, HDF5).
+// The problem of the config, with its regularizer: an AffineGame (quadratic, bilinear, file) or
+// a GAN-style game (dirac-gan, gaussian-gan, mlp-gan). Throws InputError (options, HDF5).
+std::shared_ptr<Problem> make_problem(const RunConfig& config);
+// The same for callers that need the matrices of an affine game; a GAN-style type is an
+// InputError naming problem.type.
 std::shared_ptr<AffineGame> build_problem(const RunConfig& config);
 
 // Every field that applies, as strings keyed "problem.mu", "method.name", "run.step_size", ...
