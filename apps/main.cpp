@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <iostream>
 #include <new>
 #include <string>
@@ -41,6 +43,32 @@ CLI::Option* optional_flag(CLI::App* app, const std::string& name, std::optional
   return app
       ->add_option_function<T>(
           name, [&target](const T& value) { target = value; }, help)
+      ->type_name(type);
+}
+
+// Integers are read here: CLI11 2.1 clamps an out-of-range value to the int64 limits, so
+// --iterations 99999999999999999999 would silently mean 9223372036854775807.
+template <>
+CLI::Option* optional_flag(CLI::App* app, const std::string& name,
+                           std::optional<std::int64_t>& target, const std::string& help,
+                           const std::string& type) {
+  const std::string flag = name.substr(name.rfind(',') + 1);
+  return app
+      ->add_option_function<std::string>(
+          name,
+          [&target, flag](const std::string& text) {
+            std::int64_t value = 0;
+            const char* end = text.data() + text.size();
+            const auto result = std::from_chars(text.data(), end, value);
+            if (result.ec == std::errc::result_out_of_range)
+              throw sgda::InputError(flag + ": " + text +
+                                     " is out of range; accepted an integer below 2^63");
+            if (result.ec != std::errc() || result.ptr != end)
+              throw sgda::InputError(flag + ": \"" + text + "\" is not an integer; accepted " +
+                                     "a decimal integer");
+            target = value;
+          },
+          help)
       ->type_name(type);
 }
 

@@ -451,7 +451,9 @@ class Parser {
     if (t->get("k")) e.compressor.k = get_integer(*t, "method", "k", 1, positive);
     if (t->get("levels")) {
       const std::int64_t levels = get_integer(*t, "method", "levels", 1, positive);
-      if (levels > (1 << 30)) fail("method.levels", t->get("levels"), "must be at most 2^30");
+      if (levels > (1 << 30))
+        fail("method.levels", t->get("levels"),
+             "must be at most 2^30 = 1073741824, got " + std::to_string(levels));
       e.compressor.levels = static_cast<int>(levels);
     }
     if (t->get("local")) e.local = get_choice(*t, "method", "local", {"exact", "sample"});
@@ -554,6 +556,9 @@ class Parser {
       if (!(s.ema_decay > 0.0 && s.ema_decay < 1.0))
         fail("run.ema_decay", t->get("ema_decay"),
              "must be in (0, 1), got " + format_number(s.ema_decay));
+      if (s.averaging != "ema")
+        fail("run.ema_decay", t->get("ema_decay"),
+             "applies only to averaging = \"ema\" (averaging is \"" + s.averaging + "\")");
     }
     if (has("tolerance")) s.tolerance = at_least("tolerance", 0.0, ">= 0 (0 = off)");
     if (has("residual_tolerance"))
@@ -668,6 +673,14 @@ void validate(const RunConfig& config) {
   if (ok) ok = config.estimator.IsValid(&error);
   if (ok) ok = config.solver.IsValid(&error);
   if (!ok) throw located_error(config, error);
+  // The solver reserves the trace up front: a row per log_every iterations.
+  const SolverOptions& s = config.solver;
+  const double rows = double(s.max_iterations) / double(s.effective_log_every());
+  if (rows > 1e8)
+    throw located_error(config, "run.log_every: the trace would have iterations / log_every = " +
+                                    format_number(rows) +
+                                    " rows; accepted up to 1e8 rows (7 GB): raise log_every, "
+                                    "or 0 for about 1000 rows");
 }
 
 }  // namespace
@@ -803,7 +816,8 @@ void apply_overrides(RunConfig& config, const RunOverrides& o) {
     e.workers = positive(*o.workers, "--workers");
   if (check(o.k.has_value(), "k", "--k")) e.compressor.k = positive(*o.k, "--k");
   if (check(o.levels.has_value(), "levels", "--levels")) {
-    if (positive(*o.levels, "--levels") > (1 << 30)) fail("--levels", "must be at most 2^30");
+    if (positive(*o.levels, "--levels") > (1 << 30))
+      fail("--levels", "must be at most 2^30 = 1073741824, got " + std::to_string(*o.levels));
     e.compressor.levels = static_cast<int>(*o.levels);
   }
   auto fraction = [&](double value, const char* flag) {
@@ -871,6 +885,9 @@ void apply_overrides(RunConfig& config, const RunOverrides& o) {
   if (o.ema_decay) {
     if (!(std::isfinite(*o.ema_decay) && *o.ema_decay > 0.0 && *o.ema_decay < 1.0))
       fail("--ema-decay", "must be in (0, 1), got " + format_number(*o.ema_decay));
+    if (s.averaging != "ema")
+      fail("--ema-decay",
+           "applies only to averaging ema (--averaging ema; averaging is " + s.averaging + ")");
     s.ema_decay = *o.ema_decay;
     set("run.ema_decay", "--ema-decay");
   }
