@@ -5,6 +5,8 @@
 #     missing (--no-install-recommends).
 #   - Something missing otherwise: prints the apt-get command to run and exits with status 1.
 # Usage: bash scripts/setup.sh   (scripts/test.sh and scripts/demo.sh call it first)
+#        bash scripts/setup.sh --sanitizers   also clang, its sanitizer/libFuzzer runtimes and
+#                                             llvm-symbolizer (scripts/ci_extra.sh)
 set -euo pipefail
 
 PACKAGES=(
@@ -19,6 +21,9 @@ PACKAGES=(
   libtomlplusplus-dev
   libboost-dev
 )
+if [[ "${1:-}" == "--sanitizers" ]]; then
+  PACKAGES+=(clang libclang-rt-14-dev llvm)
+fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "setup: dpkg-query not found; this script knows Debian 12 only." >&2

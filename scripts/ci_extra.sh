@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The CI part after scripts/test.sh (.ci/run calls it when CI=true):
+#   1. the whole test suite again, built with clang under AddressSanitizer + UndefinedBehavior-
+#      Sanitizer in build-asan/ (SGDA_BUILD_FUZZERS=ON instruments everything and also builds
+#      the libFuzzer targets), any sanitizer report failing it;
+#   2. each fuzz target of tests/fuzz for SGDA_FUZZ_SECONDS (default 60) seconds from its corpus;
+#      a crash, hang, leak or sanitizer report fails CI and leaves the input in
+#      build-asan/fuzz-artifacts/ (copy it into tests/fuzz/corpus/<target>/ once fixed).
+# Usage: bash scripts/ci_extra.sh   (SGDA_JOBS, default 2; SGDA_FUZZ_SECONDS, default 60)
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+jobs=${SGDA_JOBS:-2}
+fuzz_seconds=${SGDA_FUZZ_SECONDS:-60}
+build=build-asan
+started=$SECONDS
+
+bash scripts/setup.sh --sanitizers
+
+# -O1 without NDEBUG: Eigen's index assertions stay on; line tables for readable reports.
+cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
+  -DSGDA_BUILD_FUZZERS=ON -DSGDA_BUILD_BENCHMARKS=OFF
+cmake --build "$build" -j"$jobs"
+built=$SECONDS
+
+export ASAN_OPTIONS=detect_leaks=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+ASAN_SYMBOLIZER_PATH=$(command -v llvm-symbolizer)
+export ASAN_SYMBOLIZER_PATH
+ctest --test-dir "$build" --output-on-failure -j"$jobs"
+tested=$SECONDS
+
+mkdir -p "$build/fuzz-artifacts"
+for target in problem_file game_file; do
+  work="$build/fuzz-work/$target"  # new inputs go here, never into the source tree
+  rm -rf "$work"
+  mkdir -p "$work"
+  options=(-max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+           -artifact_prefix="$build/fuzz-artifacts/$target-")
+  [[ -f "tests/fuzz/$target.dict" ]] && options+=(-dict="tests/fuzz/$target.dict")
+  log="$build/fuzz-$target.log"
+  echo "ci_extra: fuzz_$target for ${fuzz_seconds} s"
+  if ! "$build/tests/fuzz/fuzz_$target" "${options[@]}" "$work" "tests/fuzz/corpus/$target" \
+    >"$log" 2>&1; then
+    tail -n 80 "$log"
+    echo "ci_extra: fuzz_$target failed; the input is in $build/fuzz-artifacts/" \
+      "(add it to tests/fuzz/corpus/$target/ with the fix)" >&2
+    exit 1
+  fi
+  grep -E "^stat::(number_of_executed_units|new_units_added|peak_rss_mb)" "$log" || true
+done
+
+echo "ci_extra: sanitizer build $((built - started)) s, sanitizer tests $((tested - built)) s," \
+  "fuzzing $((SECONDS - tested)) s, total $((SECONDS - started)) s"
