@@ -23,9 +23,15 @@ std::string BlockwiseStep::name() const {
 }
 
 void BlockwiseStep::bind(const Problem& problem, const std::vector<Block>& blocks) {
-  auto named = [&](const std::string& name) {
+  // A part's name matches a block of that name, or every block under it ("generator" matches
+  // "generator.layer0.weight"), so a network player takes one rule for all its layers.
+  auto matches = [](const std::string& name, const Block& b) {
+    return b.name == name || b.name.rfind(name + ".", 0) == 0;
+  };
+  auto named = [&](const Block& b) {
     for (const Part& p : parts_)
-      if (std::find(p.blocks.begin(), p.blocks.end(), name) != p.blocks.end()) return true;
+      for (const std::string& name : p.blocks)
+        if (matches(name, b)) return true;
     return false;
   };
   std::string accepted;
@@ -33,16 +39,16 @@ void BlockwiseStep::bind(const Problem& problem, const std::vector<Block>& block
   for (Part& part : parts_) {
     std::vector<Block> mine;
     for (const std::string& name : part.blocks) {
-      const auto it = std::find_if(blocks.begin(), blocks.end(),
-                                   [&](const Block& b) { return b.name == name; });
-      if (it == blocks.end())
+      const std::size_t before = mine.size();
+      for (const Block& b : blocks)
+        if (matches(name, b)) mine.push_back(b);
+      if (mine.size() == before)
         throw InputError("step." + name + ": the problem has no player \"" + name +
                          "\"; accepted: " + accepted);
-      mine.push_back(*it);
     }
     if (part.blocks.empty())
       for (const Block& b : blocks)
-        if (!named(b.name)) mine.push_back(b);
+        if (!named(b)) mine.push_back(b);
     part.rule->bind(problem, mine);
   }
 }

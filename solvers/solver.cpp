@@ -140,6 +140,9 @@ class Run {
       average_ = x0;
       trace_.extra = {{"average_relative_distance_sq", {}}, {"average_residual_sq", {}}};
     }
+    // The problem's own measures (modes covered, ...) follow as further columns.
+    metrics_offset_ = trace_.extra.size();
+    for (const auto& [name, value] : problem_.metrics(x0)) trace_.extra.push_back({name, {}});
     initial_distance_ = x_star_ ? (x0 - *x_star_).squaredNorm() : 0.0;
     trace_.reserve(static_cast<std::size_t>(options_.max_iterations / log_every_ + 2));
     double elapsed = 0.0;
@@ -323,6 +326,9 @@ class Run {
                                                                  : avg_distance);
       trace_.extra[1].values.push_back(natural_residual_sq(problem_, average_, workspace_));
     }
+    std::size_t column = metrics_offset_;
+    for (const auto& [name, value] : problem_.metrics(x_))
+      trace_.extra[column++].values.push_back(value);
     last_logged_ = counters_.iterations;
     bool go_on = true;
     const LogEntry entry{counters_, epochs, wall, relative,
@@ -414,6 +420,7 @@ class Run {
   ProxStep extrapolation_;  // extragradient's extrapolation step
   Vector x_, next_, g_, workspace_, half_, average_;
   std::int64_t averaged_ = 0;
+  std::size_t metrics_offset_ = 0;  // where the problem's metric columns start in trace.extra
   double initial_distance_ = 0.0, gamma_ = 0.0, metric_seconds_ = 0.0;
   std::int64_t last_logged_ = -1, next_log_ = 0;
   Clock::time_point start_, last_checkpoint_;

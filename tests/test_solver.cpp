@@ -209,3 +209,41 @@ TEST_CASE("the iteration loop allocates nothing", "[solver]") {
   }
 }
 #endif
+
+TEST_CASE("a problem's metrics become trace columns, logged with the other metrics", "[solver]") {
+  // The game with one extra measure: ||x||², a metric of the iterate, never an oracle call.
+  struct Measured final : Problem {
+    explicit Measured(const AffineGame& g) : game(g) {}
+    std::string name() const override { return "measured"; }
+    Index dim() const override { return game.dim(); }
+    Index num_samples() const override { return game.num_samples(); }
+    void sample(Index i, ConstVectorRef x, VectorRef out) const override { game.sample(i, x, out); }
+    void full(ConstVectorRef x, VectorRef out) const override { game.full(x, out); }
+    std::vector<std::pair<std::string, double>> metrics(ConstVectorRef x) const override {
+      return {{"norm_sq", x.squaredNorm()}};
+    }
+    const AffineGame& game;
+  };
+  const AffineGame game = small_game();
+  const Measured problem(game);
+  struct Recorder final : Callback {
+    std::vector<double> norms;
+    bool logged(const LogEntry& e) override {
+      norms.push_back(e.x.squaredNorm());
+      return true;
+    }
+  } recorder;
+  SolverOptions o;
+  o.max_iterations = 100;
+  o.log_every = 10;
+  o.step_size.rule = "constant";
+  o.step_size.gamma = 1e-2;
+  EstimatorOptions e;
+  auto estimator = make_estimator(e, problem);
+  ProxStep step;
+  const Summary s = solve(problem, *estimator, step, o, Vector::Ones(problem.dim()), {&recorder});
+  REQUIRE(s.trace.extra.size() == 1);
+  CHECK(s.trace.extra[0].name == "norm_sq");
+  CHECK(s.trace.extra[0].values == recorder.norms);
+  CHECK(s.counters.sample_evaluations == 100);
+}

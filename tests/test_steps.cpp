@@ -314,3 +314,21 @@ TEST_CASE("extragradient-same-sample replays the first estimate's samples", "[st
       CHECK(equal_pairs < 20);  // independent draws agree with probability 1/50: ≈ 4 of 200
   }
 }
+
+TEST_CASE("a per-player step names a player or every block under it", "[steps]") {
+  // Blocks as a network lays them out: g.layer0.weight, g.layer0.bias, d.layer0.weight.
+  const AffineGame game({Matrix::Identity(5, 5)}, Matrix::Zero(5, 1),
+                        {{"g.layer0.weight", 0, 2, false},
+                         {"g.layer0.bias", 2, 1, false},
+                         {"d.layer0.weight", 3, 2, true}});
+  std::vector<BlockwiseStep::Part> parts;
+  parts.push_back({{"g"}, make_step_rule(rule("prox")), 0.5});
+  parts.push_back({{}, make_step_rule(rule("prox")), 1.0});
+  BlockwiseStep step(std::move(parts));
+  step.reset(game);
+  const Vector x = Vector::Zero(5), g = Vector::Ones(5);
+  Vector next(5);
+  step.apply(0.1, g, x, next);
+  CHECK(next.head(3).isApprox(Vector::Constant(3, -0.05), 1e-15));  // every g.* block at 0.5·γ
+  CHECK(next.tail(2).isApprox(Vector::Constant(2, -0.1), 1e-15));
+}

@@ -13,7 +13,9 @@ namespace sgda {
 class BlockwiseStep final : public StepRule {
  public:
   struct Part {
-    std::vector<std::string> blocks;  // block names; empty = every block no other part names
+    // block names, or prefixes before a '.' ("generator" for generator.layer0.weight, ...);
+    // empty = every block no other part names
+    std::vector<std::string> blocks;
     std::unique_ptr<StepRule> rule;
     double scale = 1.0;  // this part's step is scale · γ_k
   };
