@@ -1167,7 +1167,10 @@ std::string to_toml(const RunConfig& config) {
       if (key == "problem.file" && value.empty()) continue;
       if (key == "run.output" && value.empty()) continue;
       const bool as_string = contains(kStrings, key) || !bare(value);
-      text += key.substr(table.size() + 1) + " = " + (as_string ? quoted(value) : value) + "\n";
+      // "-0" would read back as the integer 0; the float keeps its sign.
+      const std::string bare_value = value == "-0" ? "-0.0" : value;
+      text +=
+          key.substr(table.size() + 1) + " = " + (as_string ? quoted(value) : bare_value) + "\n";
     }
   }
   return text;
