@@ -20,6 +20,7 @@ using Keys = std::vector<std::string>;
 
 const Keys kTables = {"experiment", "problem", "regularizer", "method", "step", "run"};
 const Keys kExperimentKeys = {"title", "description", "seeds", "step_sizes", "target"};
+constexpr std::size_t kMaxPlannedRuns = 100000;
 // [run] keys the grid sets, and what sets them instead.
 const std::vector<std::pair<std::string, std::string>> kGridRunKeys = {
     {"seed", "experiment.seeds sets the seeds"},
@@ -163,6 +164,11 @@ class ExperimentParser {
               s.step_size.gamma = step.value;
               s.step_size.factor = 1.0;
             }
+            // A grid that big is a typo (seeds = 100000); planning it alone took minutes and GBs.
+            if (plan.runs.size() == kMaxPlannedRuns)
+              fail_at(source_, "experiment",
+                      "the grid has more than 100000 runs (methods x step sizes x seeds); "
+                      "accepted at most 100000");
             run.key = to_toml(run.config);
             if (!keys.insert(run.key).second)
               fail_at(step.where, "experiment.step_sizes",
