@@ -1167,8 +1167,15 @@ std::string to_toml(const RunConfig& config) {
       if (key == "problem.file" && value.empty()) continue;
       if (key == "run.output" && value.empty()) continue;
       const bool as_string = contains(kStrings, key) || !bare(value);
-      // "-0" would read back as the integer 0; the float keeps its sign.
-      const std::string bare_value = value == "-0" ? "-0.0" : value;
+      // A number written as an integer reads back as a TOML integer: "-0" would lose its sign,
+      // and a double beyond int64 ("19223372036854775808", shortest form of 1.92e19) would not
+      // read back at all. Written as floats they keep their value.
+      std::string bare_value = value;
+      if (value.find_first_not_of("-0123456789") == std::string::npos) {
+        std::int64_t integer = 0;
+        const auto parsed = std::from_chars(value.data(), value.data() + value.size(), integer);
+        if (value == "-0" || parsed.ec == std::errc::result_out_of_range) bare_value += ".0";
+      }
       text +=
           key.substr(table.size() + 1) + " = " + (as_string ? quoted(value) : bare_value) + "\n";
     }
