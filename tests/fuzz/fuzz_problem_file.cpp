@@ -144,9 +144,12 @@ void check_round_trip(const sgda::RunConfig& config) {
                      std::string(e.what()) + "\n" + text);
   }
   sgda::Settings a = sgda::to_settings(config), b = sgda::to_settings(again);
-  // to_toml makes paths absolute (an --output flag is relative to the working directory).
+  // to_toml makes paths absolute (an --output flag is relative to the working directory), and
+  // the file's paths are read back normalized ("a//b" is "a/b"): compare the paths they name.
   for (const char* key : {"problem.file", "run.output"})
-    if (a.count(key) && !a[key].empty()) a[key] = fs::absolute(a[key]).string();
+    for (sgda::Settings* s : {&a, &b})
+      if (s->count(key) && !(*s)[key].empty())
+        (*s)[key] = fs::absolute((*s)[key]).lexically_normal().string();
   if (a != b) {
     std::string diff;
     for (const auto& [key, value] : a)
