@@ -98,8 +98,8 @@ Timing run_hand_distributed(const sgda::AffineGame& game, const DistributedMetho
     w.estimate.resize(d);
     if (svrg) {  // w_m = x⁰ = 0 and F_m(w_m), outside the timing like the estimator's reset
       w.snapshot = Vector::Zero(d);
-      w.snapshot_full.noalias() = w.mean * w.snapshot;
-      w.snapshot_full += w.offset;
+      w.snapshot_full = w.offset;
+      w.snapshot_full.noalias() += w.mean * w.snapshot;
       w.workspace.resize(d);
     }
   }
@@ -115,22 +115,22 @@ Timing run_hand_distributed(const sgda::AffineGame& game, const DistributedMetho
       HandWorker& w = workers[static_cast<std::size_t>(m)];
       sgda::Rng worker_rng(base + kWorkerStride * static_cast<std::uint64_t>(m + 1));
       Vector& e = w.estimate;
-      if (!svrg) {  // e = F_m(x)
-        e.noalias() = w.mean * x;
-        e += w.offset;
+      if (!svrg) {     // e = F_m(x)
+        e = w.offset;  // q + M x, accumulated into q as AffineGame does
+        e.noalias() += w.mean * x;
       } else {  // e = F_mj(x) − F_mj(w_m) + F_m(w_m)
         const Index j = w.first + static_cast<Index>(worker_rng.index(std::uint64_t(local)));
         const Matrix& a = game.sample_matrix(j);
-        e.noalias() = a * x;
-        e += offsets.col(j);
-        w.workspace.noalias() = a * w.snapshot;
-        w.workspace += offsets.col(j);
+        e = offsets.col(j);
+        e.noalias() += a * x;
+        w.workspace = offsets.col(j);
+        w.workspace.noalias() += a * w.snapshot;
         e -= w.workspace;
         e += w.snapshot_full;
         if (worker_rng.bernoulli(method.probability)) {
           w.snapshot = x;
-          w.snapshot_full.noalias() = w.mean * w.snapshot;
-          w.snapshot_full += w.offset;
+          w.snapshot_full = w.offset;
+          w.snapshot_full.noalias() += w.mean * w.snapshot;
         }
       }
       if (!sparse) {  // identity: the worker sends e − h_m

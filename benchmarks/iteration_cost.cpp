@@ -34,9 +34,10 @@ Timing run_library(const sgda::AffineGame& game, const std::string& method,
   return sgda_bench::run_library(game, options, kStepSize, iterations, kRunSeed);
 }
 
-// x ← sign(x) max(|x| − t, 0): the prox of t||x||₁, as the library's l1 regularizer computes it.
-void soft_threshold(double threshold, Vector& x) {
-  x = x.array().sign() * (x.array().abs() - threshold).max(0.0);
+// x ← sign(x) max(|x| − t, 0) = x − clip(x, −t, t): the prox of t||x||₁, as the library's l1
+// regularizer computes it.
+void soft_threshold(double t, Vector& x) {
+  for (Index i = 0; i < x.size(); ++i) x[i] -= std::min(std::max(x[i], -t), t);
 }
 
 Timing run_hand_sgda(const sgda::AffineGame& game, bool l1, std::int64_t iterations) {
@@ -48,8 +49,8 @@ Timing run_hand_sgda(const sgda::AffineGame& game, bool l1, std::int64_t iterati
   const Stopwatch watch;
   for (std::int64_t k = 0; k < iterations; ++k) {
     const auto i = static_cast<Index>(rng.index(n));
-    g.noalias() = game.sample_matrix(i) * x;  // g = F_i(x)
-    g += offsets.col(i);
+    g = offsets.col(i);  // g = F_i(x) = q_i + M_i x, accumulated into q_i as the library does
+    g.noalias() += game.sample_matrix(i) * x;
     x.noalias() -= kStepSize * g;
     if (l1) soft_threshold(kStepSize * kLambda, x);
   }
@@ -65,22 +66,22 @@ Timing run_hand_l_svrgda(const sgda::AffineGame& game, bool l1, std::int64_t ite
   const Vector& mean_offset = game.mean_offset();
   sgda::Rng rng(kRunSeed);
   Vector x = Vector::Zero(dim), g(dim), w = x, fw(dim), fjw(dim);
-  fw.noalias() = mean * w;  // F(w⁰), outside the timing like the estimator's reset
-  fw += mean_offset;
+  fw = mean_offset;  // F(w⁰), outside the timing like the estimator's reset
+  fw.noalias() += mean * w;
   const Stopwatch watch;
   for (std::int64_t k = 0; k < iterations; ++k) {
     const auto j = static_cast<Index>(rng.index(n));
     const Matrix& m = game.sample_matrix(j);
-    g.noalias() = m * x;  // g = F_j(x) − F_j(w) + F(w)
-    g += offsets.col(j);
-    fjw.noalias() = m * w;
-    fjw += offsets.col(j);
+    g = offsets.col(j);  // g = F_j(x) − F_j(w) + F(w)
+    g.noalias() += m * x;
+    fjw = offsets.col(j);
+    fjw.noalias() += m * w;
     g -= fjw;
     g += fw;
     if (rng.bernoulli(p)) {  // w ← x, F(w) recomputed
       w = x;
-      fw.noalias() = mean * w;
-      fw += mean_offset;
+      fw = mean_offset;
+      fw.noalias() += mean * w;
     }
     x.noalias() -= kStepSize * g;
     if (l1) soft_threshold(kStepSize * kLambda, x);

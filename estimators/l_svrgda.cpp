@@ -23,21 +23,6 @@ void LSvrgdaEstimator::reset(const Problem& problem, ConstVectorRef x0, Rng&, Co
   counters.full_evaluations += 1;
 }
 
-void LSvrgdaEstimator::estimate(ConstVectorRef x, VectorRef g, Rng& rng, Counters& counters) {
-  const auto j = static_cast<Index>(rng.index(static_cast<std::uint64_t>(problem_->num_samples())));
-  problem_->sample(j, x, g);
-  problem_->sample(j, snapshot_, workspace_);
-  g -= workspace_;
-  g += snapshot_full_;
-  counters.sample_evaluations += 2;
-  if (rng.bernoulli(p_)) {  // w^{k+1} = x^k
-    snapshot_ = x;
-    problem_->full(snapshot_, snapshot_full_);
-    counters.sample_evaluations += problem_->num_samples();
-    counters.full_evaluations += 1;
-  }
-}
-
 TheoryParameters LSvrgdaEstimator::parameters(const Problem& problem) const {
   // g − F* = (F_j(x) − F_j(x*)) − (F_j(w) − F_j(x*) − E_j[F_j(w) − F_j(x*)]), so
   // E||g − F*||² ≤ 2ℓ̂Φ + 2σ²; E σ_{k+1}² = p(1/n)Σ||F_i(x) − F_i(x*)||² + (1 − p)σ_k²

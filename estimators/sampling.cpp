@@ -32,9 +32,10 @@ class UniformSampling final : public Sampling {
   }
   explicit UniformSampling(Index n) : n_(n) {}
   std::string describe() const override { return "uniform"; }
+  bool is_uniform() const override { return true; }
   Index batch_size() const override { return 1; }
   void draw(Rng& rng, SampleDraw& out) const override {
-    out.indices[0] = static_cast<Index>(rng.index(static_cast<std::uint64_t>(n_)));
+    out.indices[0] = uniform_index(rng, n_);
     out.weights[0] = 1.0;
   }
   double expected_cocoercivity(const Problem& problem) const override {

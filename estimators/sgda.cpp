@@ -2,10 +2,12 @@
 
 namespace sgda {
 
-SgdaEstimator::SgdaEstimator(std::unique_ptr<Sampling> sampling) : sampling_(std::move(sampling)) {}
+SgdaEstimator::SgdaEstimator(std::unique_ptr<Sampling> sampling)
+    : sampling_(std::move(sampling)), uniform_(sampling_->is_uniform()) {}
 
 SgdaEstimator::SgdaEstimator(const SgdaEstimator& other)
     : sampling_(other.sampling_->clone()),
+      uniform_(other.uniform_),
       problem_(other.problem_),
       draw_(other.draw_),
       workspace_(other.workspace_) {}
@@ -20,18 +22,6 @@ void SgdaEstimator::reset(const Problem& problem, ConstVectorRef, Rng&, Counters
   draw_.indices.assign(batch, 0);
   draw_.weights.assign(batch, 0.0);
   workspace_.resize(problem.dim());
-}
-
-void SgdaEstimator::estimate(ConstVectorRef x, VectorRef g, Rng& rng, Counters& counters) {
-  sampling_->draw(rng, draw_);
-  // g = Σ_{(i, w) drawn} w F_i(x)
-  problem_->sample(draw_.indices[0], x, g);
-  g *= draw_.weights[0];
-  for (std::size_t k = 1; k < draw_.indices.size(); ++k) {
-    problem_->sample(draw_.indices[k], x, workspace_);
-    g += draw_.weights[k] * workspace_;
-  }
-  counters.sample_evaluations += static_cast<std::int64_t>(draw_.indices.size());
 }
 
 TheoryParameters SgdaEstimator::parameters(const Problem& problem) const {

@@ -58,16 +58,6 @@ AffineGame::AffineGame(std::vector<Matrix> matrices, Matrix offsets, std::vector
   }
 }
 
-void AffineGame::sample(Index i, ConstVectorRef x, VectorRef out) const {
-  out.noalias() = matrices_[static_cast<std::size_t>(i)] * x;
-  out += offsets_.col(i);
-}
-
-void AffineGame::full(ConstVectorRef x, VectorRef out) const {
-  out.noalias() = mean_matrix_ * x;
-  out += mean_offset_;
-}
-
 double AffineGame::coordinate(Index j, ConstVectorRef x) const {
   if (!mean_rows_) mean_rows_ = mean_matrix_;  // once: D² copies, then contiguous rows
   return mean_rows_->row(j).dot(x) + mean_offset_[j];

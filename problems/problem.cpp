@@ -75,10 +75,20 @@ std::unique_ptr<Problem> Problem::subproblem(const std::vector<Index>& samples) 
   return std::make_unique<SubsetProblem>(*this, samples);
 }
 
+bool covers(const std::vector<Block>& blocks, Index dim) {
+  Index end = 0;  // blocks are in order and do not overlap
+  for (const Block& b : blocks) {
+    if (b.offset != end) return false;
+    end += b.size;
+  }
+  return end == dim;
+}
+
 void prox_blocks(const Problem& problem, const std::vector<Block>& blocks, double gamma,
                  VectorRef x) {
   const Regularizer& regularizer = problem.regularizer();
   if (regularizer.is_zero()) return;
+  if (regularizer.separable() && covers(blocks, x.size())) return regularizer.prox(gamma, x);
   for (const Block& block : blocks) regularizer.prox(gamma, x.segment(block.offset, block.size));
 }
 

@@ -2,9 +2,18 @@
 
 namespace sgda {
 
+StepOutcome StepRule::checked_step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next,
+                                   const Block* only) {
+  if (!all_finite(g)) return StepOutcome::kNonFiniteEstimate;
+  step(gamma, g, x, next, only);
+  return all_finite(next) ? StepOutcome::kFinite : StepOutcome::kNonFiniteIterate;
+}
+
 void BlockRule::bind(const Problem& problem, const std::vector<Block>& blocks) {
   problem_ = &problem;
   blocks_ = blocks;
+  covers_all_ = covers(blocks, problem.dim());
+  regularized_ = !problem.regularizer().is_zero();
   on_bind(problem.dim());
 }
 
@@ -19,8 +28,13 @@ void BlockRule::step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef
       continue;
     }
     step_block(gamma, b, g.segment(b.offset, b.size), x.segment(b.offset, b.size), next_b);
-    if (!regularizer.is_zero()) regularizer.prox(gamma, next_b);
+    if (regularized_) regularizer.prox(gamma, next_b);
   }
+}
+
+void ProxStep::on_bind(Index) {
+  const Regularizer& r = problem().regularizer();
+  whole_prox_ = regularized() && r.separable() && covers_all() ? &r : nullptr;
 }
 
 void ProxStep::step_block(double gamma, const Block&, ConstVectorRef g, ConstVectorRef x,

@@ -11,7 +11,8 @@ bool StepSizeOptions::IsValid(std::string* error) const {
     return false;
   };
   if (rule != "constant" && rule != "theory" && rule != "switching")
-    return fail("run.step_schedule: unknown \"" + rule + "\"; accepted: constant, theory, switching");
+    return fail("run.step_schedule: unknown \"" + rule +
+                "\"; accepted: constant, theory, switching");
   if (rule == "constant" && !(std::isfinite(gamma) && gamma > 0.0)) {
     std::ostringstream out;
     out << "run.step_size: a constant step size must be a finite number > 0, got " << gamma;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "fused_move.hpp"
 #include "sgda/error.hpp"
 
 namespace sgda {
@@ -15,11 +16,6 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
-
-// Every entry finite, in one vectorized pass: v_i − v_i is +0 when v_i is finite and NaN when it
-// is ±inf or NaN, and a NaN survives the sum. Eigen's allFinite() is a scalar loop with a branch
-// per entry, which costs more than the rest of a cheap iteration (coordinate SGDA at large d).
-bool all_finite(ConstVectorRef v) { return (v - v).sum() == 0.0; }
 
 std::string format(double v) {
   std::ostringstream out;
@@ -127,6 +123,7 @@ class Run {
     summary_.initial_step_size = schedule_.initial();
     estimator_.reset(problem_, x0, rng_, counters_);
     step_.reset(problem_);
+    if (scheme_ == Scheme::kSimultaneous) fused_ = make_fused_move(problem_, estimator_, step_);
     summary_.method = estimator_.describe();
     x_ = x0;
     next_.resize(d_);
@@ -155,6 +152,7 @@ class Run {
     last_checkpoint_ = Clock::now();
     gamma_ = schedule_(counters_.iterations);
     next_log_ = (counters_.iterations / log_every_ + 1) * log_every_;
+    next_event_ = next_event(counters_.iterations);
     bool running = hooks_.resume ? true : log();
     while (running) running = iterate();
     finish();
@@ -181,15 +179,9 @@ class Run {
     return c.elapsed_seconds;
   }
 
-  // g ← an estimate at `at`; false (and the run stopped or the step skipped) if not finite.
-  bool estimate(ConstVectorRef at, VectorRef g) {
-    estimator_.estimate(at, g, rng_, counters_);
-    return all_finite(g);
-  }
-
-  // x ← next when it is finite; else skip or stop. False when the run must stop.
-  bool accept(bool finite_estimate, std::int64_t k) {
-    if (finite_estimate && all_finite(next_)) {
+  // x ← next when the step was finite; else skip or stop. False when the run must stop.
+  bool accept(StepOutcome outcome, std::int64_t k) {
+    if (outcome == StepOutcome::kFinite) {
       x_.swap(next_);  // O(1): swaps the buffers
       return true;
     }
@@ -197,36 +189,36 @@ class Run {
       ++summary_.skipped_steps;  // x stays the last finite iterate
       return true;
     }
-    stop(TerminationReason::kNonFinite, non_finite_message(k, finite_estimate));
+    stop(TerminationReason::kNonFinite,
+         non_finite_message(k, outcome == StepOutcome::kNonFiniteIterate));
     return false;
   }
 
   // One move of the players by the scheme; false when the run must stop.
   bool move(std::int64_t k) {
+    if (fused_) return accept((*fused_)(gamma_, x_, g_, next_, rng_, counters_), k);
     if (scheme_ == Scheme::kSimultaneous) {
-      const bool finite = estimate(x_, g_);
-      if (finite) step_.apply(gamma_, g_, x_, next_);
-      return accept(finite, k);
+      estimator_.estimate(x_, g_, rng_, counters_);
+      return accept(step_.checked_step(gamma_, g_, x_, next_, nullptr), k);
     }
     if (scheme_ == Scheme::kAlternating) {
       for (const Block& player : blocks_) {
-        const bool finite = estimate(x_, g_);
-        if (finite) step_.step(gamma_, g_, x_, next_, &player);
-        if (!accept(finite, k)) return false;
+        estimator_.estimate(x_, g_, rng_, counters_);
+        if (!accept(step_.checked_step(gamma_, g_, x_, next_, &player), k)) return false;
       }
       return true;
     }
     // Extragradient: extrapolate with a plain proximal step, update from x with g(x½).
     const Rng::State before = rng_.state();
-    bool finite = estimate(x_, g_);
-    if (finite) {
-      extrapolation_.apply(gamma_, g_, x_, half_);
+    estimator_.estimate(x_, g_, rng_, counters_);
+    StepOutcome outcome = extrapolation_.checked_step(gamma_, g_, x_, half_, nullptr);
+    if (outcome == StepOutcome::kFinite) {
       // Replaying leaves the stream where the first estimate left it: same draws, same use.
       if (scheme_ == Scheme::kExtragradientSameSample) rng_.set_state(before);
-      finite = all_finite(half_) && estimate(half_, g_);
+      estimator_.estimate(half_, g_, rng_, counters_);
+      outcome = step_.checked_step(gamma_, g_, x_, next_, nullptr);
     }
-    if (finite) step_.apply(gamma_, g_, x_, next_);
-    return accept(finite, k);
+    return accept(outcome, k);
   }
 
   void update_average() {
@@ -238,45 +230,64 @@ class Run {
     }
   }
 
-  // One iteration; false when a stopping rule fired.
+  // One iteration; false when a stopping rule fired. Only the oracle limit can fire at any
+  // iteration; the other rules and the checkpoints wait for the next scheduled event.
   bool iterate() {
-    const std::int64_t k = counters_.iterations;
-    gamma_ = schedule_(k);
-    if (!move(k)) return false;
+    gamma_ = schedule_(counters_.iterations);
+    if (!move(counters_.iterations)) return false;
     if (averaging_) update_average();
     ++counters_.iterations;
-    if (counters_.iterations == next_log_) {  // a multiple of log_every, without a division
+    if (counters_.iterations >= next_event_) return on_event();
+    return !oracle_limit_reached();
+  }
+
+  bool oracle_limit_reached() {
+    if (options_.max_oracle_calls <= 0 ||
+        counters_.sample_evaluations + counters_.coordinate_evaluations < options_.max_oracle_calls)
+      return false;
+    stop(TerminationReason::kOracleLimit,
+         "oracle limit " + std::to_string(options_.max_oracle_calls) + " reached at iteration " +
+             std::to_string(counters_.iterations));
+    return true;
+  }
+
+  // The first iteration after k at which a log row, the iteration limit, a clock reading or a
+  // periodic checkpoint is due.
+  std::int64_t next_event(std::int64_t k) const {
+    std::int64_t next = std::min(next_log_, options_.max_iterations);
+    next = std::min(next, (k / kClockPeriod + 1) * kClockPeriod);
+    if (options_.checkpoint_every > 0)
+      next = std::min(next, (k / options_.checkpoint_every + 1) * options_.checkpoint_every);
+    return next;
+  }
+
+  // The stopping rules in order (log and tolerances, iterations, oracle calls, time), then the
+  // checkpoints; false when a rule fired.
+  bool on_event() {
+    const std::int64_t k = counters_.iterations;
+    if (k == next_log_) {  // a multiple of log_every
       next_log_ += log_every_;
       if (!log()) return false;
     }
-    if (counters_.iterations >= options_.max_iterations) {
+    if (k >= options_.max_iterations) {
       stop(TerminationReason::kIterationLimit,
            "iteration limit " + std::to_string(options_.max_iterations) + " reached");
       return false;
     }
-    if (options_.max_oracle_calls > 0 &&
-        counters_.sample_evaluations + counters_.coordinate_evaluations >=
-            options_.max_oracle_calls) {
-      stop(TerminationReason::kOracleLimit,
-           "oracle limit " + std::to_string(options_.max_oracle_calls) + " reached at iteration " +
-               std::to_string(counters_.iterations));
-      return false;
-    }
-    // The clock is read every 64 iterations: cheap next to the iteration itself.
-    if ((counters_.iterations & 63) == 0) {
+    if (oracle_limit_reached()) return false;
+    if (k % kClockPeriod == 0) {
       const double now = seconds_since(start_);
       if (options_.max_time_seconds > 0.0 && now >= options_.max_time_seconds) {
         stop(TerminationReason::kTimeLimit, "time limit " + format(options_.max_time_seconds) +
-                                                " s reached at iteration " +
-                                                std::to_string(counters_.iterations));
+                                                " s reached at iteration " + std::to_string(k));
         return false;
       }
       if (options_.checkpoint_seconds > 0.0 &&
           seconds_since(last_checkpoint_) >= options_.checkpoint_seconds)
         save_checkpoint(false);
     }
-    if (options_.checkpoint_every > 0 && counters_.iterations % options_.checkpoint_every == 0)
-      save_checkpoint(false);
+    if (options_.checkpoint_every > 0 && k % options_.checkpoint_every == 0) save_checkpoint(false);
+    next_event_ = next_event(k);
     return true;
   }
 
@@ -418,11 +429,14 @@ class Run {
   enum class Scheme { kSimultaneous, kAlternating, kExtragradient, kExtragradientSameSample };
   const Scheme scheme_;     // options.scheme, parsed once: no string compare per iteration
   ProxStep extrapolation_;  // extragradient's extrapolation step
+  std::unique_ptr<FusedMove> fused_;  // the simultaneous move without indirect calls, if known
   Vector x_, next_, g_, workspace_, half_, average_;
   std::int64_t averaged_ = 0;
   std::size_t metrics_offset_ = 0;  // where the problem's metric columns start in trace.extra
   double initial_distance_ = 0.0, gamma_ = 0.0, metric_seconds_ = 0.0;
-  std::int64_t last_logged_ = -1, next_log_ = 0;
+  // The clock is read every 64 iterations: cheap next to the iterations themselves.
+  static constexpr std::int64_t kClockPeriod = 64;
+  std::int64_t last_logged_ = -1, next_log_ = 0, next_event_ = 0;
   Clock::time_point start_, last_checkpoint_;
 };
 

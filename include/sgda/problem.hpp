@@ -89,7 +89,11 @@ class Problem {
   mutable Vector coordinate_workspace_;
 };
 
-// Applies prox_{γR} to every block of x (R acts on each block separately).
+// True when `blocks` (in order, not overlapping) tile [0, dim) without gaps.
+bool covers(const std::vector<Block>& blocks, Index dim);
+
+// Applies prox_{γR} to every block of x (R acts on each block separately); one call over the
+// whole of x when R is separable and the blocks cover it.
 void prox_blocks(const Problem& problem, const std::vector<Block>& blocks, double gamma,
                  VectorRef x);
 

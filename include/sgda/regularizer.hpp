@@ -29,9 +29,12 @@ class Regularizer {
   // A short description with parameters, e.g. "l1-linf(lambda=0.1, radius=0.1)".
   virtual std::string describe() const = 0;
   virtual bool is_zero() const { return false; }
+  // True when the prox acts on each coordinate alone, so one prox of the whole vector equals
+  // the prox of every block (the ℓ2-ball's does not: it constrains each player's norm).
+  virtual bool separable() const { return true; }
   // R(x); +infinity outside the feasible set.
   virtual double value(ConstVectorRef x) const = 0;
-  // x ← prox_{γR}(x), in place and without allocation.
+  // x ← prox_{γR}(x), in place and without allocation; finite when x is.
   virtual void prox(double gamma, VectorRef x) const = 0;
 };
 

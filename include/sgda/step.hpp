@@ -7,6 +7,7 @@
 // ascent on f.
 #pragma once
 
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,25 @@
 #include "sgda/types.hpp"
 
 namespace sgda {
+
+// out = x − γg, and whether every entry of it is finite, in one pass: its entries are summed on
+// four accumulators so that the loop vectorizes, and a finite sum means finite entries.
+inline bool subtract_scaled_checked(ConstVectorRef x, double gamma, ConstVectorRef g,
+                                    VectorRef out) {
+  const double* xp = x.data();
+  const double* gp = g.data();
+  double* op = out.data();
+  const Index n = x.size();
+  double s[4] = {0.0, 0.0, 0.0, 0.0};
+  Index i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int j = 0; j < 4; ++j) s[j] += op[i + j] = xp[i + j] - gamma * gp[i + j];
+  for (; i < n; ++i) s[0] += op[i] = xp[i] - gamma * gp[i];
+  return std::isfinite((s[0] + s[1]) + (s[2] + s[3])) || all_finite(out);
+}
+
+// What a guarded step found (StepRule::checked_step).
+enum class StepOutcome { kFinite, kNonFiniteEstimate, kNonFiniteIterate };
 
 class StepRule {
  public:
@@ -35,6 +55,11 @@ class StepRule {
   void apply(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next) {
     step(gamma, g, x, next, nullptr);
   }
+  // step() as the solver takes it, for a finite x: a non-finite g is refused before the rule's
+  // state sees it (kNonFiniteEstimate, `next` undefined) and a non-finite result is reported
+  // (kNonFiniteIterate). Rules whose step is one pass over the vector fuse the two checks.
+  virtual StepOutcome checked_step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next,
+                                   const Block* only);
 };
 
 // The shape shared by per-block rules: a direction from g_b and the rule's state, then the
@@ -44,6 +69,7 @@ class BlockRule : public StepRule {
   void bind(const Problem& problem, const std::vector<Block>& blocks) final;
   void step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next,
             const Block* only) final;
+  bool covers_all() const { return covers_all_; }  // the bound blocks tile the whole variable
 
  protected:
   // Sizes state for a variable of dimension `dim` (only the bound blocks' entries are used).
@@ -52,8 +78,12 @@ class BlockRule : public StepRule {
   virtual void on_step() {}
   virtual void step_block(double gamma, const Block& block, ConstVectorRef g, ConstVectorRef x,
                           VectorRef next) = 0;
+  const Problem& problem() const { return *problem_; }
+  const std::vector<Block>& blocks() const { return blocks_; }
+  bool regularized() const { return regularized_; }  // R ≠ 0
 
  private:
+  bool covers_all_ = false, regularized_ = false;
   const Problem* problem_ = nullptr;
   std::vector<Block> blocks_;
 };
@@ -62,10 +92,32 @@ class BlockRule : public StepRule {
 class ProxStep final : public BlockRule {
  public:
   std::string name() const override { return "prox"; }
+  StepOutcome checked_step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next,
+                           const Block* only) override {
+    if (only || !covers_all()) return StepRule::checked_step(gamma, g, x, next, only);
+    return checked_whole_step(gamma, g, x, next);
+  }
+  // checked_step() when the bound blocks cover x. Stateless, so it is x − γg in one pass,
+  // checked once: x is finite, so x − γg is finite exactly when g is and nothing overflowed,
+  // and the prox keeps it finite. Inline for the solver's fused path.
+  StepOutcome checked_whole_step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next) {
+    if (!subtract_scaled_checked(x, gamma, g, next))
+      return all_finite(g) ? StepOutcome::kNonFiniteIterate : StepOutcome::kNonFiniteEstimate;
+    if (whole_prox_)
+      whole_prox_->prox(gamma, next);
+    else if (regularized())
+      prox_blocks(problem(), blocks(), gamma, next);
+    return StepOutcome::kFinite;
+  }
 
  protected:
+  void on_bind(Index dim) override;
   void step_block(double gamma, const Block& block, ConstVectorRef g, ConstVectorRef x,
                   VectorRef next) override;
+
+ private:
+  // R when one prox of the whole variable does (R separable, blocks covering x), else null.
+  const Regularizer* whole_prox_ = nullptr;
 };
 
 struct StepRuleOptions {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -18,6 +19,14 @@ using ConstVectorRef = Eigen::Ref<const Vector>;
 // A named slice of the variable x: a player of a game, a layer of a network.
 // `maximize` records that this player maximizes the game objective; the operator F already
 // carries the sign (F = (∇_{x1} f, −∇_{x2} f)), so every step rule moves along −F.
+// Every entry finite. A sum with a ±inf or NaN term is never finite, so a finite sum settles it
+// in one cheap vectorized pass; otherwise v_i − v_i is +0 for finite v_i and NaN for the others
+// (the sum may just have overflowed). Eigen's allFinite() branches per entry, which costs more
+// than the rest of a cheap iteration.
+inline bool all_finite(const Eigen::Ref<const Eigen::VectorXd>& v) {
+  return std::isfinite(v.sum()) || (v - v).sum() == 0.0;
+}
+
 struct Block {
   std::string name;
   Index offset = 0;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "sgda/estimator.hpp"
+#include "sgda/estimators/sampling.hpp"
 
 namespace sgda {
 
@@ -19,8 +20,29 @@ class LSvrgdaEstimator final : public Estimator {
   std::string name() const override { return "l-svrgda"; }
   std::string describe() const override;
   void reset(const Problem& problem, ConstVectorRef x0, Rng& rng, Counters& counters) override;
-  void estimate(ConstVectorRef x, VectorRef g, Rng& rng, Counters& counters) override;
+  void estimate(ConstVectorRef x, VectorRef g, Rng& rng, Counters& counters) override {
+    estimate_with(*problem_, x, g, rng, counters);
+  }
   TheoryParameters parameters(const Problem& problem) const override;
+
+  // estimate() on the problem it was reset with, seen as its concrete type P (see
+  // SgdaEstimator::estimate_with).
+  template <class P>
+  void estimate_with(const P& problem, ConstVectorRef x, VectorRef g, Rng& rng,
+                     Counters& counters) {
+    const Index j = uniform_index(rng, problem.num_samples());
+    problem.sample(j, x, g);
+    problem.sample(j, snapshot_, workspace_);
+    g -= workspace_;
+    g += snapshot_full_;
+    counters.sample_evaluations += 2;
+    if (rng.bernoulli(p_)) {  // w^{k+1} = x^k
+      snapshot_ = x;
+      problem.full(snapshot_, snapshot_full_);
+      counters.sample_evaluations += problem.num_samples();
+      counters.full_evaluations += 1;
+    }
+  }
   double sigma_squared(ConstVectorRef x_star) const override;
   void save_state(StateArchive& out) const override;
   void load_state(const StateArchive& in) override;

@@ -17,9 +17,16 @@ struct SampleDraw {
   std::vector<double> weights;
 };
 
+// The draw of uniform sampling: one index, uniform on {0, ..., n − 1}.
+inline Index uniform_index(Rng& rng, Index n) {
+  return static_cast<Index>(rng.index(static_cast<std::uint64_t>(n)));
+}
+
 class Sampling {
  public:
   virtual ~Sampling() = default;
+  // One sample by uniform_index() with weight 1, so a caller may draw it inline.
+  virtual bool is_uniform() const { return false; }
   virtual std::string describe() const = 0;
   virtual std::unique_ptr<Sampling> clone() const = 0;
   virtual Index batch_size() const = 0;

@@ -20,11 +20,35 @@ class SgdaEstimator final : public Estimator {
   std::string name() const override { return "sgda"; }
   std::string describe() const override;
   void reset(const Problem& problem, ConstVectorRef x0, Rng& rng, Counters& counters) override;
-  void estimate(ConstVectorRef x, VectorRef g, Rng& rng, Counters& counters) override;
+  void estimate(ConstVectorRef x, VectorRef g, Rng& rng, Counters& counters) override {
+    estimate_with(*problem_, x, g, rng, counters);
+  }
   TheoryParameters parameters(const Problem& problem) const override;
+
+  // estimate() on the problem it was reset with, seen as its concrete type P: with a final P
+  // the sample call inlines (the solver's fused path). Same draws, same arithmetic.
+  template <class P>
+  void estimate_with(const P& problem, ConstVectorRef x, VectorRef g, Rng& rng,
+                     Counters& counters) {
+    if (uniform_) {  // one sample of weight 1, drawn inline: g = F_i(x)
+      problem.sample(uniform_index(rng, problem.num_samples()), x, g);
+      counters.sample_evaluations += 1;
+      return;
+    }
+    sampling_->draw(rng, draw_);
+    // g = Σ_{(i, w) drawn} w F_i(x)
+    problem.sample(draw_.indices[0], x, g);
+    if (draw_.weights[0] != 1.0) g *= draw_.weights[0];
+    for (std::size_t k = 1; k < draw_.indices.size(); ++k) {
+      problem.sample(draw_.indices[k], x, workspace_);
+      g += draw_.weights[k] * workspace_;
+    }
+    counters.sample_evaluations += static_cast<std::int64_t>(draw_.indices.size());
+  }
 
  private:
   std::unique_ptr<Sampling> sampling_;
+  bool uniform_ = false;  // sampling_->is_uniform()
   const Problem* problem_ = nullptr;
   SampleDraw draw_;
   Vector workspace_;

@@ -1,0 +1,149 @@
+// The solver's fused path (an affine game, SGDA with uniform sampling or L-SVRGDA, the prox step,
+// simultaneous updates) must be the generic loop made faster, not a second algorithm: the same
+// iterates, trace and stopping, bit for bit.
+#include <catch2/catch.hpp>
+#include <cstring>
+
+#include "../solvers/fused_move.hpp"
+#include "sgda/problems/affine_game.hpp"
+#include "sgda/registry.hpp"
+#include "sgda/solver.hpp"
+
+using namespace sgda;
+
+namespace {
+
+// Forwards every call to the estimator it wraps. Being none of the types the fused path knows,
+// it makes the solver take the generic loop through the interfaces.
+class Opaque final : public Estimator {
+ public:
+  explicit Opaque(std::unique_ptr<Estimator> inner) : inner_(std::move(inner)) {}
+  std::string name() const override { return inner_->name(); }
+  std::unique_ptr<Estimator> clone() const override {
+    return std::make_unique<Opaque>(inner_->clone());
+  }
+  std::string describe() const override { return inner_->describe(); }
+  void reset(const Problem& p, ConstVectorRef x0, Rng& rng, Counters& c) override {
+    inner_->reset(p, x0, rng, c);
+  }
+  void estimate(ConstVectorRef x, VectorRef g, Rng& rng, Counters& c) override {
+    inner_->estimate(x, g, rng, c);
+  }
+  TheoryParameters parameters(const Problem& p) const override { return inner_->parameters(p); }
+
+ private:
+  std::unique_ptr<Estimator> inner_;
+};
+
+// "sgda", "sgda/nice", "sgda/importance", "l-svrgda".
+Summary run(const AffineGame& game, const std::string& method, const SolverOptions& options,
+            bool fused) {
+  EstimatorOptions e;
+  e.method = method.substr(0, method.find('/'));
+  if (method.find('/') != std::string::npos) e.sampling = method.substr(method.find('/') + 1);
+  e.batch_size = e.sampling == "nice" ? 4 : 1;
+  std::unique_ptr<Estimator> estimator = make_estimator(e, game);
+  if (!fused) estimator = std::make_unique<Opaque>(std::move(estimator));
+  ProxStep step;
+  return solve(game, *estimator, step, options, Vector::Ones(game.dim()));
+}
+
+template <class T>
+bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
+}
+
+void check_identical(const Summary& fused, const Summary& generic) {
+  CHECK(fused.reason == generic.reason);
+  CHECK(fused.message == generic.message);
+  CHECK(fused.skipped_steps == generic.skipped_steps);
+  CHECK(fused.counters.iterations == generic.counters.iterations);
+  CHECK(fused.counters.sample_evaluations == generic.counters.sample_evaluations);
+  REQUIRE(fused.x.size() == generic.x.size());
+  CHECK(std::memcmp(fused.x.data(), generic.x.data(), sizeof(double) * fused.x.size()) == 0);
+  const Trace &a = fused.trace, &b = generic.trace;
+  CHECK(same_bits(a.iteration, b.iteration));
+  CHECK(same_bits(a.sample_evaluations, b.sample_evaluations));
+  CHECK(same_bits(a.relative_distance_sq, b.relative_distance_sq));
+  CHECK(same_bits(a.residual_sq, b.residual_sq));
+  CHECK(same_bits(a.step_size, b.step_size));
+}
+
+}  // namespace
+
+TEST_CASE("the fused path is taken exactly for the configurations it knows", "[solver][fused]") {
+  QuadraticGameOptions g;
+  g.samples = 10;
+  g.dimension = 3;
+  const AffineGame game = generate_quadratic_game(g);
+  auto fused_for = [&](const std::string& method, const std::string& rule, bool opaque) {
+    EstimatorOptions e;
+    e.method = method;
+    std::unique_ptr<Estimator> estimator = make_estimator(e, game);
+    if (opaque) estimator = std::make_unique<Opaque>(std::move(estimator));
+    StepRuleOptions s;
+    s.rule = rule;
+    const std::unique_ptr<StepRule> step = make_step_rule(s);
+    step->reset(game);
+    return make_fused_move(game, *estimator, *step) != nullptr;
+  };
+  CHECK(fused_for("sgda", "prox", false));
+  CHECK(fused_for("l-svrgda", "prox", false));
+  CHECK_FALSE(fused_for("sgda", "prox", true));       // an estimator it does not know
+  CHECK_FALSE(fused_for("sgda", "momentum", false));  // a step rule it does not know
+  CHECK_FALSE(fused_for("diana-sgda", "prox", false));
+}
+
+TEST_CASE("the fused path gives the generic loop's run bit for bit", "[solver][fused]") {
+  QuadraticGameOptions g;
+  g.samples = 30;
+  g.dimension = 5;
+  g.seed = 11;
+  const AffineGame plain = generate_quadratic_game(g);
+  for (const std::string type : {"none", "l1", "l1-linf", "l2-ball"}) {
+    RegularizerOptions r;
+    r.type = type;
+    r.lambda = 0.05;
+    r.radius = 0.5;  // the ℓ2 ball's prox is per player: the fused step takes the blocks
+    const AffineGame game = plain.with_regularizer(make_regularizer(r));
+    for (const std::string method : {"sgda", "sgda/nice", "sgda/importance", "l-svrgda"}) {
+      INFO(method << " with " << type);
+      SolverOptions o;
+      o.max_iterations = 3000;
+      o.log_every = 250;
+      o.seed = 5;
+      o.step_size.rule = "theory";
+      const Summary fused = run(game, method, o, true);
+      const Summary generic = run(game, method, o, false);
+      CHECK(fused.reason == TerminationReason::kIterationLimit);
+      check_identical(fused, generic);
+    }
+  }
+}
+
+TEST_CASE("the fused path stops or skips at a non-finite step exactly as the generic loop",
+          "[solver][fused]") {
+  QuadraticGameOptions g;
+  g.samples = 20;
+  g.dimension = 4;
+  g.seed = 3;
+  const AffineGame game = generate_quadratic_game(g);
+  for (const bool skip : {false, true}) {
+    for (const std::string method : {"sgda", "l-svrgda"}) {
+      INFO(method << (skip ? " skipping" : " stopping"));
+      SolverOptions o;
+      o.max_iterations = 20000;
+      o.log_every = 1000;
+      o.step_size.rule = "constant";
+      o.step_size.gamma = 1e3;  // diverges within a few hundred iterations
+      o.skip_non_finite = skip;
+      const Summary fused = run(game, method, o, true);
+      const Summary generic = run(game, method, o, false);
+      CHECK(fused.reason ==
+            (skip ? TerminationReason::kIterationLimit : TerminationReason::kNonFinite));
+      if (skip) CHECK(fused.skipped_steps > 0);
+      CHECK(fused.x.allFinite());
+      check_identical(fused, generic);
+    }
+  }
+}
