@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "fused_move.hpp"
@@ -111,10 +112,13 @@ class Run {
         x_star_(problem.solution()),
         blocks_(problem.blocks()),
         averaging_(options.averaging != "none"),
+        uniform_average_(options.averaging == "uniform"),
         scheme_(options.scheme == "alternating"                 ? Scheme::kAlternating
                 : options.scheme == "extragradient"             ? Scheme::kExtragradient
                 : options.scheme == "extragradient-same-sample" ? Scheme::kExtragradientSameSample
-                                                                : Scheme::kSimultaneous) {}
+                                                                : Scheme::kSimultaneous),
+        oracle_limit_(options.max_oracle_calls > 0 ? options.max_oracle_calls
+                                                   : std::numeric_limits<std::int64_t>::max()) {}
 
   Summary execute(ConstVectorRef x0) {
     const auto setup_start = Clock::now();
@@ -123,7 +127,6 @@ class Run {
     summary_.initial_step_size = schedule_.initial();
     estimator_.reset(problem_, x0, rng_, counters_);
     step_.reset(problem_);
-    if (scheme_ == Scheme::kSimultaneous) fused_ = make_fused_move(problem_, estimator_, step_);
     summary_.method = estimator_.describe();
     x_ = x0;
     next_.resize(d_);
@@ -153,8 +156,17 @@ class Run {
     gamma_ = schedule_(counters_.iterations);
     next_log_ = (counters_.iterations / log_every_ + 1) * log_every_;
     next_event_ = next_event(counters_.iterations);
-    bool running = hooks_.resume ? true : log();
-    while (running) running = iterate();
+    if (hooks_.resume || log()) {
+      // The fused path when the configuration is one it knows, else the interfaces.
+      const bool fused =
+          scheme_ == Scheme::kSimultaneous &&
+          with_fused_move(problem_, estimator_, step_, [this](const auto& fused_move) {
+            loop([&](std::int64_t k) {
+              return accept(fused_move(gamma_, x_, g_, next_, rng_, counters_), k);
+            });
+          });
+      if (!fused) loop([this](std::int64_t k) { return move(k); });
+    }
     finish();
     return std::move(summary_);
   }
@@ -196,7 +208,6 @@ class Run {
 
   // One move of the players by the scheme; false when the run must stop.
   bool move(std::int64_t k) {
-    if (fused_) return accept((*fused_)(gamma_, x_, g_, next_, rng_, counters_), k);
     if (scheme_ == Scheme::kSimultaneous) {
       estimator_.estimate(x_, g_, rng_, counters_);
       return accept(step_.checked_step(gamma_, g_, x_, next_, nullptr), k);
@@ -222,7 +233,7 @@ class Run {
   }
 
   void update_average() {
-    if (options_.averaging == "uniform") {
+    if (uniform_average_) {
       ++averaged_;
       average_ += (x_ - average_) / static_cast<double>(averaged_);
     } else {
@@ -230,9 +241,18 @@ class Run {
     }
   }
 
+  // Iterates until a stopping rule fires; move(k) moves the players, false to stop. A template,
+  // so that the fused path's move inlines into its own copy of the loop.
+  template <class Move>
+  void loop(const Move& move) {
+    while (iterate(move)) {
+    }
+  }
+
   // One iteration; false when a stopping rule fired. Only the oracle limit can fire at any
   // iteration; the other rules and the checkpoints wait for the next scheduled event.
-  bool iterate() {
+  template <class Move>
+  bool iterate(const Move& move) {
     gamma_ = schedule_(counters_.iterations);
     if (!move(counters_.iterations)) return false;
     if (averaging_) update_average();
@@ -242,9 +262,12 @@ class Run {
   }
 
   bool oracle_limit_reached() {
-    if (options_.max_oracle_calls <= 0 ||
-        counters_.sample_evaluations + counters_.coordinate_evaluations < options_.max_oracle_calls)
+    if (counters_.sample_evaluations + counters_.coordinate_evaluations < oracle_limit_)
       return false;
+    return stop_at_oracle_limit();
+  }
+
+  [[gnu::noinline]] bool stop_at_oracle_limit() {
     stop(TerminationReason::kOracleLimit,
          "oracle limit " + std::to_string(options_.max_oracle_calls) + " reached at iteration " +
              std::to_string(counters_.iterations));
@@ -425,11 +448,10 @@ class Run {
   Rng rng_;
   StepSchedule schedule_;
   const std::vector<Block> blocks_;
-  const bool averaging_;
+  const bool averaging_, uniform_average_;
   enum class Scheme { kSimultaneous, kAlternating, kExtragradient, kExtragradientSameSample };
   const Scheme scheme_;     // options.scheme, parsed once: no string compare per iteration
   ProxStep extrapolation_;  // extragradient's extrapolation step
-  std::unique_ptr<FusedMove> fused_;  // the simultaneous move without indirect calls, if known
   Vector x_, next_, g_, workspace_, half_, average_;
   std::int64_t averaged_ = 0;
   std::size_t metrics_offset_ = 0;  // where the problem's metric columns start in trace.extra
@@ -437,6 +459,8 @@ class Run {
   // The clock is read every 64 iterations: cheap next to the iterations themselves.
   static constexpr std::int64_t kClockPeriod = 64;
   std::int64_t last_logged_ = -1, next_log_ = 0, next_event_ = 0;
+  // options.max_oracle_calls, or "never" when it is 0 (no limit)
+  const std::int64_t oracle_limit_;
   Clock::time_point start_, last_checkpoint_;
 };
 

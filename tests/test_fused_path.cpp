@@ -85,7 +85,7 @@ TEST_CASE("the fused path is taken exactly for the configurations it knows", "[s
     s.rule = rule;
     const std::unique_ptr<StepRule> step = make_step_rule(s);
     step->reset(game);
-    return make_fused_move(game, *estimator, *step) != nullptr;
+    return with_fused_move(game, *estimator, *step, [](const auto&) {});
   };
   CHECK(fused_for("sgda", "prox", false));
   CHECK(fused_for("l-svrgda", "prox", false));
