@@ -95,7 +95,8 @@ int experiment_command(const ExperimentArgs& args) {
   std::set<std::string> done;
   for (const RunRecord& record : runs.runs) done.insert(record.settings.at("experiment.key"));
 
-  const std::shared_ptr<AffineGame> problem = build_problem(plan.runs.front().config);
+  // Any problem a problem file takes (affine games, GAN-style games), built as sgda solve does.
+  const std::shared_ptr<Problem> problem = make_problem(plan.runs.front().config);
   for (const PlannedRun& run : plan.runs)
     if (!done.count(run.key)) check_planned_run(run, *problem);
   runs.attributes = experiment_attributes(plan, *problem);

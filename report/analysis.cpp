@@ -111,6 +111,50 @@ BoundCheck check_bound(const Bound& bound, const std::vector<double>& iterations
   return check;
 }
 
+// The column `name` of a trace, or null when the run does not have it.
+const std::vector<double>* extra_column(const Trace& trace, const std::string& name) {
+  for (const TraceColumn& column : trace.extra)
+    if (column.name == name) return &column.values;
+  return nullptr;
+}
+
+// The group's further trace columns against iterations, over the `iterations` rows common to
+// its runs, and each run's value at its last row.
+void add_extra_curves(GroupSummary& g, const ExperimentRuns& runs,
+                      const std::vector<std::string>& names,
+                      const std::vector<double>& iterations) {
+  const std::size_t rows = iterations.size();
+  for (RunSummary& r : g.runs) {
+    const Trace& t = runs.runs[r.index].trace;
+    for (const std::string& name : names) {
+      const std::vector<double>* values = extra_column(t, name);
+      r.extra_final.push_back(
+          values && !values->empty() && values->size() == t.size() ? values->back() : kNaN);
+    }
+  }
+  for (const std::string& name : names) {
+    ExtraCurve extra;
+    extra.name = name;
+    Curve& c = extra.curve;
+    c.x = iterations;
+    c.mean.assign(rows, 0.0);
+    c.low.assign(rows, kNaN);
+    c.high.assign(rows, kNaN);
+    for (const RunSummary& r : g.runs) {
+      const std::vector<double>* values = extra_column(runs.runs[r.index].trace, name);
+      for (std::size_t row = 0; row < rows; ++row) {
+        const double v = values && row < values->size() ? (*values)[row] : kNaN;
+        c.mean[row] += v / double(g.runs.size());
+        if (!std::isfinite(v)) continue;
+        c.low[row] = std::isnan(c.low[row]) ? v : std::min(c.low[row], v);
+        c.high[row] = std::isnan(c.high[row]) ? v : std::max(c.high[row], v);
+      }
+    }
+    extra.final_value = rows > 0 ? c.mean.back() : kNaN;
+    g.extras.push_back(std::move(extra));
+  }
+}
+
 BoundCheck not_checked(const std::string& why) {
   BoundCheck check;
   check.verdict = "not checked: " + why;
@@ -170,6 +214,10 @@ ExperimentReport analyse_experiment(const ExperimentRuns& runs, const std::strin
     const auto& r = run.trace.relative_distance_sq;
     if (r.empty() || !std::isfinite(r.front())) report.metric = "residual_sq";
     if (!run.trace.bits.empty() && run.trace.bits.back() > 0) report.has_bits = true;
+    for (const TraceColumn& column : run.trace.extra)
+      if (std::find(report.extra_columns.begin(), report.extra_columns.end(), column.name) ==
+          report.extra_columns.end())
+        report.extra_columns.push_back(column.name);
   }
 
   // Groups: same label and step, in order of first appearance.
@@ -283,6 +331,7 @@ ExperimentReport analyse_experiment(const ExperimentRuns& runs, const std::strin
     g.bound = why.empty() ? check_bound(bound, iterations, mean.mean) : not_checked(why);
     if (why.empty())
       for (const double k : iterations) g.bound_curve.push_back(bound.at(k));
+    add_extra_curves(g, runs, report.extra_columns, iterations);
     for (const RunSummary& r : g.runs) {
       if (!r.target.reached) continue;
       const double k = ++g.target.reached;

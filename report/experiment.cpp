@@ -11,6 +11,7 @@
 #include "../io/run_group.hpp"
 #include "sgda/error.hpp"
 #include "sgda/estimators/distributed.hpp"
+#include "sgda/step.hpp"
 #include "sgda/version.hpp"
 
 namespace sgda {
@@ -370,11 +371,29 @@ class ExperimentParser {
       }
       method.erase("label");
       method.erase("step_sizes");
+      // A method's own scheme and step rule go where a problem file has them: [run] scheme and
+      // [step] rule, replacing those of the experiment's [run] and [step] for this method.
+      const bool own_scheme = move_key(root, method, "scheme", "run", "scheme");
+      if (const toml::node* step = method.get("step"); step && !step->is_string())
+        fail(*step, "method.step",
+             "must be a string naming a step rule, got " +
+                 (step->is_table() ? std::string("a table") : value_text(*step)) + "; accepted " +
+                 join(step_rule_names()) + " (the rule's options go in [step])");
+      const bool own_step = move_key(root, method, "step", "step", "rule");
       const std::string name =
           method["name"].is_string() ? std::string(method["name"].as_string()->get()) : "?";
       root.erase("experiment");
       root.insert_or_assign("method", std::move(method));
-      RunConfig config = parse_run_table(root, source_);
+      RunConfig config;
+      try {
+        config = parse_run_table(root, source_);
+      } catch (const InputError& e) {
+        // The problem-file parser names the keys where it found them; say where they were set.
+        std::string message = e.what();
+        if (own_scheme) rename_field(message, "run.scheme", "method.scheme");
+        if (own_step) rename_field(message, "step.rule", "method.step");
+        throw InputError(message);
+      }
 
       std::string label = entry.labelled ? entry.label : name;
       if (!entry.labelled && !details.empty()) label += " (" + details + ")";
@@ -391,6 +410,25 @@ class ExperimentParser {
       }
       if (entry.axes.empty()) return variants;
     }
+  }
+
+  // Moves method.<key> into [<table>] <as> (creating the table), keeping its source line.
+  static bool move_key(toml::table& root, toml::table& method, const std::string& key,
+                       const std::string& table, const std::string& as) {
+    toml::node* node = method.get(key);
+    if (!node) return false;
+    if (!root.get(table)) root.insert(table, toml::table{});
+    toml::table& target = *root[table].as_table();
+    node->visit([&](auto& value) { target.insert_or_assign(as, std::move(value)); });
+    method.erase(key);
+    return true;
+  }
+
+  // "e.toml:7: run.scheme: ..." → "e.toml:7: method.scheme: ...".
+  static void rename_field(std::string& message, const std::string& from, const std::string& to) {
+    const std::string needle = ": " + from + ":";
+    const auto at = message.find(needle);
+    if (at != std::string::npos) message.replace(at + 2, from.size(), to);
   }
 
   std::string text_, source_;
@@ -464,7 +502,7 @@ RunRecord execute_run(const PlannedRun& run, const Problem& problem,
   };
   const std::unique_ptr<Estimator> estimator = build();
   const std::unique_ptr<StepRule> step = build_step(config);
-  const Vector x0 = Vector::Zero(problem.dim());
+  const Vector x0 = problem.initial_point();  // as sgda solve: 0, or a network's initialization
 
   // The theory at the start of the run: σ_0 after reset, on a separate estimator and stream.
   const std::unique_ptr<Estimator> probe = build();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 namespace sgda::report {
 namespace {
@@ -77,36 +78,74 @@ std::string escape(const std::string& text) {
 
 std::string svg_plot(const Plot& plot) {
   // Ranges: y over the measured values (the bound may only raise the top), x over everything.
-  double y_low = INFINITY, y_high = 0, x_low = INFINITY, x_high = -INFINITY;
+  // A log axis takes the positive values, a linear one every finite value.
+  const bool log_y = plot.log_y;
+  auto in_range = [&](double v) { return log_y ? usable(v) : std::isfinite(v); };
+  double y_low = INFINITY, y_high = log_y ? 0 : -INFINITY, x_low = INFINITY, x_high = -INFINITY;
   for (const PlotSeries& s : plot.series) {
     for (std::size_t i = 0; i < s.x->size(); ++i) {
       const double x = (*s.x)[i];
       if (!std::isfinite(x)) continue;
       for (const auto* column : {s.mean, s.low, s.high}) {
-        if (!column || !usable((*column)[i])) continue;
+        if (!column || !in_range((*column)[i])) continue;
         y_low = std::min(y_low, (*column)[i]);
         y_high = std::max(y_high, (*column)[i]);
         x_low = std::min(x_low, x);
         x_high = std::max(x_high, x);
       }
-      if (s.bound && usable((*s.bound)[i])) y_high = std::max(y_high, (*s.bound)[i]);
+      if (s.bound && in_range((*s.bound)[i])) y_high = std::max(y_high, (*s.bound)[i]);
     }
   }
   const bool empty = !(y_low <= y_high && x_low <= x_high);
-  if (empty) y_low = 1e-1, y_high = 1, x_low = 0, x_high = 1;
+  if (empty) y_low = log_y ? 1e-1 : 0, y_high = 1, x_low = 0, x_high = 1;
   int top = int(std::ceil(std::log10(y_high) - 1e-9));
   int bottom = int(std::floor(std::log10(y_low) + 1e-9));
   bottom = std::max(bottom, top - kMaxDecades);
   if (top <= bottom) top = bottom + 1;
   if (x_low >= 0 && x_low < 0.2 * x_high) x_low = 0;
   if (x_high <= x_low) x_high = x_low + 1;
+  // Linear: a constant curve gets a margin around it; from 0 when the values are all positive
+  // and spread over most of the range (fractions, counts); the ends at whole ticks.
+  double y_step = 1.0;
+  if (!log_y) {
+    if (y_high <= y_low) {
+      const double pad = y_low != 0.0 ? 0.1 * std::abs(y_low) : 1.0;
+      y_low -= pad, y_high += pad;
+    }
+    if (y_low >= 0 && y_low < 0.2 * y_high) y_low = 0;
+    y_step = nice_step(y_high - y_low);
+    y_low = std::floor(y_low / y_step + 1e-9) * y_step;
+    y_high = std::ceil(y_high / y_step - 1e-9) * y_step;
+    if (y_high <= y_low) y_high = y_low + y_step;
+  }
 
   const double x0 = kLeft, x1 = kWidth - kRight, y0 = kTop, y1 = kHeight - kBottom;
   auto px = [&](double x) { return x0 + (x - x_low) / (x_high - x_low) * (x1 - x0); };
   auto py = [&](double y) {
+    if (!log_y) return y1 - (y - y_low) / (y_high - y_low) * (y1 - y0);
     const double e = std::clamp(std::log10(y), double(bottom), double(top));
     return y1 - (e - bottom) / double(top - bottom) * (y1 - y0);
   };
+  // The y ticks: (value, label) at decades, or at multiples of y_step.
+  std::vector<std::pair<double, std::string>> y_ticks;
+  if (log_y) {
+    // Decades: every one when few, else about eight labelled ones.
+    const int every = std::max(1, (top - bottom + 7) / 8);
+    for (int e = bottom; e <= top; e += every)
+      y_ticks.emplace_back(std::pow(10.0, e),
+                           "10<tspan dy=\"-6\" font-size=\"9\">" +
+                               (e < 0 ? "&#8722;" + std::to_string(-e) : std::to_string(e)) +
+                               "</tspan>");
+  } else {
+    const auto count = std::llround((y_high - y_low) / y_step);
+    for (long long k = 0; k <= count; ++k) {
+      double t = y_low + double(k) * y_step;
+      if (std::abs(t) < 1e-12 * y_step) t = 0.0;
+      const std::string label = compact(t);
+      y_ticks.emplace_back(t,
+                           label[0] == '-' ? "&#8722;" + escape(label.substr(1)) : escape(label));
+    }
+  }
 
   std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + num(kWidth) + " " +
                     num(kHeight) + "\" role=\"img\" aria-label=\"" + escape(plot.title) +
@@ -115,11 +154,9 @@ std::string svg_plot(const Plot& plot) {
          num(y0) + "\" width=\"" + num(x1 - x0) + "\" height=\"" + num(y1 - y0) +
          "\"/></clipPath></defs>\n";
 
-  // Decades: every one when few, else about eight labelled ones.
-  const int every = std::max(1, (top - bottom + 7) / 8);
   svg += "<g class=\"grid\" stroke=\"#e2e2e2\" stroke-width=\"1\">";
-  for (int e = bottom; e <= top; e += every) {
-    const double y = py(std::pow(10.0, e));
+  for (const auto& tick : y_ticks) {
+    const double y = py(tick.first);
     svg += "<line x1=\"" + num(x0) + "\" y1=\"" + num(y) + "\" x2=\"" + num(x1) + "\" y2=\"" +
            num(y) + "\"/>";
   }
@@ -131,10 +168,9 @@ std::string svg_plot(const Plot& plot) {
     svg += "<line x1=\"" + num(px(t)) + "\" y1=\"" + num(y0) + "\" x2=\"" + num(px(t)) +
            "\" y2=\"" + num(y1) + "\"/>";
   svg += "</g>\n<g class=\"ticks\" font-size=\"12\" fill=\"#333\">";
-  for (int e = bottom; e <= top; e += every)
-    svg += "<text x=\"" + num(x0 - 6) + "\" y=\"" + num(py(std::pow(10.0, e)) + 4) +
-           "\" text-anchor=\"end\">10<tspan dy=\"-6\" font-size=\"9\">" +
-           (e < 0 ? "&#8722;" + std::to_string(-e) : std::to_string(e)) + "</tspan></text>";
+  for (const auto& tick : y_ticks)
+    svg += "<text x=\"" + num(x0 - 6) + "\" y=\"" + num(py(tick.first) + 4) +
+           "\" text-anchor=\"end\">" + tick.second + "</text>";
   for (const double t : x_ticks)
     svg += "<text x=\"" + num(px(t)) + "\" y=\"" + num(y1 + 16) + "\" text-anchor=\"middle\">" +
            escape(compact(t)) + "</text>";
@@ -150,7 +186,7 @@ std::string svg_plot(const Plot& plot) {
     auto finite = [&](std::size_t i, const std::vector<double>* c) {
       return c && std::isfinite((*s.x)[i]) && std::isfinite((*c)[i]);
     };
-    auto clamp_low = [&](double v) { return v > 0.0 ? v : std::pow(10.0, bottom); };
+    auto clamp_low = [&](double v) { return !log_y || v > 0.0 ? v : std::pow(10.0, bottom); };
     if (s.low && s.high) {
       std::string forward, backward;
       for (const std::size_t i : rows) {
@@ -194,8 +230,8 @@ std::string svg_plot(const Plot& plot) {
   svg += "</g>\n";
   if (empty)
     svg += "<text x=\"" + num((x0 + x1) / 2) + "\" y=\"" + num((y0 + y1) / 2) +
-           "\" text-anchor=\"middle\" font-size=\"13\" fill=\"#777\">no positive values to "
-           "plot</text>\n";
+           "\" text-anchor=\"middle\" font-size=\"13\" fill=\"#777\">" +
+           (log_y ? "no positive values to plot" : "no finite values to plot") + "</text>\n";
   svg += "<rect x=\"" + num(x0) + "\" y=\"" + num(y0) + "\" width=\"" + num(x1 - x0) +
          "\" height=\"" + num(y1 - y0) + "\" fill=\"none\" stroke=\"#888\"/>\n";
   svg += "<text x=\"" + num(x0) +

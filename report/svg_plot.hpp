@@ -1,4 +1,5 @@
-// Private to report/: one line plot as inline SVG, log-scale y, mean lines with min–max bands.
+// Private to report/: one line plot as inline SVG, log-scale (or linear) y, mean lines with
+// min–max bands.
 #pragma once
 
 #include <string>
@@ -21,6 +22,9 @@ struct Plot {
   std::string id;  // unique in the page (names the clip path)
   std::string title, x_label, y_label;
   std::vector<PlotSeries> series;
+  // Decades of positive values; false: a linear axis over every finite value (counts,
+  // fractions, values that may be zero or negative).
+  bool log_y = true;
 };
 
 // A self-contained <svg> element (viewBox, scales with its container), with a <title>.

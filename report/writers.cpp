@@ -249,6 +249,23 @@ std::string constants_block(const ExperimentReport& e) {
   return html + "</dl>\n";
 }
 
+// A further trace column is drawn on a log scale when its values are all positive and span at
+// least two decades (distances, errors), else on a linear one (counts, fractions, zeros).
+bool log_scale(const ExperimentReport& e, std::size_t k) {
+  double low = INFINITY, high = 0.0;
+  for (const GroupSummary& g : e.groups) {
+    const Curve& c = g.extras[k].curve;
+    for (const auto* column : {&c.mean, &c.low, &c.high})
+      for (const double v : *column) {
+        if (std::isnan(v)) continue;
+        if (!(v > 0.0) || std::isinf(v)) return false;
+        low = std::min(low, v);
+        high = std::max(high, v);
+      }
+  }
+  return low <= high && high >= 100.0 * low;
+}
+
 std::string plots_block(const ExperimentReport& e, const std::vector<Style>& st,
                         std::size_t experiment) {
   std::string html = "<div class=\"plots\">\n";
@@ -265,6 +282,21 @@ std::string plots_block(const ExperimentReport& e, const std::vector<Style>& st,
       report::PlotSeries s{st[i].color, st[i].dash, &c.x, &c.mean, &c.low, &c.high, nullptr};
       if (axis == Axis::kIterations && !g.bound_curve.empty()) s.bound = &g.bound_curve;
       plot.series.push_back(s);
+    }
+    html += "<figure>" + report::svg_plot(plot) + "</figure>\n";
+  }
+  // The further trace columns (the problem's metrics, averaged iterates) against iterations.
+  for (std::size_t k = 0; k < e.extra_columns.size(); ++k) {
+    const std::string& name = e.extra_columns[k];
+    report::Plot plot;
+    plot.id = "e" + std::to_string(experiment) + "-extra-" + std::to_string(k);
+    plot.title = name + " vs iterations";
+    plot.x_label = axis_label(Axis::kIterations);
+    plot.log_y = log_scale(e, k);
+    plot.y_label = name + (plot.log_y ? " (log scale)" : "");
+    for (std::size_t i = 0; i < e.groups.size(); ++i) {
+      const Curve& c = e.groups[i].extras[k].curve;
+      plot.series.push_back({st[i].color, st[i].dash, &c.x, &c.mean, &c.low, &c.high, nullptr});
     }
     html += "<figure>" + report::svg_plot(plot) + "</figure>\n";
   }
@@ -314,6 +346,31 @@ std::string tables_block(const ExperimentReport& e, const std::vector<Style>& st
   }
   html += "</tbody></table></div>\n";
 
+  if (!e.extra_columns.empty()) {
+    html +=
+        "<div class=\"scroll\"><table>\n<caption>Further trace columns at the last row (mean "
+        "over " +
+        std::to_string(seeds) + " seed" + (seeds == 1 ? "" : "s") +
+        (seeds > 1 ? "; in brackets the minimum and maximum" : "") +
+        ")</caption>\n<thead><tr><th>method</th>";
+    for (const std::string& name : e.extra_columns) html += "<th>" + escape(name) + "</th>";
+    html += "</tr></thead>\n<tbody>\n";
+    for (std::size_t i = 0; i < e.groups.size(); ++i) {
+      const GroupSummary& g = e.groups[i];
+      html += "<tr>" + name_cell(group_name(e, g), st[i]);
+      for (const ExtraCurve& x : g.extras) {
+        std::string text = short_number(x.final_value);
+        const Curve& c = x.curve;
+        if (g.runs.size() > 1 && !c.low.empty() && !std::isnan(c.low.back()) &&
+            c.low.back() != c.high.back())
+          text += " (" + short_number(c.low.back()) + "&#8211;" + short_number(c.high.back()) + ")";
+        html += cell(text);
+      }
+      html += "</tr>\n";
+    }
+    html += "</tbody></table></div>\n";
+  }
+
   const std::string target = short_number(e.target);
   html += "<div class=\"scroll\"><table>\n<caption>Cost to reach " + escape(metric_label(e)) +
           " &#8804; " + target +
@@ -337,18 +394,22 @@ std::string tables_block(const ExperimentReport& e, const std::vector<Style>& st
   html += "<details><summary>Every run (" + std::to_string(count) +
           ")</summary>\n<div class=\"scroll\"><table>\n<thead><tr><th>run</th><th>method</th>"
           "<th>seed</th><th>termination</th><th>iterations</th><th>epochs</th><th>bits</th>"
-          "<th>final</th><th>fitted contraction</th><th>worst value / bound</th></tr></thead>\n"
-          "<tbody>\n";
+          "<th>final</th><th>fitted contraction</th><th>worst value / bound</th>";
+  for (const std::string& name : e.extra_columns) html += "<th>" + escape(name) + "</th>";
+  html += "</tr></thead>\n<tbody>\n";
   for (std::size_t i = 0; i < e.groups.size(); ++i) {
     const GroupSummary& g = e.groups[i];
-    for (const RunSummary& r : g.runs)
+    for (const RunSummary& r : g.runs) {
       html += "<tr>" + cell("<code>" + run_group_name(r.index, count) + "</code>") +
               name_cell(group_name(e, g), st[i]) + cell(std::to_string(r.seed)) +
               cell(escape(r.termination)) + cell(count_text(r.iterations)) +
               cell(count_text(r.epochs)) + cell(count_text(r.bits)) +
               cell(short_number(r.final_value)) +
               cell(r.fit.linear ? contraction_text(r.fit.contraction) : "") +
-              cell(short_number(r.bound.worst_ratio)) + "</tr>\n";
+              cell(short_number(r.bound.worst_ratio));
+      for (const double v : r.extra_final) html += cell(short_number(v));
+      html += "</tr>\n";
+    }
   }
   html += "</tbody></table></div></details>\n";
   return html;
@@ -383,8 +444,13 @@ class Json {
  public:
   explicit Json(int indent) : indent_(indent) {}
   Json& field(const std::string& key, const std::string& raw) {
-    text_ += (text_.empty() ? "" : ",") + std::string("\n") + pad(indent_ + 1) + json_string(key) +
-             ": " + raw;
+    // Appended piecewise: const char* + std::string&& trips a GCC 12 -Wrestrict false positive.
+    if (!text_.empty()) text_ += ',';
+    text_ += '\n';
+    text_ += pad(indent_ + 1);
+    text_ += json_string(key);
+    text_ += ": ";
+    text_ += raw;
     return *this;
   }
   Json& number(const std::string& key, double v) { return field(key, json_number(v)); }
@@ -450,6 +516,31 @@ std::string csv_field(const std::string& s) {
 
 std::string csv_number(double v) { return std::isnan(v) ? "" : exact_number(v); }
 
+// The further trace columns of every experiment, in order of first appearance.
+std::vector<std::string> extra_columns(const std::vector<ExperimentReport>& experiments) {
+  std::vector<std::string> names;
+  for (const ExperimentReport& e : experiments)
+    for (const std::string& name : e.extra_columns)
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  return names;
+}
+
+// ["a", "b", ...]
+std::string json_strings(const std::vector<std::string>& items, int indent) {
+  std::vector<std::string> quoted;
+  for (const std::string& item : items) quoted.push_back(json_string(item));
+  return Json::array(quoted, indent);
+}
+
+// {"name": value, ...} of the further trace columns; {} when there are none.
+std::string json_extras(const std::vector<std::string>& names, const std::vector<double>& values,
+                        int indent) {
+  if (names.empty()) return "{}";
+  Json json(indent);
+  for (std::size_t k = 0; k < names.size(); ++k) json.number(names[k], values[k]);
+  return json.str();
+}
+
 }  // namespace
 
 const std::vector<std::string>& report_columns() {
@@ -491,47 +582,68 @@ const std::vector<std::string>& report_columns() {
   return columns;
 }
 
+std::vector<std::string> report_columns(const std::vector<ExperimentReport>& experiments) {
+  std::vector<std::string> columns = report_columns();
+  for (const std::string& name : extra_columns(experiments)) {
+    const std::string column = "final_" + name;
+    columns.push_back(std::find(report_columns().begin(), report_columns().end(), column) ==
+                              report_columns().end()
+                          ? column
+                          : "final_extra_" + name);
+  }
+  return columns;
+}
+
 std::string csv_report(const std::vector<ExperimentReport>& experiments) {
   std::string out;
-  for (const std::string& c : report_columns()) out += (out.empty() ? "" : ",") + c;
+  for (const std::string& c : report_columns(experiments))
+    out += (out.empty() ? "" : ",") + csv_field(c);
   out += "\n";
+  const std::vector<std::string> extras = extra_columns(experiments);
   for (const ExperimentReport& e : experiments) {
     for (const GroupSummary& g : e.groups) {
-      const std::vector<std::string> row = {e.title,
-                                            e.file,
-                                            g.label,
-                                            g.method,
-                                            g.step,
-                                            std::to_string(g.runs.size()),
-                                            csv_number(g.gamma),
-                                            csv_number(g.theory_gamma),
-                                            csv_number(g.omega),
-                                            csv_number(g.workers),
-                                            csv_number(g.A),
-                                            csv_number(g.B),
-                                            csv_number(g.C),
-                                            csv_number(g.D1),
-                                            csv_number(g.D2),
-                                            csv_number(g.rho),
-                                            csv_number(g.predicted_contraction),
-                                            csv_number(g.neighbourhood),
-                                            csv_number(g.fit.linear ? g.fit.contraction : NAN),
-                                            csv_number(g.fit.x_begin),
-                                            csv_number(g.fit.x_end),
-                                            csv_number(g.fit.r_squared),
-                                            g.fit.note,
-                                            csv_number(g.fit.floor),
-                                            csv_number(g.final_value),
-                                            csv_number(g.bound.worst_ratio),
-                                            g.bound.verdict,
-                                            csv_number(e.target),
-                                            std::to_string(g.target.reached),
-                                            csv_number(g.target.iterations),
-                                            csv_number(g.target.epochs),
-                                            csv_number(g.target.bits),
-                                            csv_number(g.target.seconds),
-                                            csv_number(g.bits_per_iteration),
-                                            csv_number(g.epochs_per_iteration)};
+      std::vector<std::string> row = {e.title,
+                                      e.file,
+                                      g.label,
+                                      g.method,
+                                      g.step,
+                                      std::to_string(g.runs.size()),
+                                      csv_number(g.gamma),
+                                      csv_number(g.theory_gamma),
+                                      csv_number(g.omega),
+                                      csv_number(g.workers),
+                                      csv_number(g.A),
+                                      csv_number(g.B),
+                                      csv_number(g.C),
+                                      csv_number(g.D1),
+                                      csv_number(g.D2),
+                                      csv_number(g.rho),
+                                      csv_number(g.predicted_contraction),
+                                      csv_number(g.neighbourhood),
+                                      csv_number(g.fit.linear ? g.fit.contraction : NAN),
+                                      csv_number(g.fit.x_begin),
+                                      csv_number(g.fit.x_end),
+                                      csv_number(g.fit.r_squared),
+                                      g.fit.note,
+                                      csv_number(g.fit.floor),
+                                      csv_number(g.final_value),
+                                      csv_number(g.bound.worst_ratio),
+                                      g.bound.verdict,
+                                      csv_number(e.target),
+                                      std::to_string(g.target.reached),
+                                      csv_number(g.target.iterations),
+                                      csv_number(g.target.epochs),
+                                      csv_number(g.target.bits),
+                                      csv_number(g.target.seconds),
+                                      csv_number(g.bits_per_iteration),
+                                      csv_number(g.epochs_per_iteration)};
+      for (const std::string& name : extras) {
+        const auto at = std::find(e.extra_columns.begin(), e.extra_columns.end(), name);
+        row.push_back(
+            at == e.extra_columns.end()
+                ? ""
+                : csv_number(g.extras[std::size_t(at - e.extra_columns.begin())].final_value));
+      }
       std::string line;
       for (std::size_t i = 0; i < row.size(); ++i) {
         if (i > 0) line += ',';
@@ -563,6 +675,12 @@ std::string json_report(const std::vector<ExperimentReport>& experiments) {
 
     std::vector<std::string> groups;
     for (const GroupSummary& g : e.groups) {
+      std::vector<double> finals, lows, highs;
+      for (const ExtraCurve& x : g.extras) {
+        finals.push_back(x.final_value);
+        lows.push_back(x.curve.low.empty() ? NAN : x.curve.low.back());
+        highs.push_back(x.curve.high.empty() ? NAN : x.curve.high.back());
+      }
       std::vector<std::string> runs;
       for (const RunSummary& r : g.runs)
         runs.push_back(Json(5)
@@ -578,6 +696,7 @@ std::string json_report(const std::vector<ExperimentReport>& experiments) {
                            .field("fit", json_fit(r.fit, 6))
                            .field("bound", json_bound(r.bound, 6))
                            .field("target", json_target(r.target, 6))
+                           .field("extra", json_extras(e.extra_columns, r.extra_final, 6))
                            .str());
       groups.push_back(Json(3)
                            .string("label", g.label)
@@ -605,6 +724,9 @@ std::string json_report(const std::vector<ExperimentReport>& experiments) {
                            .number("epochs_per_iteration", g.epochs_per_iteration)
                            .field("bound", json_bound(g.bound, 4))
                            .field("target", json_target(g.target, 4))
+                           .field("extra", json_extras(e.extra_columns, finals, 4))
+                           .field("extra_min", json_extras(e.extra_columns, lows, 4))
+                           .field("extra_max", json_extras(e.extra_columns, highs, 4))
                            .field("runs", Json::array(runs, 4))
                            .str());
     }
@@ -617,20 +739,14 @@ std::string json_report(const std::vector<ExperimentReport>& experiments) {
                         .number("target", e.target)
                         .number("planned_runs", double(e.planned_runs))
                         .number("finished_runs", double(finished_runs(e)))
+                        .field("extra_columns", json_strings(e.extra_columns, 3))
                         .field("constants", constants.str())
                         .field("groups", Json::array(groups, 2))
                         .str());
   }
   return Json(0)
              .string("sgda_version", kVersion)
-             .field("columns", Json::array(
-                                   [] {
-                                     std::vector<std::string> c;
-                                     for (const std::string& name : report_columns())
-                                       c.push_back(json_string(name));
-                                     return c;
-                                   }(),
-                                   1))
+             .field("columns", json_strings(report_columns(experiments), 1))
              .field("experiments", Json::array(items, 1))
              .str() +
          "\n";

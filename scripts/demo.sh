@@ -3,7 +3,8 @@
 # game examples/games/quadratic.toml with SGDA and with L-SVRGDA, printing each run's summary,
 # then runs a quick mix of the paper's experiments (examples/experiments/: (a) importance
 # sampling, (b) variance reduction with l1 + l-infinity ball, (c) distributed methods, (d)
-# coordinate methods) and writes their report to build/demo/report.html (+ .csv, .json).
+# coordinate methods) and the Dirac-GAN (GDA, alternating GDA, extragradient, optimistic), and
+# writes their report to build/demo/report.html (+ .csv, .json).
 # Usage: bash scripts/demo.sh   (from anywhere; SGDA_JOBS overrides the default of 2 jobs)
 set -euo pipefail
 
@@ -21,11 +22,12 @@ for method in sgda l-svrgda; do
   build/sgda solve "$game" --method "$method"
 done
 
-# The paper's experiments, a few seconds in all; every runs file is started afresh (--force).
+# The paper's experiments and the Dirac-GAN, a few seconds in all; every runs file is started
+# afresh (--force).
 demo=build/demo
 mkdir -p "$demo"
 for experiment in importance variance_reduction_l1_linf distributed distributed_exact \
-  distributed_many_workers coordinate; do
+  distributed_many_workers coordinate dirac_gan; do
   echo
   echo "== build/sgda experiment examples/experiments/$experiment.toml -o $demo/$experiment.h5"
   build/sgda experiment "examples/experiments/$experiment.toml" -o "$demo/$experiment.h5" --force
@@ -33,6 +35,6 @@ done
 echo
 echo "== build/sgda report ... -o $demo/report.html"
 build/sgda report "$demo"/{importance,variance_reduction_l1_linf,distributed,distributed_exact}.h5 \
-  "$demo"/{distributed_many_workers,coordinate}.h5 -o "$demo/report.html"
+  "$demo"/{distributed_many_workers,coordinate,dirac_gan}.h5 -o "$demo/report.html"
 echo
 echo "The report: $(pwd)/$demo/report.html (tables also in report.csv and report.json beside it)"

@@ -4,8 +4,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -19,6 +21,7 @@
 
 #include "sgda/error.hpp"
 #include "sgda/io/run_config.hpp"
+#include "sgda/io/trace_file.hpp"
 #include "sgda/report/analysis.hpp"
 #include "sgda/report/experiment.hpp"
 #include "sgda/report/rate_fit.hpp"
@@ -313,7 +316,7 @@ k = 2
 
 // Runs an experiment file through the library, as `sgda experiment` does, and analyses it.
 ExperimentReport run_experiment(const ExperimentPlan& plan, ExperimentRuns* stored = nullptr) {
-  const std::shared_ptr<AffineGame> problem = build_problem(plan.runs.front().config);
+  const std::shared_ptr<Problem> problem = make_problem(plan.runs.front().config);
   ExperimentRuns runs;
   runs.attributes = experiment_attributes(plan, *problem);
   for (const PlannedRun& run : plan.runs) runs.runs.push_back(execute_run(run, *problem));
@@ -512,6 +515,86 @@ TEST_CASE(
   CHECK(outside.groups[0].bound_curve.empty());
 }
 
+TEST_CASE(
+    "further trace columns: a curve and final values per group, a log or linear plot each, "
+    "columns in the CSV and JSON",
+    "[report]") {
+  std::vector<double> values;
+  for (int k = 0; k <= 40; ++k) values.push_back(std::pow(0.8, k));
+  ExperimentRuns runs = synthetic_run(values, "yes");
+  runs.runs.push_back(runs.runs.front());  // a second seed of the same group
+  runs.runs[1].settings["experiment.seed"] = "1";
+  runs.runs[1].settings["experiment.key"] = "k1";
+  std::vector<double> modes[2], error;
+  for (int k = 0; k <= 40; ++k) {
+    modes[0].push_back(std::min(8, k / 4));
+    modes[1].push_back(std::min(7, k / 5));
+    error.push_back(std::pow(0.7, k));  // 6 decades: a log scale
+  }
+  runs.runs[0].trace.extra = {{"modes_covered", modes[0]}, {"error", error}};
+  runs.runs[1].trace.extra = {{"modes_covered", modes[1]}};  // a run without "error"
+  runs.runs[1].trace.extra[0].values.resize(40);             // and one row short: cut to 40 rows
+  for (auto* column : {&runs.runs[1].trace.iteration, &runs.runs[1].trace.sample_evaluations,
+                       &runs.runs[1].trace.coordinate_evaluations, &runs.runs[1].trace.bits})
+    column->resize(40);
+  for (auto* column : {&runs.runs[1].trace.epochs, &runs.runs[1].trace.wall_time,
+                       &runs.runs[1].trace.relative_distance_sq, &runs.runs[1].trace.residual_sq,
+                       &runs.runs[1].trace.step_size})
+    column->resize(40);
+
+  const ExperimentReport report = analyse_experiment(runs, "s.h5");
+  CHECK(report.extra_columns == std::vector<std::string>{"modes_covered", "error"});
+  REQUIRE(report.groups.size() == 1);
+  const GroupSummary& g = report.groups[0];
+  REQUIRE(g.extras.size() == 2);
+  const Curve& m = g.extras[0].curve;
+  REQUIRE(m.x.size() == 40);  // the rows both runs have
+  CHECK(m.x[39] == 39);
+  CHECK(m.mean[39] == 8.0 / 2 + 7.0 / 2);
+  CHECK(m.low[39] == 7);
+  CHECK(m.high[39] == 8);
+  CHECK(g.extras[0].final_value == 7.5);
+  CHECK(std::isnan(g.extras[1].final_value));  // one run lacks it
+  CHECK(g.extras[1].curve.low[10] == error[10]);
+  CHECK(g.runs[0].extra_final == std::vector<double>{8, error[40]});
+  CHECK(g.runs[1].extra_final[0] == 7);
+  CHECK(std::isnan(g.runs[1].extra_final[1]));
+
+  const std::string html = html_report({report});
+  CHECK(check_html(html) == "");
+  CHECK(count(html, "<svg xmlns") == 3 + 2);
+  CHECK(count(html, "<title>modes_covered vs iterations</title>") == 1);
+  CHECK(count(html, "<title>error vs iterations</title>") == 1);
+  // Counts on a linear axis from 0, the error over its decades.
+  CHECK(count(html,
+              "rotate(-90)\" text-anchor=\"middle\" font-size=\"12\" fill=\"#333\">"
+              "modes_covered</text>") == 1);
+  CHECK(count(html, ">error (log scale)</text>") == 1);
+  CHECK(count(html, "text-anchor=\"end\">0</text>") == 1);
+  CHECK(count(html, "text-anchor=\"end\">8</text>") == 1);
+  CHECK(count(html, "<th>modes_covered</th>") == 2);  // the final values and every run
+  CHECK(count(html, "<td>7.5 (7&#8211;8)</td>") == 1);
+
+  const std::string csv = csv_report({report});
+  CHECK(
+      csv.substr(0, csv.find('\n')).find(",epochs_per_iteration,final_modes_covered,final_error") !=
+      std::string::npos);
+  CHECK(csv.substr(csv.size() - 6) == ",7.5,\n");
+
+  const JsonValue json = JsonParser(json_report({report})).parse();
+  const JsonValue& e = json["experiments"].array.at(0);
+  REQUIRE(e["extra_columns"].array.size() == 2);
+  CHECK(e["extra_columns"].array[1].string == "error");
+  const JsonValue& group = e["groups"].array.at(0);
+  CHECK(group["extra"]["modes_covered"].num() == 7.5);
+  CHECK(group["extra_min"]["modes_covered"].num() == 7);
+  CHECK(group["extra_max"]["modes_covered"].num() == 8);
+  CHECK(group["extra"]["error"].type == JsonValue::Type::kNull);
+  CHECK(group["runs"].array.at(0)["extra"]["error"].num() == error[40]);
+  CHECK(group["runs"].array.at(1)["extra"]["error"].type == JsonValue::Type::kNull);
+  CHECK(json["columns"].array.back().string == "final_error");
+}
+
 // ---- experiment files -------------------------------------------------------------------------
 
 TEST_CASE("an experiment file expands into its grid", "[report]") {
@@ -549,6 +632,48 @@ TEST_CASE("an experiment file expands into its grid", "[report]") {
   CHECK(constant.runs[2].step == "theory*2");
 }
 
+TEST_CASE("a method may set its own scheme and step rule, also as grid axes", "[report]") {
+  const ExperimentPlan plan = parse_experiment(R"([experiment]
+step_sizes = [0.1]
+[problem]
+type = "dirac-gan"
+[run]
+scheme = "alternating"
+[step]
+rule = "momentum"
+[[method]]
+name = "sgda"
+label = "plain"
+[[method]]
+name = "sgda"
+scheme = ["simultaneous", "extragradient"]
+[[method]]
+name = "sgda"
+label = "optimistic"
+step = "optimistic"
+[[method]]
+name = "sgda"
+label = "nesterov"
+step = "nesterov"
+)",
+                                               "s.toml");
+  REQUIRE(plan.runs.size() == 5);
+  std::map<std::string, const RunConfig*> config;
+  for (const PlannedRun& run : plan.runs) config[run.label] = &run.config;
+  REQUIRE(config.size() == 5);
+  // The experiment's [run] and [step] where a method sets nothing; its own keys where it does.
+  CHECK(config.at("plain")->solver.scheme == "alternating");
+  CHECK(config.at("plain")->step.rule.rule == "momentum");
+  CHECK(config.at("sgda (scheme=simultaneous)")->solver.scheme == "simultaneous");
+  CHECK(config.at("sgda (scheme=extragradient)")->solver.scheme == "extragradient");
+  CHECK(config.at("sgda (scheme=extragradient)")->step.rule.rule == "momentum");
+  CHECK(config.at("optimistic")->step.rule.rule == "optimistic");
+  CHECK(config.at("optimistic")->solver.scheme == "alternating");
+  CHECK(config.at("nesterov")->step.rule.rule == "nesterov");
+  CHECK(config.at("sgda (scheme=extragradient)")->origin.at("run.scheme") == "s.toml:14");
+  CHECK(config.at("optimistic")->origin.at("step.rule") == "s.toml:18");
+}
+
 TEST_CASE("experiment-file errors are one line naming the file, line and field", "[report]") {
   const std::string problem = "[problem]\ntype = \"quadratic\"\n";
   auto error = [&](const std::string& text) {
@@ -584,6 +709,22 @@ TEST_CASE("experiment-file errors are one line naming the file, line and field",
             .find("two methods have the label \"sgda\"") != std::string::npos);
   CHECK(error("[experimnet]\n" + problem + "[[method]]\nname = \"sgda\"\n")
             .rfind("e.toml:1: experimnet: unknown table (did you mean \"experiment\"?)", 0) == 0);
+  // A method's own scheme and step rule are checked as [run] scheme and [step] rule are, and
+  // named as the method's keys.
+  CHECK(error(problem + "[[method]]\nname = \"sgda\"\nscheme = \"extragradiant\"\n") ==
+        "e.toml:5: method.scheme: unknown \"extragradiant\" (did you mean \"extragradient\"?); "
+        "accepted: simultaneous, alternating, extragradient, extragradient-same-sample");
+  CHECK(error(problem + "[[method]]\nname = \"sgda\"\nscheme = [\"alternating\", 2]\n") ==
+        "e.toml:5: method.scheme: must be a string, got the integer 2");
+  CHECK(error(problem + "[[method]]\nname = \"sgda\"\nstep = \"adamm\"\n") ==
+        "e.toml:5: method.step: unknown \"adamm\" (did you mean \"adam\"?); accepted: prox, "
+        "momentum, nesterov, adam, adamw, optimistic");
+  CHECK(error(problem + "[[method]]\nname = \"sgda\"\nstep = { rule = \"adam\" }\n") ==
+        "e.toml:5: method.step: must be a string naming a step rule, got a table; accepted prox, "
+        "momentum, nesterov, adam, adamw, optimistic (the rule's options go in [step])");
+  CHECK(error(problem + "[step]\nmomentum = 0.5\n[[method]]\nname = \"sgda\"\nstep = \"adam\"\n") ==
+        "e.toml:4: step.momentum: applies to rule = \"momentum\" or \"nesterov\" only, not "
+        "\"adam\"");
 }
 
 // ---- the report
@@ -643,6 +784,10 @@ TEST_CASE(
     CHECK(py.out == "4\n");
   }
 
+  // Affine games without averaging have no further trace columns: no plots or tables for them.
+  CHECK(html.find("Further trace columns") == std::string::npos);
+  CHECK(count(html, " vs iterations</title>") == 1);
+
   // CSV: the documented columns, one row per group (3 variants × 2 steps).
   const std::string csv = read(dir / "report.csv");
   std::string header;
@@ -658,6 +803,8 @@ TEST_CASE(
   CHECK(experiment["finished_runs"].num() == 12);
   CHECK(experiment["constants"]["samples"].num() == 20);
   CHECK(experiment["constants"]["mu"].num() == Approx(1.0));
+  CHECK(experiment["extra_columns"].array.empty());
+  CHECK(json["columns"].array.size() == report_columns().size());
   REQUIRE(experiment["groups"].array.size() == 6);
   std::set<double> seen;
   for (const JsonValue& g : experiment["groups"].array) {
@@ -757,9 +904,23 @@ TEST_CASE("sgda experiment and sgda report refuse bad input with one line and ex
             "[experiment]\nstep_sizes = [0.05, \"theory\"]\n[problem]\n"
             "type = \"bilinear\"\nmu = 0.0\n[run]\niterations = 10\n"
             "[[method]]\nname = \"sgda\"\n");
+  // A game without the theory's constants needs numeric steps; a method's own step rule is a
+  // name.
+  dir.write("dirac.toml", "[problem]\ntype = \"dirac-gan\"\n[[method]]\nname = \"sgda\"\n");
+  dir.write("dirac_step.toml",
+            "[experiment]\nstep_sizes = [0.1]\n[problem]\ntype = \"dirac-gan\"\n[[method]]\n"
+            "name = \"sgda\"\nstep = 1\n");
   struct Case {
     std::string args, message;
   } cases[] = {
+      {"experiment dirac.toml",
+       "sgda: error: dirac.toml: run.step_size: the theory step size of sgda(sampling=uniform) is "
+       "unknown on this problem (its constants are not available); accepted a number in "
+       "step_sizes instead\n"},
+      {"experiment dirac_step.toml",
+       "sgda: error: dirac_step.toml:7: method.step: must be a string naming a step rule, got 1; "
+       "accepted prox, momentum, nesterov, adam, adamw, optimistic (the rule's options go in "
+       "[step])\n"},
       {"experiment bilinear.toml",
        "sgda: error: bilinear.toml:2: run.step_size: the theory step size of "
        "sgda(sampling=uniform) is unknown on this problem (its constants are not available); "
@@ -785,6 +946,7 @@ TEST_CASE("sgda experiment and sgda report refuse bad input with one line and ex
     CHECK(r.err == c.message);
   }
   CHECK_FALSE(fs::exists(dir / "bilinear.h5"));
+  CHECK_FALSE(fs::exists(dir / "dirac.h5"));
   // A run file of `sgda solve` is not a runs file.
   REQUIRE(run("solve game.toml -o run.h5", dir).status == 0);
   const Result r = run("report run.h5", dir);
@@ -795,6 +957,270 @@ TEST_CASE("sgda experiment and sgda report refuse bad input with one line and ex
   const Result resume = run("experiment small.toml -o run.h5", dir);
   CHECK(resume.status == 2);
   CHECK(resume.err.find("or --force to replace it") != std::string::npos);
+}
+
+// ---- GAN-style games: the trace's further columns in the report --------------------------------
+
+namespace {
+
+// Deterministic (n = 1): both seeds give the same runs. The averaged iterate adds two trace
+// columns; the methods set their own scheme and step rule.
+const std::string kDiracExperiment = R"([experiment]
+title = "dirac"
+seeds = [0, 1]
+step_sizes = [0.2]
+
+[problem]
+type = "dirac-gan"
+theta0 = 0.5
+
+[run]
+iterations = 600
+log_every = 5
+averaging = "uniform"
+
+[[method]]
+name = "sgda"
+label = "GDA"
+
+[[method]]
+name = "sgda"
+label = "extragradient"
+scheme = "extragradient"
+
+[[method]]
+name = "sgda"
+label = "optimistic"
+step = "optimistic"
+)";
+
+// The game's own metrics (mean_error, covariance_error) from its initial point A = I; minibatch
+// noise differs between seeds; x* is unknown (the natural residual).
+const std::string kGaussianExperiment = R"([experiment]
+title = "gaussian, a linear generator"
+seeds = [0, 1, 2]
+step_sizes = [0.01, 0.02]
+
+[problem]
+type = "gaussian-gan"
+dimension = 2
+samples = 64
+batch = 8
+
+[run]
+iterations = 400
+log_every = 10
+
+[[method]]
+name = "sgda"
+scheme = ["simultaneous", "extragradient"]
+)";
+
+// RFC 4180: fields separated by commas, quoted with "" for a quote inside.
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows(1);
+  std::string field;
+  bool quoted = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"')
+        field += '"', ++i;
+      else if (c == '"')
+        quoted = false;
+      else
+        field += c;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      rows.back().push_back(field), field.clear();
+    } else if (c == '\n') {
+      rows.back().push_back(field), field.clear();
+      rows.emplace_back();
+    } else {
+      field += c;
+    }
+  }
+  if (rows.back().empty()) rows.pop_back();
+  return rows;
+}
+
+// Every column of two traces but wall time, bit for bit.
+void check_same_trace(const Trace& a, const Trace& b) {
+  CHECK(a.iteration == b.iteration);
+  CHECK(a.sample_evaluations == b.sample_evaluations);
+  CHECK(a.coordinate_evaluations == b.coordinate_evaluations);
+  CHECK(a.epochs == b.epochs);
+  CHECK(a.bits == b.bits);
+  CHECK(a.step_size == b.step_size);
+  auto same = [](const std::vector<double>& x, const std::vector<double>& y) {
+    if (x.size() != y.size()) return false;
+    for (std::size_t i = 0; i < x.size(); ++i)
+      if (!(x[i] == y[i] || (std::isnan(x[i]) && std::isnan(y[i])))) return false;
+    return true;
+  };
+  CHECK(same(a.relative_distance_sq, b.relative_distance_sq));
+  CHECK(same(a.residual_sq, b.residual_sq));
+  REQUIRE(a.extra.size() == b.extra.size());
+  for (const TraceColumn& column : a.extra) {
+    INFO(column.name);
+    const auto other = std::find_if(b.extra.begin(), b.extra.end(),
+                                    [&](const TraceColumn& c) { return c.name == column.name; });
+    REQUIRE(other != b.extra.end());
+    CHECK(same(column.values, other->values));
+  }
+}
+
+}  // namespace
+
+TEST_CASE(
+    "sgda experiment runs GAN-style games as sgda solve does, and sgda report shows their "
+    "further trace columns: a plot each, the runs files' values in the CSV and JSON",
+    "[report][cli][gan]") {
+  TempDir dir;
+  dir.write("dirac.toml", kDiracExperiment);
+  dir.write("gaussian.toml", kGaussianExperiment);
+  for (const char* name : {"dirac", "gaussian"}) {
+    const Result e = run(std::string("experiment ") + name + ".toml", dir);
+    INFO(e.err);
+    REQUIRE(e.status == 0);
+  }
+  const Result r = run("report dirac.h5 gaussian.h5 -o report.html", dir);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("dirac: 3 groups of 6 runs; 0 within the theorem's bound, 0 breaking it, 3 "
+                   "not checked") != std::string::npos);
+
+  const std::vector<std::string> files = {"dirac", "gaussian"};
+  std::vector<ExperimentRuns> runs;
+  std::vector<std::vector<std::string>> names(2);  // the further columns of each runs file
+  for (std::size_t i = 0; i < 2; ++i) {
+    runs.push_back(load_experiment_runs((dir / (files[i] + ".h5")).string()));
+    for (const RunRecord& record : runs[i].runs) {
+      std::vector<std::string> columns;
+      for (const TraceColumn& c : record.trace.extra) columns.push_back(c.name);
+      if (names[i].empty()) names[i] = columns;
+      CHECK(columns == names[i]);
+    }
+  }
+  REQUIRE(runs[0].runs.size() == 6);
+  REQUIRE(runs[1].runs.size() == 12);
+  CHECK(names[0] ==
+        std::vector<std::string>{"average_relative_distance_sq", "average_residual_sq"});
+  // The Gaussian game's columns are its metrics, from its initial point at row 0.
+  const ExperimentPlan gaussian = load_experiment((dir / "gaussian.toml").string());
+  const std::shared_ptr<Problem> game = make_problem(gaussian.runs.front().config);
+  const auto metrics = game->metrics(game->initial_point());
+  REQUIRE(names[1].size() == metrics.size());
+  for (const auto& [name, value] : metrics) {
+    INFO(name);
+    const auto at = std::find(names[1].begin(), names[1].end(), name);
+    REQUIRE(at != names[1].end());
+    CHECK(runs[1].runs.front().trace.extra[std::size_t(at - names[1].begin())].values.front() ==
+          value);
+  }
+
+  // JSON: the columns of each experiment; each run's last value and each group's mean, min
+  // and max at its last common row, exactly as in the runs files.
+  const JsonValue json = JsonParser(read(dir / "report.json")).parse();
+  REQUIRE(json["experiments"].array.size() == 2);
+  std::map<std::pair<std::string, std::string>, const JsonValue*> groups;
+  for (std::size_t i = 0; i < 2; ++i) {
+    const JsonValue& e = json["experiments"].array[i];
+    CHECK(e["metric"].string == (i == 0 ? "relative_distance_sq" : "residual_sq"));
+    std::vector<std::string> listed;
+    for (const JsonValue& name : e["extra_columns"].array) listed.push_back(name.string);
+    CHECK(listed == names[i]);
+    for (const JsonValue& g : e["groups"].array) {
+      groups[{e["title"].string, g["label"].string + "|" + g["step"].string}] = &g;
+      INFO(g["label"].string);
+      // No theory on these games: the verdict says why.
+      CHECK_FALSE(g["bound"]["checked"].boolean);
+      CHECK(g["bound"]["verdict"].string.rfind("not checked: ", 0) == 0);
+      std::size_t rows = SIZE_MAX;
+      for (const JsonValue& run : g["runs"].array)
+        rows = std::min(rows, runs[i].runs.at(std::size_t(run["index"].num())).trace.size());
+      REQUIRE(rows > 0);
+      for (std::size_t k = 0; k < names[i].size(); ++k) {
+        const std::string& name = names[i][k];
+        INFO(name);
+        double mean = 0.0, low = INFINITY, high = -INFINITY;
+        for (const JsonValue& run : g["runs"].array) {
+          const Trace& t = runs[i].runs.at(std::size_t(run["index"].num())).trace;
+          const std::vector<double>& v = t.extra.at(k).values;
+          CHECK(run["extra"][name].num() == v.back());
+          mean += v[rows - 1] / double(g["runs"].array.size());
+          low = std::min(low, v[rows - 1]);
+          high = std::max(high, v[rows - 1]);
+        }
+        CHECK(g["extra"][name].num() == mean);
+        CHECK(g["extra_min"][name].num() == low);
+        CHECK(g["extra_max"][name].num() == high);
+      }
+    }
+  }
+  CHECK(groups.size() == 3 + 4);
+
+  // CSV: the documented columns, then final_<column> for each experiment's further columns;
+  // a group's value where its experiment has the column, empty where it does not.
+  const std::vector<std::vector<std::string>> csv = parse_csv(read(dir / "report.csv"));
+  REQUIRE(csv.size() == 1 + 3 + 4);
+  std::vector<std::string> header = report_columns();
+  for (const auto& list : names)
+    for (const std::string& name : list) header.push_back("final_" + name);
+  CHECK(csv[0] == header);
+  std::vector<std::string> listed;
+  for (const JsonValue& c : json["columns"].array) listed.push_back(c.string);
+  CHECK(listed == header);
+  const std::size_t first = report_columns().size();
+  for (std::size_t row = 1; row < csv.size(); ++row) {
+    REQUIRE(csv[row].size() == header.size());
+    const std::size_t i = csv[row][0] == "dirac" ? 0 : 1;
+    const JsonValue& g = *groups.at({csv[row][0], csv[row][2] + "|" + csv[row][4]});
+    for (std::size_t column = first; column < header.size(); ++column) {
+      const std::string name = header[column].substr(6);
+      INFO(csv[row][2] << ": " << header[column]);
+      const bool own = std::find(names[i].begin(), names[i].end(), name) != names[i].end();
+      if (own)
+        CHECK(std::stod(csv[row][column]) == g["extra"][name].num());
+      else
+        CHECK(csv[row][column].empty());
+    }
+  }
+
+  // HTML: well formed, one plot per further column (and per axis: no bits here), each column
+  // in the final-values table and the table of every run.
+  const std::string html = read(dir / "report.html");
+  CHECK(check_html(html) == "");
+  CHECK(count(html, "<svg xmlns") == 2 * 3 + names[0].size() + names[1].size());
+  for (const auto& list : names)
+    for (const std::string& name : list) {
+      CHECK(count(html, "<title>" + name + " vs iterations</title>") == 1);
+      CHECK(count(html, "<th>" + name + "</th>") == 2);
+    }
+  CHECK(count(html, "Further trace columns at the last row") == 2);
+
+  // Every run of the experiments is the run sgda solve makes of the same settings: the same
+  // start (the game's initial point), steps and trace, bit for bit (wall time aside).
+  const ExperimentPlan dirac = load_experiment((dir / "dirac.toml").string());
+  for (const ExperimentPlan* plan : {&dirac, &gaussian}) {
+    for (std::size_t i : {std::size_t(0), plan->runs.size() - 1}) {
+      const PlannedRun& planned = plan->runs[i];
+      INFO(planned.label << ", step " << planned.step << ", seed " << planned.seed);
+      dir.write("solo.toml", to_toml(planned.config));
+      const Result solo = run("solve solo.toml -o solo.h5 --force", dir);
+      INFO(solo.err);
+      REQUIRE(solo.status == 0);
+      const RunRecord alone = load_run((dir / "solo.h5").string());
+      const std::vector<RunRecord>& all = runs[plan == &dirac ? 0 : 1].runs;
+      const auto record = std::find_if(all.begin(), all.end(), [&](const RunRecord& rr) {
+        return rr.settings.at("experiment.key") == planned.key;
+      });
+      REQUIRE(record != all.end());
+      check_same_trace(alone.trace, record->trace);
+      CHECK(alone.x_final == record->x_final);
+    }
+  }
 }
 
 // ---- the paper's findings, on the examples' JSON ----------------------------------------------
@@ -930,4 +1356,41 @@ TEST_CASE("(d) SEGA-SGDA reaches the solution where coordinate SGDA stalls", "[r
   // One coordinate per iteration, as the bits and epochs columns show: 1/D epochs, no bits.
   CHECK(sega["epochs_per_iteration"].num() == Approx(1.0 / 20));
   CHECK(sega["bits_per_iteration"].num() == 0);
+}
+
+TEST_CASE(
+    "(GAN) on the Dirac-GAN GDA spirals out, alternating GDA circles, extragradient and "
+    "the optimistic step converge",
+    "[report][findings][gan]") {
+  const ExperimentReport report = run_experiment(load_experiment(example("dirac_gan.toml")));
+  const JsonValue json = JsonParser(json_report({report})).parse();
+  std::map<std::string, const JsonValue*> g;
+  for (const JsonValue& group : json["experiments"].array.at(0)["groups"].array)
+    g[group["label"].string] = &group;
+  REQUIRE(g.size() == 4);
+  auto final_value = [&](const std::string& label) { return (*g.at(label))["final_value"].num(); };
+  auto average = [&](const std::string& label) {
+    return (*g.at(label))["extra"]["average_relative_distance_sq"].num();
+  };
+  CHECK(final_value("GDA") >= 4.0);  // from 1: ||x||² grows every step
+  CHECK(final_value("alternating GDA") == Approx(1.0).margin(0.1));
+  for (const char* label : {"extragradient", "optimistic"}) {
+    INFO(label);
+    CHECK(final_value(label) <= 1e-15);
+    CHECK((*g.at(label))["target"]["reached"].num() == 1);
+    CHECK((*g.at(label))["fit"]["linear"].boolean);
+  }
+  // The uniform average of alternating GDA's circling iterates closes in on (0, 0); GDA's does
+  // not get that far.
+  CHECK(average("alternating GDA") <= 1e-4);
+  CHECK(average("GDA") >= 1e-2);
+  for (const auto& [label, group] : g) CHECK_FALSE((*group)["bound"]["checked"].boolean);
+
+  // The MLP GAN example (about 15 s, not run here) plans its grid.
+  const ExperimentPlan mlp = load_experiment(example("mlp_gan.toml"));
+  CHECK(mlp.runs.size() == 6);
+  const std::shared_ptr<Problem> game = make_problem(mlp.runs.front().config);
+  std::set<std::string> names;
+  for (const auto& [name, value] : game->metrics(game->initial_point())) names.insert(name);
+  CHECK(names == std::set<std::string>{"modes_covered", "good_fraction"});
 }

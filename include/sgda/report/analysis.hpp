@@ -46,6 +46,17 @@ struct BoundCheck {
   std::string verdict;  // one sentence for the table
 };
 
+// A further trace column of a group (Trace::extra: the problem's metrics such as modes_covered
+// or mean_error, the averaged iterate's distance and residual), against iterations.
+struct ExtraCurve {
+  std::string name;  // the trace column
+  // Per row common to the group's runs: the mean over runs (not finite when a run's value is
+  // not; NaN when a run lacks the column), the minimum and maximum over the finite values (NaN
+  // when there are none).
+  Curve curve;
+  double final_value = std::numeric_limits<double>::quiet_NaN();  // the mean at the last row
+};
+
 struct RunSummary {
   std::size_t index = 0;  // in ExperimentRuns::runs
   std::uint64_t seed = 0;
@@ -53,6 +64,8 @@ struct RunSummary {
   std::size_t rows = 0;
   double iterations = 0, epochs = 0, bits = 0, seconds = 0;  // at the last row
   double final_value = std::numeric_limits<double>::quiet_NaN();
+  // Each of ExperimentReport::extra_columns at the run's last row (NaN when it lacks the column).
+  std::vector<double> extra_final;
   RateFit fit;       // of this run's curve against iterations
   BoundCheck bound;  // this run alone against the bound on the expectation
   TargetCost target;
@@ -83,6 +96,7 @@ struct GroupSummary {
   // The theorem's bound at each row of curves[Axis::kIterations] (NaN where it gives none);
   // empty when the bound is not checked.
   std::vector<double> bound_curve;
+  std::vector<ExtraCurve> extras;  // one per ExperimentReport::extra_columns, in that order
 };
 
 struct ExperimentReport {
@@ -95,7 +109,10 @@ struct ExperimentReport {
   std::size_t planned_runs = 0;
   std::vector<GroupSummary> groups;  // in the order their first run appears in the plan
   bool has_bits = false;             // some run sent bits: the bits plot is drawn
-  std::vector<Axis> axes() const;    // the plots of this experiment
+  // The runs' further trace columns (Trace::extra), in order of first appearance; each gets a
+  // plot against iterations and its final values in the tables.
+  std::vector<std::string> extra_columns;
+  std::vector<Axis> axes() const;  // the plots of this experiment
 };
 
 // Groups, fits and checks the runs of one runs file.

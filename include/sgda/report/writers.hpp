@@ -18,6 +18,10 @@ std::string json_report(const std::vector<ExperimentReport>& experiments);
 
 // The column names of the CSV table, in order (the HTML tables show the same quantities).
 const std::vector<std::string>& report_columns();
+// The same followed by one column per further trace column of the experiments (their union, in
+// order of first appearance): the group's mean at its last row, named final_<column>
+// (final_extra_<column> where that would repeat a name above).
+std::vector<std::string> report_columns(const std::vector<ExperimentReport>& experiments);
 
 // Writes `text` to `path` atomically (a temporary renamed into place). Throws InputError naming
 // the path when it cannot be written.
