@@ -302,7 +302,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  const std::vector<CoordinateCase> coordinate = {{20, 400000}, {200, 200000}, {2000, 100000}};
+  const std::vector<CoordinateCase> coordinate = {{20, 400000}, {200, 200000}, {2000, 300000}};
   for (const CoordinateCase& c : coordinate) {
     const sgda::AffineGame game = make_game(c.dim, 2, 0.0, 3000 + c.dim);
     const double tolerance = 1e-9 * (1.0 + game.solution()->norm());

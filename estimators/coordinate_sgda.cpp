@@ -1,19 +1,9 @@
 #include "sgda/estimators/coordinate_sgda.hpp"
 
-#include "coordinate_oracle.hpp"
-
 namespace sgda {
 
 void CoordinateSgdaEstimator::reset(const Problem& problem, ConstVectorRef, Rng&, Counters&) {
   problem_ = &problem;
-}
-
-void CoordinateSgdaEstimator::estimate(ConstVectorRef x, VectorRef g, Rng& rng,
-                                       Counters& counters) {
-  const Index d = problem_->dim();
-  const auto j = static_cast<Index>(rng.index(static_cast<std::uint64_t>(d)));
-  g.setZero();
-  g[j] = static_cast<double>(d) * evaluate_coordinate(*problem_, j, x, counters);
 }
 
 TheoryParameters CoordinateSgdaEstimator::parameters(const Problem& problem) const {

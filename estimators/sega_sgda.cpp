@@ -1,21 +1,10 @@
 #include "sgda/estimators/sega_sgda.hpp"
 
-#include "coordinate_oracle.hpp"
-
 namespace sgda {
 
 void SegaSgdaEstimator::reset(const Problem& problem, ConstVectorRef, Rng&, Counters&) {
   problem_ = &problem;
   shift_ = Vector::Zero(problem.dim());
-}
-
-void SegaSgdaEstimator::estimate(ConstVectorRef x, VectorRef g, Rng& rng, Counters& counters) {
-  const Index d = problem_->dim();
-  const auto j = static_cast<Index>(rng.index(static_cast<std::uint64_t>(d)));
-  const double f_j = evaluate_coordinate(*problem_, j, x, counters);
-  g = shift_;
-  g[j] += static_cast<double>(d) * (f_j - shift_[j]);
-  shift_[j] = f_j;
 }
 
 TheoryParameters SegaSgdaEstimator::parameters(const Problem& problem) const {

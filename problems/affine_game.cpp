@@ -58,11 +58,6 @@ AffineGame::AffineGame(std::vector<Matrix> matrices, Matrix offsets, std::vector
   }
 }
 
-double AffineGame::coordinate(Index j, ConstVectorRef x) const {
-  if (!mean_rows_) mean_rows_ = mean_matrix_;  // once: D² copies, then contiguous rows
-  return mean_rows_->row(j).dot(x) + mean_offset_[j];
-}
-
 const Matrix& AffineGame::inverse_sqrt_sym() const {
   if (!inverse_sqrt_sym_) {
     const Matrix sym = 0.5 * (mean_matrix_ + mean_matrix_.transpose());

@@ -1,12 +1,17 @@
-// The solver's fused path: for the commonest configuration (an affine game, SGDA or L-SVRGDA,
-// the prox step, simultaneous updates) the solver's loop is instantiated with the concrete
-// types, so that the estimator's and the step's code inline into it. Through the interfaces an
-// iteration makes about six indirect calls around Ref-typed Eigen loops, which at D = 20 costs
-// as much as a third of the arithmetic. The draws and the arithmetic are the estimator's and
-// the step's own code, so the fused and generic loops agree bit for bit (tests/test_fused_path).
+// The solver's fused path: for the commonest configurations (an affine game; SGDA, L-SVRGDA,
+// coordinate SGDA or SEGA-SGDA; the prox step; simultaneous updates) the solver's loop is
+// instantiated with the concrete types, so that the estimator's and the step's code inline into it.
+// Through the interfaces an iteration makes about six indirect calls around Ref-typed Eigen loops,
+// which at D = 20 costs as much as a third of the arithmetic. The draws and the arithmetic are the
+// estimator's and the step's own code, so the fused and generic loops agree bit for bit
+// (tests/test_fused_path).
 #pragma once
 
+#include <cmath>
+
+#include "sgda/estimators/coordinate_sgda.hpp"
 #include "sgda/estimators/l_svrgda.hpp"
+#include "sgda/estimators/sega_sgda.hpp"
 #include "sgda/estimators/sgda.hpp"
 #include "sgda/problems/affine_game.hpp"
 #include "sgda/step.hpp"
@@ -28,6 +33,59 @@ struct FusedMove {
   }
 };
 
+// Coordinate SGDA: g = v e_j, so without a regularizer next differs from x in coordinate j
+// alone, and the move costs O(1) beside the coordinate evaluation. next is kept equal to x
+// except at the coordinate of the last move (after the solver's swap, and after a refused step).
+template <class P>
+struct FusedMove<P, CoordinateSgdaEstimator> {
+  const P& problem;
+  CoordinateSgdaEstimator& estimator;
+  ProxStep& step;
+  Index stale = -1;  // where next may differ from x; −1: anywhere (the first move)
+
+  [[gnu::flatten]] StepOutcome operator()(double gamma, const Vector& x, Vector& g, Vector& next,
+                                          Rng& rng, Counters& counters) {
+    (void)g;
+    const auto [j, value] = estimator.draw_with(problem, x, rng, counters);
+    if (stale < 0 || step.regularized())
+      next = x;
+    else
+      next[stale] = x[stale];
+    stale = j;
+    next[j] = x[j] - gamma * value;  // x is finite: next is iff next_j is
+    if (!std::isfinite(next[j]))
+      return std::isfinite(value) ? StepOutcome::kNonFiniteIterate
+                                  : StepOutcome::kNonFiniteEstimate;
+    step.prox(gamma, next);
+    return StepOutcome::kFinite;
+  }
+};
+
+// SEGA-SGDA: g = h + d(f_j − h_j) e_j, so next = x − γh in one checked pass, then coordinate j;
+// g itself is written only to tell a non-finite estimate from a non-finite iterate.
+template <class P>
+struct FusedMove<P, SegaSgdaEstimator> {
+  const P& problem;
+  SegaSgdaEstimator& estimator;
+  ProxStep& step;
+
+  [[gnu::flatten]] StepOutcome operator()(double gamma, const Vector& x, Vector& g, Vector& next,
+                                          Rng& rng, Counters& counters) {
+    const auto [j, f_j] = estimator.coordinate_with(problem, x, rng, counters);
+    const bool finite = subtract_scaled_checked(x, gamma, estimator.shift(), next);
+    const double g_j = estimator.take(j, f_j);
+    next[j] = x[j] - gamma * g_j;
+    if (!(finite && std::isfinite(next[j]))) {  // rare: classify as the generic loop does
+      g = estimator.shift();
+      g[j] = g_j;
+      if (!all_finite(g)) return StepOutcome::kNonFiniteEstimate;
+      if (!all_finite(next)) return StepOutcome::kNonFiniteIterate;
+    }
+    step.prox(gamma, next);
+    return StepOutcome::kFinite;
+  }
+};
+
 // Calls run(FusedMove<P, E>{...}) and returns true when the problem, estimator and step rule
 // are types it knows; returns false (and calls nothing) otherwise. The classes are final, so a
 // cast that succeeds found the exact type.
@@ -42,6 +100,14 @@ bool with_fused_move(const Problem& problem, Estimator& estimator, StepRule& ste
   }
   if (auto* svrg = dynamic_cast<LSvrgdaEstimator*>(&estimator)) {
     run(FusedMove<AffineGame, LSvrgdaEstimator>{*game, *svrg, *prox});
+    return true;
+  }
+  if (auto* coordinate = dynamic_cast<CoordinateSgdaEstimator*>(&estimator)) {
+    run(FusedMove<AffineGame, CoordinateSgdaEstimator>{*game, *coordinate, *prox});
+    return true;
+  }
+  if (auto* sega = dynamic_cast<SegaSgdaEstimator*>(&estimator)) {
+    run(FusedMove<AffineGame, SegaSgdaEstimator>{*game, *sega, *prox});
     return true;
   }
   return false;

@@ -158,13 +158,12 @@ class Run {
     next_event_ = next_event(counters_.iterations);
     if (hooks_.resume || log()) {
       // The fused path when the configuration is one it knows, else the interfaces.
-      const bool fused =
-          scheme_ == Scheme::kSimultaneous &&
-          with_fused_move(problem_, estimator_, step_, [this](const auto& fused_move) {
-            loop([&](std::int64_t k) {
-              return accept(fused_move(gamma_, x_, g_, next_, rng_, counters_), k);
-            });
-          });
+      const bool fused = scheme_ == Scheme::kSimultaneous &&
+                         with_fused_move(problem_, estimator_, step_, [this](auto fused_move) {
+                           loop([&](std::int64_t k) {
+                             return accept(fused_move(gamma_, x_, g_, next_, rng_, counters_), k);
+                           });
+                         });
       if (!fused) loop([this](std::int64_t k) { return move(k); });
     }
     finish();

@@ -1,6 +1,6 @@
-// The solver's fused path (an affine game, SGDA with uniform sampling or L-SVRGDA, the prox step,
-// simultaneous updates) must be the generic loop made faster, not a second algorithm: the same
-// iterates, trace and stopping, bit for bit.
+// The solver's fused path (an affine game; SGDA, L-SVRGDA, coordinate SGDA or SEGA-SGDA; the
+// prox step; simultaneous updates) must be the generic loop made faster, not a second algorithm:
+// the same iterates, trace and stopping, bit for bit.
 #include <catch2/catch.hpp>
 #include <cstring>
 
@@ -59,11 +59,13 @@ void check_identical(const Summary& fused, const Summary& generic) {
   CHECK(fused.skipped_steps == generic.skipped_steps);
   CHECK(fused.counters.iterations == generic.counters.iterations);
   CHECK(fused.counters.sample_evaluations == generic.counters.sample_evaluations);
+  CHECK(fused.counters.coordinate_evaluations == generic.counters.coordinate_evaluations);
   REQUIRE(fused.x.size() == generic.x.size());
   CHECK(std::memcmp(fused.x.data(), generic.x.data(), sizeof(double) * fused.x.size()) == 0);
   const Trace &a = fused.trace, &b = generic.trace;
   CHECK(same_bits(a.iteration, b.iteration));
   CHECK(same_bits(a.sample_evaluations, b.sample_evaluations));
+  CHECK(same_bits(a.coordinate_evaluations, b.coordinate_evaluations));
   CHECK(same_bits(a.relative_distance_sq, b.relative_distance_sq));
   CHECK(same_bits(a.residual_sq, b.residual_sq));
   CHECK(same_bits(a.step_size, b.step_size));
@@ -89,6 +91,8 @@ TEST_CASE("the fused path is taken exactly for the configurations it knows", "[s
   };
   CHECK(fused_for("sgda", "prox", false));
   CHECK(fused_for("l-svrgda", "prox", false));
+  CHECK(fused_for("coordinate-sgda", "prox", false));
+  CHECK(fused_for("sega-sgda", "prox", false));
   CHECK_FALSE(fused_for("sgda", "prox", true));       // an estimator it does not know
   CHECK_FALSE(fused_for("sgda", "momentum", false));  // a step rule it does not know
   CHECK_FALSE(fused_for("diana-sgda", "prox", false));
@@ -106,7 +110,8 @@ TEST_CASE("the fused path gives the generic loop's run bit for bit", "[solver][f
     r.lambda = 0.05;
     r.radius = 0.5;  // the ℓ2 ball's prox is per player: the fused step takes the blocks
     const AffineGame game = plain.with_regularizer(make_regularizer(r));
-    for (const std::string method : {"sgda", "sgda/nice", "sgda/importance", "l-svrgda"}) {
+    for (const std::string method :
+         {"sgda", "sgda/nice", "sgda/importance", "l-svrgda", "coordinate-sgda", "sega-sgda"}) {
       INFO(method << " with " << type);
       SolverOptions o;
       o.max_iterations = 3000;
@@ -129,7 +134,7 @@ TEST_CASE("the fused path stops or skips at a non-finite step exactly as the gen
   g.seed = 3;
   const AffineGame game = generate_quadratic_game(g);
   for (const bool skip : {false, true}) {
-    for (const std::string method : {"sgda", "l-svrgda"}) {
+    for (const std::string method : {"sgda", "l-svrgda", "coordinate-sgda", "sega-sgda"}) {
       INFO(method << (skip ? " skipping" : " stopping"));
       SolverOptions o;
       o.max_iterations = 20000;

@@ -19,19 +19,25 @@
 namespace sgda {
 
 // out = x − γg, and whether every entry of it is finite, in one pass: its entries are summed on
-// four accumulators so that the loop vectorizes, and a finite sum means finite entries.
+// eight accumulators, so that the loop vectorizes and the additions' latency stays hidden, and a
+// finite sum means finite entries.
 inline bool subtract_scaled_checked(ConstVectorRef x, double gamma, ConstVectorRef g,
                                     VectorRef out) {
+  constexpr int kLanes = 8;
   const double* xp = x.data();
   const double* gp = g.data();
   double* op = out.data();
   const Index n = x.size();
-  double s[4] = {0.0, 0.0, 0.0, 0.0};
+  double s[kLanes] = {};
   Index i = 0;
-  for (; i + 4 <= n; i += 4)
-    for (int j = 0; j < 4; ++j) s[j] += op[i + j] = xp[i + j] - gamma * gp[i + j];
-  for (; i < n; ++i) s[0] += op[i] = xp[i] - gamma * gp[i];
-  return std::isfinite((s[0] + s[1]) + (s[2] + s[3])) || all_finite(out);
+  for (; i + kLanes <= n; i += kLanes)
+    for (int j = 0; j < kLanes; ++j) s[j] += op[i + j] = xp[i + j] - gamma * gp[i + j];
+  for (; i + 2 <= n; i += 2)  // the tail, still two at a time
+    for (int j = 0; j < 2; ++j) s[j] += op[i + j] = xp[i + j] - gamma * gp[i + j];
+  if (i < n) s[0] += op[i] = xp[i] - gamma * gp[i];
+  double sum = 0.0;
+  for (double lane : s) sum += lane;
+  return std::isfinite(sum) || all_finite(out);
 }
 
 // What a guarded step found (StepRule::checked_step).
@@ -69,7 +75,8 @@ class BlockRule : public StepRule {
   void bind(const Problem& problem, const std::vector<Block>& blocks) final;
   void step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next,
             const Block* only) final;
-  bool covers_all() const { return covers_all_; }  // the bound blocks tile the whole variable
+  bool covers_all() const { return covers_all_; }    // the bound blocks tile the whole variable
+  bool regularized() const { return regularized_; }  // R ≠ 0
 
  protected:
   // Sizes state for a variable of dimension `dim` (only the bound blocks' entries are used).
@@ -80,7 +87,6 @@ class BlockRule : public StepRule {
                           VectorRef next) = 0;
   const Problem& problem() const { return *problem_; }
   const std::vector<Block>& blocks() const { return blocks_; }
-  bool regularized() const { return regularized_; }  // R ≠ 0
 
  private:
   bool covers_all_ = false, regularized_ = false;
@@ -103,11 +109,15 @@ class ProxStep final : public BlockRule {
   StepOutcome checked_whole_step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next) {
     if (!subtract_scaled_checked(x, gamma, g, next))
       return all_finite(g) ? StepOutcome::kNonFiniteIterate : StepOutcome::kNonFiniteEstimate;
+    prox(gamma, next);
+    return StepOutcome::kFinite;
+  }
+  // next ← prox_{γR}(next) on the bound blocks; nothing when R = 0.
+  void prox(double gamma, VectorRef next) const {
     if (whole_prox_)
       whole_prox_->prox(gamma, next);
     else if (regularized())
       prox_blocks(problem(), blocks(), gamma, next);
-    return StepOutcome::kFinite;
   }
 
  protected:

@@ -35,7 +35,10 @@ class AffineGame final : public Problem {
   }
   // O(D): one row of the mean, read from a row-major copy of M̄ made on first use (a row of the
   // column-major M̄ is D cache lines apart).
-  double coordinate(Index j, ConstVectorRef x) const override;
+  double coordinate(Index j, ConstVectorRef x) const override {
+    if (!mean_rows_) mean_rows_ = mean_matrix_;  // once: D² copies, then contiguous rows
+    return mean_rows_->row(j).dot(x) + mean_offset_[j];
+  }
   bool coordinates_are_cheap() const override { return true; }
 
   std::vector<Block> blocks() const override { return blocks_; }

@@ -6,8 +6,9 @@
 
 namespace sgda {
 
-inline double evaluate_coordinate(const Problem& problem, Index j, ConstVectorRef x,
-                                  Counters& counters) {
+// P is Problem, or a concrete final problem type so that the calls inline (the fused path).
+template <class P>
+double evaluate_coordinate(const P& problem, Index j, ConstVectorRef x, Counters& counters) {
   if (problem.coordinates_are_cheap()) {
     counters.coordinate_evaluations += 1;
   } else {
