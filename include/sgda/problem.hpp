@@ -89,6 +89,24 @@ class Problem {
   mutable Vector coordinate_workspace_;
 };
 
+// F_i(x) and F(x) through the most specific entry point P has: P::sample_into / P::full_into
+// when P offers them (templates that keep the caller's vector types: fused loops), else the
+// virtual sample / full. Estimators call these with P = Problem or a concrete final type.
+template <class P, class X, class Out>
+void sample_of(const P& problem, Index i, const X& x, Out& out) {
+  if constexpr (requires { problem.sample_into(i, x, out); })
+    problem.sample_into(i, x, out);
+  else
+    problem.sample(i, x, out);
+}
+template <class P, class X, class Out>
+void full_of(const P& problem, const X& x, Out& out) {
+  if constexpr (requires { problem.full_into(x, out); })
+    problem.full_into(x, out);
+  else
+    problem.full(x, out);
+}
+
 // True when `blocks` (in order, not overlapping) tile [0, dim) without gaps.
 bool covers(const std::vector<Block>& blocks, Index dim);
 

@@ -19,11 +19,11 @@
 namespace sgda {
 
 // out = x − γg, and whether every entry of it is finite, in one pass: its entries are summed on
-// eight accumulators, so that the loop vectorizes and the additions' latency stays hidden, and a
-// finite sum means finite entries.
+// four accumulators (two SIMD registers), so that the loop vectorizes, and a finite sum means
+// finite entries. (Eight measured no faster at D = 200 and slower at D = 20.)
 inline bool subtract_scaled_checked(ConstVectorRef x, double gamma, ConstVectorRef g,
                                     VectorRef out) {
-  constexpr int kLanes = 8;
+  constexpr int kLanes = 4;
   const double* xp = x.data();
   const double* gp = g.data();
   double* op = out.data();

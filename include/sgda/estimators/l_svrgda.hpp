@@ -27,18 +27,17 @@ class LSvrgdaEstimator final : public Estimator {
 
   // estimate() on the problem it was reset with, seen as its concrete type P (see
   // SgdaEstimator::estimate_with).
-  template <class P>
-  void estimate_with(const P& problem, ConstVectorRef x, VectorRef g, Rng& rng,
-                     Counters& counters) {
+  template <class P, class X, class G>
+  void estimate_with(const P& problem, const X& x, G& g, Rng& rng, Counters& counters) {
     const Index j = uniform_index(rng, problem.num_samples());
-    problem.sample(j, x, g);
-    problem.sample(j, snapshot_, workspace_);
+    sample_of(problem, j, x, g);
+    sample_of(problem, j, snapshot_, workspace_);
     g -= workspace_;
     g += snapshot_full_;
     counters.sample_evaluations += 2;
     if (rng.bernoulli(p_)) {  // w^{k+1} = x^k
       snapshot_ = x;
-      problem.full(snapshot_, snapshot_full_);
+      full_of(problem, snapshot_, snapshot_full_);
       counters.sample_evaluations += problem.num_samples();
       counters.full_evaluations += 1;
     }

@@ -21,17 +21,17 @@ class SgdaEstimator final : public Estimator {
   std::string describe() const override;
   void reset(const Problem& problem, ConstVectorRef x0, Rng& rng, Counters& counters) override;
   void estimate(ConstVectorRef x, VectorRef g, Rng& rng, Counters& counters) override {
-    estimate_with(*problem_, x, g, rng, counters);
+    estimate_with(*problem_, x, g, rng, counters);  // P = Problem: the virtual calls
   }
   TheoryParameters parameters(const Problem& problem) const override;
 
-  // estimate() on the problem it was reset with, seen as its concrete type P: with a final P
-  // the sample call inlines (the solver's fused path). Same draws, same arithmetic.
-  template <class P>
-  void estimate_with(const P& problem, ConstVectorRef x, VectorRef g, Rng& rng,
-                     Counters& counters) {
+  // estimate() on the problem it was reset with, seen as its concrete type P and with the
+  // caller's vector types: with a final P the sample call inlines (the solver's fused path).
+  // Same draws, same arithmetic.
+  template <class P, class X, class G>
+  void estimate_with(const P& problem, const X& x, G& g, Rng& rng, Counters& counters) {
     if (uniform_) {  // one sample of weight 1, drawn inline: g = F_i(x)
-      problem.sample(uniform_index(rng, problem.num_samples()), x, g);
+      sample_of(problem, uniform_index(rng, problem.num_samples()), x, g);
       counters.sample_evaluations += 1;
       return;
     }

@@ -23,16 +23,21 @@ class AffineGame final : public Problem {
   Index dim() const override { return mean_offset_.size(); }
   Index num_samples() const override { return static_cast<Index>(matrices_.size()); }
 
-  // q_i + M_i x: the product accumulates into q_i, with no zeroing pass. Inline, so that a
-  // loop holding an AffineGame& (the solver's fused path) makes no call for it.
-  void sample(Index i, ConstVectorRef x, VectorRef out) const override {
+  // F_i(x) = q_i + M_i x and F(x) = q̄ + M̄x; the products accumulate into the offsets, with no
+  // zeroing pass. Templates over Eigen vector types, inline: the solver's fused path calls them
+  // with its own aligned vectors (sgda::sample_of), the virtual entry points with Refs.
+  template <class X, class Out>
+  void sample_into(Index i, const X& x, Out& out) const {
     out = offsets_.col(i);
     out.noalias() += matrices_[static_cast<std::size_t>(i)] * x;
   }
-  void full(ConstVectorRef x, VectorRef out) const override {
+  template <class X, class Out>
+  void full_into(const X& x, Out& out) const {
     out = mean_offset_;
     out.noalias() += mean_matrix_ * x;
   }
+  void sample(Index i, ConstVectorRef x, VectorRef out) const override { sample_into(i, x, out); }
+  void full(ConstVectorRef x, VectorRef out) const override { full_into(x, out); }
   // O(D): one row of the mean, read from a row-major copy of M̄ made on first use (a row of the
   // column-major M̄ is D cache lines apart).
   double coordinate(Index j, ConstVectorRef x) const override {
