@@ -19,8 +19,9 @@
 namespace sgda {
 
 // One simultaneous move, g = estimate(x) then next = prox(x − γg), with P and E known.
+// Hidden: internal to the library, so that the loop calls it directly (not through the PLT).
 template <class P, class E>
-struct FusedMove {
+struct [[gnu::visibility("hidden")]] FusedMove {
   const P& problem;
   E& estimator;
   ProxStep& step;
@@ -37,7 +38,7 @@ struct FusedMove {
 // alone, and the move costs O(1) beside the coordinate evaluation. next is kept equal to x
 // except at the coordinate of the last move (after the solver's swap, and after a refused step).
 template <class P>
-struct FusedMove<P, CoordinateSgdaEstimator> {
+struct [[gnu::visibility("hidden")]] FusedMove<P, CoordinateSgdaEstimator> {
   const P& problem;
   CoordinateSgdaEstimator& estimator;
   ProxStep& step;
@@ -64,7 +65,7 @@ struct FusedMove<P, CoordinateSgdaEstimator> {
 // SEGA-SGDA: g = h + d(f_j − h_j) e_j, so next = x − γh in one checked pass, then coordinate j;
 // g itself is written only to tell a non-finite estimate from a non-finite iterate.
 template <class P>
-struct FusedMove<P, SegaSgdaEstimator> {
+struct [[gnu::visibility("hidden")]] FusedMove<P, SegaSgdaEstimator> {
   const P& problem;
   SegaSgdaEstimator& estimator;
   ProxStep& step;
