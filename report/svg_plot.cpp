@@ -98,10 +98,13 @@ std::string svg_plot(const Plot& plot) {
   }
   const bool empty = !(y_low <= y_high && x_low <= x_high);
   if (empty) y_low = log_y ? 1e-1 : 0, y_high = 1, x_low = 0, x_high = 1;
-  int top = int(std::ceil(std::log10(y_high) - 1e-9));
-  int bottom = int(std::floor(std::log10(y_low) + 1e-9));
-  bottom = std::max(bottom, top - kMaxDecades);
-  if (top <= bottom) top = bottom + 1;
+  int top = 1, bottom = 0;  // a log axis's decades (its values are positive)
+  if (log_y) {
+    top = int(std::ceil(std::log10(y_high) - 1e-9));
+    bottom = int(std::floor(std::log10(y_low) + 1e-9));
+    bottom = std::max(bottom, top - kMaxDecades);
+    if (top <= bottom) top = bottom + 1;
+  }
   if (x_low >= 0 && x_low < 0.2 * x_high) x_low = 0;
   if (x_high <= x_low) x_high = x_low + 1;
   // Linear: a constant curve gets a margin around it; from 0 when the values are all positive
