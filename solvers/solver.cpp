@@ -155,6 +155,7 @@ class Run {
     last_checkpoint_ = Clock::now();
     gamma_ = schedule_(counters_.iterations);
     next_log_ = (counters_.iterations / log_every_ + 1) * log_every_;
+    next_clock_ = counters_.iterations + 1;
     next_event_ = next_event(counters_.iterations);
     if (hooks_.resume || log()) {
       // The fused path when the configuration is one it knows, else the interfaces.
@@ -277,7 +278,7 @@ class Run {
   // periodic checkpoint is due.
   std::int64_t next_event(std::int64_t k) const {
     std::int64_t next = std::min(next_log_, options_.max_iterations);
-    next = std::min(next, (k / kClockPeriod + 1) * kClockPeriod);
+    next = std::min(next, next_clock_);
     if (options_.checkpoint_every > 0)
       next = std::min(next, (k / options_.checkpoint_every + 1) * options_.checkpoint_every);
     return next;
@@ -297,8 +298,15 @@ class Run {
       return false;
     }
     if (oracle_limit_reached()) return false;
-    if (k % kClockPeriod == 0) {
+    if (k >= next_clock_) {
       const double now = seconds_since(start_);
+      // About a millisecond between readings: the period doubles while they come faster and
+      // halves while they come slower than every 10 ms.
+      const double since = now - last_clock_;
+      if (since < 1e-3 && clock_period_ < kMaxClockPeriod) clock_period_ *= 2;
+      if (since > 1e-2 && clock_period_ > 1) clock_period_ /= 2;
+      last_clock_ = now;
+      next_clock_ = k + clock_period_;
       if (options_.max_time_seconds > 0.0 && now >= options_.max_time_seconds) {
         stop(TerminationReason::kTimeLimit, "time limit " + format(options_.max_time_seconds) +
                                                 " s reached at iteration " + std::to_string(k));
@@ -455,8 +463,11 @@ class Run {
   std::int64_t averaged_ = 0;
   std::size_t metrics_offset_ = 0;  // where the problem's metric columns start in trace.extra
   double initial_distance_ = 0.0, gamma_ = 0.0, metric_seconds_ = 0.0;
-  // The clock is read every 64 iterations: cheap next to the iterations themselves.
-  static constexpr std::int64_t kClockPeriod = 64;
+  // The clock (time limit, checkpoint_seconds) is read at iteration next_clock_, every
+  // clock_period_ iterations, adapted so that a reading (~25 ns) stays negligible.
+  static constexpr std::int64_t kMaxClockPeriod = std::int64_t{1} << 16;
+  std::int64_t clock_period_ = 1, next_clock_ = 0;
+  double last_clock_ = 0.0;
   std::int64_t last_logged_ = -1, next_log_ = 0, next_event_ = 0;
   // options.max_oracle_calls, or "never" when it is 0 (no limit)
   const std::int64_t oracle_limit_;

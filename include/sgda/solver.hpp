@@ -24,7 +24,9 @@ struct SolverOptions {
   std::int64_t max_iterations = 100000;
   // Stop once sample evaluations + coordinate evaluations reach this; 0 means no limit.
   std::int64_t max_oracle_calls = 0;
-  // Stop after this much wall time in the loop, in seconds; 0 means no limit.
+  // Stop after this much wall time in the loop, in seconds; 0 means no limit. The clock is read
+  // about every millisecond (every few iterations when they are slow), so the run stops within
+  // about that of the limit.
   double max_time_seconds = 0.0;
   // Converged when ||x − x*||² / ||x⁰ − x*||² ≤ tolerance (needs x*); 0 disables. Checked at
   // logged iterations.
