@@ -87,28 +87,28 @@ struct [[gnu::visibility("hidden")]] FusedMove<P, SegaSgdaEstimator> {
   }
 };
 
-// Calls run(FusedMove<P, E>{...}) and returns true when the problem, estimator and step rule
+// Calls body(FusedMove<P, E>{...}) and returns true when the problem, estimator and step rule
 // are types it knows; returns false (and calls nothing) otherwise. The classes are final, so a
 // cast that succeeds found the exact type.
-template <class Run>
-bool with_fused_move(const Problem& problem, Estimator& estimator, StepRule& step, Run&& run) {
+template <class Body>
+bool with_fused_move(const Problem& problem, Estimator& estimator, StepRule& step, Body&& body) {
   auto* game = dynamic_cast<const AffineGame*>(&problem);
   auto* prox = dynamic_cast<ProxStep*>(&step);
   if (!game || !prox || !prox->covers_all()) return false;
   if (auto* sgda = dynamic_cast<SgdaEstimator*>(&estimator)) {
-    run(FusedMove<AffineGame, SgdaEstimator>{*game, *sgda, *prox});
+    body(FusedMove<AffineGame, SgdaEstimator>{*game, *sgda, *prox});
     return true;
   }
   if (auto* svrg = dynamic_cast<LSvrgdaEstimator*>(&estimator)) {
-    run(FusedMove<AffineGame, LSvrgdaEstimator>{*game, *svrg, *prox});
+    body(FusedMove<AffineGame, LSvrgdaEstimator>{*game, *svrg, *prox});
     return true;
   }
   if (auto* coordinate = dynamic_cast<CoordinateSgdaEstimator*>(&estimator)) {
-    run(FusedMove<AffineGame, CoordinateSgdaEstimator>{*game, *coordinate, *prox});
+    body(FusedMove<AffineGame, CoordinateSgdaEstimator>{*game, *coordinate, *prox});
     return true;
   }
   if (auto* sega = dynamic_cast<SegaSgdaEstimator*>(&estimator)) {
-    run(FusedMove<AffineGame, SegaSgdaEstimator>{*game, *sega, *prox});
+    body(FusedMove<AffineGame, SegaSgdaEstimator>{*game, *sega, *prox});
     return true;
   }
   return false;
