@@ -37,21 +37,33 @@ class Identity final : public Compressor {
   Index d_;
 };
 
+// decode and decode_add for a wire format that Derived::read(in, sink) walks, calling
+// sink(i, Q(x)_i) for every coordinate sent. A sparse format sends only some, so decode zeroes
+// the others first.
+template <class Derived, bool kSparse>
+class SinkDecoded : public Compressor {
+ public:
+  void decode(const Payload& in, VectorRef out) const override {
+    if constexpr (kSparse) out.setZero();
+    self().read(in, [&](Index i, double value) { out[i] = value; });
+  }
+  void decode_add(const Payload& in, double weight, VectorRef acc) const override {
+    self().read(in, [&](Index i, double value) { acc[i] += weight * value; });
+  }
+
+ private:
+  const Derived& self() const { return static_cast<const Derived&>(*this); }
+};
+
 // Sends k (index, value) pairs; the receiver scales by `scale` (d/k for rand-k, 1 for top-k).
-class Sparsifier : public Compressor {
+class Sparsifier : public SinkDecoded<Sparsifier, true> {
  public:
   Sparsifier(Index d, Index k, double scale)
       : d_(d), k_(k), scale_(scale), index_bits_(bits_for(static_cast<std::uint64_t>(d))) {}
   std::int64_t max_bits(Index) const override { return k_ * (index_bits_ + 64); }
-  void decode(const Payload& in, VectorRef out) const override {
-    out.setZero();
-    read(in, [&](Index i, double value) { out[i] = value; });
-  }
-  void decode_add(const Payload& in, double weight, VectorRef acc) const override {
-    read(in, [&](Index i, double value) { acc[i] += weight * value; });
-  }
 
  protected:
+  friend SinkDecoded<Sparsifier, true>;
   void put(Index i, double value, Payload& out) const {
     out.put(static_cast<std::uint64_t>(i), index_bits_);
     out.put_double(value);
@@ -126,7 +138,7 @@ class TopK final : public Sparsifier {
 // ℓ2 random dithering / QSGD with s levels (Alistarh et al. 2017): Q(x)_i = ||x|| sign(x_i) l_i/s
 // with l_i = ⌊s|x_i|/||x||⌋ + Bernoulli(frac). Wire: the norm, then per coordinate a sign bit
 // and the level.
-class Qsgd final : public Compressor {
+class Qsgd final : public SinkDecoded<Qsgd, false> {
  public:
   Qsgd(Index d, int levels) : d_(d), s_(levels), level_bits_(bits_for(std::uint64_t(levels) + 1)) {}
   std::string describe() const override { return "qsgd(levels=" + std::to_string(s_) + ")"; }
@@ -152,14 +164,9 @@ class Qsgd final : public Compressor {
       out.put(level, level_bits_);
     }
   }
-  void decode(const Payload& in, VectorRef out) const override {
-    read(in, [&](Index i, double value) { out[i] = value; });
-  }
-  void decode_add(const Payload& in, double weight, VectorRef acc) const override {
-    read(in, [&](Index i, double value) { acc[i] += weight * value; });
-  }
 
  private:
+  friend SinkDecoded<Qsgd, false>;
   template <class Sink>
   void read(const Payload& in, Sink&& sink) const {
     PayloadReader reader(in);
@@ -176,7 +183,7 @@ class Qsgd final : public Compressor {
 // Natural compression (Horváth et al. 2019): |x_i| ∈ [2^a, 2^{a+1}) is rounded to 2^a with
 // probability (2^{a+1} − |x_i|)/2^a, else to 2^{a+1}. Wire: a sign bit and a 12-bit exponent code
 // per coordinate (code 0 = zero; the code is a + 1100, which covers every double).
-class Natural final : public Compressor {
+class Natural final : public SinkDecoded<Natural, false> {
  public:
   explicit Natural(Index d) : d_(d) {}
   std::string describe() const override { return "natural"; }
@@ -200,14 +207,9 @@ class Natural final : public Compressor {
       out.put(code, kExponentBits);
     }
   }
-  void decode(const Payload& in, VectorRef out) const override {
-    read(in, [&](Index i, double value) { out[i] = value; });
-  }
-  void decode_add(const Payload& in, double weight, VectorRef acc) const override {
-    read(in, [&](Index i, double value) { acc[i] += weight * value; });
-  }
 
  private:
+  friend SinkDecoded<Natural, false>;
   template <class Sink>
   void read(const Payload& in, Sink&& sink) const {
     PayloadReader reader(in);

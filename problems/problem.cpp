@@ -95,11 +95,7 @@ void prox_blocks(const Problem& problem, const std::vector<Block>& blocks, doubl
 double natural_residual_sq(const Problem& problem, ConstVectorRef x, VectorRef workspace) {
   problem.full(x, workspace);
   workspace = x - workspace;  // x − F(x), elementwise: no aliasing issue
-  const Regularizer& regularizer = problem.regularizer();
-  if (!regularizer.is_zero()) {
-    for (const Block& block : problem.blocks())
-      regularizer.prox(1.0, workspace.segment(block.offset, block.size));
-  }
+  if (!problem.regularizer().is_zero()) prox_blocks(problem, problem.blocks(), 1.0, workspace);
   return (x - workspace).squaredNorm();
 }
 

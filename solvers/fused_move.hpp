@@ -79,8 +79,8 @@ struct [[gnu::visibility("hidden")]] FusedMove<P, SegaSgdaEstimator> {
     if (!(finite && std::isfinite(next[j]))) {  // rare: classify as the generic loop does
       g = estimator.shift();
       g[j] = g_j;
-      if (!all_finite(g)) return StepOutcome::kNonFiniteEstimate;
-      if (!all_finite(next)) return StepOutcome::kNonFiniteIterate;
+      const StepOutcome outcome = step_outcome(g, next);
+      if (outcome != StepOutcome::kFinite) return outcome;
     }
     step.prox(gamma, next);
     return StepOutcome::kFinite;

@@ -43,6 +43,13 @@ inline bool subtract_scaled_checked(ConstVectorRef x, double gamma, ConstVectorR
 // What a guarded step found (StepRule::checked_step).
 enum class StepOutcome { kFinite, kNonFiniteEstimate, kNonFiniteIterate };
 
+// The outcome of a step that computed `next` from estimate g: a non-finite g first, then a
+// non-finite next. For the rules' slow paths, once a fused check has failed.
+inline StepOutcome step_outcome(ConstVectorRef g, ConstVectorRef next) {
+  if (!all_finite(g)) return StepOutcome::kNonFiniteEstimate;
+  return all_finite(next) ? StepOutcome::kFinite : StepOutcome::kNonFiniteIterate;
+}
+
 class StepRule {
  public:
   virtual ~StepRule() = default;
@@ -107,8 +114,7 @@ class ProxStep final : public BlockRule {
   // checked once: x is finite, so x − γg is finite exactly when g is and nothing overflowed,
   // and the prox keeps it finite. Inline for the solver's fused path.
   StepOutcome checked_whole_step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next) {
-    if (!subtract_scaled_checked(x, gamma, g, next))
-      return all_finite(g) ? StepOutcome::kNonFiniteIterate : StepOutcome::kNonFiniteEstimate;
+    if (!subtract_scaled_checked(x, gamma, g, next)) return step_outcome(g, next);
     prox(gamma, next);
     return StepOutcome::kFinite;
   }
