@@ -1,139 +1,15 @@
-// The compressors; their ω are derived in docs/compressors.md.
+// QSGD, natural compression and the factory; their ω are derived in docs/compressors.md.
+// identity_compressor.hpp and sparsifiers.hpp hold the others.
 #include <algorithm>
-#include <bit>
 #include <cmath>
-#include <limits>
 
 #include "sgda/error.hpp"
 #include "sgda/estimators/compressor.hpp"
+#include "sgda/estimators/identity_compressor.hpp"
+#include "sgda/estimators/sparsifiers.hpp"
 
 namespace sgda {
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// Q(x) = x: d values of 64 bits.
-class Identity final : public Compressor {
- public:
-  explicit Identity(Index d) : d_(d) {}
-  std::string describe() const override { return "identity"; }
-  double omega(Index) const override { return 0.0; }
-  std::int64_t max_bits(Index d) const override { return 64 * d; }
-  void encode(ConstVectorRef x, Rng&, Payload& out) const override {
-    out.clear();
-    out.put_doubles(x.data(), x.size());
-  }
-  void decode(const Payload& in, VectorRef out) const override {
-    PayloadReader(in).get_doubles(out.data(), d_);
-  }
-  void decode_add(const Payload& in, double weight, VectorRef acc) const override {
-    // Word i is x_i. Restrict: the payload and the sum never overlap, so the loop vectorizes.
-    const std::uint64_t* __restrict words = in.words().data();
-    double* __restrict sum = acc.data();
-    for (Index i = 0; i < d_; ++i) sum[i] += weight * std::bit_cast<double>(words[i]);
-  }
-
- private:
-  Index d_;
-};
-
-// decode and decode_add for a wire format that Derived::read(in, sink) walks, calling
-// sink(i, Q(x)_i) for every coordinate sent. A sparse format sends only some, so decode zeroes
-// the others first.
-template <class Derived, bool kSparse>
-class SinkDecoded : public Compressor {
- public:
-  void decode(const Payload& in, VectorRef out) const override {
-    if constexpr (kSparse) out.setZero();
-    self().read(in, [&](Index i, double value) { out[i] = value; });
-  }
-  void decode_add(const Payload& in, double weight, VectorRef acc) const override {
-    self().read(in, [&](Index i, double value) { acc[i] += weight * value; });
-  }
-
- private:
-  const Derived& self() const { return static_cast<const Derived&>(*this); }
-};
-
-// Sends k (index, value) pairs; the receiver scales by `scale` (d/k for rand-k, 1 for top-k).
-class Sparsifier : public SinkDecoded<Sparsifier, true> {
- public:
-  Sparsifier(Index d, Index k, double scale)
-      : d_(d), k_(k), scale_(scale), index_bits_(bits_for(static_cast<std::uint64_t>(d))) {}
-  std::int64_t max_bits(Index) const override { return k_ * (index_bits_ + 64); }
-
- protected:
-  friend SinkDecoded<Sparsifier, true>;
-  void put(Index i, double value, Payload& out) const {
-    out.put(static_cast<std::uint64_t>(i), index_bits_);
-    out.put_double(value);
-  }
-  // sink(i, Q(x)_i) for the k coordinates sent.
-  template <class Sink>
-  void read(const Payload& in, Sink&& sink) const {
-    PayloadReader reader(in);
-    for (Index j = 0; j < k_; ++j) {
-      const auto i = static_cast<Index>(reader.get(index_bits_));
-      sink(i, scale_ * reader.get_double());
-    }
-  }
-  Index d_, k_;
-  double scale_;
-  int index_bits_;
-};
-
-// rand-k: k distinct coordinates uniformly at random (Floyd's algorithm), scaled by d/k.
-class RandK final : public Sparsifier {
- public:
-  RandK(Index d, Index k)
-      : Sparsifier(d, k, static_cast<double>(d) / static_cast<double>(k)),
-        marked_(static_cast<std::size_t>(d), 0),
-        chosen_(static_cast<std::size_t>(k)) {}
-  std::string describe() const override { return "rand-k(k=" + std::to_string(k_) + ")"; }
-  double omega(Index d) const override { return static_cast<double>(d) / k_ - 1.0; }
-  void encode(ConstVectorRef x, Rng& rng, Payload& out) const override {
-    out.clear();
-    std::size_t count = 0;
-    for (Index j = d_ - k_; j < d_; ++j) {
-      auto t = static_cast<Index>(rng.index(static_cast<std::uint64_t>(j + 1)));
-      if (marked_[static_cast<std::size_t>(t)]) t = j;
-      marked_[static_cast<std::size_t>(t)] = 1;
-      chosen_[count++] = t;
-    }
-    for (Index i : chosen_) {
-      marked_[static_cast<std::size_t>(i)] = 0;  // scratch only: no state between calls
-      put(i, x[i], out);
-    }
-  }
-
- private:
-  mutable std::vector<char> marked_;
-  mutable std::vector<Index> chosen_;
-};
-
-// top-k: the k largest magnitudes, unscaled. Biased: outside the unified theory.
-class TopK final : public Sparsifier {
- public:
-  TopK(Index d, Index k) : Sparsifier(d, k, 1.0), order_(static_cast<std::size_t>(d)) {}
-  std::string describe() const override { return "top-k(k=" + std::to_string(k_) + ")"; }
-  bool unbiased() const override { return false; }
-  double omega(Index) const override { return kNaN; }
-  void encode(ConstVectorRef x, Rng&, Payload& out) const override {
-    out.clear();
-    for (Index i = 0; i < d_; ++i) order_[static_cast<std::size_t>(i)] = i;
-    std::nth_element(
-        order_.begin(), order_.begin() + (k_ - 1), order_.end(), [&](Index a, Index b) {
-          return std::abs(x[a]) > std::abs(x[b]) || (std::abs(x[a]) == std::abs(x[b]) && a < b);
-        });
-    for (Index j = 0; j < k_; ++j) {
-      const Index i = order_[static_cast<std::size_t>(j)];
-      put(i, x[i], out);
-    }
-  }
-
- private:
-  mutable std::vector<Index> order_;
-};
 
 // ℓ2 random dithering / QSGD with s levels (Alistarh et al. 2017): Q(x)_i = ||x|| sign(x_i) l_i/s
 // with l_i = ⌊s|x_i|/||x||⌋ + Bernoulli(frac). Wire: the norm, then per coordinate a sign bit
@@ -257,7 +133,7 @@ std::unique_ptr<Compressor> make_compressor(const CompressorOptions& options, In
   if (options.type == "top-k") return std::make_unique<TopK>(d, options.k);
   if (options.type == "qsgd") return std::make_unique<Qsgd>(d, options.levels);
   if (options.type == "natural") return std::make_unique<Natural>(d);
-  return std::make_unique<Identity>(d);
+  return std::make_unique<IdentityCompressor>(d);
 }
 
 }  // namespace sgda

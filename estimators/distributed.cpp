@@ -30,6 +30,7 @@ DistributedEstimator::DistributedEstimator(DistributedSettings settings,
 DistributedEstimator::DistributedEstimator(const DistributedEstimator& other)
     : Estimator(other),
       settings_(other.settings_),
+      compressor_kind_(other.compressor_kind_),
       communicator_(other.communicator_),
       problem_(other.problem_),
       partition_(other.partition_),
@@ -49,6 +50,12 @@ DistributedEstimator::DistributedEstimator(const DistributedEstimator& other)
     copy.workspace = w.workspace;
     workers_.push_back(std::move(copy));
   }
+  index_workers();
+}
+
+void DistributedEstimator::index_workers() {
+  local_worker_.assign(static_cast<std::size_t>(settings_.workers), nullptr);
+  for (Worker& w : workers_) local_worker_[static_cast<std::size_t>(w.id)] = &w;
 }
 
 std::string DistributedEstimator::describe() const {
@@ -144,58 +151,11 @@ void DistributedEstimator::reset(const Problem& problem, ConstVectorRef x0, Rng&
     workers_.push_back(std::move(w));
   }
   server_shift_ = Vector::Zero(d);
-}
-
-void DistributedEstimator::estimate(ConstVectorRef x, VectorRef g, Rng& rng, Counters& counters) {
-  const bool shifted = alpha_ > 0.0;
-  // Each worker's randomness this iteration is derived from the run's stream and its id alone,
-  // whatever process runs it: distributed runs are reproducible for any backend and any W, and
-  // workers keep no random state of their own.
-  const std::uint64_t base = rng.next();
-  for (std::size_t t = 0; t < workers_.size(); ++t) {
-    Worker& w = workers_[t];
-    Rng worker_rng(base + 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(w.id + 1));
-    const Problem& local = *w.local;
-    if (settings_.local == LocalOracle::kExact) {
-      local.full(x, w.estimate);
-      counters.sample_evaluations += local.num_samples();
-    } else {
-      const auto j =
-          static_cast<Index>(worker_rng.index(static_cast<std::uint64_t>(local.num_samples())));
-      local.sample(j, x, w.estimate);
-      counters.sample_evaluations += 1;
-      if (settings_.local == LocalOracle::kSvrg) {
-        local.sample(j, w.snapshot, w.workspace);
-        w.estimate -= w.workspace;
-        w.estimate += w.snapshot_full;
-        counters.sample_evaluations += 1;
-        if (worker_rng.bernoulli(p_)) {  // w_m ← x
-          w.snapshot = x;
-          local.full(w.snapshot, w.snapshot_full);
-          counters.sample_evaluations += local.num_samples();
-        }
-      }
-    }
-    if (shifted) w.estimate -= w.shift;
-    w.compressor->encode(w.estimate, worker_rng, payloads_[t]);
-  }
-
-  // Server side, computed identically on every process. Payloads are added straight into the
-  // sums (rand-k: k coordinates each), never decoded into dense vectors first.
-  const std::vector<Payload>& all = communicator_->allgather(payloads_);
-  const Compressor& decoder = *workers_.front().compressor;
-  g.setZero();
-  for (const Payload& payload : all) {
-    decoder.decode_add(payload, 1.0, g);
-    counters.bits += payload.bits();
-  }
-  g /= static_cast<double>(all.size());  // (1/W) Σ_m Q(g_m − h_m)
-  if (shifted) {
-    g += server_shift_;                             // g = h + (1/W) Σ Q(·)
-    server_shift_ += alpha_ * (g - server_shift_);  // h ← h + α (1/W) Σ Q(·)
-    for (Worker& w : workers_)                      // h_m ← h_m + α Q(g_m − h_m)
-      decoder.decode_add(all[static_cast<std::size_t>(w.id)], alpha_, w.shift);
-  }
+  index_workers();
+  const Compressor* compressor = workers_.front().compressor.get();
+  compressor_kind_ = dynamic_cast<const IdentityCompressor*>(compressor) ? CompressorKind::kIdentity
+                     : dynamic_cast<const RandK*>(compressor)            ? CompressorKind::kRandK
+                                                                         : CompressorKind::kOther;
 }
 
 void DistributedEstimator::save_state(StateArchive& out) const {

@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "sgda/estimators/coordinate_sgda.hpp"
+#include "sgda/estimators/distributed.hpp"
 #include "sgda/estimators/l_svrgda.hpp"
 #include "sgda/estimators/sega_sgda.hpp"
 #include "sgda/estimators/sgda.hpp"
@@ -109,6 +110,13 @@ bool with_fused_move(const Problem& problem, Estimator& estimator, StepRule& ste
   }
   if (auto* sega = dynamic_cast<SegaSgdaEstimator*>(&estimator)) {
     body(FusedMove<AffineGame, SegaSgdaEstimator>{*game, *sega, *prox});
+    return true;
+  }
+  // QSGDA, DIANA-SGDA, VR-DIANA-SGDA: their estimate() is final; the workers' local problems
+  // are subsets of the game.
+  if (auto* distributed = dynamic_cast<DistributedEstimator*>(&estimator);
+      distributed && distributed->local_problems_are<AffineGame>()) {
+    body(FusedMove<AffineGame, DistributedEstimator>{*game, *distributed, *prox});
     return true;
   }
   return false;

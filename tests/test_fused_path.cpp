@@ -93,9 +93,13 @@ TEST_CASE("the fused path is taken exactly for the configurations it knows", "[s
   CHECK(fused_for("l-svrgda", "prox", false));
   CHECK(fused_for("coordinate-sgda", "prox", false));
   CHECK(fused_for("sega-sgda", "prox", false));
-  CHECK_FALSE(fused_for("sgda", "prox", true));       // an estimator it does not know
-  CHECK_FALSE(fused_for("sgda", "momentum", false));  // a step rule it does not know
-  CHECK_FALSE(fused_for("diana-sgda", "prox", false));
+  CHECK(fused_for("qsgda", "prox", false));
+  CHECK(fused_for("diana-sgda", "prox", false));
+  CHECK(fused_for("vr-diana-sgda", "prox", false));
+  CHECK_FALSE(fused_for("sgda", "prox", true));        // an estimator it does not know
+  CHECK_FALSE(fused_for("diana-sgda", "prox", true));  // nor a wrapped distributed one
+  CHECK_FALSE(fused_for("sgda", "momentum", false));   // a step rule it does not know
+  CHECK_FALSE(fused_for("diana-sgda", "adam", false));
 }
 
 TEST_CASE("the fused path gives the generic loop's run bit for bit", "[solver][fused]") {
@@ -122,6 +126,50 @@ TEST_CASE("the fused path gives the generic loop's run bit for bit", "[solver][f
       const Summary generic = run(game, method, o, false);
       CHECK(fused.reason == TerminationReason::kIterationLimit);
       check_identical(fused, generic);
+    }
+  }
+}
+
+TEST_CASE("the distributed methods' fused path gives the generic loop's run bit for bit",
+          "[solver][fused][distributed]") {
+  // Fused: the workers' local problems and the identity and rand-k compressors are typed;
+  // generic: every call goes through Problem and Compressor.
+  QuadraticGameOptions g;
+  g.samples = 24;
+  g.dimension = 5;
+  g.seed = 13;
+  RegularizerOptions r;
+  r.type = "l1";
+  r.lambda = 0.05;
+  const AffineGame game = generate_quadratic_game(g, make_regularizer(r));
+  for (const std::string method : {"qsgda", "diana-sgda", "vr-diana-sgda"}) {
+    for (const std::string compressor : {"identity", "rand-k", "qsgd"}) {
+      for (const std::string local : {"exact", "sample"}) {
+        if (method == "vr-diana-sgda" && local == "sample") continue;  // always its SVRG
+        INFO(method << ", " << compressor << ", local " << local);
+        EstimatorOptions e;
+        e.method = method;
+        e.workers = 4;
+        e.local = local;
+        e.compressor.type = compressor;
+        e.compressor.k = 3;
+        e.compressor.levels = 2;
+        SolverOptions o;
+        o.max_iterations = 2000;
+        o.log_every = 200;
+        o.seed = 9;
+        o.step_size.rule = "theory";
+        auto solve_with = [&](bool fused) {
+          std::unique_ptr<Estimator> estimator = make_estimator(e, game);
+          if (!fused) estimator = std::make_unique<Opaque>(std::move(estimator));
+          ProxStep step;
+          return solve(game, *estimator, step, o, Vector::Ones(game.dim()));
+        };
+        const Summary fused = solve_with(true), generic = solve_with(false);
+        CHECK(fused.reason == TerminationReason::kIterationLimit);
+        CHECK(fused.counters.bits == generic.counters.bits);
+        check_identical(fused, generic);
+      }
     }
   }
 }

@@ -42,6 +42,67 @@ class Compressor {
   virtual void decode_add(const Payload& in, double weight, VectorRef acc) const = 0;
 };
 
+// decode and decode_add for a wire format that Derived::read(in, sink) walks, calling
+// sink(i, Q(x)_i) for every coordinate sent. A sparse format sends only some, so decode zeroes
+// the others first. add_to is decode_add for any vector type, inline.
+template <class Derived, bool kSparse>
+class SinkDecoded : public Compressor {
+ public:
+  void decode(const Payload& in, VectorRef out) const override {
+    if constexpr (kSparse) out.setZero();
+    self().read(in, [&](Index i, double value) { out[i] = value; });
+  }
+  void decode_add(const Payload& in, double weight, VectorRef acc) const override {
+    add_to(in, weight, acc);
+  }
+  template <class Acc>
+  void add_to(const Payload& in, double weight, Acc& acc) const {
+    self().read(in, [&](Index i, double value) { acc[i] += weight * value; });
+  }
+  // sink(i, Q(x)_i) for every coordinate sent.
+  template <class Sink>
+  void for_each_sent(const Payload& in, Sink&& sink) const {
+    self().read(in, sink);
+  }
+
+ private:
+  const Derived& self() const { return static_cast<const Derived&>(*this); }
+};
+
+// encode and decode_add through C: Compressor (the virtual calls), or a concrete final
+// compressor whose encode_with / add_to templates then inline (the distributed estimators'
+// typed loop). The same arithmetic either way.
+template <class C, class X>
+void encode_of(const C& compressor, const X& x, Rng& rng, Payload& out) {
+  if constexpr (requires { compressor.encode_with(x, rng, out); })
+    compressor.encode_with(x, rng, out);
+  else
+    compressor.encode(x, rng, out);
+}
+template <class C, class Acc>
+void decode_add_of(const C& compressor, const Payload& in, double weight, Acc& acc) {
+  if constexpr (requires { compressor.add_to(in, weight, acc); })
+    compressor.add_to(in, weight, acc);
+  else
+    compressor.decode_add(in, weight, acc);
+}
+
+// sum ← sum + Q(x) and shift ← shift + weight·Q(x) from one payload: a DIANA server's sum and
+// the sender's shift. One read of the payload when C is a concrete compressor.
+template <class C, class Sum, class Shift>
+void decode_add_both(const C& compressor, const Payload& in, Sum& sum, double weight,
+                     Shift& shift) {
+  if constexpr (requires { compressor.for_each_sent(in, [](Index, double) {}); }) {
+    compressor.for_each_sent(in, [&](Index i, double value) {
+      sum[i] += 1.0 * value;  // as decode_add with weight 1
+      shift[i] += weight * value;
+    });
+  } else {
+    compressor.decode_add(in, 1.0, sum);
+    compressor.decode_add(in, weight, shift);
+  }
+}
+
 // Throws InputError naming the field when the options are invalid for dimension d.
 std::unique_ptr<Compressor> make_compressor(const CompressorOptions& options, Index d);
 const std::vector<std::string>& compressor_types();

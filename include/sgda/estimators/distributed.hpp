@@ -8,10 +8,13 @@
 #pragma once
 
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "sgda/estimator.hpp"
 #include "sgda/estimators/compressor.hpp"
+#include "sgda/estimators/identity_compressor.hpp"
+#include "sgda/estimators/sparsifiers.hpp"
 #include "sgda/estimators/workers.hpp"
 
 namespace sgda {
@@ -51,7 +54,10 @@ class DistributedEstimator : public Estimator {
 
   std::string describe() const override;
   void reset(const Problem& problem, ConstVectorRef x0, Rng& rng, Counters& counters) override;
-  void estimate(ConstVectorRef x, VectorRef g, Rng& rng, Counters& counters) override;
+  // Final: the solver's fused path calls estimate_with directly.
+  void estimate(ConstVectorRef x, VectorRef g, Rng& rng, Counters& counters) final {
+    estimate_with<Problem>(*problem_, x, g, rng, counters);  // the virtual calls
+  }
   // DIANA shifts part + SVRG snapshots part, whichever are on.
   double sigma_squared(ConstVectorRef x_star) const override;
   // Shifts h_m, h and snapshots w_m, F_m(w_m) of the local workers.
@@ -64,6 +70,35 @@ class DistributedEstimator : public Estimator {
   // The effective α and p for `problem` (defaults resolved).
   double alpha(const Problem& problem) const;
   double probability(const Problem& problem) const;
+
+  // True when every local problem is a P (the fused path checks this once before P-typed calls).
+  template <class P>
+  bool local_problems_are() const {
+    for (const Worker& w : workers_)
+      if (!dynamic_cast<const P*>(w.local.get())) return false;
+    return true;
+  }
+
+  // estimate() on the problem it was reset with, the local problems seen as P (Problem, or the
+  // concrete type that local_problems_are<P>() confirmed, so that their calls inline) and with
+  // the caller's vector types. Same draws, same arithmetic.
+  template <class P, class X, class G>
+  void estimate_with(const P& /*problem*/, const X& x, G& g, Rng& rng, Counters& counters) {
+    // With concrete local problems, the commonest compressors are typed too, so that their calls
+    // inline; the others, and every compressor with P = Problem, go through the interface.
+    if constexpr (std::is_same_v<P, Problem>) {
+      estimate_as<P, Compressor>(x, g, rng, counters);
+    } else {
+      switch (compressor_kind_) {
+        case CompressorKind::kIdentity:
+          return estimate_as<P, IdentityCompressor>(x, g, rng, counters);
+        case CompressorKind::kRandK:
+          return estimate_as<P, RandK>(x, g, rng, counters);
+        case CompressorKind::kOther:
+          return estimate_as<P, Compressor>(x, g, rng, counters);
+      }
+    }
+  }
 
  protected:
   // The defaults of a method, given m_loc and ω; QSGDA has none (α = 0).
@@ -79,14 +114,86 @@ class DistributedEstimator : public Estimator {
     Vector snapshot, snapshot_full;  // w_m and F_m(w_m) (SVRG)
     Vector workspace;
   };
+  // estimate_with with the local problems seen as P and the compressors as C.
+  template <class P, class C, class X, class G>
+  void estimate_as(const X& x, G& g, Rng& rng, Counters& counters);
+  void index_workers();  // local_worker_ from workers_
+
+  enum class CompressorKind { kIdentity, kRandK, kOther };
   DistributedSettings settings_;
+  CompressorKind compressor_kind_ = CompressorKind::kOther;
   std::shared_ptr<Communicator> communicator_;
   const Problem* problem_ = nullptr;
   WorkerPartition partition_;
-  std::vector<Worker> workers_;    // the local ones
-  std::vector<Payload> payloads_;  // one per local worker
-  Vector server_shift_;            // h = (1/W) Σ h_m
+  std::vector<Worker> workers_;        // the local ones
+  std::vector<Worker*> local_worker_;  // by worker id: its entry of workers_, or null
+  std::vector<Payload> payloads_;      // one per local worker
+  Vector server_shift_;                // h = (1/W) Σ h_m
   double alpha_ = 0.0, p_ = 1.0;
 };
+
+template <class P, class C, class X, class G>
+void DistributedEstimator::estimate_as(const X& x, G& g, Rng& rng, Counters& counters) {
+  const bool shifted = alpha_ > 0.0;
+  // Each worker's randomness this iteration is derived from the run's stream and its id alone,
+  // whatever process runs it: distributed runs are reproducible for any backend and any W, and
+  // workers keep no random state of their own.
+  const std::uint64_t base = rng.next();
+  for (std::size_t t = 0; t < workers_.size(); ++t) {
+    Worker& w = workers_[t];
+    Rng worker_rng(base + 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(w.id + 1));
+    const P& local = static_cast<const P&>(*w.local);
+    if (settings_.local == LocalOracle::kExact) {
+      full_of(local, x, w.estimate);
+      counters.sample_evaluations += local.num_samples();
+    } else {
+      const auto j =
+          static_cast<Index>(worker_rng.index(static_cast<std::uint64_t>(local.num_samples())));
+      sample_of(local, j, x, w.estimate);
+      counters.sample_evaluations += 1;
+      if (settings_.local == LocalOracle::kSvrg) {
+        sample_of(local, j, w.snapshot, w.workspace);
+        w.estimate -= w.workspace;
+        w.estimate += w.snapshot_full;
+        counters.sample_evaluations += 1;
+        if (worker_rng.bernoulli(p_)) {  // w_m ← x
+          w.snapshot = x;
+          full_of(local, w.snapshot, w.snapshot_full);
+          counters.sample_evaluations += local.num_samples();
+        }
+      }
+    }
+    const C& compressor = static_cast<const C&>(*w.compressor);
+    if (!shifted) {
+      encode_of(compressor, w.estimate, worker_rng, payloads_[t]);
+    } else if constexpr (!std::is_same_v<C, Compressor>) {
+      // Typed: g_m − h_m is read where the compressor reads it (rand-k: k coordinates).
+      compressor.encode_with(w.estimate - w.shift, worker_rng, payloads_[t]);
+    } else {
+      w.estimate -= w.shift;
+      compressor.encode(w.estimate, worker_rng, payloads_[t]);
+    }
+  }
+
+  // Server side, computed identically on every process. Payloads are added straight into the
+  // sums (rand-k: k coordinates each), never decoded into dense vectors first; a local worker's
+  // payload also moves its shift, h_m ← h_m + α Q(g_m − h_m), in the same read.
+  const std::vector<Payload>& all = communicator_->allgather(payloads_);
+  const C& decoder = static_cast<const C&>(*workers_.front().compressor);
+  g.setZero();
+  for (std::size_t m = 0; m < all.size(); ++m) {
+    Worker* own = shifted ? local_worker_[m] : nullptr;
+    if (own)
+      decode_add_both(decoder, all[m], g, alpha_, own->shift);
+    else
+      decode_add_of(decoder, all[m], 1.0, g);
+    counters.bits += all[m].bits();
+  }
+  g /= static_cast<double>(all.size());  // (1/W) Σ_m Q(g_m − h_m)
+  if (shifted) {
+    g += server_shift_;                             // g = h + (1/W) Σ Q(·)
+    server_shift_ += alpha_ * (g - server_shift_);  // h ← h + α (1/W) Σ Q(·)
+  }
+}
 
 }  // namespace sgda
