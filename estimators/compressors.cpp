@@ -1,6 +1,7 @@
 // QSGD, natural compression and the factory; their ω are derived in docs/compressors.md.
 // identity_compressor.hpp and sparsifiers.hpp hold the others.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include "sgda/error.hpp"
@@ -13,7 +14,7 @@ namespace {
 
 // ℓ2 random dithering / QSGD with s levels (Alistarh et al. 2017): Q(x)_i = ||x|| sign(x_i) l_i/s
 // with l_i = ⌊s|x_i|/||x||⌋ + Bernoulli(frac). Wire: the norm, then per coordinate a sign bit
-// and the level.
+// and the level (one field: sign | level << 1).
 class Qsgd final : public SinkDecoded<Qsgd, false> {
  public:
   Qsgd(Index d, int levels) : d_(d), s_(levels), level_bits_(bits_for(std::uint64_t(levels) + 1)) {}
@@ -24,9 +25,10 @@ class Qsgd final : public SinkDecoded<Qsgd, false> {
   }
   std::int64_t max_bits(Index d) const override { return 64 + d * (1 + level_bits_); }
   void encode(ConstVectorRef x, Rng& rng, Payload& out) const override {
-    out.clear();
     const double norm = x.norm();
-    out.put_double(norm);
+    std::uint64_t* words = out.assign(max_bits(d_));
+    words[0] = std::bit_cast<std::uint64_t>(norm);
+    FieldWriter fields(words + 1, 1 + level_bits_);
     for (Index i = 0; i < d_; ++i) {
       std::uint64_t level = 0;
       if (norm > 0.0) {
@@ -36,8 +38,7 @@ class Qsgd final : public SinkDecoded<Qsgd, false> {
       } else {
         rng.uniform();  // the same number of draws whatever x is: streams stay aligned
       }
-      out.put(std::signbit(x[i]) ? 1 : 0, 1);
-      out.put(level, level_bits_);
+      fields.put((std::signbit(x[i]) ? 1 : 0) | level << 1);
     }
   }
 
@@ -45,11 +46,13 @@ class Qsgd final : public SinkDecoded<Qsgd, false> {
   friend SinkDecoded<Qsgd, false>;
   template <class Sink>
   void read(const Payload& in, Sink&& sink) const {
-    PayloadReader reader(in);
-    const double norm = reader.get_double();
+    const std::uint64_t* words = in.words().data();
+    const double norm = std::bit_cast<double>(words[0]);
+    FieldReader fields(words + 1, 1 + level_bits_);
     for (Index i = 0; i < d_; ++i) {
-      const double sign = reader.get(1) ? -1.0 : 1.0;
-      sink(i, sign * norm * static_cast<double>(reader.get(level_bits_)) / s_);
+      const std::uint64_t field = fields.get();
+      const double sign = field & 1 ? -1.0 : 1.0;
+      sink(i, sign * norm * static_cast<double>(field >> 1) / s_);
     }
   }
   Index d_;
@@ -58,7 +61,8 @@ class Qsgd final : public SinkDecoded<Qsgd, false> {
 
 // Natural compression (Horváth et al. 2019): |x_i| ∈ [2^a, 2^{a+1}) is rounded to 2^a with
 // probability (2^{a+1} − |x_i|)/2^a, else to 2^{a+1}. Wire: a sign bit and a 12-bit exponent code
-// per coordinate (code 0 = zero; the code is a + 1100, which covers every double).
+// per coordinate, one field sign | code << 1 (code 0 = zero; the code is a + 1100, which covers
+// every double).
 class Natural final : public SinkDecoded<Natural, false> {
  public:
   explicit Natural(Index d) : d_(d) {}
@@ -66,7 +70,7 @@ class Natural final : public SinkDecoded<Natural, false> {
   double omega(Index) const override { return 1.0 / 8.0; }
   std::int64_t max_bits(Index d) const override { return d * (1 + kExponentBits); }
   void encode(ConstVectorRef x, Rng& rng, Payload& out) const override {
-    out.clear();
+    FieldWriter fields(out.assign(max_bits(d_)), 1 + kExponentBits);
     for (Index i = 0; i < d_; ++i) {
       const double magnitude = std::abs(x[i]);
       const double u = rng.uniform();
@@ -79,8 +83,7 @@ class Natural final : public SinkDecoded<Natural, false> {
         const bool round_up = u < (magnitude - low) / low;
         code = static_cast<std::uint64_t>(a + (round_up ? 1 : 0) + kExponentOffset);
       }
-      out.put(std::signbit(x[i]) ? 1 : 0, 1);
-      out.put(code, kExponentBits);
+      fields.put((std::signbit(x[i]) ? 1 : 0) | code << 1);
     }
   }
 
@@ -88,10 +91,11 @@ class Natural final : public SinkDecoded<Natural, false> {
   friend SinkDecoded<Natural, false>;
   template <class Sink>
   void read(const Payload& in, Sink&& sink) const {
-    PayloadReader reader(in);
+    FieldReader fields(in.words().data(), 1 + kExponentBits);
     for (Index i = 0; i < d_; ++i) {
-      const double sign = reader.get(1) ? -1.0 : 1.0;
-      const auto code = static_cast<int>(reader.get(kExponentBits));
+      const std::uint64_t field = fields.get();
+      const double sign = field & 1 ? -1.0 : 1.0;
+      const auto code = static_cast<int>(field >> 1);
       sink(i, code == 0 ? 0.0 : sign * std::ldexp(1.0, code - kExponentOffset));
     }
   }

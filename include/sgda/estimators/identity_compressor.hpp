@@ -3,6 +3,7 @@
 #pragma once
 
 #include <bit>
+#include <cstring>
 
 #include "sgda/estimators/compressor.hpp"
 
@@ -16,7 +17,8 @@ class IdentityCompressor final : public Compressor {
   std::int64_t max_bits(Index d) const override { return 64 * d; }
   void encode(ConstVectorRef x, Rng& rng, Payload& out) const override { encode_with(x, rng, out); }
   void decode(const Payload& in, VectorRef out) const override {
-    PayloadReader(in).get_doubles(out.data(), d_);
+    const std::uint64_t* words = in.words().data();
+    for (Index i = 0; i < d_; ++i) out[i] = std::bit_cast<double>(words[i]);
   }
   void decode_add(const Payload& in, double weight, VectorRef acc) const override {
     add_to(in, weight, acc);
@@ -25,13 +27,11 @@ class IdentityCompressor final : public Compressor {
   // Word i is x_i; X is a dense vector or an expression (g_m − h_m).
   template <class X>
   void encode_with(const X& x, Rng&, Payload& out) const {
-    out.clear();
-    if constexpr (requires { x.data(); }) {
-      out.put_doubles(x.data(), d_);
-    } else {
-      std::uint64_t* words = out.append_bits(64 * d_);
+    std::uint64_t* words = out.assign(64 * d_);
+    if constexpr (requires { x.data(); })
+      std::memcpy(words, x.data(), static_cast<std::size_t>(d_) * sizeof(double));
+    else
       for (Index i = 0, d = d_; i < d; ++i) words[i] = std::bit_cast<std::uint64_t>(double(x[i]));
-    }
   }
   // sink(i, x_i) for every coordinate.
   template <class Sink>

@@ -35,8 +35,7 @@ class Sparsifier : public SinkDecoded<Sparsifier, true> {
 
    private:
     static std::uint64_t* start(const Sparsifier& s, Payload& out) {
-      out.clear();
-      return out.append_bits(s.k_ * (64 + s.index_bits_));
+      return out.assign(s.k_ * (64 + s.index_bits_));
     }
     std::uint64_t* values_;
     FieldWriter indices_;
