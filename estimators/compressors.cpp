@@ -1,7 +1,6 @@
 // QSGD, natural compression and the factory; their ω are derived in docs/compressors.md.
 // identity_compressor.hpp and sparsifiers.hpp hold the others.
 #include <algorithm>
-#include <bit>
 #include <cmath>
 
 #include "sgda/error.hpp"
@@ -26,9 +25,9 @@ class Qsgd final : public SinkDecoded<Qsgd, false> {
   std::int64_t max_bits(Index d) const override { return 64 + d * (1 + level_bits_); }
   void encode(ConstVectorRef x, Rng& rng, Payload& out) const override {
     const double norm = x.norm();
-    std::uint64_t* words = out.assign(max_bits(d_));
-    words[0] = std::bit_cast<std::uint64_t>(norm);
-    FieldWriter fields(words + 1, 1 + level_bits_);
+    const Payload::Buffers buffers = out.assign(1, d_ * (1 + level_bits_));
+    buffers.values[0] = norm;
+    FieldWriter fields(buffers.fields, 1 + level_bits_);
     for (Index i = 0; i < d_; ++i) {
       std::uint64_t level = 0;
       if (norm > 0.0) {
@@ -46,9 +45,8 @@ class Qsgd final : public SinkDecoded<Qsgd, false> {
   friend SinkDecoded<Qsgd, false>;
   template <class Sink>
   void read(const Payload& in, Sink&& sink) const {
-    const std::uint64_t* words = in.words().data();
-    const double norm = std::bit_cast<double>(words[0]);
-    FieldReader fields(words + 1, 1 + level_bits_);
+    const double norm = in.values()[0];
+    FieldReader fields(in.fields().data(), 1 + level_bits_);
     for (Index i = 0; i < d_; ++i) {
       const std::uint64_t field = fields.get();
       const double sign = field & 1 ? -1.0 : 1.0;
@@ -70,7 +68,7 @@ class Natural final : public SinkDecoded<Natural, false> {
   double omega(Index) const override { return 1.0 / 8.0; }
   std::int64_t max_bits(Index d) const override { return d * (1 + kExponentBits); }
   void encode(ConstVectorRef x, Rng& rng, Payload& out) const override {
-    FieldWriter fields(out.assign(max_bits(d_)), 1 + kExponentBits);
+    FieldWriter fields(out.assign(0, max_bits(d_)).fields, 1 + kExponentBits);
     for (Index i = 0; i < d_; ++i) {
       const double magnitude = std::abs(x[i]);
       const double u = rng.uniform();
@@ -91,7 +89,7 @@ class Natural final : public SinkDecoded<Natural, false> {
   friend SinkDecoded<Natural, false>;
   template <class Sink>
   void read(const Payload& in, Sink&& sink) const {
-    FieldReader fields(in.words().data(), 1 + kExponentBits);
+    FieldReader fields(in.fields().data(), 1 + kExponentBits);
     for (Index i = 0; i < d_; ++i) {
       const std::uint64_t field = fields.get();
       const double sign = field & 1 ? -1.0 : 1.0;

@@ -36,23 +36,23 @@ TEST_CASE("runs of fields of one width are packed back to back, bit b in word b 
       std::vector<std::uint64_t> values(static_cast<std::size_t>(n));
       for (auto& v : values) v = rng.next();  // the bits above the width are dropped
       Payload payload;
-      std::uint64_t* words = payload.assign(std::int64_t{n} * width);
-      std::fill(words, words + payload.words().size(), ~std::uint64_t{0});  // stale content
+      std::uint64_t* words = payload.assign(2, std::int64_t{n} * width).fields;
+      std::fill(words, words + payload.fields().size(), ~std::uint64_t{0});  // stale content
       FieldWriter writer(words, width);
       for (std::uint64_t v : values) writer.put(v);
-      CHECK(payload.bits() == std::int64_t{n} * width);
-      CHECK(payload.words().size() == static_cast<std::size_t>((n * width + 63) / 64));
+      CHECK(payload.bits() == 2 * 64 + std::int64_t{n} * width);  // 2 values and the fields
+      CHECK(payload.fields().size() == static_cast<std::size_t>((n * width + 63) / 64));
       // Bit by bit: bit j of field i is payload bit i·width + j; the bits after the run are 0.
       auto bit = [&](std::int64_t b) {
-        return (payload.words()[std::size_t(b / 64)] >> (b % 64)) & 1;
+        return (payload.fields()[std::size_t(b / 64)] >> (b % 64)) & 1;
       };
       for (int i = 0; i < n; ++i)
         for (int j = 0; j < width; ++j)
           REQUIRE(bit(std::int64_t{i} * width + j) == ((values[std::size_t(i)] >> j) & 1));
-      for (std::int64_t b = std::int64_t{n} * width; b < 64 * std::int64_t(payload.words().size());
+      for (std::int64_t b = std::int64_t{n} * width; b < 64 * std::int64_t(payload.fields().size());
            ++b)
         REQUIRE(bit(b) == 0);
-      FieldReader reader(payload.words().data(), width);
+      FieldReader reader(payload.fields().data(), width);
       for (std::uint64_t v : values) REQUIRE(reader.get() == (v & low_bits(width)));
     }
   }

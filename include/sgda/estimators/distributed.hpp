@@ -117,6 +117,10 @@ class DistributedEstimator : public Estimator {
   // estimate_with with the local problems seen as P and the compressors as C.
   template <class P, class C, class X, class G>
   void estimate_as(const X& x, G& g, Rng& rng, Counters& counters);
+  // estimate ← g_m, the worker's estimate of its local operator (exact, sample or SVRG).
+  template <class P, class X, class E>
+  void local_estimate(Worker& w, const P& local, const X& x, E& estimate, Rng& worker_rng,
+                      Counters& counters) const;
   void index_workers();  // local_worker_ from workers_
 
   enum class CompressorKind { kIdentity, kRandK, kOther };
@@ -132,6 +136,30 @@ class DistributedEstimator : public Estimator {
   double alpha_ = 0.0, p_ = 1.0;
 };
 
+template <class P, class X, class E>
+void DistributedEstimator::local_estimate(Worker& w, const P& local, const X& x, E& estimate,
+                                          Rng& worker_rng, Counters& counters) const {
+  if (settings_.local == LocalOracle::kExact) {
+    full_of(local, x, estimate);
+    counters.sample_evaluations += local.num_samples();
+    return;
+  }
+  const auto j =
+      static_cast<Index>(worker_rng.index(static_cast<std::uint64_t>(local.num_samples())));
+  sample_of(local, j, x, estimate);
+  counters.sample_evaluations += 1;
+  if (settings_.local != LocalOracle::kSvrg) return;
+  sample_of(local, j, w.snapshot, w.workspace);
+  estimate -= w.workspace;
+  estimate += w.snapshot_full;
+  counters.sample_evaluations += 1;
+  if (worker_rng.bernoulli(p_)) {  // w_m ← x
+    w.snapshot = x;
+    full_of(local, w.snapshot, w.snapshot_full);
+    counters.sample_evaluations += local.num_samples();
+  }
+}
+
 template <class P, class C, class X, class G>
 void DistributedEstimator::estimate_as(const X& x, G& g, Rng& rng, Counters& counters) {
   const bool shifted = alpha_ > 0.0;
@@ -143,27 +171,15 @@ void DistributedEstimator::estimate_as(const X& x, G& g, Rng& rng, Counters& cou
     Worker& w = workers_[t];
     Rng worker_rng(base + 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(w.id + 1));
     const P& local = static_cast<const P&>(*w.local);
-    if (settings_.local == LocalOracle::kExact) {
-      full_of(local, x, w.estimate);
-      counters.sample_evaluations += local.num_samples();
-    } else {
-      const auto j =
-          static_cast<Index>(worker_rng.index(static_cast<std::uint64_t>(local.num_samples())));
-      sample_of(local, j, x, w.estimate);
-      counters.sample_evaluations += 1;
-      if (settings_.local == LocalOracle::kSvrg) {
-        sample_of(local, j, w.snapshot, w.workspace);
-        w.estimate -= w.workspace;
-        w.estimate += w.snapshot_full;
-        counters.sample_evaluations += 1;
-        if (worker_rng.bernoulli(p_)) {  // w_m ← x
-          w.snapshot = x;
-          full_of(local, w.snapshot, w.snapshot_full);
-          counters.sample_evaluations += local.num_samples();
-        }
-      }
-    }
     const C& compressor = static_cast<const C&>(*w.compressor);
+    if constexpr (std::is_same_v<C, IdentityCompressor>) {
+      // Q(v) = v: the message g_m − h_m is computed in the payload itself, with no copy.
+      auto message = compressor.assign(payloads_[t]);
+      local_estimate(w, local, x, message, worker_rng, counters);
+      if (shifted) message -= w.shift;
+      continue;
+    }
+    local_estimate(w, local, x, w.estimate, worker_rng, counters);
     if (!shifted) {
       encode_of(compressor, w.estimate, worker_rng, payloads_[t]);
     } else if constexpr (!std::is_same_v<C, Compressor>) {

@@ -2,9 +2,6 @@
 // Header-only and final, so that the distributed estimators' typed loop inlines it.
 #pragma once
 
-#include <bit>
-#include <cstring>
-
 #include "sgda/estimators/compressor.hpp"
 
 namespace sgda {
@@ -16,38 +13,31 @@ class IdentityCompressor final : public Compressor {
   double omega(Index) const override { return 0.0; }
   std::int64_t max_bits(Index d) const override { return 64 * d; }
   void encode(ConstVectorRef x, Rng& rng, Payload& out) const override { encode_with(x, rng, out); }
-  void decode(const Payload& in, VectorRef out) const override {
-    const std::uint64_t* words = in.words().data();
-    for (Index i = 0; i < d_; ++i) out[i] = std::bit_cast<double>(words[i]);
-  }
+  void decode(const Payload& in, VectorRef out) const override { out = message(in); }
   void decode_add(const Payload& in, double weight, VectorRef acc) const override {
     add_to(in, weight, acc);
   }
 
-  // Word i is x_i; X is a dense vector or an expression (g_m − h_m).
+  // The d values; X is a dense vector or an expression (g_m − h_m).
   template <class X>
   void encode_with(const X& x, Rng&, Payload& out) const {
-    std::uint64_t* words = out.assign(64 * d_);
-    if constexpr (requires { x.data(); })
-      std::memcpy(words, x.data(), static_cast<std::size_t>(d_) * sizeof(double));
-    else
-      for (Index i = 0, d = d_; i < d; ++i) words[i] = std::bit_cast<std::uint64_t>(double(x[i]));
+    Eigen::Map<Vector>(out.assign(d_, 0).values, d_) = x;
+  }
+  // The payload's values, to be written: x itself is the message (see encode_with).
+  Eigen::Map<Vector> assign(Payload& out) const { return {out.assign(d_, 0).values, d_}; }
+  template <class Acc>
+  void add_to(const Payload& in, double weight, Acc& acc) const {
+    acc += weight * message(in);
   }
   // sink(i, x_i) for every coordinate.
   template <class Sink>
   void for_each_sent(const Payload& in, Sink&& sink) const {
-    const std::uint64_t* words = in.words().data();
-    for (Index i = 0, d = d_; i < d; ++i) sink(i, std::bit_cast<double>(words[i]));
-  }
-  template <class Acc>
-  void add_to(const Payload& in, double weight, Acc& acc) const {
-    // Restrict: the payload and the sum never overlap, so the loop vectorizes.
-    const std::uint64_t* __restrict words = in.words().data();
-    double* __restrict sum = acc.data();
-    for (Index i = 0; i < d_; ++i) sum[i] += weight * std::bit_cast<double>(words[i]);
+    const double* values = in.values().data();
+    for (Index i = 0, d = d_; i < d; ++i) sink(i, values[i]);
   }
 
  private:
+  Eigen::Map<const Vector> message(const Payload& in) const { return {in.values().data(), d_}; }
   Index d_;
 };
 

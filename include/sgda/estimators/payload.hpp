@@ -1,9 +1,9 @@
-// What one worker puts on the wire: a packed bit string. Bits sent are counted from its length,
-// never from a formula, so the accounting is only as honest as the encoding.
+// What one worker puts on the wire: a run of doubles (64 bits each) and a bit string of packed
+// fixed-width fields. Bits sent are counted from their lengths, never from a formula, so the
+// accounting is only as honest as the encoding.
 //
-// A compressor writes its message in one piece: assign(bits) gives the words, which it fills
-// with whole doubles and with runs of fixed-width fields (FieldWriter); the receiver reads them
-// back with the same layout (FieldReader).
+// A compressor writes its message in one piece: assign() gives the value and field buffers, which
+// it fills (the fields through a FieldWriter); the receiver reads them back (FieldReader).
 #pragma once
 
 #include <algorithm>
@@ -26,27 +26,36 @@ inline int bits_for(std::uint64_t count) {
 
 class Payload {
  public:
-  // Makes room for `bits` bits so that assign() never allocates.
+  // Makes room for a payload of up to `bits` bits in either part, so that assign() never
+  // allocates.
   void reserve(std::int64_t bits) {
     const auto words = static_cast<std::size_t>((bits + 63) / 64);
-    if (words > words_.size()) words_.resize(words);
+    if (words > values_.size()) values_.resize(words);
+    if (words > fields_.size()) fields_.resize(words);
   }
-  // The payload becomes `bits` bits long; returns its ⌈bits/64⌉ words for the caller to fill
-  // whole (their previous content is not cleared).
-  std::uint64_t* assign(std::int64_t bits) {
-    bits_ = bits;
-    size_ = static_cast<std::size_t>((bits + 63) / 64);
-    if (size_ > words_.size()) words_.resize(std::max(size_, 2 * words_.size()));
-    return words_.data();
+  struct Buffers {
+    double* values;
+    std::uint64_t* fields;  // ⌈field_bits/64⌉ words, to be written whole (not cleared here)
+  };
+  // The payload becomes `values` doubles and `field_bits` bits of fields.
+  Buffers assign(std::int64_t values, std::int64_t field_bits) {
+    num_values_ = static_cast<std::size_t>(values);
+    num_words_ = static_cast<std::size_t>((field_bits + 63) / 64);
+    field_bits_ = field_bits;
+    if (num_values_ > values_.size()) values_.resize(std::max(num_values_, 2 * values_.size()));
+    if (num_words_ > fields_.size()) fields_.resize(std::max(num_words_, 2 * fields_.size()));
+    return {values_.data(), fields_.data()};
   }
-  std::int64_t bits() const { return bits_; }
-  // Bit b of the payload is bit b % 64 of word b / 64.
-  std::span<const std::uint64_t> words() const { return {words_.data(), size_}; }
+  std::int64_t bits() const { return 64 * static_cast<std::int64_t>(num_values_) + field_bits_; }
+  std::span<const double> values() const { return {values_.data(), num_values_}; }
+  // Bit b of the fields is bit b % 64 of word b / 64.
+  std::span<const std::uint64_t> fields() const { return {fields_.data(), num_words_}; }
 
  private:
-  std::vector<std::uint64_t> words_;  // the first size_ are the payload's; the rest is capacity
-  std::size_t size_ = 0;
-  std::int64_t bits_ = 0;
+  std::vector<double> values_;         // the first num_values_ are sent; the rest is capacity
+  std::vector<std::uint64_t> fields_;  // the first num_words_ are sent
+  std::size_t num_values_ = 0, num_words_ = 0;
+  std::int64_t field_bits_ = 0;
 };
 
 // A run of fields of one width (1 ≤ width ≤ 64), written from the start of `words` on: field j

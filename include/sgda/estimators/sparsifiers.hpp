@@ -13,8 +13,8 @@
 
 namespace sgda {
 
-// Wire: the k values (64 bits each, so each is one word), then the k indices (⌈log2 d⌉ bits
-// each); the receiver scales the values by `scale` (d/k for rand-k, 1 for top-k).
+// Wire: the k values, and the k indices as fields of ⌈log2 d⌉ bits; the receiver scales the
+// values by `scale` (d/k for rand-k, 1 for top-k).
 class Sparsifier : public SinkDecoded<Sparsifier, true> {
  public:
   Sparsifier(Index d, Index k, double scale)
@@ -26,28 +26,26 @@ class Sparsifier : public SinkDecoded<Sparsifier, true> {
   // Writes the payload as the coordinates are chosen: put(j, i, x_i) for the j-th of the k.
   class Writer {
    public:
-    Writer(const Sparsifier& s, Payload& out)
-        : values_(start(s, out)), indices_(values_ + s.k_, s.index_bits_) {}
+    Writer(const Sparsifier& s, Payload& out) : Writer(out.assign(s.k_, s.k_ * s.index_bits_), s) {}
     void put(Index j, Index i, double value) {
-      values_[j] = std::bit_cast<std::uint64_t>(value);
+      values_[j] = value;
       indices_.put(static_cast<std::uint64_t>(i));
     }
 
    private:
-    static std::uint64_t* start(const Sparsifier& s, Payload& out) {
-      return out.assign(s.k_ * (64 + s.index_bits_));
-    }
-    std::uint64_t* values_;
+    Writer(Payload::Buffers buffers, const Sparsifier& s)
+        : values_(buffers.values), indices_(buffers.fields, s.index_bits_) {}
+    double* values_;
     FieldWriter indices_;
   };
   // sink(i, Q(x)_i) for the k coordinates sent.
   template <class Sink>
   void read(const Payload& in, Sink&& sink) const {
-    const std::uint64_t* values = in.words().data();
+    const double* values = in.values().data();
     const double scale = scale_;  // a local: the sink's stores could alias a member
-    FieldReader indices(values + k_, index_bits_);
+    FieldReader indices(in.fields().data(), index_bits_);
     for (Index j = 0, k = k_; j < k; ++j)
-      sink(static_cast<Index>(indices.get()), scale * std::bit_cast<double>(values[j]));
+      sink(static_cast<Index>(indices.get()), scale * values[j]);
   }
   Index d_, k_;
   double scale_;
