@@ -36,6 +36,7 @@ DistributedEstimator::DistributedEstimator(const DistributedEstimator& other)
       partition_(other.partition_),
       payloads_(other.payloads_),
       server_shift_(other.server_shift_),
+      local_samples_(other.local_samples_),
       alpha_(other.alpha_),
       p_(other.p_) {
   for (const Worker& w : other.workers_) {
@@ -123,6 +124,7 @@ void DistributedEstimator::reset(const Problem& problem, ConstVectorRef x0, Rng&
   problem_ = &problem;
   const Index d = problem.dim(), big_w = settings_.workers;
   partition_ = resolve_partition(problem, big_w);
+  local_samples_ = static_cast<Index>(partition_.front().size());
   if (!communicator_ || communicator_->num_workers() != big_w)
     communicator_ = make_in_process_communicator(big_w);
   alpha_ = alpha(problem);

@@ -133,6 +133,7 @@ class DistributedEstimator : public Estimator {
   std::vector<Worker*> local_worker_;  // by worker id: its entry of workers_, or null
   std::vector<Payload> payloads_;      // one per local worker
   Vector server_shift_;                // h = (1/W) Σ h_m
+  Index local_samples_ = 1;            // m_loc, the same for every worker
   double alpha_ = 0.0, p_ = 1.0;
 };
 
@@ -141,11 +142,10 @@ void DistributedEstimator::local_estimate(Worker& w, const P& local, const X& x,
                                           Rng& worker_rng, Counters& counters) const {
   if (settings_.local == LocalOracle::kExact) {
     full_of(local, x, estimate);
-    counters.sample_evaluations += local.num_samples();
+    counters.sample_evaluations += local_samples_;
     return;
   }
-  const auto j =
-      static_cast<Index>(worker_rng.index(static_cast<std::uint64_t>(local.num_samples())));
+  const auto j = static_cast<Index>(worker_rng.index(static_cast<std::uint64_t>(local_samples_)));
   sample_of(local, j, x, estimate);
   counters.sample_evaluations += 1;
   if (settings_.local != LocalOracle::kSvrg) return;
@@ -156,7 +156,7 @@ void DistributedEstimator::local_estimate(Worker& w, const P& local, const X& x,
   if (worker_rng.bernoulli(p_)) {  // w_m ← x
     w.snapshot = x;
     full_of(local, w.snapshot, w.snapshot_full);
-    counters.sample_evaluations += local.num_samples();
+    counters.sample_evaluations += local_samples_;
   }
 }
 

@@ -15,9 +15,7 @@
 namespace sgda {
 
 // The mask of the low `width` bits (1 ≤ width ≤ 64).
-inline std::uint64_t low_bits(int width) {
-  return width < 64 ? (std::uint64_t{1} << width) - 1 : ~std::uint64_t{0};
-}
+inline std::uint64_t low_bits(int width) { return ~std::uint64_t{0} >> (64 - width); }
 
 // Bits needed to write any integer in [0, count).
 inline int bits_for(std::uint64_t count) {
