@@ -20,20 +20,39 @@ double largest_eigenvalue(const Matrix& symmetric) {
 
 }  // namespace
 
+namespace {
+
+std::vector<const Matrix*> pointers_to(const std::vector<Matrix>& matrices) {
+  std::vector<const Matrix*> pointers;
+  for (const Matrix& m : matrices) pointers.push_back(&m);
+  return pointers;
+}
+
+}  // namespace
+
 AffineGame::AffineGame(std::vector<Matrix> matrices, Matrix offsets, std::vector<Block> blocks,
                        std::shared_ptr<const Regularizer> regularizer,
                        std::optional<Vector> solution, std::string name)
+    : AffineGame(std::make_shared<const std::vector<Matrix>>(std::move(matrices)), {},
+                 std::move(offsets), std::move(blocks), std::move(regularizer), std::move(solution),
+                 std::move(name)) {}
+
+AffineGame::AffineGame(std::shared_ptr<const std::vector<Matrix>> samples,
+                       std::vector<const Matrix*> matrices, Matrix offsets,
+                       std::vector<Block> blocks, std::shared_ptr<const Regularizer> regularizer,
+                       std::optional<Vector> solution, std::string name)
     : Problem(std::move(regularizer)),
-      matrices_(std::move(matrices)),
+      samples_(std::move(samples)),
+      matrices_(matrices.empty() ? pointers_to(*samples_) : std::move(matrices)),
       offsets_(std::move(offsets)),
       blocks_(std::move(blocks)),
       name_(std::move(name)) {
   const Index n = static_cast<Index>(matrices_.size());
   if (n == 0) throw InputError("affine game: needs at least one sample");
-  const Index d = matrices_.front().rows();
+  const Index d = matrices_.front()->rows();
   if (d == 0) throw InputError("affine game: dimension must be at least 1");
-  for (const Matrix& m : matrices_)
-    if (m.rows() != d || m.cols() != d)
+  for (const Matrix* m : matrices_)
+    if (m->rows() != d || m->cols() != d)
       throw InputError("affine game: every M_i must be " + std::to_string(d) + "x" +
                        std::to_string(d));
   if (offsets_.rows() != d || offsets_.cols() != n)
@@ -49,7 +68,7 @@ AffineGame::AffineGame(std::vector<Matrix> matrices, Matrix offsets, std::vector
   if (next != d) throw InputError("affine game: block sizes must add up to D");
 
   mean_matrix_ = Matrix::Zero(d, d);
-  for (const Matrix& m : matrices_) mean_matrix_ += m;
+  for (const Matrix* m : matrices_) mean_matrix_ += *m;
   mean_matrix_ /= static_cast<double>(n);
   mean_offset_ = offsets_.rowwise().mean();
   if (solution) {
@@ -120,14 +139,17 @@ double AffineGame::grouped_star_cocoercivity(const std::vector<std::vector<Index
 }
 
 std::unique_ptr<Problem> AffineGame::subproblem(const std::vector<Index>& samples) const {
-  std::vector<Matrix> matrices;
+  if (samples.empty()) throw InputError("affine game: a subproblem needs at least one sample");
+  std::vector<const Matrix*> matrices;
   Matrix offsets(dim(), static_cast<Index>(samples.size()));
   for (std::size_t k = 0; k < samples.size(); ++k) {
-    matrices.push_back(sample_matrix(samples[k]));
+    matrices.push_back(matrices_[static_cast<std::size_t>(samples[k])]);
     offsets.col(static_cast<Index>(k)) = offsets_.col(samples[k]);
   }
-  return std::make_unique<AffineGame>(std::move(matrices), std::move(offsets), blocks_,
-                                      shared_regularizer(), std::nullopt, name_ + "[subset]");
+  // Not make_unique: the constructor that shares the samples is private.
+  return std::unique_ptr<Problem>(new AffineGame(samples_, std::move(matrices), std::move(offsets),
+                                                 blocks_, shared_regularizer(), std::nullopt,
+                                                 name_ + "[subset]"));
 }
 
 std::optional<Vector> AffineGame::solution() const {
@@ -174,7 +196,7 @@ std::optional<Vector> AffineGame::solution() const {
 AffineGame AffineGame::with_regularizer(std::shared_ptr<const Regularizer> regularizer) const {
   std::optional<Vector> known;
   if ((!regularizer || regularizer->is_zero()) && this->regularizer().is_zero()) known = solution();
-  AffineGame game(matrices_, offsets_, blocks_, std::move(regularizer), known, name_);
+  AffineGame game(samples_, matrices_, offsets_, blocks_, std::move(regularizer), known, name_);
   game.set_worker_partition(workers_);
   return game;
 }

@@ -29,7 +29,7 @@ class AffineGame final : public Problem {
   template <class X, class Out>
   void sample_into(Index i, const X& x, Out& out) const {
     out = offsets_.col(i);
-    out.noalias() += matrices_[static_cast<std::size_t>(i)] * x;
+    out.noalias() += *matrices_[static_cast<std::size_t>(i)] * x;
   }
   template <class X, class Out>
   void full_into(const X& x, Out& out) const {
@@ -60,7 +60,7 @@ class AffineGame final : public Problem {
     workers_ = std::move(workers);
   }
 
-  const Matrix& sample_matrix(Index i) const { return matrices_[static_cast<std::size_t>(i)]; }
+  const Matrix& sample_matrix(Index i) const { return *matrices_[static_cast<std::size_t>(i)]; }
   const Matrix& offsets() const { return offsets_; }
   const Matrix& mean_matrix() const { return mean_matrix_; }
   const Vector& mean_offset() const { return mean_offset_; }
@@ -68,11 +68,19 @@ class AffineGame final : public Problem {
   AffineGame with_regularizer(std::shared_ptr<const Regularizer> regularizer) const;
 
  private:
+  // The game of the M_i that `matrices` points to in `samples` (all of them when empty), which it
+  // shares with the game it was taken from: subproblems and with_regularizer copy no M_i.
+  AffineGame(std::shared_ptr<const std::vector<Matrix>> samples,
+             std::vector<const Matrix*> matrices, Matrix offsets, std::vector<Block> blocks,
+             std::shared_ptr<const Regularizer> regularizer, std::optional<Vector> solution,
+             std::string name);
+
   // The mean first: with the object's header it shares one cache line, which is all that a
   // distributed worker's exact local operator reads besides the data.
   Matrix mean_matrix_;
   Vector mean_offset_;
-  std::vector<Matrix> matrices_;
+  std::shared_ptr<const std::vector<Matrix>> samples_;  // the M_i, shared with subsets
+  std::vector<const Matrix*> matrices_;                 // this game's M_i, in samples_
   Matrix offsets_;
   std::vector<Block> blocks_;
   std::string name_;
