@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <memory>
 #include <vector>
 
+#include "sgda/error.hpp"
 #include "sgda/problems/affine_game.hpp"
 #include "sgda/regularizer.hpp"
 #include "theory_helpers.hpp"
@@ -331,4 +333,37 @@ TEST_CASE("bilinear games: two players, monotone with mu = lambda, and their sol
       CHECK(c.ell == Approx((lambda * lambda + 4.0) / lambda).epsilon(1e-10));
     }
   }
+}
+
+TEST_CASE("a subproblem is the game of its samples, shares their matrices and outlives the game",
+          "[theory]") {
+  QuadraticGameOptions o;
+  o.samples = 12;
+  o.dimension = 3;
+  o.seed = 4;
+  auto game = std::make_unique<AffineGame>(generate_quadratic_game(o));
+  const std::vector<Index> samples = {7, 2, 11};
+  const std::unique_ptr<Problem> sub = game->subproblem(samples);
+  const auto& local = dynamic_cast<const AffineGame&>(*sub);
+  REQUIRE(local.num_samples() == 3);
+  Matrix mean = Matrix::Zero(6, 6);
+  Vector offset = Vector::Zero(6);
+  for (std::size_t k = 0; k < samples.size(); ++k) {
+    CHECK(&local.sample_matrix(Index(k)) == &game->sample_matrix(samples[k]));  // not a copy
+    CHECK(local.offsets().col(Index(k)) == game->offsets().col(samples[k]));
+    mean += game->sample_matrix(samples[k]) / 3.0;
+    offset += game->offsets().col(samples[k]) / 3.0;
+  }
+  CHECK((local.mean_matrix() - mean).lpNorm<Eigen::Infinity>() <= 1e-14);
+  // The samples stay alive with the subproblem: F_1 and F of the subset after the game is gone.
+  const Matrix m1 = game->sample_matrix(2);
+  const Vector q1 = game->offsets().col(2);
+  game.reset();
+  const Vector x = Vector::LinSpaced(6, -1.0, 1.0);
+  Vector f(6);
+  local.sample(1, x, f);
+  CHECK((f - (q1 + m1 * x)).lpNorm<Eigen::Infinity>() <= 1e-14);
+  local.full(x, f);
+  CHECK((f - (offset + mean * x)).lpNorm<Eigen::Infinity>() <= 1e-13);
+  CHECK_THROWS_AS(local.subproblem({}), InputError);
 }
