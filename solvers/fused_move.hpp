@@ -1,6 +1,8 @@
 // The solver's fused path: for the commonest configurations (an affine game; SGDA, L-SVRGDA,
-// coordinate SGDA or SEGA-SGDA; the prox step; simultaneous updates) the solver's loop is
-// instantiated with the concrete types, so that the estimator's and the step's code inline into it.
+// coordinate SGDA, SEGA-SGDA or a distributed method; the prox step; simultaneous updates) the
+// solver's loop is instantiated with the concrete types, so that the estimator's and the step's
+// code inline into it (a distributed method's workers also see their local problems and the
+// identity and rand-k compressors as concrete types).
 // Through the interfaces an iteration makes about six indirect calls around Ref-typed Eigen loops,
 // which at D = 20 costs as much as a third of the arithmetic. The draws and the arithmetic are the
 // estimator's and the step's own code, so the fused and generic loops agree bit for bit

@@ -1,6 +1,6 @@
-// The solver's fused path (an affine game; SGDA, L-SVRGDA, coordinate SGDA or SEGA-SGDA; the
-// prox step; simultaneous updates) must be the generic loop made faster, not a second algorithm:
-// the same iterates, trace and stopping, bit for bit.
+// The solver's fused path (an affine game; SGDA, L-SVRGDA, coordinate SGDA, SEGA-SGDA or a
+// distributed method; the prox step; simultaneous updates) must be the generic loop made faster,
+// not a second algorithm: the same iterates, trace and stopping, bit for bit.
 #include <catch2/catch.hpp>
 #include <cstring>
 
