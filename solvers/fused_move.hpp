@@ -9,6 +9,7 @@
 // (tests/test_fused_path).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 
 #include "sgda/estimators/coordinate_sgda.hpp"
@@ -65,17 +66,33 @@ struct [[gnu::visibility("hidden")]] FusedMove<P, CoordinateSgdaEstimator> {
   }
 };
 
-// SEGA-SGDA: g = h + d(f_j − h_j) e_j, so next = x − γh in one checked pass, then coordinate j;
-// g itself is written only to tell a non-finite estimate from a non-finite iterate.
+// SEGA-SGDA: g = h + d(f_j − h_j) e_j, so next = x − γh in one pass, then coordinate j; g itself
+// is written only to tell a non-finite estimate from a non-finite iterate.
+//
+// From D = 128 on, without a regularizer, the pass runs in place in x as a hand-written loop's
+// does: two vectors streamed instead of three (at D = 2000, x, h and next no longer fit in L1
+// together; measured 1.35-1.4x the hand loop with next, 1.0-1.1x in place). The solver must keep
+// x when a step is not finite, so finiteness is proved before x is touched: x_j is computed
+// first, and bounds X ≥ ‖x‖∞, H ≥ ‖h‖∞ make every |x_i − γh_i| ≤ (X + γH)(1 + 2ε) finite while
+// X + γH ≤ 1e300. X grows by γH per move, so the bounds are recomputed (a pass each) only after a
+// step that could not use them. Below D = 128 the separate pass is the faster one: the in-place
+// stores wait behind the check of x_j, that is behind the coordinate evaluation (1.35x the hand
+// loop in place at D = 20, 1.1x with next).
 template <class P>
 struct [[gnu::visibility("hidden")]] FusedMove<P, SegaSgdaEstimator> {
   const P& problem;
   SegaSgdaEstimator& estimator;
   ProxStep& step;
+  static constexpr Index kInPlaceDim = 128;
+  double x_bound = -1.0;  // X; negative: to be computed
+  double h_bound = 0.0;   // H
 
-  [[gnu::flatten]] StepOutcome operator()(double gamma, const Vector& x, Vector& g, Vector& next,
+  [[gnu::flatten]] StepOutcome operator()(double gamma, Vector& x, Vector& g, Vector& next,
                                           Rng& rng, Counters& counters) {
     const auto [j, f_j] = estimator.coordinate_with(problem, x, rng, counters);
+    if (x.size() >= kInPlaceDim && !step.regularized() && move_in_place(gamma, j, f_j, x))
+      return StepOutcome::kFiniteInPlace;
+    x_bound = -1.0;  // x and h move below without the bounds
     const bool finite = subtract_scaled_checked(x, gamma, estimator.shift(), next);
     const double g_j = estimator.take(j, f_j);
     next[j] = x[j] - gamma * g_j;
@@ -87,6 +104,26 @@ struct [[gnu::visibility("hidden")]] FusedMove<P, SegaSgdaEstimator> {
     }
     step.prox(gamma, next);
     return StepOutcome::kFinite;
+  }
+
+  // x ← x − γh, then x_j ← x_j − γg_j, when the bounds prove the result finite; else false with
+  // nothing changed.
+  bool move_in_place(double gamma, Index j, double f_j, Vector& x) {
+    constexpr double kLimit = 1e300;
+    const Vector& h = estimator.shift();
+    if (x_bound < 0.0) {
+      x_bound = x.lpNorm<Eigen::Infinity>();
+      h_bound = h.lpNorm<Eigen::Infinity>();
+    }
+    const double g_j = estimator.coordinate_estimate(j, f_j);
+    const double x_j = x[j] - gamma * g_j;
+    if (!(x_bound + gamma * h_bound <= kLimit && std::isfinite(x_j))) return false;
+    x.noalias() -= gamma * h;
+    x[j] = x_j;
+    estimator.take(j, f_j);
+    x_bound = std::max((x_bound + gamma * h_bound) * (1.0 + 1e-12), std::abs(x_j));
+    h_bound = std::max(h_bound, std::abs(f_j));
+    return true;
   }
 };
 

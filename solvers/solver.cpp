@@ -197,6 +197,7 @@ class Run {
       x_.swap(next_);  // O(1): swaps the buffers
       return true;
     }
+    if (outcome == StepOutcome::kFiniteInPlace) return true;
     if (options_.skip_non_finite) {
       ++summary_.skipped_steps;  // x stays the last finite iterate
       return true;

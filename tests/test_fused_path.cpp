@@ -8,6 +8,7 @@
 #include "sgda/problems/affine_game.hpp"
 #include "sgda/registry.hpp"
 #include "sgda/solver.hpp"
+#include "sgda/state.hpp"
 
 using namespace sgda;
 
@@ -197,6 +198,80 @@ TEST_CASE("the fused path stops or skips at a non-finite step exactly as the gen
       if (skip) CHECK(fused.skipped_steps > 0);
       CHECK(fused.x.allFinite());
       check_identical(fused, generic);
+    }
+  }
+}
+
+TEST_CASE("SEGA's in-place move (D >= 128, no regularizer) gives the generic run bit for bit",
+          "[solver][fused]") {
+  QuadraticGameOptions g;
+  g.samples = 4;
+  g.dimension = 70;  // D = 140: x − γh is computed in place in x
+  g.seed = 8;
+  const AffineGame plain = generate_quadratic_game(g);
+  RegularizerOptions l1;
+  l1.type = "l1";
+  l1.lambda = 0.05;
+  const AffineGame regularized = plain.with_regularizer(make_regularizer(l1));
+
+  // The move itself: in place exactly when D >= 128 and R = 0, and then the same iterate as the
+  // step through next.
+  EstimatorOptions e;
+  e.method = "sega-sgda";
+  for (const AffineGame* game : {&plain, &regularized}) {
+    auto estimator = make_estimator(e, *game);
+    auto& sega = dynamic_cast<SegaSgdaEstimator&>(*estimator);
+    ProxStep step;
+    step.reset(*game);
+    Counters counters;
+    Rng rng(3);
+    Vector x = Vector::Ones(game->dim()), g_work(game->dim()), next(game->dim());
+    estimator->reset(*game, x, rng, counters);
+    FusedMove<AffineGame, SegaSgdaEstimator> move{*game, sega, step};
+    const Vector h = sega.shift() + Vector::Constant(game->dim(), 0.25);  // a non-zero shift
+    sega.load_state([&] {
+      StateArchive a;
+      a.put("shift", h);
+      return a;
+    }());
+    Rng copy = rng;
+    const auto [j, f_j] = sega.coordinate_with(*game, x, copy, counters);
+    Vector expected = x - 0.01 * h;
+    expected[j] = x[j] - 0.01 * (h[j] + double(game->dim()) * (f_j - h[j]));
+    const StepOutcome outcome = move(0.01, x, g_work, next, rng, counters);
+    if (game == &plain) {
+      CHECK(outcome == StepOutcome::kFiniteInPlace);
+      CHECK(x == expected);
+    } else {
+      CHECK(outcome == StepOutcome::kFinite);  // the prox needs the separate pass
+      CHECK(next.allFinite());
+    }
+  }
+
+  // Whole runs, converging and diverging (stopping or skipping at the non-finite step).
+  for (const AffineGame* game : {&plain, &regularized}) {
+    for (const double gamma : {0.0, 1e3}) {
+      for (const bool skip : {false, true}) {
+        if (gamma == 0.0 && skip) continue;
+        INFO((game == &plain ? "R = 0" : "l1") << ", gamma " << gamma << (skip ? ", skip" : ""));
+        SolverOptions o;
+        o.max_iterations = 20000;
+        o.log_every = 1000;
+        o.seed = 2;
+        o.skip_non_finite = skip;
+        if (gamma > 0.0) {
+          o.step_size.rule = "constant";
+          o.step_size.gamma = gamma;
+        } else {
+          o.step_size.rule = "theory";
+        }
+        const Summary fused = run(*game, "sega-sgda", o, true);
+        const Summary generic = run(*game, "sega-sgda", o, false);
+        if (gamma > 0.0 && !skip) CHECK(fused.reason == TerminationReason::kNonFinite);
+        if (gamma == 0.0)
+          CHECK(fused.trace.relative_distance_sq.back() < fused.trace.relative_distance_sq.front());
+        check_identical(fused, generic);
+      }
     }
   }
 }

@@ -41,7 +41,9 @@ inline bool subtract_scaled_checked(ConstVectorRef x, double gamma, ConstVectorR
 }
 
 // What a guarded step found (StepRule::checked_step).
-enum class StepOutcome { kFinite, kNonFiniteEstimate, kNonFiniteIterate };
+// kFiniteInPlace: the move wrote the finite next iterate into x itself (the solver's fused
+// SEGA move; step rules never return it).
+enum class StepOutcome { kFinite, kFiniteInPlace, kNonFiniteEstimate, kNonFiniteIterate };
 
 // The outcome of a step that computed `next` from estimate g: a non-finite g first, then a
 // non-finite next. For the rules' slow paths, once a fused check has failed.

@@ -37,9 +37,13 @@ class SegaSgdaEstimator final : public Estimator {
     return {j, evaluate_coordinate(problem, j, x, counters)};
   }
   double take(Index j, double f_j) {
-    const double g_j = shift_[j] + static_cast<double>(shift_.size()) * (f_j - shift_[j]);
+    const double g_j = coordinate_estimate(j, f_j);
     shift_[j] = f_j;
     return g_j;
+  }
+  // [g^k]_j = h_j + d(f_j − h_j), without taking it.
+  double coordinate_estimate(Index j, double f_j) const {
+    return shift_[j] + static_cast<double>(shift_.size()) * (f_j - shift_[j]);
   }
   const Vector& shift() const { return shift_; }
   TheoryParameters parameters(const Problem& problem) const override;
