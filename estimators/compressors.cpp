@@ -1,6 +1,7 @@
 // QSGD, natural compression and the factory; their ω are derived in docs/compressors.md.
 // identity_compressor.hpp and sparsifiers.hpp hold the others.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include "sgda/error.hpp"
@@ -74,10 +75,19 @@ class Natural final : public SinkDecoded<Natural, false> {
       const double u = rng.uniform();
       std::uint64_t code = 0;
       if (magnitude > 0.0) {
-        int e;
-        std::frexp(magnitude, &e);  // magnitude ∈ [2^(e−1), 2^e)
-        const int a = e - 1;
-        const double low = std::ldexp(1.0, a);
+        // magnitude ∈ [2^a, 2^(a+1)): a read from the exponent bits of a normal double.
+        const auto biased = static_cast<int>(std::bit_cast<std::uint64_t>(magnitude) >> 52);
+        int a;
+        double low;
+        if (biased >= 1 && biased <= 2046) {
+          a = biased - 1023;
+          low = std::bit_cast<double>(std::uint64_t(biased) << 52);
+        } else {  // subnormal (or not finite)
+          int e;
+          std::frexp(magnitude, &e);  // magnitude ∈ [2^(e−1), 2^e)
+          a = e - 1;
+          low = std::ldexp(1.0, a);
+        }
         const bool round_up = u < (magnitude - low) / low;
         code = static_cast<std::uint64_t>(a + (round_up ? 1 : 0) + kExponentOffset);
       }
@@ -94,8 +104,13 @@ class Natural final : public SinkDecoded<Natural, false> {
       const std::uint64_t field = fields.get();
       const double sign = field & 1 ? -1.0 : 1.0;
       const auto code = static_cast<int>(field >> 1);
-      sink(i, code == 0 ? 0.0 : sign * std::ldexp(1.0, code - kExponentOffset));
+      sink(i, code == 0 ? 0.0 : sign * power_of_two(code - kExponentOffset));
     }
+  }
+  // 2^a, from its exponent bits when it is a normal double.
+  static double power_of_two(int a) {
+    if (a >= -1022 && a <= 1023) return std::bit_cast<double>(std::uint64_t(a + 1023) << 52);
+    return std::ldexp(1.0, a);
   }
   static constexpr int kExponentBits = 12;
   static constexpr int kExponentOffset = 1100;  // a ∈ [−1074, 1024] ↦ code ∈ [26, 2124]

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <limits>
 
 #include "sgda/error.hpp"
 #include "sgda/estimators/compressor.hpp"
@@ -199,4 +200,43 @@ TEST_CASE("bad compressor options name the field", "[compressor]") {
   o.type = "qsgd";
   o.levels = 0;
   CHECK_THROWS_WITH(make_compressor(o, 10), Catch::Contains("method.levels"));
+}
+
+TEST_CASE("natural compression rounds to a neighbouring power of two over the whole double range",
+          "[compressor]") {
+  // Normal numbers take the exponent-bit path, subnormals frexp/ldexp; both must round |x| to
+  // 2^a or 2^(a+1) around it and keep powers of two exact. (Above 2^1023 the upper neighbour
+  // overflows to +inf: docs/compressors.md.)
+  const std::vector<double> values = {std::numeric_limits<double>::denorm_min(),
+                                      3e-320,
+                                      1e-310,
+                                      -2.2250738585072014e-308,
+                                      std::numeric_limits<double>::min(),
+                                      1e-300,
+                                      -0.75,
+                                      1.0,
+                                      3.0,
+                                      -1024.0,
+                                      1e300,
+                                      8e307};
+  const auto d = static_cast<Index>(values.size());
+  const Vector x = Eigen::Map<const Vector>(values.data(), d);
+  const auto q = make("natural", d);
+  Rng rng(6);
+  Payload payload;
+  Vector out(d);
+  for (int draw = 0; draw < 200; ++draw) {
+    q->encode(x, rng, payload);
+    q->decode(payload, out);
+    for (Index i = 0; i < d; ++i) {
+      INFO("x = " << x[i]);
+      const double m = std::abs(x[i]);
+      int e;
+      REQUIRE(std::frexp(std::abs(out[i]), &e) == 0.5);  // a power of two...
+      const double low = std::ldexp(1.0, std::ilogb(m));
+      REQUIRE((std::abs(out[i]) == low || std::abs(out[i]) == 2.0 * low));  // ...around |x|
+      if (m == low) REQUIRE(std::abs(out[i]) == m);  // exact powers of two stay
+      REQUIRE(std::signbit(out[i]) == std::signbit(x[i]));
+    }
+  }
 }
