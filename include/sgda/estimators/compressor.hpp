@@ -69,16 +69,9 @@ class SinkDecoded : public Compressor {
   const Derived& self() const { return static_cast<const Derived&>(*this); }
 };
 
-// encode and decode_add through C: Compressor (the virtual calls), or a concrete final
-// compressor whose encode_with / add_to templates then inline (the distributed estimators'
-// typed loop). The same arithmetic either way.
-template <class C, class X>
-void encode_of(const C& compressor, const X& x, Rng& rng, Payload& out) {
-  if constexpr (requires { compressor.encode_with(x, rng, out); })
-    compressor.encode_with(x, rng, out);
-  else
-    compressor.encode(x, rng, out);
-}
+// decode_add through C: Compressor (the virtual call), or a concrete final compressor whose
+// add_to template then inlines (the distributed estimators' typed loop). The same arithmetic
+// either way.
 template <class C, class Acc>
 void decode_add_of(const C& compressor, const Payload& in, double weight, Acc& acc) {
   if constexpr (requires { compressor.add_to(in, weight, acc); })

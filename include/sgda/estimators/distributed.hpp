@@ -110,7 +110,7 @@ class DistributedEstimator : public Estimator {
     std::unique_ptr<Problem> local;  // F_m = mean of the worker's samples
     std::unique_ptr<Compressor> compressor;
     Vector shift;                    // h_m
-    Vector estimate;                 // g_m, then g_m − h_m
+    Vector estimate;                 // g_m (then g_m − h_m, through the interface)
     Vector snapshot, snapshot_full;  // w_m and F_m(w_m) (SVRG)
     Vector workspace;
   };
@@ -174,20 +174,19 @@ void DistributedEstimator::estimate_as(const X& x, G& g, Rng& rng, Counters& cou
     const C& compressor = static_cast<const C&>(*w.compressor);
     if constexpr (std::is_same_v<C, IdentityCompressor>) {
       // Q(v) = v: the message g_m − h_m is computed in the payload itself, with no copy.
-      auto message = compressor.assign(payloads_[t]);
+      auto message = compressor.message_to_write(payloads_[t]);
       local_estimate(w, local, x, message, worker_rng, counters);
       if (shifted) message -= w.shift;
-      continue;
-    }
-    local_estimate(w, local, x, w.estimate, worker_rng, counters);
-    if (!shifted) {
-      encode_of(compressor, w.estimate, worker_rng, payloads_[t]);
-    } else if constexpr (!std::is_same_v<C, Compressor>) {
-      // Typed: g_m − h_m is read where the compressor reads it (rand-k: k coordinates).
-      compressor.encode_with(w.estimate - w.shift, worker_rng, payloads_[t]);
-    } else {
-      w.estimate -= w.shift;
+    } else if constexpr (std::is_same_v<C, Compressor>) {
+      local_estimate(w, local, x, w.estimate, worker_rng, counters);
+      if (shifted) w.estimate -= w.shift;
       compressor.encode(w.estimate, worker_rng, payloads_[t]);
+    } else {  // typed: g_m − h_m is read where the compressor reads it (rand-k: k coordinates)
+      local_estimate(w, local, x, w.estimate, worker_rng, counters);
+      if (shifted)
+        compressor.encode_with(w.estimate - w.shift, worker_rng, payloads_[t]);
+      else
+        compressor.encode_with(w.estimate, worker_rng, payloads_[t]);
     }
   }
 

@@ -23,8 +23,8 @@ class IdentityCompressor final : public Compressor {
   void encode_with(const X& x, Rng&, Payload& out) const {
     Eigen::Map<Vector>(out.assign(d_, 0).values, d_) = x;
   }
-  // The payload's values, to be written: x itself is the message (see encode_with).
-  Eigen::Map<Vector> assign(Payload& out) const { return {out.assign(d_, 0).values, d_}; }
+  // `out` sized for a message, as a vector to compute x in: encode_with without the copy.
+  Eigen::Map<Vector> message_to_write(Payload& out) const { return {out.assign(d_, 0).values, d_}; }
   template <class Acc>
   void add_to(const Payload& in, double weight, Acc& acc) const {
     acc += weight * message(in);
