@@ -32,7 +32,9 @@ class Qsgd final : public SinkDecoded<Qsgd, false> {
     for (Index i = 0; i < d_; ++i) {
       std::uint64_t level = 0;
       if (norm > 0.0) {
-        const double scaled = s_ * std::abs(x[i]) / norm;
+        // At most s: rounding in the norm could push |x_i|/||x|| a hair above 1, and the level
+        // field holds 0..s.
+        const double scaled = std::min(s_ * std::abs(x[i]) / norm, double(s_));
         const double floor = std::floor(scaled);
         level = static_cast<std::uint64_t>(floor) + (rng.uniform() < scaled - floor ? 1 : 0);
       } else {

@@ -56,25 +56,26 @@ class Payload {
   std::int64_t field_bits_ = 0;
 };
 
-// A run of fields of one width (1 ≤ width ≤ 64), written from the start of `words` on: field j
-// is bits [j·width, (j+1)·width) of the run. The bits are gathered in a register and every word
-// touched is stored whole, so the words need no clearing first.
+// A run of fields of one width (1 ≤ width ≤ 63), written from the start of `words` on: field j
+// is bits [j·width, (j+1)·width) of the run. Each value must fit in the width. The bits are
+// gathered in a register, a word is stored when it is full and the last one when the writer
+// goes out of scope; every word touched is stored whole, so the words need no clearing first.
 class FieldWriter {
  public:
-  FieldWriter(std::uint64_t* words, int width)
-      : out_(words), width_(width), mask_(low_bits(width)) {}
+  FieldWriter(std::uint64_t* words, int width) : out_(words), width_(width) {}
+  FieldWriter(const FieldWriter&) = delete;
+  FieldWriter& operator=(const FieldWriter&) = delete;
+  ~FieldWriter() {
+    if (used_ != 0) *out_ = word_;
+  }
   void put(std::uint64_t value) {
-    value &= mask_;
     word_ |= value << used_;
     used_ += width_;
-    if (used_ < 64) {
-      *out_ = word_;  // the word so far: nothing is left to flush at the end
-      return;
+    if (used_ >= 64) {
+      *out_++ = word_;
+      used_ -= 64;
+      word_ = value >> (width_ - used_);  // the bits that did not fit (none when used_ = 0)
     }
-    *out_++ = word_;
-    used_ -= 64;
-    word_ = used_ == 0 ? 0 : value >> (width_ - used_);  // the bits that did not fit
-    if (used_ != 0) *out_ = word_;
   }
 
  private:
@@ -82,7 +83,6 @@ class FieldWriter {
   std::uint64_t word_ = 0;
   int used_ = 0;  // bits of word_ written
   int width_;
-  std::uint64_t mask_;
 };
 
 // Reads what a FieldWriter wrote, field by field, loading each word once.
@@ -91,23 +91,19 @@ class FieldReader {
   FieldReader(const std::uint64_t* words, int width)
       : in_(words), width_(width), mask_(low_bits(width)) {}
   std::uint64_t get() {
-    if (left_ == 0) {  // lazily: never reads past the last field
-      buffer_ = *in_++;
-      left_ = 64;
-    }
-    std::uint64_t value = buffer_;
-    if (width_ < left_) {
+    if (width_ <= left_) {
+      const std::uint64_t value = buffer_ & mask_;
       buffer_ >>= width_;
       left_ -= width_;
-    } else if (width_ == left_) {
-      left_ = 0;
-    } else {  // the field continues in the next word
-      const std::uint64_t next = *in_++;
-      value |= next << left_;
-      buffer_ = next >> (width_ - left_);
-      left_ = 64 - (width_ - left_);
+      return value;
     }
-    return value & mask_;
+    // The field starts with the left_ bits still buffered and ends in the next word, loaded only
+    // now: a reader never reads past the last field.
+    const std::uint64_t next = *in_++;
+    const std::uint64_t value = (buffer_ | next << left_) & mask_;
+    buffer_ = next >> (width_ - left_);
+    left_ += 64 - width_;
+    return value;
   }
 
  private:
