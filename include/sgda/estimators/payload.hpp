@@ -38,7 +38,7 @@ class Payload {
   // The payload becomes `values` doubles and `field_bits` bits of fields.
   Buffers assign(std::int64_t values, std::int64_t field_bits) {
     num_values_ = static_cast<std::size_t>(values);
-    num_words_ = static_cast<std::size_t>((field_bits + 63) / 64);
+    num_words_ = static_cast<std::size_t>(field_bits + 63) / 64;  // unsigned: a shift
     field_bits_ = field_bits;
     if (num_values_ > values_.size()) values_.resize(std::max(num_values_, 2 * values_.size()));
     if (num_words_ > fields_.size()) fields_.resize(std::max(num_words_, 2 * fields_.size()));

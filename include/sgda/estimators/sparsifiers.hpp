@@ -71,7 +71,8 @@ class RandK final : public Sparsifier {
     std::uint32_t* marked = marked_.data();
     const std::uint32_t stamp = stamp_;
     Writer writer(*this, out);
-    for (Index j = d_ - k_, count = 0; j < d_; ++j, ++count) {
+    const Index d = d_;  // a local: the writer's stores could alias a member
+    for (Index j = d - k_, count = 0; j < d; ++j, ++count) {
       auto t = static_cast<Index>(rng.index(static_cast<std::uint64_t>(j + 1)));
       if (marked[t] == stamp) t = j;
       marked[t] = stamp;
