@@ -69,61 +69,79 @@ struct [[gnu::visibility("hidden")]] FusedMove<P, CoordinateSgdaEstimator> {
 // SEGA-SGDA: g = h + d(f_j − h_j) e_j, so next = x − γh in one pass, then coordinate j; g itself
 // is written only to tell a non-finite estimate from a non-finite iterate.
 //
-// From D = 128 on, without a regularizer, the pass runs in place in x as a hand-written loop's
-// does: two vectors streamed instead of three (at D = 2000, x, h and next no longer fit in L1
-// together; measured 1.35-1.4x the hand loop with next, 1.0-1.1x in place). The solver must keep
-// x when a step is not finite, so finiteness is proved before x is touched: x_j is computed
-// first, and bounds X ≥ ‖x‖∞, H ≥ ‖h‖∞ make every |x_i − γh_i| ≤ (X + γH)(1 + 2ε) finite while
-// X + γH ≤ 1e300. X grows by γH per move, so the bounds are recomputed (a pass each) only after a
-// step that could not use them. Below D = 128 the separate pass is the faster one: the in-place
-// stores wait behind the check of x_j, that is behind the coordinate evaluation (1.35x the hand
-// loop in place at D = 20, 1.1x with next).
+// Without a regularizer the pass needs no finiteness test: bounds X ≥ ‖x‖∞ and H ≥ ‖h‖∞ make
+// every |x_i − γh_i| ≤ (X + γH)(1 + 2ε) finite while X + γH ≤ 1e300, and only x_j is tested.
+// X grows by γH per move, so the bounds are recomputed (a pass each) only after a move that could
+// not use them. From D = 1024 on the pass also runs in place in x, as a hand-written loop's does:
+// two vectors streamed instead of three, which no longer fit in L1 together (at D = 2000 1.0-1.1x
+// the hand loop in place, 1.35-1.4x with next). The solver keeps x when a step is not finite, so
+// in place x_j is tested before x is touched; below D = 1024 that test, which waits for the
+// coordinate evaluation, would hold the pass's stores back and cost more than the third vector.
 template <class P>
 struct [[gnu::visibility("hidden")]] FusedMove<P, SegaSgdaEstimator> {
   const P& problem;
   SegaSgdaEstimator& estimator;
   ProxStep& step;
-  static constexpr Index kInPlaceDim = 128;
+  static constexpr Index kInPlaceDim = 1024;
   double x_bound = -1.0;  // X; negative: to be computed
   double h_bound = 0.0;   // H
 
   [[gnu::flatten]] StepOutcome operator()(double gamma, Vector& x, Vector& g, Vector& next,
                                           Rng& rng, Counters& counters) {
     const auto [j, f_j] = estimator.coordinate_with(problem, x, rng, counters);
-    if (x.size() >= kInPlaceDim && !step.regularized() && move_in_place(gamma, j, f_j, x))
-      return StepOutcome::kFiniteInPlace;
+    const Vector& h = estimator.shift();
+    if (!step.regularized() && bounded(gamma, x)) {
+      if (x.size() >= kInPlaceDim) {
+        const double x_j = x[j] - gamma * estimator.coordinate_estimate(j, f_j);
+        if (std::isfinite(x_j)) {
+          x.noalias() -= gamma * h;
+          x[j] = x_j;
+          advance(gamma, x_j, f_j);
+          estimator.take(j, f_j);
+          return StepOutcome::kFiniteInPlace;
+        }
+      } else {
+        next.noalias() = x - gamma * h;  // finite, by the bounds
+        const double g_j = estimator.take(j, f_j);
+        next[j] = x[j] - gamma * g_j;
+        if (std::isfinite(next[j])) {
+          advance(gamma, next[j], f_j);
+          return StepOutcome::kFinite;
+        }
+        x_bound = -1.0;
+        return classify(j, g_j, g, next);
+      }
+    }
     x_bound = -1.0;  // x and h move below without the bounds
-    const bool finite = subtract_scaled_checked(x, gamma, estimator.shift(), next);
+    const bool finite = subtract_scaled_checked(x, gamma, h, next);
     const double g_j = estimator.take(j, f_j);
     next[j] = x[j] - gamma * g_j;
-    if (!(finite && std::isfinite(next[j]))) {  // rare: classify as the generic loop does
-      g = estimator.shift();
-      g[j] = g_j;
-      const StepOutcome outcome = step_outcome(g, next);
+    if (!(finite && std::isfinite(next[j]))) {  // rare
+      const StepOutcome outcome = classify(j, g_j, g, next);
       if (outcome != StepOutcome::kFinite) return outcome;
     }
     step.prox(gamma, next);
     return StepOutcome::kFinite;
   }
 
-  // x ← x − γh, then x_j ← x_j − γg_j, when the bounds prove the result finite; else false with
-  // nothing changed.
-  bool move_in_place(double gamma, Index j, double f_j, Vector& x) {
-    constexpr double kLimit = 1e300;
-    const Vector& h = estimator.shift();
+  // True when X + γH ≤ 1e300 (after computing X and H if they are not known).
+  bool bounded(double gamma, const Vector& x) {
     if (x_bound < 0.0) {
       x_bound = x.lpNorm<Eigen::Infinity>();
-      h_bound = h.lpNorm<Eigen::Infinity>();
+      h_bound = estimator.shift().lpNorm<Eigen::Infinity>();
     }
-    const double g_j = estimator.coordinate_estimate(j, f_j);
-    const double x_j = x[j] - gamma * g_j;
-    if (!(x_bound + gamma * h_bound <= kLimit && std::isfinite(x_j))) return false;
-    x.noalias() -= gamma * h;
-    x[j] = x_j;
-    estimator.take(j, f_j);
+    return x_bound + gamma * h_bound <= 1e300;  // false when either is NaN
+  }
+  // The bounds after a move to x_j at coordinate j, where h_j became f_j.
+  void advance(double gamma, double x_j, double f_j) {
     x_bound = std::max((x_bound + gamma * h_bound) * (1.0 + 1e-12), std::abs(x_j));
     h_bound = std::max(h_bound, std::abs(f_j));
-    return true;
+  }
+  // The outcome the generic loop reports for g = h^k + (g_j − h_j) e_j and this next.
+  StepOutcome classify(Index j, double g_j, Vector& g, const Vector& next) {
+    g = estimator.shift();
+    g[j] = g_j;
+    return step_outcome(g, next);
   }
 };
 

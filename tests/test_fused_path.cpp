@@ -202,23 +202,31 @@ TEST_CASE("the fused path stops or skips at a non-finite step exactly as the gen
   }
 }
 
-TEST_CASE("SEGA's in-place move (D >= 128, no regularizer) gives the generic run bit for bit",
+TEST_CASE("SEGA's bounded moves (no regularizer) give the generic run bit for bit",
           "[solver][fused]") {
-  QuadraticGameOptions g;
-  g.samples = 4;
-  g.dimension = 70;  // D = 140: x − γh is computed in place in x
-  g.seed = 8;
-  const AffineGame plain = generate_quadratic_game(g);
+  // D = 140: next = x − γh without a finiteness pass; D = 1040: the same in place in x.
+  QuadraticGameOptions q;
+  q.samples = 4;
+  q.dimension = 70;
+  q.seed = 8;
+  BilinearGameOptions b;
+  b.samples = 2;
+  b.dimension = 520;
+  b.mu = 0.5;
+  b.seed = 8;
+  const AffineGame small = generate_quadratic_game(q), large = generate_bilinear_game(b);
   RegularizerOptions l1;
   l1.type = "l1";
   l1.lambda = 0.05;
-  const AffineGame regularized = plain.with_regularizer(make_regularizer(l1));
+  const AffineGame small_l1 = small.with_regularizer(make_regularizer(l1));
+  const AffineGame large_l1 = large.with_regularizer(make_regularizer(l1));
 
-  // The move itself: in place exactly when D >= 128 and R = 0, and then the same iterate as the
-  // step through next.
+  // One move: the iterate x − γh with coordinate j replaced, in x itself exactly when D >= 1024
+  // and R = 0; with R the prox step through next.
   EstimatorOptions e;
   e.method = "sega-sgda";
-  for (const AffineGame* game : {&plain, &regularized}) {
+  for (const AffineGame* game : {&small, &large, &small_l1, &large_l1}) {
+    INFO("D = " << game->dim() << (game->regularizer().is_zero() ? "" : ", l1"));
     auto estimator = make_estimator(e, *game);
     auto& sega = dynamic_cast<SegaSgdaEstimator&>(*estimator);
     ProxStep step;
@@ -227,44 +235,42 @@ TEST_CASE("SEGA's in-place move (D >= 128, no regularizer) gives the generic run
     Rng rng(3);
     Vector x = Vector::Ones(game->dim()), g_work(game->dim()), next(game->dim());
     estimator->reset(*game, x, rng, counters);
+    const Vector h = Vector::LinSpaced(game->dim(), -0.5, 0.5);  // a non-zero shift
+    StateArchive state;
+    state.put("shift", h);
+    sega.load_state(state);
     FusedMove<AffineGame, SegaSgdaEstimator> move{*game, sega, step};
-    const Vector h = sega.shift() + Vector::Constant(game->dim(), 0.25);  // a non-zero shift
-    sega.load_state([&] {
-      StateArchive a;
-      a.put("shift", h);
-      return a;
-    }());
     Rng copy = rng;
     const auto [j, f_j] = sega.coordinate_with(*game, x, copy, counters);
     Vector expected = x - 0.01 * h;
     expected[j] = x[j] - 0.01 * (h[j] + double(game->dim()) * (f_j - h[j]));
     const StepOutcome outcome = move(0.01, x, g_work, next, rng, counters);
-    if (game == &plain) {
+    if (!game->regularizer().is_zero()) {
+      CHECK(outcome == StepOutcome::kFinite);  // through the prox
+      CHECK(next.allFinite());
+    } else if (game == &large) {
       CHECK(outcome == StepOutcome::kFiniteInPlace);
       CHECK(x == expected);
     } else {
-      CHECK(outcome == StepOutcome::kFinite);  // the prox needs the separate pass
-      CHECK(next.allFinite());
+      CHECK(outcome == StepOutcome::kFinite);
+      CHECK(next == expected);
     }
   }
 
   // Whole runs, converging and diverging (stopping or skipping at the non-finite step).
-  for (const AffineGame* game : {&plain, &regularized}) {
+  for (const AffineGame* game : {&small, &large, &small_l1}) {
     for (const double gamma : {0.0, 1e3}) {
       for (const bool skip : {false, true}) {
         if (gamma == 0.0 && skip) continue;
-        INFO((game == &plain ? "R = 0" : "l1") << ", gamma " << gamma << (skip ? ", skip" : ""));
+        INFO("D = " << game->dim() << (game->regularizer().is_zero() ? "" : ", l1") << ", gamma "
+                    << gamma << (skip ? ", skip" : ""));
         SolverOptions o;
-        o.max_iterations = 20000;
+        o.max_iterations = game == &large ? 4000 : 20000;
         o.log_every = 1000;
         o.seed = 2;
         o.skip_non_finite = skip;
-        if (gamma > 0.0) {
-          o.step_size.rule = "constant";
-          o.step_size.gamma = gamma;
-        } else {
-          o.step_size.rule = "theory";
-        }
+        o.step_size.rule = "constant";  // gamma 0 stands for 1/(20 D), a step that converges
+        o.step_size.gamma = gamma > 0.0 ? gamma : 1.0 / (20.0 * double(game->dim()));
         const Summary fused = run(*game, "sega-sgda", o, true);
         const Summary generic = run(*game, "sega-sgda", o, false);
         if (gamma > 0.0 && !skip) CHECK(fused.reason == TerminationReason::kNonFinite);
