@@ -202,9 +202,10 @@ TEST_CASE("the fused path stops or skips at a non-finite step exactly as the gen
   }
 }
 
-TEST_CASE("SEGA's bounded moves (no regularizer) give the generic run bit for bit",
+TEST_CASE("coordinate moves through next and in place give the generic run bit for bit",
           "[solver][fused]") {
-  // D = 140: next = x − γh without a finiteness pass; D = 1040: the same in place in x.
+  // SEGA without a regularizer: at D = 140 next = x − γh without a finiteness pass, at D = 1040
+  // the same in place in x. Coordinate SGDA: through next at D = 140, in place at D = 1040.
   QuadraticGameOptions q;
   q.samples = 4;
   q.dimension = 70;
@@ -258,25 +259,28 @@ TEST_CASE("SEGA's bounded moves (no regularizer) give the generic run bit for bi
   }
 
   // Whole runs, converging and diverging (stopping or skipping at the non-finite step).
-  for (const AffineGame* game : {&small, &large, &small_l1}) {
-    for (const double gamma : {0.0, 1e3}) {
-      for (const bool skip : {false, true}) {
-        if (gamma == 0.0 && skip) continue;
-        INFO("D = " << game->dim() << (game->regularizer().is_zero() ? "" : ", l1") << ", gamma "
-                    << gamma << (skip ? ", skip" : ""));
-        SolverOptions o;
-        o.max_iterations = game == &large ? 4000 : 20000;
-        o.log_every = 1000;
-        o.seed = 2;
-        o.skip_non_finite = skip;
-        o.step_size.rule = "constant";  // gamma 0 stands for 1/(20 D), a step that converges
-        o.step_size.gamma = gamma > 0.0 ? gamma : 1.0 / (20.0 * double(game->dim()));
-        const Summary fused = run(*game, "sega-sgda", o, true);
-        const Summary generic = run(*game, "sega-sgda", o, false);
-        if (gamma > 0.0 && !skip) CHECK(fused.reason == TerminationReason::kNonFinite);
-        if (gamma == 0.0)
-          CHECK(fused.trace.relative_distance_sq.back() < fused.trace.relative_distance_sq.front());
-        check_identical(fused, generic);
+  for (const std::string method : {"sega-sgda", "coordinate-sgda"}) {
+    for (const AffineGame* game : {&small, &large, &small_l1}) {
+      for (const double gamma : {0.0, 1e3}) {
+        for (const bool skip : {false, true}) {
+          if (gamma == 0.0 && skip) continue;
+          INFO(method << ", D = " << game->dim() << (game->regularizer().is_zero() ? "" : ", l1")
+                      << ", gamma " << gamma << (skip ? ", skip" : ""));
+          SolverOptions o;
+          o.max_iterations = game == &large ? 4000 : 20000;
+          o.log_every = 1000;
+          o.seed = 2;
+          o.skip_non_finite = skip;
+          o.step_size.rule = "constant";  // gamma 0 stands for 1/(20 D), a step that converges
+          o.step_size.gamma = gamma > 0.0 ? gamma : 1.0 / (20.0 * double(game->dim()));
+          const Summary fused = run(*game, method, o, true);
+          const Summary generic = run(*game, method, o, false);
+          if (gamma > 0.0 && !skip) CHECK(fused.reason == TerminationReason::kNonFinite);
+          if (gamma == 0.0)
+            CHECK(fused.trace.relative_distance_sq.back() <
+                  fused.trace.relative_distance_sq.front());
+          check_identical(fused, generic);
+        }
       }
     }
   }

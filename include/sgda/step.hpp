@@ -42,7 +42,7 @@ inline bool subtract_scaled_checked(ConstVectorRef x, double gamma, ConstVectorR
 
 // What a guarded step found (StepRule::checked_step).
 // kFiniteInPlace: the move wrote the finite next iterate into x itself (the solver's fused
-// SEGA move; step rules never return it).
+// coordinate moves; step rules never return it).
 enum class StepOutcome { kFinite, kFiniteInPlace, kNonFiniteEstimate, kNonFiniteIterate };
 
 // The outcome of a step that computed `next` from estimate g: a non-finite g first, then a
