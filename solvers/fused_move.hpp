@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "sgda/estimators/coordinate_sgda.hpp"
 #include "sgda/estimators/distributed.hpp"
@@ -158,38 +159,30 @@ struct [[gnu::visibility("hidden")]] FusedMove<P, SegaSgdaEstimator> {
   }
 };
 
+// body(FusedMove<AffineGame, E>{...}) when the estimator is an E; false (nothing called) if not.
+template <class E, class Body>
+bool fused_as(const AffineGame& game, Estimator& estimator, ProxStep& prox, Body& body) {
+  auto* typed = dynamic_cast<E*>(&estimator);
+  if (!typed) return false;
+  if constexpr (std::is_same_v<E, DistributedEstimator>)  // the workers' problems are subsets
+    if (!typed->template local_problems_are<AffineGame>()) return false;
+  body(FusedMove<AffineGame, E>{game, *typed, prox});
+  return true;
+}
+
 // Calls body(FusedMove<P, E>{...}) and returns true when the problem, estimator and step rule
-// are types it knows; returns false (and calls nothing) otherwise. The classes are final, so a
-// cast that succeeds found the exact type.
+// are types it knows; returns false (and calls nothing) otherwise. The estimator classes are
+// final, and DistributedEstimator's estimate() is: a cast that succeeds found the exact code.
 template <class Body>
 bool with_fused_move(const Problem& problem, Estimator& estimator, StepRule& step, Body&& body) {
   auto* game = dynamic_cast<const AffineGame*>(&problem);
   auto* prox = dynamic_cast<ProxStep*>(&step);
   if (!game || !prox || !prox->covers_all()) return false;
-  if (auto* sgda = dynamic_cast<SgdaEstimator*>(&estimator)) {
-    body(FusedMove<AffineGame, SgdaEstimator>{*game, *sgda, *prox});
-    return true;
-  }
-  if (auto* svrg = dynamic_cast<LSvrgdaEstimator*>(&estimator)) {
-    body(FusedMove<AffineGame, LSvrgdaEstimator>{*game, *svrg, *prox});
-    return true;
-  }
-  if (auto* coordinate = dynamic_cast<CoordinateSgdaEstimator*>(&estimator)) {
-    body(FusedMove<AffineGame, CoordinateSgdaEstimator>{*game, *coordinate, *prox});
-    return true;
-  }
-  if (auto* sega = dynamic_cast<SegaSgdaEstimator*>(&estimator)) {
-    body(FusedMove<AffineGame, SegaSgdaEstimator>{*game, *sega, *prox});
-    return true;
-  }
-  // QSGDA, DIANA-SGDA, VR-DIANA-SGDA: their estimate() is final; the workers' local problems
-  // are subsets of the game.
-  if (auto* distributed = dynamic_cast<DistributedEstimator*>(&estimator);
-      distributed && distributed->local_problems_are<AffineGame>()) {
-    body(FusedMove<AffineGame, DistributedEstimator>{*game, *distributed, *prox});
-    return true;
-  }
-  return false;
+  return fused_as<SgdaEstimator>(*game, estimator, *prox, body) ||
+         fused_as<LSvrgdaEstimator>(*game, estimator, *prox, body) ||
+         fused_as<CoordinateSgdaEstimator>(*game, estimator, *prox, body) ||
+         fused_as<SegaSgdaEstimator>(*game, estimator, *prox, body) ||
+         fused_as<DistributedEstimator>(*game, estimator, *prox, body);
 }
 
 }  // namespace sgda

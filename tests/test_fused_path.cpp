@@ -36,17 +36,23 @@ class Opaque final : public Estimator {
   std::unique_ptr<Estimator> inner_;
 };
 
-// "sgda", "sgda/nice", "sgda/importance", "l-svrgda".
+// A run from x = 1 with the prox step; through the generic loop unless `fused`.
+Summary run(const AffineGame& game, const EstimatorOptions& e, const SolverOptions& options,
+            bool fused) {
+  std::unique_ptr<Estimator> estimator = make_estimator(e, game);
+  if (!fused) estimator = std::make_unique<Opaque>(std::move(estimator));
+  ProxStep step;
+  return solve(game, *estimator, step, options, Vector::Ones(game.dim()));
+}
+
+// "sgda", "sgda/nice", "sgda/importance", "l-svrgda", ...
 Summary run(const AffineGame& game, const std::string& method, const SolverOptions& options,
             bool fused) {
   EstimatorOptions e;
   e.method = method.substr(0, method.find('/'));
   if (method.find('/') != std::string::npos) e.sampling = method.substr(method.find('/') + 1);
   e.batch_size = e.sampling == "nice" ? 4 : 1;
-  std::unique_ptr<Estimator> estimator = make_estimator(e, game);
-  if (!fused) estimator = std::make_unique<Opaque>(std::move(estimator));
-  ProxStep step;
-  return solve(game, *estimator, step, options, Vector::Ones(game.dim()));
+  return run(game, e, options, fused);
 }
 
 template <class T>
@@ -160,13 +166,7 @@ TEST_CASE("the distributed methods' fused path gives the generic loop's run bit 
         o.log_every = 200;
         o.seed = 9;
         o.step_size.rule = "theory";
-        auto solve_with = [&](bool fused) {
-          std::unique_ptr<Estimator> estimator = make_estimator(e, game);
-          if (!fused) estimator = std::make_unique<Opaque>(std::move(estimator));
-          ProxStep step;
-          return solve(game, *estimator, step, o, Vector::Ones(game.dim()));
-        };
-        const Summary fused = solve_with(true), generic = solve_with(false);
+        const Summary fused = run(game, e, o, true), generic = run(game, e, o, false);
         CHECK(fused.reason == TerminationReason::kIterationLimit);
         CHECK(fused.counters.bits == generic.counters.bits);
         check_identical(fused, generic);
