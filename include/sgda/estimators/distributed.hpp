@@ -167,26 +167,29 @@ void DistributedEstimator::estimate_as(const X& x, G& g, Rng& rng, Counters& cou
   // whatever process runs it: distributed runs are reproducible for any backend and any W, and
   // workers keep no random state of their own.
   const std::uint64_t base = rng.next();
-  for (std::size_t t = 0; t < workers_.size(); ++t) {
-    Worker& w = workers_[t];
+  // Locals, not members, so that they stay in registers across the local products' calls.
+  Payload* payload = payloads_.data();
+  for (Worker *w_it = workers_.data(), *end = w_it + workers_.size(); w_it != end;
+       ++w_it, ++payload) {
+    Worker& w = *w_it;
     Rng worker_rng(base + 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(w.id + 1));
     const P& local = static_cast<const P&>(*w.local);
     const C& compressor = static_cast<const C&>(*w.compressor);
     if constexpr (std::is_same_v<C, IdentityCompressor>) {
       // Q(v) = v: the message g_m − h_m is computed in the payload itself, with no copy.
-      auto message = compressor.message_to_write(payloads_[t]);
+      auto message = compressor.message_to_write(*payload);
       local_estimate(w, local, x, message, worker_rng, counters);
       if (shifted) message -= w.shift;
     } else if constexpr (std::is_same_v<C, Compressor>) {
       local_estimate(w, local, x, w.estimate, worker_rng, counters);
       if (shifted) w.estimate -= w.shift;
-      compressor.encode(w.estimate, worker_rng, payloads_[t]);
+      compressor.encode(w.estimate, worker_rng, *payload);
     } else {  // typed: g_m − h_m is read where the compressor reads it (rand-k: k coordinates)
       local_estimate(w, local, x, w.estimate, worker_rng, counters);
       if (shifted)
-        compressor.encode_with(w.estimate - w.shift, worker_rng, payloads_[t]);
+        compressor.encode_with(w.estimate - w.shift, worker_rng, *payload);
       else
-        compressor.encode_with(w.estimate, worker_rng, payloads_[t]);
+        compressor.encode_with(w.estimate, worker_rng, *payload);
     }
   }
 
@@ -195,15 +198,19 @@ void DistributedEstimator::estimate_as(const X& x, G& g, Rng& rng, Counters& cou
   // payload also moves its shift, h_m ← h_m + α Q(g_m − h_m), in the same read.
   const std::vector<Payload>& all = communicator_->allgather(payloads_);
   const C& decoder = static_cast<const C&>(*workers_.front().compressor);
+  Worker* const* own_worker = local_worker_.data();  // by sender
+  const double alpha = alpha_;
+  std::int64_t bits = 0;
   g.setZero();
-  for (std::size_t m = 0; m < all.size(); ++m) {
-    Worker* own = shifted ? local_worker_[m] : nullptr;
+  for (const Payload& message : all) {
+    Worker* own = shifted ? *own_worker++ : nullptr;
     if (own)
-      decode_add_both(decoder, all[m], g, alpha_, own->shift);
+      decode_add_both(decoder, message, g, alpha, own->shift);
     else
-      decode_add_of(decoder, all[m], 1.0, g);
-    counters.bits += all[m].bits();
+      decode_add_of(decoder, message, 1.0, g);
+    bits += message.bits();
   }
+  counters.bits += bits;
   g /= static_cast<double>(all.size());  // (1/W) Σ_m Q(g_m − h_m)
   if (shifted) {
     g += server_shift_;                             // g = h + (1/W) Σ Q(·)
