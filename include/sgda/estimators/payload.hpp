@@ -28,8 +28,7 @@ class Payload {
   // allocates.
   void reserve(std::int64_t bits) {
     const auto words = static_cast<std::size_t>((bits + 63) / 64);
-    if (words > values_.size()) values_.resize(words);
-    if (words > fields_.size()) fields_.resize(words);
+    grow(words, words);
   }
   struct Buffers {
     double* values;
@@ -40,8 +39,9 @@ class Payload {
     num_values_ = static_cast<std::size_t>(values);
     num_words_ = static_cast<std::size_t>(field_bits + 63) / 64;  // unsigned: a shift
     field_bits_ = field_bits;
-    if (num_values_ > values_.size()) values_.resize(std::max(num_values_, 2 * values_.size()));
-    if (num_words_ > fields_.size()) fields_.resize(std::max(num_words_, 2 * fields_.size()));
+    // Checked against cached capacities, not the vectors' sizes: a compare each on the hot path.
+    if (num_values_ > value_capacity_ || num_words_ > word_capacity_) [[unlikely]]
+      grow(std::max(num_values_, 2 * value_capacity_), std::max(num_words_, 2 * word_capacity_));
     return {values_.data(), fields_.data()};
   }
   std::int64_t bits() const { return 64 * static_cast<std::int64_t>(num_values_) + field_bits_; }
@@ -50,8 +50,13 @@ class Payload {
   std::span<const std::uint64_t> fields() const { return {fields_.data(), num_words_}; }
 
  private:
+  void grow(std::size_t values, std::size_t words) {
+    if (values > value_capacity_) values_.resize(value_capacity_ = values);
+    if (words > word_capacity_) fields_.resize(word_capacity_ = words);
+  }
   std::vector<double> values_;         // the first num_values_ are sent; the rest is capacity
   std::vector<std::uint64_t> fields_;  // the first num_words_ are sent
+  std::size_t value_capacity_ = 0, word_capacity_ = 0;  // the vectors' sizes
   std::size_t num_values_ = 0, num_words_ = 0;
   std::int64_t field_bits_ = 0;
 };
