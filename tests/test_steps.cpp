@@ -2,6 +2,7 @@
 // rules, checkpointed state, and the solver's schemes (alternating, extragradient) and averaging.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <limits>
 
 #include "sgda/problems/affine_game.hpp"
 #include "sgda/registry.hpp"
@@ -331,4 +332,37 @@ TEST_CASE("a per-player step names a player or every block under it", "[steps]")
   step.apply(0.1, g, x, next);
   CHECK(next.head(3).isApprox(Vector::Constant(3, -0.05), 1e-15));  // every g.* block at 0.5·γ
   CHECK(next.tail(2).isApprox(Vector::Constant(2, -0.1), 1e-15));
+}
+
+TEST_CASE("the checked step is x − γg and finds every non-finite entry", "[steps]") {
+  // Lengths that end the four-wide loop exactly, and with a scalar tail of 1, 2 or 3.
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double gamma = 0.25;
+  for (Index n = 0; n <= 13; ++n) {
+    Vector x(n), g(n), out(n);
+    for (Index i = 0; i < n; ++i) {
+      x[i] = 1.0 + 0.5 * double(i);
+      g[i] = 3.0 - double(i);
+    }
+    REQUIRE(subtract_scaled_checked(x, gamma, g, out));
+    for (Index i = 0; i < n; ++i) CHECK(out[i] == x[i] - gamma * g[i]);  // the same rounding
+
+    for (Index bad = 0; bad < n; ++bad) {  // one non-finite estimate entry at every position
+      for (double value : {inf, -inf, nan}) {
+        Vector h = g;
+        h[bad] = value;
+        CHECK_FALSE(subtract_scaled_checked(x, gamma, h, out));
+      }
+    }
+    if (n >= 2) {  // finite entries whose sum overflows: the second look accepts them
+      Vector big = Vector::Constant(n, 1.5e308), zero = Vector::Zero(n);
+      CHECK(subtract_scaled_checked(big, gamma, zero, out));
+      CHECK(out == big);
+    }
+    if (n >= 1) {  // finite x and g whose difference overflows: refused
+      Vector big = Vector::Constant(n, 1.7e308);
+      CHECK_FALSE(subtract_scaled_checked(big, 1.0, -big, out));
+    }
+  }
 }
