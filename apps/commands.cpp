@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 
+#include "option_docs.hpp"
 #include "progress.hpp"
 #include "sgda/error.hpp"
 #include "sgda/io/game_file.hpp"
@@ -66,7 +67,7 @@ std::unique_ptr<Estimator> build_estimator(const RunConfig& config, const Proble
   try {
     return make_estimator(config.estimator, problem);
   } catch (const InputError& e) {
-    throw located_error(config, e.what());
+    throw located_error(config, e);
   }
 }
 
@@ -76,17 +77,9 @@ const char* signal_name(int signal) { return signal == SIGINT ? "SIGINT" : "SIGT
 
 namespace {
 
-bool any_override(const RunOverrides& o) {
-  return o.method || o.sampling || o.local || o.compressor || o.batch_size || o.workers || o.k ||
-         o.levels || o.probability || o.alpha || o.step_size || o.step_schedule || o.step_factor ||
-         o.iterations || o.max_oracle_calls || o.log_every || o.seed || o.checkpoint_every ||
-         o.max_time || o.tolerance || o.residual_tolerance || o.checkpoint_seconds ||
-         o.skip_non_finite || o.output || o.step || o.scheme || o.averaging || o.ema_decay;
-}
-
 // The run to continue: its configuration as it was started, and its last checkpoint.
 RunConfig resumed_config(const SolveArgs& args, RunRecord& record) {
-  if (!args.file.empty() || any_override(args.overrides))
+  if (!args.file.empty() || !args.overrides.empty())
     throw InputError(
         "--resume: continues the run exactly as it was started; accepted no problem "
         "file and no other flags with it (the run file holds them)");
@@ -130,9 +123,10 @@ int solve_command(const SolveArgs& args) {
     }
   }
   if (config.output.empty() && config.solver.checkpoint_every > 0)
-    throw located_error(config,
-                        "run.checkpoint_every: checkpoints go into the run file; "
-                        "accepted only with an output file (-o)");
+    throw located_error(
+        config, InputError(FieldError{"SolverOptions::checkpoint_every",
+                                      "checkpoints go into the run file; accepted only with an "
+                                      "output file (-o)"}));
   const std::shared_ptr<Problem> problem = make_problem(config);
   const std::unique_ptr<Estimator> estimator = build_estimator(config, *problem);
   const std::unique_ptr<StepRule> step = build_step(config);
@@ -162,7 +156,7 @@ int solve_command(const SolveArgs& args) {
     try {
       summary = solve(*problem, *estimator, *step, config.solver, x0, {&progress}, hooks);
     } catch (const InputError& e) {
-      throw located_error(config, e.what());
+      throw located_error(config, e);
     }
     signal = InterruptGuard::received();
   }
@@ -259,66 +253,15 @@ int theory_command(const TheoryArgs& args) {
 }
 
 int generate_command(const GenerateArgs& args) {
-  // Flags are named in errors the way they were typed, not as problem.* fields.
-  auto flag_error = [](const std::string& message) {
-    std::string text = message;
-    if (text.rfind("problem.", 0) == 0) {
-      const auto colon = text.find(':');
-      std::string field = text.substr(8, colon - 8);
-      std::replace(field.begin(), field.end(), '_', '-');
-      text = "--" + field + text.substr(colon);
-    }
-    return InputError(text);
-  };
-  auto reject = [&](const char* flag, bool given) {
-    if (given)
-      throw InputError(std::string(flag) + ": does not apply to " + args.kind +
-                       " games (see sgda generate --help)");
-  };
-  auto count = [](const std::optional<std::int64_t>& v, const char* flag, std::int64_t minimum) {
-    if (*v < minimum)
-      throw InputError(std::string(flag) + ": must be " +
-                       (minimum > 0 ? "a positive integer (>= 1)" : "a non-negative integer") +
-                       ", got " + std::to_string(*v));
-    return *v;
-  };
-  if (args.kind != "quadratic" && args.kind != "bilinear") {
-    const std::string match = closest_match(args.kind, {"quadratic", "bilinear"});
-    throw InputError("generate: unknown kind \"" + args.kind + "\"" +
-                     (match.empty() ? "" : " (did you mean \"" + match + "\"?)") +
-                     "; accepted: quadratic, bilinear");
-  }
+  RunConfig config;
+  config.source = "sgda generate";
+  if (!from_string(args.kind, &config.problem.type) ||
+      (config.problem.type != ProblemType::kQuadratic &&
+       config.problem.type != ProblemType::kBilinear))
+    throw InputError("generate: " + unknown_choice(args.kind, {"quadratic", "bilinear"}));
   check_output_folder(args.output, "--output");
-
-  std::optional<AffineGame> game;
-  std::string error;
-  if (args.kind == "quadratic") {
-    reject("--coupling", args.coupling.has_value());
-    QuadraticGameOptions o;
-    if (args.samples) o.samples = count(args.samples, "--samples", 1);
-    if (args.dimension) o.dimension = count(args.dimension, "--dimension", 1);
-    if (args.seed) o.seed = std::uint64_t(count(args.seed, "--seed", 0));
-    if (args.mu) o.mu = *args.mu;
-    if (args.ell) o.ell = *args.ell;
-    if (args.noise) o.noise = *args.noise;
-    if (args.offset_noise) o.offset_noise = *args.offset_noise;
-    if (args.heavy_scale) o.heavy_scale = *args.heavy_scale;
-    if (!o.IsValid(&error)) throw flag_error(error);
-    game = generate_quadratic_game(o);
-  } else {
-    reject("--ell", args.ell.has_value());
-    reject("--heavy-scale", args.heavy_scale.has_value());
-    BilinearGameOptions o;
-    if (args.samples) o.samples = count(args.samples, "--samples", 1);
-    if (args.dimension) o.dimension = count(args.dimension, "--dimension", 1);
-    if (args.seed) o.seed = std::uint64_t(count(args.seed, "--seed", 0));
-    if (args.mu) o.mu = *args.mu;
-    if (args.coupling) o.coupling = *args.coupling;
-    if (args.noise) o.noise = *args.noise;
-    if (args.offset_noise) o.offset_noise = *args.offset_noise;
-    if (!o.IsValid(&error)) throw flag_error(error);
-    game = generate_bilinear_game(o);
-  }
+  apply_overrides(config, args.overrides);
+  const std::shared_ptr<AffineGame> game = build_problem(config);
   save_affine_game(args.output, *game);
 
   const ProblemConstants c = game->constants();
@@ -332,39 +275,8 @@ int generate_command(const GenerateArgs& args) {
   return 0;
 }
 
-int list_command() {
-  // Where each kind of name goes in a problem file.
-  static const std::map<std::string, std::pair<std::string, std::string>> headings = {
-      {"method", {"methods", "[method] name"}},
-      {"sampling", {"samplings", "[method] sampling, sgda only"}},
-      {"compressor", {"compressors", "[method] compressor"}},
-      {"problem", {"problems", "[problem] type"}},
-      {"regularizer", {"regularizers", "[regularizer] type"}},
-      {"step", {"step rules", "[step] rule, [step.<player>] rule"}},
-      {"scheme", {"schemes", "[run] scheme"}},
-      {"step-size", {"step-size schedules", "[run] step_schedule"}},
-  };
-  std::vector<std::string> kinds;
-  int width = 0;
-  for (const CatalogEntry& e : catalog()) {
-    if (std::find(kinds.begin(), kinds.end(), e.kind) == kinds.end()) kinds.push_back(e.kind);
-    width = std::max(width, static_cast<int>(e.name.size()));
-  }
-  bool first = true;
-  for (const std::string& kind : kinds) {
-    const auto it = headings.find(kind);
-    std::printf("%s%s", first ? "" : "\n",
-                it == headings.end() ? kind.c_str() : it->second.first.c_str());
-    if (it != headings.end()) std::printf(" (%s)", it->second.second.c_str());
-    std::printf("\n");
-    first = false;
-    for (const CatalogEntry& e : catalog()) {
-      if (e.kind != kind) continue;
-      std::printf("  %-*s  %s\n", width, e.name.c_str(), e.summary.c_str());
-      for (const auto& [option, meaning] : e.options)
-        std::printf("  %*s    %-12s %s\n", width, "", option.c_str(), meaning.c_str());
-    }
-  }
+int list_command(bool markdown) {
+  std::fputs(markdown ? options_markdown().c_str() : options_listing().c_str(), stdout);
   return 0;
 }
 

@@ -19,19 +19,19 @@ struct SolveArgs {
 
 struct TheoryArgs {
   std::string file;
-  RunOverrides overrides;  // the [method] fields only
+  RunOverrides overrides;
 };
 
 struct GenerateArgs {
-  std::string kind;  // quadratic | bilinear
-  std::optional<std::int64_t> samples, dimension, seed;
-  std::optional<double> mu, ell, noise, offset_noise, heavy_scale, coupling;
+  std::string kind;        // quadratic | bilinear
+  RunOverrides overrides;  // [problem] keys of the kind
   std::string output;
 };
 
 int solve_command(const SolveArgs& args);
 int theory_command(const TheoryArgs& args);
 int generate_command(const GenerateArgs& args);
-int list_command();
+// Every key and choice (`sgda list`), or docs/options.md with `markdown`.
+int list_command(bool markdown);
 
 }  // namespace sgda::cli

@@ -89,7 +89,7 @@ inline sgda::AffineGame make_game(Index dim, Index samples, double lambda, std::
   std::optional<Vector> solution = target;
   if (lambda > 0.0) {
     sgda::RegularizerOptions r;
-    r.type = "l1";
+    r.type = sgda::RegularizerType::kL1;
     r.lambda = lambda;
     regularizer = sgda::make_regularizer(r);
     solution = std::nullopt;  // the library computes x* of the regularized game
@@ -122,7 +122,7 @@ inline Timing run_library(const sgda::Problem& problem, const sgda::EstimatorOpt
   sgda::SolverOptions options;
   options.max_iterations = iterations;
   options.log_every = iterations;  // rows at iteration 0 and at the end only
-  options.step_size.rule = "constant";
+  options.step_size.rule = sgda::StepSizeRule::kConstant;
   options.step_size.gamma = step_size;
   options.seed = seed;
   LoopCpuTime cpu;

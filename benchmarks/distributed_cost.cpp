@@ -61,13 +61,14 @@ DistributedMethod distributed_method(const std::string& name, Index dim, Index s
 
 sgda::EstimatorOptions library_options(const DistributedMethod& m, Index dim) {
   sgda::EstimatorOptions options;
-  options.method = m.name;
+  sgda::from_string(m.name, &options.method);
   options.workers = m.workers;
-  options.local = "exact";  // vr-diana-sgda: always its loopless SVRG local estimator
-  options.compressor.type = m.k < dim ? "rand-k" : "identity";
+  options.local = sgda::LocalOracle::kExact;  // vr-diana-sgda: always its loopless SVRG
+  options.compressor.type =
+      m.k < dim ? sgda::CompressorType::kRandK : sgda::CompressorType::kIdentity;
   options.compressor.k = m.k;
-  options.alpha = m.alpha;
-  options.probability = m.probability;
+  if (m.alpha > 0.0) options.alpha = m.alpha;
+  if (m.probability > 0.0) options.probability = m.probability;
   return options;
 }
 
@@ -311,7 +312,7 @@ int main(int argc, char** argv) {
     for (const std::string name : {"coordinate-sgda", "sega-sgda"}) {
       if (!selected(name + " D=" + std::to_string(c.dim))) continue;
       sgda::EstimatorOptions options;
-      options.method = name;
+      sgda::from_string(name, &options.method);
       const bool sega = name == "sega-sgda";
       auto library = [&] {
         return run_library(game, options, coordinate_step(c.dim), iterations, kRunSeed);
@@ -337,11 +338,11 @@ int main(int argc, char** argv) {
       kRepetitions);
   std::printf("%-9s %5s %8s %8s %10s %7s\n", "type", "D", "encode", "decode", "decode_add",
               "bits/D");
-  for (const std::string type : sgda::compressor_types()) {
+  for (const std::string type : sgda::enum_names<sgda::CompressorType>()) {
     for (Index d : {20, 200, 2000}) {
       if (!selected(type + " D=" + std::to_string(d))) continue;
       sgda::CompressorOptions options;
-      options.type = type;
+      sgda::from_string(type, &options.type);
       options.k = d / 5;
       const CompressorCost cost = compressor_cost(options, d, scaled(scale, 400000 / d));
       std::printf("%-9s %5ld %8.2f %8.2f %10.2f %7.2f\n", type.c_str(), static_cast<long>(d),

@@ -30,7 +30,7 @@ constexpr std::uint64_t kRunSeed = 7;
 Timing run_library(const sgda::AffineGame& game, const std::string& method,
                    std::int64_t iterations) {
   sgda::EstimatorOptions options;
-  options.method = method;  // sgda: uniform sampling; l-svrgda: p = 1/n
+  sgda::from_string(method, &options.method);  // sgda: uniform sampling; l-svrgda: p = 1/n
   return sgda_bench::run_library(game, options, kStepSize, iterations, kRunSeed);
 }
 

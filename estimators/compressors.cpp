@@ -121,37 +121,56 @@ class Natural final : public SinkDecoded<Natural, false> {
 
 }  // namespace
 
-const std::vector<std::string>& compressor_types() {
-  static const std::vector<std::string> types = {"identity", "rand-k", "qsgd", "natural", "top-k"};
-  return types;
+template <>
+const std::vector<EnumValue<CompressorType>>& enum_values<CompressorType>() {
+  static const std::vector<EnumValue<CompressorType>> values = {
+      {CompressorType::kIdentity, "identity", "sends the d doubles; omega = 0"},
+      {CompressorType::kRandK, "rand-k", "k random coordinates scaled by d/k; omega = d/k - 1"},
+      {CompressorType::kQsgd, "qsgd",
+       "l2 random dithering with s levels; omega = min{d/(4s^2), sqrt(d)/s}"},
+      {CompressorType::kNatural, "natural", "random rounding to powers of two; omega = 1/8"},
+      {CompressorType::kTopK, "top-k", "k largest magnitudes (biased: outside the theory)"},
+  };
+  return values;
 }
 
-bool CompressorOptions::IsValid(std::string* error) const {
-  auto fail = [&](const std::string& message) {
-    if (error) *error = message;
-    return false;
-  };
-  bool known = false;
-  for (const auto& t : compressor_types()) known = known || t == type;
-  if (!known)
-    return fail("method.compressor: unknown \"" + type +
-                "\"; accepted: identity, rand-k, qsgd, natural, top-k");
-  if ((type == "rand-k" || type == "top-k") && k < 1)
-    return fail("method.k: must be an integer >= 1");
-  if (type == "qsgd" && levels < 1) return fail("method.levels: must be an integer >= 1");
-  return true;
+const OptionTable<CompressorOptions>& CompressorOptions::table() {
+  using O = CompressorOptions;
+  static const OptionTable<O> table(
+      "CompressorOptions",
+      {
+          field("compressor", &O::type, "what each worker sends (docs/compressors.md)")
+              .member_name("type"),
+          field("k", &O::k, "coordinates rand-k and top-k send, at most the dimension D")
+              .at_least(1)
+              .when("compressor", {CompressorType::kRandK, CompressorType::kTopK}),
+          field("levels", &O::levels, "quantization levels s of qsgd")
+              .bounds(1, false, 1 << 30, false)
+              .when("compressor", {CompressorType::kQsgd}),
+      });
+  return table;
 }
 
 std::unique_ptr<Compressor> make_compressor(const CompressorOptions& options, Index d) {
-  std::string error;
-  if (!options.IsValid(&error)) throw InputError(error);
-  if ((options.type == "rand-k" || options.type == "top-k") && options.k > d)
-    throw InputError("method.k: must be at most the dimension " + std::to_string(d) + ", got " +
-                     std::to_string(options.k));
-  if (options.type == "rand-k") return std::make_unique<RandK>(d, options.k);
-  if (options.type == "top-k") return std::make_unique<TopK>(d, options.k);
-  if (options.type == "qsgd") return std::make_unique<Qsgd>(d, options.levels);
-  if (options.type == "natural") return std::make_unique<Natural>(d);
+  if (const auto error = options.Check()) throw InputError(*error);
+  const bool sparse =
+      options.type == CompressorType::kRandK || options.type == CompressorType::kTopK;
+  if (sparse && options.k > d)
+    throw InputError(FieldError{"CompressorOptions::k", "must be at most the dimension " +
+                                                            std::to_string(d) + ", got " +
+                                                            std::to_string(options.k)});
+  switch (options.type) {
+    case CompressorType::kRandK:
+      return std::make_unique<RandK>(d, options.k);
+    case CompressorType::kTopK:
+      return std::make_unique<TopK>(d, options.k);
+    case CompressorType::kQsgd:
+      return std::make_unique<Qsgd>(d, options.levels);
+    case CompressorType::kNatural:
+      return std::make_unique<Natural>(d);
+    case CompressorType::kIdentity:
+      break;
+  }
   return std::make_unique<IdentityCompressor>(d);
 }
 

@@ -8,7 +8,8 @@ DianaSgdaEstimator::DianaSgdaEstimator(DistributedSettings settings,
                                        std::shared_ptr<Communicator> communicator)
     : DistributedEstimator(std::move(settings), std::move(communicator)) {
   if (this->settings().local == LocalOracle::kSvrg)
-    throw InputError("method.local: diana-sgda accepts exact or sample (use vr-diana-sgda)");
+    throw InputError(FieldError{"DistributedSettings::local",
+                                "diana-sgda accepts exact or sample (use vr-diana-sgda)"});
 }
 
 TheoryParameters DianaSgdaEstimator::parameters(const Problem& problem) const {

@@ -7,24 +7,22 @@
 
 namespace sgda {
 
-std::string to_string(LocalOracle oracle) {
-  switch (oracle) {
-    case LocalOracle::kExact:
-      return "exact";
-    case LocalOracle::kSample:
-      return "sample";
-    case LocalOracle::kSvrg:
-      return "svrg";
-  }
-  return "unknown";
+template <>
+const std::vector<EnumValue<LocalOracle>>& enum_values<LocalOracle>() {
+  static const std::vector<EnumValue<LocalOracle>> values = {
+      {LocalOracle::kExact, "exact", "g_m = F_m(x), all of the worker's samples"},
+      {LocalOracle::kSample, "sample", "g_m = F_mj(x), one local sample j uniformly at random"},
+      {LocalOracle::kSvrg, "svrg", "loopless SVRG over the local samples (vr-diana-sgda)"},
+  };
+  return values;
 }
 
 DistributedEstimator::DistributedEstimator(DistributedSettings settings,
                                            std::shared_ptr<Communicator> communicator)
     : settings_(std::move(settings)), communicator_(std::move(communicator)) {
-  if (settings_.workers < 1) throw InputError("method.workers: must be an integer >= 1");
-  std::string error;
-  if (!settings_.compressor.IsValid(&error)) throw InputError(error);
+  if (settings_.workers < 1)
+    throw InputError(FieldError{"DistributedSettings::workers", "must be an integer >= 1"});
+  if (const auto error = settings_.compressor.Check()) throw InputError(*error);
 }
 
 DistributedEstimator::DistributedEstimator(const DistributedEstimator& other)
@@ -62,10 +60,12 @@ void DistributedEstimator::index_workers() {
 std::string DistributedEstimator::describe() const {
   std::ostringstream out;
   out << name() << "(workers=" << settings_.workers << ", local=" << to_string(settings_.local)
-      << ", compressor=" << settings_.compressor.type;
-  if (settings_.compressor.type == "rand-k" || settings_.compressor.type == "top-k")
+      << ", compressor=" << to_string(settings_.compressor.type);
+  if (settings_.compressor.type == CompressorType::kRandK ||
+      settings_.compressor.type == CompressorType::kTopK)
     out << ", k=" << settings_.compressor.k;
-  if (settings_.compressor.type == "qsgd") out << ", levels=" << settings_.compressor.levels;
+  if (settings_.compressor.type == CompressorType::kQsgd)
+    out << ", levels=" << settings_.compressor.levels;
   if (problem_ && alpha_ > 0.0) out << ", alpha=" << alpha_;
   if (problem_ && settings_.local == LocalOracle::kSvrg) out << ", p=" << p_;
   out << ")";
@@ -129,8 +129,10 @@ void DistributedEstimator::reset(const Problem& problem, ConstVectorRef x0, Rng&
     communicator_ = make_in_process_communicator(big_w);
   alpha_ = alpha(problem);
   p_ = probability(problem);
-  if (!(alpha_ >= 0.0 && alpha_ <= 1.0)) throw InputError("method.alpha: must be in [0, 1]");
-  if (!(p_ > 0.0 && p_ <= 1.0)) throw InputError("method.probability: must be in (0, 1]");
+  if (!(alpha_ >= 0.0 && alpha_ <= 1.0))
+    throw InputError(FieldError{"DistributedSettings::alpha", "must be in [0, 1]"});
+  if (!(p_ > 0.0 && p_ <= 1.0))
+    throw InputError(FieldError{"DistributedSettings::probability", "must be in (0, 1]"});
 
   workers_.clear();
   payloads_.clear();

@@ -8,9 +8,11 @@ QsgdaEstimator::QsgdaEstimator(DistributedSettings settings,
                                std::shared_ptr<Communicator> communicator)
     : DistributedEstimator(std::move(settings), std::move(communicator)) {
   if (this->settings().local == LocalOracle::kSvrg)
-    throw InputError("method.local: qsgda accepts exact or sample (use vr-diana-sgda for svrg)");
+    throw InputError(FieldError{"DistributedSettings::local",
+                                "qsgda accepts exact or sample (use vr-diana-sgda for svrg)"});
   if (this->settings().alpha != 0.0)
-    throw InputError("method.alpha: qsgda has no shifts (use diana-sgda)");
+    throw InputError(
+        FieldError{"DistributedSettings::alpha", "qsgda has no shifts (use diana-sgda)"});
 }
 
 TheoryParameters QsgdaEstimator::parameters(const Problem& problem) const {

@@ -33,6 +33,7 @@ class UniformSampling final : public Sampling {
   explicit UniformSampling(Index n) : n_(n) {}
   std::string describe() const override { return "uniform"; }
   bool is_uniform() const override { return true; }
+  Index num_samples() const override { return n_; }
   Index batch_size() const override { return 1; }
   void draw(Rng& rng, SampleDraw& out) const override {
     out.indices[0] = uniform_index(rng, n_);
@@ -64,6 +65,7 @@ class NiceSampling final : public Sampling {
     std::iota(permutation_.begin(), permutation_.end(), Index{0});
   }
   std::string describe() const override { return "nice(batch_size=" + std::to_string(tau_) + ")"; }
+  Index num_samples() const override { return n_; }
   Index batch_size() const override { return tau_; }
   void draw(Rng& rng, SampleDraw& out) const override {
     for (Index k = 0; k < tau_; ++k) {
@@ -130,6 +132,7 @@ class ImportanceSampling final : public Sampling {
     weight_ = (p_ * static_cast<double>(n_)).cwiseInverse();  // 1/(n p_i)
   }
   std::string describe() const override { return "importance"; }
+  Index num_samples() const override { return n_; }
   Index batch_size() const override { return 1; }
   void draw(Rng& rng, SampleDraw& out) const override {
     const auto column = static_cast<Index>(rng.index(static_cast<std::uint64_t>(n_)));
@@ -163,8 +166,9 @@ std::unique_ptr<Sampling> make_uniform_sampling(Index num_samples) {
 
 std::unique_ptr<Sampling> make_nice_sampling(Index num_samples, Index batch_size) {
   if (batch_size < 1 || batch_size > num_samples)
-    throw InputError("method.batch_size: must be between 1 and the number of samples (" +
-                     std::to_string(num_samples) + "), got " + std::to_string(batch_size));
+    throw InputError(FieldError{"batch_size", "must be between 1 and the number of samples (" +
+                                                  std::to_string(num_samples) + "), got " +
+                                                  std::to_string(batch_size)});
   return std::make_unique<NiceSampling>(num_samples, batch_size);
 }
 
@@ -180,8 +184,9 @@ std::unique_ptr<Sampling> make_lipschitz_importance_sampling(const Problem& prob
   const Vector lipschitz = problem.constants().sample_lipschitz;
   if (lipschitz.size() != problem.num_samples() || !lipschitz.allFinite())
     throw InputError(
-        "method.sampling: importance sampling needs the per-sample Lipschitz constants L_i, "
-        "which this problem does not know; accepted here: uniform, nice");
+        FieldError{"sampling",
+                   "importance sampling needs the per-sample Lipschitz constants L_i, which "
+                   "this problem does not know; accepted here: uniform, nice"});
   // p_i ∝ L_i, floored at 1e-3·mean(L) so samples with L_i = 0 (pure offsets) keep p_i > 0.
   const Vector floored = lipschitz.cwiseMax(1e-3 * lipschitz.mean() + 1e-300);
   return make_importance_sampling(floored / floored.sum());

@@ -1,5 +1,7 @@
 #include "sgda/estimators/sgda.hpp"
 
+#include "sgda/error.hpp"
+
 namespace sgda {
 
 SgdaEstimator::SgdaEstimator(std::unique_ptr<Sampling> sampling)
@@ -17,6 +19,12 @@ std::string SgdaEstimator::describe() const {
 }
 
 void SgdaEstimator::reset(const Problem& problem, ConstVectorRef, Rng&, Counters&) {
+  // A sampling made for another game would draw only some samples, or samples it lacks.
+  if (sampling_->num_samples() != problem.num_samples())
+    throw InputError(
+        "sgda: the sampling draws from n = " + std::to_string(sampling_->num_samples()) +
+        " samples, the problem has n = " + std::to_string(problem.num_samples()) +
+        "; accepted a sampling made for this problem (make_estimator)");
   problem_ = &problem;
   const auto batch = static_cast<std::size_t>(sampling_->batch_size());
   draw_.indices.assign(batch, 0);

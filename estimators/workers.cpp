@@ -8,9 +8,9 @@ namespace sgda {
 
 WorkerPartition contiguous_partition(Index num_samples, Index num_workers) {
   if (num_workers < 1 || num_workers > num_samples || num_samples % num_workers != 0)
-    throw InputError("method.workers: must divide the number of samples (" +
-                     std::to_string(num_samples) + ") so every worker owns as many, got " +
-                     std::to_string(num_workers));
+    throw InputError(FieldError{
+        "workers", "must divide the number of samples (" + std::to_string(num_samples) +
+                       ") so every worker owns as many, got " + std::to_string(num_workers)});
   WorkerPartition partition(static_cast<std::size_t>(num_workers));
   const Index local = num_samples / num_workers;
   for (Index m = 0; m < num_workers; ++m) {
@@ -28,16 +28,20 @@ WorkerPartition resolve_partition(const Problem& problem, Index num_workers) {
   std::vector<char> seen(static_cast<std::size_t>(problem.num_samples()), 0);
   for (const auto& samples : given) {
     if (samples.size() != given.front().size())
-      throw InputError("method.workers: every worker must own the same number of samples");
+      throw InputError(FieldError{"workers",
+                                  "every worker of the problem's partition must own the same "
+                                  "number of samples"});
     for (Index i : samples) {
       if (i < 0 || i >= problem.num_samples() || seen[static_cast<std::size_t>(i)])
-        throw InputError("method.workers: the worker partition must use each sample exactly once");
+        throw InputError(FieldError{
+            "workers", "the problem's worker partition must use each sample exactly once"});
       seen[static_cast<std::size_t>(i)] = 1;
     }
   }
   for (char s : seen)
     if (!s)
-      throw InputError("method.workers: the worker partition must use each sample exactly once");
+      throw InputError(FieldError{
+          "workers", "the problem's worker partition must use each sample exactly once"});
   return given;
 }
 

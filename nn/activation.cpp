@@ -4,26 +4,24 @@
 
 #include "sgda/error.hpp"
 
+namespace sgda {
+
+template <>
+const std::vector<EnumValue<nn::Activation>>& enum_values<nn::Activation>() {
+  using nn::Activation;
+  static const std::vector<EnumValue<Activation>> values = {
+      {Activation::kIdentity, "identity", "y = z"},
+      {Activation::kRelu, "relu", "y = max(z, 0)"},
+      {Activation::kLeakyRelu, "leaky-relu", "y = z for z > 0, 0.2 z otherwise"},
+      {Activation::kTanh, "tanh", "y = tanh(z)"},
+      {Activation::kSigmoid, "sigmoid", "y = 1 / (1 + exp(-z))"},
+  };
+  return values;
+}
+
+}  // namespace sgda
+
 namespace sgda::nn {
-
-const std::vector<std::string>& activation_names() {
-  static const std::vector<std::string> names = {"identity", "relu", "leaky-relu", "tanh",
-                                                 "sigmoid"};
-  return names;
-}
-
-std::string to_string(Activation activation) {
-  return activation_names()[static_cast<std::size_t>(activation)];
-}
-
-Activation activation_from_string(const std::string& name) {
-  const auto& names = activation_names();
-  for (std::size_t i = 0; i < names.size(); ++i)
-    if (names[i] == name) return static_cast<Activation>(i);
-  std::string accepted;
-  for (const auto& n : names) accepted += (accepted.empty() ? "" : ", ") + n;
-  throw InputError("activation: unknown \"" + name + "\"; accepted: " + accepted);
-}
 
 void activate(Activation activation, const ConstMatrixRef& z, MatrixRef y, double slope) {
   switch (activation) {

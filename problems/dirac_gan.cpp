@@ -7,22 +7,22 @@
 
 namespace sgda {
 
-bool DiracGanOptions::IsValid(std::string* error) const {
-  if (!(std::isfinite(r1) && r1 >= 0.0)) {
-    if (error) *error = "problem.r1: must be a number >= 0 (0 = no R1 penalty)";
-    return false;
-  }
-  if (!std::isfinite(theta0) || !std::isfinite(psi0)) {
-    if (error) *error = "problem.theta0/psi0: must be finite numbers";
-    return false;
-  }
-  return true;
+const OptionTable<DiracGanOptions>& DiracGanOptions::table() {
+  using O = DiracGanOptions;
+  static const OptionTable<O> table("DiracGanOptions",
+                                    {
+                                        field("r1", &O::r1, "R1 penalty gamma on the discriminator")
+                                            .at_least(0)
+                                            .or_zero("no R1 penalty"),
+                                        field("theta0", &O::theta0, "initial generator"),
+                                        field("psi0", &O::psi0, "initial discriminator"),
+                                    });
+  return table;
 }
 
 DiracGan::DiracGan(const DiracGanOptions& options, std::shared_ptr<const Regularizer> regularizer)
     : Problem(std::move(regularizer)), options_(options) {
-  std::string error;
-  if (!options_.IsValid(&error)) throw InputError(error);
+  if (const auto error = options_.Check()) throw InputError(*error);
 }
 
 void DiracGan::sample(Index i, ConstVectorRef x, VectorRef out) const {

@@ -77,11 +77,6 @@ std::string str(double v) {
   return out.str();
 }
 
-bool fail(std::string* error, const std::string& message) {
-  if (error) *error = message;
-  return false;
-}
-
 // Limits of generated games. Scales within [1e-100, 1e100] keep every product the generators
 // form (mu·ell, noise·ell, coupling·noise, ...) finite; the size limits keep memory and time
 // sane: the game holds n·(2d)² doubles and generating costs ~(2d)³ per eigendecomposition.
@@ -90,59 +85,78 @@ constexpr double kMinScale = 1e-100;
 constexpr double kMaxEntries = 1e9;  // 8 GB
 constexpr Index kMaxDimension = 2000;
 
-// "" when the size is acceptable, else the message.
-std::string size_problem(Index samples, Index dimension) {
-  if (samples < 1)
-    return "problem.samples: must be an integer >= 1, got " + std::to_string(samples);
-  if (dimension < 1)
-    return "problem.dimension: must be an integer >= 1, got " + std::to_string(dimension);
-  if (dimension > kMaxDimension)
-    return "problem.dimension: must be at most 2000 for a generated game, got " +
-           std::to_string(dimension) + " (generating costs ~(2*dimension)^3: minutes at 1000)";
-  const double entries = double(samples) * 4.0 * double(dimension) * double(dimension);
-  if (entries > kMaxEntries)
-    return "problem.samples: the game would hold n*(2*dimension)^2 = " + str(entries) +
-           " doubles; accepted up to 1e9 (8 GB): lower samples or dimension";
-  return "";
+template <class O>
+Field<O> scale(Field<O> f) {
+  return std::move(f).bounds(kMinScale, false, kMaxScale, false);
 }
 
-// "" when `value` is in [kMinScale, kMaxScale] (or 0 when zero_ok), else the message.
-std::string scale_problem(const char* field, double value, bool zero_ok) {
-  if (std::isfinite(value) && value <= kMaxScale &&
-      (value >= kMinScale || (zero_ok && value == 0.0)))
-    return "";
-  return std::string("problem.") + field + ": must be a number " +
-         (zero_ok ? ">= 0: 0 or between 1e-100 and 1e100" : "> 0, between 1e-100 and 1e100") +
-         ", got " + str(value);
+// The game's size: n·(2d)² doubles at most kMaxEntries.
+std::optional<FieldError> size_problem(const std::string& options, Index samples, Index dimension) {
+  const double entries = double(samples) * 4.0 * double(dimension) * double(dimension);
+  if (entries <= kMaxEntries) return std::nullopt;
+  return FieldError{options + "::samples",
+                    "the game would hold n*(2*dimension)^2 = " + str(entries) +
+                        " doubles; accepted up to 1e9 (8 GB): lower "
+                        "samples or dimension"};
 }
 
 }  // namespace
 
-bool QuadraticGameOptions::IsValid(std::string* error) const {
-  std::string problem = size_problem(samples, dimension);
-  if (problem.empty()) problem = scale_problem("mu", mu, false);
-  if (problem.empty() && !(ell >= mu))
-    problem = "problem.ell: must be a number >= mu (" + str(mu) + "), got " + str(ell);
-  if (problem.empty()) problem = scale_problem("ell", ell, false);
-  if (problem.empty()) problem = scale_problem("noise", noise, true);
-  if (problem.empty()) problem = scale_problem("offset_noise", offset_noise, true);
-  if (problem.empty()) problem = scale_problem("heavy_scale", heavy_scale, false);
-  return problem.empty() || fail(error, problem);
+const OptionTable<QuadraticGameOptions>& QuadraticGameOptions::table() {
+  using O = QuadraticGameOptions;
+  static const OptionTable<O> table(
+      "QuadraticGameOptions",
+      {
+          field("samples", &O::samples, "n, the samples F_i").at_least(1),
+          field("dimension", &O::dimension,
+                "d, per player (D = 2d); generating costs ~(2d)^3 per eigendecomposition")
+              .bounds(1, false, kMaxDimension, false),
+          scale(field("mu", &O::mu, "strong monotonicity of the mean operator")),
+          scale(field("ell", &O::ell, "star-cocoercivity of the mean operator, >= mu")),
+          scale(field("noise", &O::noise, "per-sample matrix noise, relative to ell")).or_zero(),
+          scale(field("offset_noise", &O::offset_noise, "per-sample offset noise")).or_zero(),
+          scale(field("heavy_scale", &O::heavy_scale,
+                      "L_i of the second half of the samples / L_i of the first; mean unchanged")),
+          field("seed", &O::seed, "generator seed"),
+      });
+  return table;
 }
 
-bool BilinearGameOptions::IsValid(std::string* error) const {
-  std::string problem = size_problem(samples, dimension);
-  if (problem.empty()) problem = scale_problem("mu", mu, true);
-  if (problem.empty()) problem = scale_problem("coupling", coupling, false);
-  if (problem.empty()) problem = scale_problem("noise", noise, true);
-  if (problem.empty()) problem = scale_problem("offset_noise", offset_noise, true);
-  return problem.empty() || fail(error, problem);
+std::optional<FieldError> QuadraticGameOptions::Check() const {
+  if (auto error = table().check(*this)) return error;
+  if (!(ell >= mu))
+    return FieldError{"QuadraticGameOptions::ell",
+                      "must be a number >= mu (" + str(mu) + "), got " + str(ell)};
+  return size_problem("QuadraticGameOptions", samples, dimension);
+}
+
+const OptionTable<BilinearGameOptions>& BilinearGameOptions::table() {
+  using O = BilinearGameOptions;
+  static const OptionTable<O> table(
+      "BilinearGameOptions",
+      {
+          field("samples", &O::samples, "n, the samples F_i").at_least(1),
+          field("dimension", &O::dimension, "d, per player (D = 2d)")
+              .bounds(1, false, kMaxDimension, false),
+          scale(field("mu", &O::mu, "lambda of (lambda/2)(|x|^2 - |y|^2); 0: monotone only"))
+              .or_zero(),
+          scale(field("coupling", &O::coupling, "spectral norm of the mean coupling B")),
+          scale(field("noise", &O::noise, "per-sample coupling noise, relative to coupling"))
+              .or_zero(),
+          scale(field("offset_noise", &O::offset_noise, "per-sample offset noise")).or_zero(),
+          field("seed", &O::seed, "generator seed"),
+      });
+  return table;
+}
+
+std::optional<FieldError> BilinearGameOptions::Check() const {
+  if (auto error = table().check(*this)) return error;
+  return size_problem("BilinearGameOptions", samples, dimension);
 }
 
 AffineGame generate_quadratic_game(const QuadraticGameOptions& options,
                                    std::shared_ptr<const Regularizer> regularizer) {
-  std::string error;
-  if (!options.IsValid(&error)) throw InputError(error);
+  if (const auto error = options.Check()) throw InputError(*error);
   Rng rng(options.seed);
   const Index d = options.dimension, big_d = 2 * d;
   const double mu = options.mu, ell = options.ell;
@@ -213,8 +227,7 @@ AffineGame generate_quadratic_game(const QuadraticGameOptions& options,
 
 AffineGame generate_bilinear_game(const BilinearGameOptions& options,
                                   std::shared_ptr<const Regularizer> regularizer) {
-  std::string error;
-  if (!options.IsValid(&error)) throw InputError(error);
+  if (const auto error = options.Check()) throw InputError(*error);
   Rng rng(options.seed);
   const Index d = options.dimension, big_d = 2 * d;
   Matrix coupling = gaussian(d, d, 1.0, rng);

@@ -33,31 +33,42 @@ Matrix lower_cholesky(const Matrix& spd) {
 
 }  // namespace
 
-bool GaussianGanOptions::IsValid(std::string* error) const {
-  auto fail = [&](const std::string& message) {
-    if (error) *error = message;
-    return false;
-  };
-  if (dimension < 1) return fail("problem.dimension: must be a positive integer (>= 1)");
-  if (batch < 1) return fail("problem.batch: must be a positive integer (>= 1)");
+const OptionTable<GaussianGanOptions>& GaussianGanOptions::table() {
+  using O = GaussianGanOptions;
+  static const OptionTable<O> table(
+      "GaussianGanOptions",
+      {
+          field("dimension", &O::dimension, "d of the data").at_least(1),
+          field("samples", &O::samples, "N draws, > d and a multiple of batch").at_least(1),
+          field("batch", &O::batch, "draws per F_i (n = samples / batch)").at_least(1),
+          field("lambda", &O::lambda,
+                "the discriminator's ridge (without it the game has no equilibrium)")
+              .above(0),
+          field("exact_moments", &O::exact_moments,
+                "whiten the draws to mean m and covariance Sigma exactly"),
+          field("seed", &O::seed, "m, Sigma and the draws"),
+      });
+  return table;
+}
+
+std::optional<FieldError> GaussianGanOptions::Check() const {
+  if (auto error = table().check(*this)) return error;
   if (samples <= dimension)
-    return fail("problem.samples: must exceed the dimension " + std::to_string(dimension) +
-                " (the draws need a full-rank covariance), got " + std::to_string(samples));
+    return FieldError{"GaussianGanOptions::samples",
+                      "must exceed the dimension " + std::to_string(dimension) +
+                          " (the draws need a full-rank covariance), got " +
+                          std::to_string(samples)};
   if (samples % batch != 0)
-    return fail("problem.samples: must be a multiple of batch = " + std::to_string(batch) +
-                ", got " + std::to_string(samples));
-  if (!(std::isfinite(lambda) && lambda > 0.0))
-    return fail(
-        "problem.lambda: must be a number > 0 (the discriminator's ridge; without it the game has "
-        "no equilibrium)");
-  return true;
+    return FieldError{"GaussianGanOptions::samples",
+                      "must be a multiple of batch = " + std::to_string(batch) + ", got " +
+                          std::to_string(samples)};
+  return std::nullopt;
 }
 
 GaussianGan::GaussianGan(const GaussianGanOptions& options,
                          std::shared_ptr<const Regularizer> regularizer)
     : Problem(std::move(regularizer)), options_(options) {
-  std::string error;
-  if (!options_.IsValid(&error)) throw InputError(error);
+  if (const auto error = options_.Check()) throw InputError(*error);
   const Index d = options_.dimension;
   Rng rng(options_.seed);
   mean_.resize(d);
@@ -79,8 +90,7 @@ GaussianGan::GaussianGan(const GaussianGanOptions& options, Vector mean, Matrix 
       options_(options),
       mean_(std::move(mean)),
       covariance_(std::move(covariance)) {
-  std::string error;
-  if (!options_.IsValid(&error)) throw InputError(error);
+  if (const auto error = options_.Check()) throw InputError(*error);
   Rng rng(options_.seed);
   build(rng);
 }

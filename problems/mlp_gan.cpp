@@ -24,53 +24,72 @@ bool is_rectifier(nn::Activation a) {
 
 }  // namespace
 
-bool MlpGanOptions::IsValid(std::string* error) const {
-  auto fail = [&](const std::string& message) {
-    if (error) *error = message;
-    return false;
+template <>
+const std::vector<EnumValue<GanLoss>>& enum_values<GanLoss>() {
+  static const std::vector<EnumValue<GanLoss>> values = {
+      {GanLoss::kNonSaturating, "non-saturating", "the generator minimizes -log D(G(z))"},
+      {GanLoss::kMinimax, "minimax", "the generator minimizes log(1 - D(G(z)))"},
   };
-  const std::string positive = ": must be a positive integer (>= 1)";
-  for (const auto& [key, value] : {std::pair<const char*, Index>{"modes", modes},
-                                   {"batch", batch},
-                                   {"noise_dimension", noise_dimension},
-                                   {"generator_width", generator_width},
-                                   {"discriminator_width", discriminator_width},
-                                   {"eval_samples", eval_samples}})
-    if (value < 1) return fail(std::string("problem.") + key + positive);
-  if (generator_depth < 0 || discriminator_depth < 0)
-    return fail("problem.generator_depth/discriminator_depth: must be >= 0 hidden layers");
-  if (samples < batch || samples % batch != 0)
-    return fail("problem.samples: must be a positive multiple of batch = " + std::to_string(batch) +
-                ", got " + std::to_string(samples));
-  if (!(std::isfinite(radius) && radius > 0.0)) return fail("problem.radius: must be a number > 0");
-  if (!(std::isfinite(std) && std > 0.0)) return fail("problem.std: must be a number > 0");
-  if (!(mode_threshold > 0.0 && mode_threshold <= 1.0))
-    return fail("problem.mode_threshold: must be in (0, 1]");
-  const auto& names = nn::activation_names();
-  std::string accepted;
-  for (const auto& n : names) accepted += (accepted.empty() ? "" : ", ") + n;
-  for (const auto& [key, value] :
-       {std::pair<const char*, const std::string*>{"generator_activation", &generator_activation},
-        {"discriminator_activation", &discriminator_activation}})
-    if (std::find(names.begin(), names.end(), *value) == names.end())
-      return fail(std::string("problem.") + key + ": unknown \"" + *value +
-                  "\"; accepted: " + accepted);
-  if (loss != "non-saturating" && loss != "minimax")
-    return fail("problem.loss: unknown \"" + loss + "\"; accepted: non-saturating, minimax");
-  return true;
+  return values;
+}
+
+const OptionTable<MlpGanOptions>& MlpGanOptions::table() {
+  using O = MlpGanOptions;
+  static const OptionTable<O> table(
+      "MlpGanOptions",
+      {
+          field("modes", &O::modes, "Gaussians on the ring").at_least(1),
+          field("radius", &O::radius, "radius of the ring").above(0),
+          field("std", &O::std, "standard deviation of each Gaussian").above(0),
+          field("samples", &O::samples, "N data (and noise) draws, a multiple of batch")
+              .at_least(1),
+          field("batch", &O::batch, "draws per F_i (n = samples / batch)").at_least(1),
+          field("noise_dimension", &O::noise_dimension, "dimension of the generator's noise z")
+              .at_least(1),
+          field("generator_width", &O::generator_width, "hidden units per generator layer")
+              .at_least(1),
+          field("generator_depth", &O::generator_depth, "hidden layers of the generator")
+              .at_least(0),
+          field("discriminator_width", &O::discriminator_width,
+                "hidden units per discriminator layer")
+              .at_least(1),
+          field("discriminator_depth", &O::discriminator_depth,
+                "hidden layers of the discriminator")
+              .at_least(0),
+          field("generator_activation", &O::generator_activation,
+                "activation of the generator's hidden layers"),
+          field("discriminator_activation", &O::discriminator_activation,
+                "activation of the discriminator's hidden layers"),
+          field("loss", &O::loss, "the generator's loss"),
+          field("eval_samples", &O::eval_samples, "generator samples behind the metrics")
+              .at_least(1),
+          field("mode_threshold", &O::mode_threshold,
+                "fraction of eval_samples a covered mode needs")
+              .bounds(0, true, 1, false),
+          field("seed", &O::seed, "data, noise and initial networks"),
+      });
+  return table;
+}
+
+std::optional<FieldError> MlpGanOptions::Check() const {
+  if (auto error = table().check(*this)) return error;
+  if (samples % batch != 0)
+    return FieldError{"MlpGanOptions::samples",
+                      "must be a positive multiple of batch = " + std::to_string(batch) + ", got " +
+                          std::to_string(samples)};
+  return std::nullopt;
 }
 
 MlpGan::MlpGan(const MlpGanOptions& options, std::shared_ptr<const Regularizer> regularizer)
     : Problem(std::move(regularizer)), options_(options) {
-  std::string error;
-  if (!options_.IsValid(&error)) throw InputError(error);
+  if (const auto error = options_.Check()) throw InputError(*error);
   const MlpGanOptions& o = options_;
-  const nn::Activation g_act = nn::activation_from_string(o.generator_activation);
-  const nn::Activation d_act = nn::activation_from_string(o.discriminator_activation);
+  const nn::Activation g_act = o.generator_activation;
+  const nn::Activation d_act = o.discriminator_activation;
   generator_ =
       nn::Network(widths(o.noise_dimension, o.generator_width, o.generator_depth, 2), g_act);
   discriminator_ = nn::Network(widths(2, o.discriminator_width, o.discriminator_depth, 1), d_act);
-  non_saturating_ = o.loss == "non-saturating";
+  non_saturating_ = o.loss == GanLoss::kNonSaturating;
 
   Rng rng(o.seed);
   centres_.resize(2, o.modes);

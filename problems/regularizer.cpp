@@ -109,46 +109,64 @@ class L1Linf final : public Regularizer {
   double lambda_, radius_;
 };
 
-bool positive(double v) { return std::isfinite(v) && v > 0.0; }
-
 }  // namespace
 
-const std::vector<std::string>& regularizer_types() {
-  static const std::vector<std::string> types = {"none",      "l1",      "box",
-                                                 "linf-ball", "l2-ball", "l1-linf"};
-  return types;
+template <>
+const std::vector<EnumValue<RegularizerType>>& enum_values<RegularizerType>() {
+  static const std::vector<EnumValue<RegularizerType>> values = {
+      {RegularizerType::kNone, "none", "R = 0"},
+      {RegularizerType::kL1, "l1", "lambda ||x||_1"},
+      {RegularizerType::kBox, "box", "indicator of [lower, upper]^d"},
+      {RegularizerType::kLinfBall, "linf-ball", "indicator of ||x||_inf <= radius"},
+      {RegularizerType::kL2Ball, "l2-ball", "indicator of ||x_b||_2 <= radius for each player b"},
+      {RegularizerType::kL1Linf, "l1-linf", "lambda ||x||_1 + indicator of ||x||_inf <= radius"},
+  };
+  return values;
 }
 
-bool RegularizerOptions::IsValid(std::string* error) const {
-  auto fail = [&](const std::string& message) {
-    if (error) *error = message;
-    return false;
-  };
-  bool known = false;
-  for (const auto& t : regularizer_types()) known = known || t == type;
-  if (!known) {
-    return fail("regularizer.type: unknown \"" + type +
-                "\"; accepted: none, l1, box, linf-ball, l2-ball, l1-linf");
-  }
-  if ((type == "l1" || type == "l1-linf") && !(std::isfinite(lambda) && lambda >= 0.0))
-    return fail("regularizer.lambda: must be a finite number >= 0, got " + format(lambda));
-  if ((type == "linf-ball" || type == "l2-ball" || type == "l1-linf") && !positive(radius))
-    return fail("regularizer.radius: must be a finite number > 0, got " + format(radius));
-  if (type == "box" && !(std::isfinite(lower) && std::isfinite(upper) && lower <= upper))
-    return fail("regularizer.lower/upper: need finite lower <= upper, got [" + format(lower) +
-                ", " + format(upper) + "]");
-  return true;
+const OptionTable<RegularizerOptions>& RegularizerOptions::table() {
+  using O = RegularizerOptions;
+  using T = RegularizerType;
+  static const OptionTable<O> table(
+      "RegularizerOptions",
+      {
+          field("type", &O::type, "the regularizer R, applied to each player"),
+          field("lambda", &O::lambda, "weight of lambda ||x||_1")
+              .at_least(0)
+              .when("type", {T::kL1, T::kL1Linf}),
+          field("radius", &O::radius, "radius of the ball")
+              .above(0)
+              .when("type", {T::kLinfBall, T::kL2Ball, T::kL1Linf}),
+          field("lower", &O::lower, "lower bound of the box").when("type", {T::kBox}),
+          field("upper", &O::upper, "upper bound of the box, >= lower").when("type", {T::kBox}),
+      });
+  return table;
+}
+
+std::optional<FieldError> RegularizerOptions::Check() const {
+  if (auto error = table().check(*this)) return error;
+  if (type == RegularizerType::kBox && !(lower <= upper))
+    return FieldError{"RegularizerOptions::upper",
+                      "must be at least lower (" + format(lower) + "), got " + format(upper)};
+  return std::nullopt;
 }
 
 std::unique_ptr<Regularizer> make_regularizer(const RegularizerOptions& options) {
-  std::string error;
-  if (!options.IsValid(&error)) throw InputError(error);
-  const std::string& t = options.type;
-  if (t == "l1") return std::make_unique<L1>(options.lambda);
-  if (t == "box") return std::make_unique<Box>("box", options.lower, options.upper);
-  if (t == "linf-ball") return std::make_unique<Box>("linf-ball", -options.radius, options.radius);
-  if (t == "l2-ball") return std::make_unique<L2Ball>(options.radius);
-  if (t == "l1-linf") return std::make_unique<L1Linf>(options.lambda, options.radius);
+  if (const auto error = options.Check()) throw InputError(*error);
+  switch (options.type) {
+    case RegularizerType::kL1:
+      return std::make_unique<L1>(options.lambda);
+    case RegularizerType::kBox:
+      return std::make_unique<Box>("box", options.lower, options.upper);
+    case RegularizerType::kLinfBall:
+      return std::make_unique<Box>("linf-ball", -options.radius, options.radius);
+    case RegularizerType::kL2Ball:
+      return std::make_unique<L2Ball>(options.radius);
+    case RegularizerType::kL1Linf:
+      return std::make_unique<L1Linf>(options.lambda, options.radius);
+    case RegularizerType::kNone:
+      break;
+  }
   return std::make_unique<NoRegularizer>();
 }
 

@@ -15,12 +15,51 @@
 #include "sgda/version.hpp"
 
 namespace sgda {
+
+const OptionTable<ExperimentSettings>& ExperimentSettings::table() {
+  using O = ExperimentSettings;
+  static const OptionTable<O> table(
+      "ExperimentSettings",
+      {
+          field("title", &O::title, "the report's section heading")
+              .defaults_to("the file's name without .toml"),
+          field("description", &O::description, "a paragraph under the heading"),
+          documented<O>("seeds", FieldType::kList,
+                        "each run's run.seed: distinct integers >= 0, or a count N for 0..N-1 "
+                        "(at most 100000 runs in all)",
+                        "[0]"),
+          documented<O>("step_sizes", FieldType::kList,
+                        "each run's step: \"theory\", \"theory*F\" (F > 0) or numbers > 0",
+                        "[\"theory\"]"),
+          field("target", &O::target,
+                "accuracy of the report's cost-to-target columns (relative squared distance, "
+                "or squared residual)")
+              .bounds(0, true, 1, true),
+      });
+  return table;
+}
+
+const OptionTable<ExperimentMethod>& ExperimentMethod::table() {
+  using O = ExperimentMethod;
+  static const OptionTable<O> table(
+      "ExperimentMethod",
+      {
+          documented<O>("label", FieldType::kString, "the method's name in the report",
+                        "the name and the keys given"),
+          documented<O>("step_sizes", FieldType::kList, "this method's own step sizes",
+                        "experiment.step_sizes"),
+          documented<O>("scheme", FieldType::kChoice, "this method's own run.scheme", "run.scheme"),
+          documented<O>("step", FieldType::kChoice, "this method's own step rule ([step] rule)",
+                        "step.rule"),
+      });
+  return table;
+}
+
 namespace {
 
 using Keys = std::vector<std::string>;
 
 const Keys kTables = {"experiment", "problem", "regularizer", "method", "step", "run"};
-const Keys kExperimentKeys = {"title", "description", "seeds", "step_sizes", "target"};
 constexpr std::size_t kMaxPlannedRuns = 100000;
 // [run] keys the grid sets, and what sets them instead.
 const std::vector<std::pair<std::string, std::string>> kGridRunKeys = {
@@ -31,18 +70,6 @@ const std::vector<std::pair<std::string, std::string>> kGridRunKeys = {
     {"checkpoint_every", "runs are saved whole; an interrupted experiment resumes run by run"},
     {"checkpoint_seconds", "runs are saved whole; an interrupted experiment resumes run by run"},
 };
-
-std::string format_number(double value) {
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
-}
-
-std::string join(const Keys& keys) {
-  std::string out;
-  for (const auto& k : keys) out += (out.empty() ? "" : ", ") + k;
-  return out;
-}
 
 bool contains(const Keys& keys, const std::string& key) {
   return std::find(keys.begin(), keys.end(), key) != keys.end();
@@ -77,57 +104,47 @@ struct Entry {
 class ExperimentParser {
  public:
   ExperimentParser(std::string text, std::string source)
-      : text_(std::move(text)), source_(std::move(source)) {}
+      : text_(std::move(text)), reader_(std::move(source)) {}
 
   ExperimentPlan parse() {
     ExperimentPlan plan;
-    plan.source = source_;
+    plan.source = reader_.source();
     plan.text = text_;
-    const toml::table root = parse_toml(text_, source_);
+    const toml::table root = detail::parse_toml(text_, reader_.source());
     check_tables(root);
-    plan.title = std::filesystem::path(source_).stem().string();
-    const toml::table* experiment = root["experiment"].as_table();
+    ExperimentSettings settings;
+    settings.title = std::filesystem::path(reader_.source()).stem().string();
     std::vector<std::uint64_t> seeds = {0};
-    std::string seeds_where = source_;
-    std::vector<StepSpec> steps = {{"theory", true, 1.0, source_}};
-    if (experiment) {
-      for (const auto& [key, node] : *experiment) {
-        const std::string name(key.str());
-        if (!contains(kExperimentKeys, name))
-          fail(node, "experiment." + name,
-               "unknown key" + hint(name, kExperimentKeys) +
-                   "; accepted keys: " + join(kExperimentKeys));
-      }
-      if (const toml::node* n = experiment->get("title"))
-        plan.title = string(*n, "experiment.title");
-      if (const toml::node* n = experiment->get("description"))
-        plan.description = string(*n, "experiment.description");
+    std::string seeds_where = reader_.source();
+    std::vector<StepSpec> steps = {{"theory", true, 1.0, reader_.source()}};
+    if (const toml::table* experiment = root["experiment"].as_table()) {
+      std::map<std::string, std::string> origin;
+      reader_.read(*experiment, "experiment", ExperimentSettings::table(), settings, origin,
+                   nullptr);
       if (const toml::node* n = experiment->get("seeds")) {
         seeds = parse_seeds(*n);
-        seeds_where = where(*n);
+        seeds_where = reader_.where(n);
       }
       if (const toml::node* n = experiment->get("step_sizes"))
         steps = parse_steps(*n, "experiment.step_sizes");
-      if (const toml::node* n = experiment->get("target")) {
-        plan.target = number(*n, "experiment.target");
-        if (!(plan.target > 0.0 && plan.target < 1.0))
-          fail(*n, "experiment.target",
-               "must be in (0, 1), got " + format_number(plan.target) +
-                   "; it is a relative squared distance (or squared residual)");
-      }
     }
+    plan.title = settings.title;
+    plan.description = settings.description;
+    plan.target = settings.target;
     check_run_table(root);
 
     const toml::node* methods = root.get("method");
     if (!methods)
-      fail_at(source_, "method", "missing; accepted one [[method]] table per method to compare");
+      reader_.fail(nullptr, "method",
+                   "missing; accepted one [[method]] table per method to compare");
     std::vector<Entry> entries;
     if (const toml::array* array = methods->as_array()) {
       for (std::size_t i = 0; i < array->size(); ++i) {
         const toml::table* t = array->get(i)->as_table();
         if (!t)
-          fail(*array->get(i), "method",
-               "must be tables [[method]], got another value; accepted [[method]] tables");
+          reader_.fail(array->get(i), "method",
+                       "must be tables [[method]], got another value; accepted [[method]] "
+                       "tables");
         entries.push_back(parse_entry(*t, i, true));
       }
     } else {
@@ -139,12 +156,12 @@ class ExperimentParser {
       for (const auto& variant : expand(entry)) {
         const std::string& label = variant.first;
         if (!labels.insert(label).second)
-          fail_at(variant.second.origin.count("method.name")
-                      ? variant.second.origin.at("method.name")
-                      : source_,
-                  "method",
-                  "two methods have the label \"" + label +
-                      "\"; accepted distinct labels (set label = \"...\")");
+          throw input_error(variant.second.origin.count("method.name")
+                                ? variant.second.origin.at("method.name")
+                                : reader_.source(),
+                            "method",
+                            "two methods have the label \"" + label +
+                                "\"; accepted distinct labels (set label = \"...\")");
         for (const StepSpec& step : entry.steps.empty() ? steps : entry.steps) {
           for (const std::uint64_t seed : seeds) {
             PlannedRun run;
@@ -157,24 +174,26 @@ class ExperimentParser {
             run.config.origin["run.seed"] = seeds_where;
             run.config.origin["run.step_size"] = step.where;
             if (step.theory) {
-              if (s.step_size.rule != "switching") s.step_size.rule = "theory";
+              if (s.step_size.rule != StepSizeRule::kSwitching)
+                s.step_size.rule = StepSizeRule::kTheory;
               s.step_size.factor = step.value;
               s.step_size.gamma = 0.0;
             } else {
-              s.step_size.rule = "constant";
+              s.step_size.rule = StepSizeRule::kConstant;
               s.step_size.gamma = step.value;
               s.step_size.factor = 1.0;
             }
             // A grid that big is a typo (seeds = 100000); planning it alone took minutes and GBs.
             if (plan.runs.size() == kMaxPlannedRuns)
-              fail_at(source_, "experiment",
-                      "the grid has more than 100000 runs (methods x step sizes x seeds); "
-                      "accepted at most 100000");
+              reader_.fail(nullptr, "experiment",
+                           "the grid has more than 100000 runs (methods x step sizes x seeds); "
+                           "accepted at most 100000");
             run.key = to_toml(run.config);
             if (!keys.insert(run.key).second)
-              fail_at(step.where, "experiment.step_sizes",
-                      "the run " + label + ", step " + step.text + ", seed " +
-                          std::to_string(seed) + " is planned twice; accepted distinct entries");
+              throw input_error(step.where, "experiment.step_sizes",
+                                "the run " + label + ", step " + step.text + ", seed " +
+                                    std::to_string(seed) +
+                                    " is planned twice; accepted distinct entries");
             plan.runs.push_back(std::move(run));
           }
         }
@@ -184,50 +203,21 @@ class ExperimentParser {
   }
 
  private:
-  std::string where(const toml::node& node) const {
-    return source_ + ":" + std::to_string(node.source().begin.line);
-  }
-  [[noreturn]] void fail(const toml::node& node, const std::string& field,
-                         const std::string& problem) const {
-    throw input_error(node.source().begin.line > 0 ? where(node) : source_, field, problem);
-  }
-  [[noreturn]] void fail_at(const std::string& at, const std::string& field,
-                            const std::string& problem) const {
-    throw input_error(at, field, problem);
-  }
-  static std::string hint(const std::string& word, const Keys& keys) {
-    const std::string match = closest_match(word, keys);
-    return match.empty() ? "" : " (did you mean \"" + match + "\"?)";
-  }
-
-  std::string string(const toml::node& node, const std::string& field) const {
-    if (!node.is_string()) fail(node, field, "must be a string");
-    return std::string(node.as_string()->get());
-  }
-
-  double number(const toml::node& node, const std::string& field) const {
-    double value = 0.0;
-    if (node.is_integer())
-      value = double(node.as_integer()->get());
-    else if (node.is_floating_point())
-      value = node.as_floating_point()->get();
-    else
-      fail(node, field, "must be a number");
-    if (!std::isfinite(value)) fail(node, field, "must be a finite number");
-    return value;
-  }
-
   void check_tables(const toml::table& root) const {
     for (const auto& [key, node] : root) {
       const std::string name(key.str());
-      if (!contains(kTables, name))
-        fail(node, name,
-             "unknown " + std::string(node.is_table() ? "table" : "key") + hint(name, kTables) +
-                 "; accepted tables: [experiment], [problem], [regularizer], [[method]], [step], "
-                 "[run]");
-      if (name != "method" && !node.is_table()) fail(node, name, "must be a table [" + name + "]");
+      if (!contains(kTables, name)) {
+        const std::string match = closest_match(name, kTables);
+        reader_.fail(&node, name,
+                     "unknown " + std::string(node.is_table() ? "table" : "key") +
+                         (match.empty() ? "" : " (did you mean \"" + match + "\"?)") +
+                         "; accepted tables: [experiment], [problem], [regularizer], [[method]], "
+                         "[step], [run]");
+      }
+      if (name != "method" && !node.is_table())
+        reader_.fail(&node, name, "must be a table [" + name + "]");
       if (name == "method" && !node.is_table() && !node.is_array())
-        fail(node, name, "must be [[method]] tables, one per method");
+        reader_.fail(&node, name, "must be [[method]] tables, one per method");
     }
   }
 
@@ -236,12 +226,13 @@ class ExperimentParser {
     if (!run) return;
     for (const auto& [key, why] : kGridRunKeys)
       if (const toml::node* node = run->get(key))
-        fail(*node, "run." + key, "does not apply to experiment files: " + why);
+        reader_.fail(node, "run." + key, "does not apply to experiment files: " + why);
     if (const toml::node* node = run->get("step_schedule"))
       if (node->is_string() && node->as_string()->get() == "constant")
-        fail(*node, "run.step_schedule",
-             "\"constant\" does not apply to experiment files: a number in "
-             "experiment.step_sizes is a constant step; accepted \"theory\" or \"switching\"");
+        reader_.fail(node, "run.step_schedule",
+                     "\"constant\" does not apply to experiment files: a number in "
+                     "experiment.step_sizes is a constant step; accepted \"theory\" or "
+                     "\"switching\"");
   }
 
   std::vector<std::uint64_t> parse_seeds(const toml::node& node) const {
@@ -252,58 +243,54 @@ class ExperimentParser {
     std::vector<std::uint64_t> seeds;
     if (node.is_integer()) {
       const std::int64_t count = node.as_integer()->get();
-      if (count < 1 || count > 100000) fail(node, field, "got " + std::to_string(count) + accepted);
+      if (count < 1 || count > 100000)
+        reader_.fail(&node, field, "got " + std::to_string(count) + accepted);
       for (std::int64_t s = 0; s < count; ++s) seeds.push_back(std::uint64_t(s));
       return seeds;
     }
     const toml::array* array = node.as_array();
-    if (!array || array->empty()) fail(node, field, "must not be empty" + accepted);
+    if (!array || array->empty()) reader_.fail(&node, field, "must not be empty" + accepted);
     for (const toml::node& item : *array) {
       if (!item.is_integer() || item.as_integer()->get() < 0)
-        fail(item, field, "has " + value_text(item) + accepted);
+        reader_.fail(&item, field, "has " + value_text(item) + accepted);
       const auto seed = std::uint64_t(item.as_integer()->get());
       if (std::find(seeds.begin(), seeds.end(), seed) != seeds.end())
-        fail(item, field, "has " + std::to_string(seed) + " twice" + accepted);
+        reader_.fail(&item, field, "has " + std::to_string(seed) + " twice" + accepted);
       seeds.push_back(seed);
     }
     return seeds;
   }
 
+  // Each entry as a run.step_size value (options.hpp: parse_theory_step).
   std::vector<StepSpec> parse_steps(const toml::node& node, const std::string& field) const {
     const std::string accepted =
         "; accepted an array of \"theory\", \"theory*F\" (F > 0 scales the theory step) or "
         "numbers > 0 (constant steps)";
     const toml::array* array = node.as_array();
-    if (!array || array->empty()) fail(node, field, "must be a non-empty array" + accepted);
+    if (!array || array->empty())
+      reader_.fail(&node, field, "must be a non-empty array" + accepted);
     std::vector<StepSpec> steps;
     for (const toml::node& item : *array) {
       StepSpec step;
-      step.where = where(item);
+      step.where = reader_.where(&item);
       if (item.is_number()) {
         step.theory = false;
-        step.value = number(item, field);
-        if (!(step.value > 0.0)) fail(item, field, "has " + format_number(step.value) + accepted);
+        step.value =
+            item.is_integer() ? double(item.as_integer()->get()) : item.as_floating_point()->get();
+        if (!(std::isfinite(step.value) && step.value > 0.0))
+          reader_.fail(&item, field, "has " + format_number(step.value) + accepted);
         step.text = format_number(step.value);
       } else if (item.is_string()) {
-        std::string text(item.as_string()->get());
-        text.erase(std::remove(text.begin(), text.end(), ' '), text.end());
-        step.theory = text.rfind("theory", 0) == 0;
-        if (step.theory && text.size() > 6) {
-          const char* begin = text.data() + 7;
-          const char* end = text.data() + text.size();
-          const auto result = std::from_chars(begin, end, step.value);
-          if (text[6] != '*' || result.ec != std::errc() || result.ptr != end ||
-              !std::isfinite(step.value) || !(step.value > 0.0))
-            step.theory = false;
-        }
-        if (!step.theory)
-          fail(item, field, "unknown \"" + std::string(item.as_string()->get()) + "\"" + accepted);
+        const std::string text(item.as_string()->get());
+        if (!parse_theory_step(text, &step.value))
+          reader_.fail(&item, field, "unknown \"" + text + "\"" + accepted);
         step.text = step.value == 1.0 ? "theory" : "theory*" + format_number(step.value);
       } else {
-        fail(item, field, "has " + value_text(item) + accepted);
+        reader_.fail(&item, field, "has " + value_text(item) + accepted);
       }
       for (const StepSpec& other : steps)
-        if (other.text == step.text) fail(item, field, "has " + step.text + " twice" + accepted);
+        if (other.text == step.text)
+          reader_.fail(&item, field, "has " + step.text + " twice" + accepted);
       steps.push_back(step);
     }
     return steps;
@@ -316,18 +303,22 @@ class ExperimentParser {
     for (const auto& [key, node] : t) {
       const std::string name(key.str());
       if (name == "label") {
-        entry.label = string(node, "method.label");
-        if (entry.label.empty()) fail(node, "method.label", "is empty; accepted a short name");
+        if (!node.is_string()) reader_.fail(&node, "method.label", "must be a string");
+        entry.label = std::string(node.as_string()->get());
+        if (entry.label.empty())
+          reader_.fail(&node, "method.label", "is empty; accepted a short name");
         entry.labelled = true;
       } else if (name == "step_sizes") {
         entry.steps = parse_steps(node, "method.step_sizes");
       } else if (const toml::array* values = node.as_array()) {
         if (name == "name")
-          fail(node, "method.name", "must be one name; accepted one [[method]] table per method");
-        if (values->empty()) fail(node, "method." + name, "is an empty array; accepted values");
+          reader_.fail(&node, "method.name",
+                       "must be one name; accepted one [[method]] table per method");
+        if (values->empty())
+          reader_.fail(&node, "method." + name, "is an empty array; accepted values");
         for (const toml::node& v : *values)
           if (v.is_array() || v.is_table())
-            fail(v, "method." + name, "arrays of arrays or tables are not accepted");
+            reader_.fail(&v, "method." + name, "arrays of arrays or tables are not accepted");
         entry.axes.push_back({name, values->size()});
       }
     }
@@ -341,7 +332,7 @@ class ExperimentParser {
     std::vector<std::pair<std::string, RunConfig>> variants;
     std::vector<std::size_t> choice(entry.axes.size(), 0);
     while (true) {
-      toml::table root = parse_toml(text_, source_);
+      toml::table root = detail::parse_toml(text_, reader_.source());
       toml::table method;
       if (entry.in_array) {
         toml::array& array = *root["method"].as_array();
@@ -375,10 +366,11 @@ class ExperimentParser {
       // [step] rule, replacing those of the experiment's [run] and [step] for this method.
       const bool own_scheme = move_key(root, method, "scheme", "run", "scheme");
       if (const toml::node* step = method.get("step"); step && !step->is_string())
-        fail(*step, "method.step",
-             "must be a string naming a step rule, got " +
-                 (step->is_table() ? std::string("a table") : value_text(*step)) + "; accepted " +
-                 join(step_rule_names()) + " (the rule's options go in [step])");
+        reader_.fail(step, "method.step",
+                     "must be a string naming a step rule, got " +
+                         (step->is_table() ? std::string("a table") : value_text(*step)) +
+                         "; accepted " + join(enum_names<StepRuleType>()) +
+                         " (the rule's options go in [step])");
       const bool own_step = move_key(root, method, "step", "step", "rule");
       const std::string name =
           method["name"].is_string() ? std::string(method["name"].as_string()->get()) : "?";
@@ -386,7 +378,7 @@ class ExperimentParser {
       root.insert_or_assign("method", std::move(method));
       RunConfig config;
       try {
-        config = parse_run_table(root, source_);
+        config = detail::parse_run_table(root, reader_.source());
       } catch (const InputError& e) {
         // The problem-file parser names the keys where it found them; say where they were set.
         std::string message = e.what();
@@ -431,7 +423,8 @@ class ExperimentParser {
     if (at != std::string::npos) message.replace(at + 2, from.size(), to);
   }
 
-  std::string text_, source_;
+  std::string text_;
+  detail::TomlReader reader_;
 };
 
 std::string number_text(double value) { return std::isnan(value) ? "nan" : format_number(value); }
@@ -443,7 +436,7 @@ ExperimentPlan parse_experiment(const std::string& text, const std::string& sour
 }
 
 ExperimentPlan load_experiment(const std::string& path) {
-  return parse_experiment(read_toml_file(path, "TOML experiment file"), path);
+  return parse_experiment(detail::read_toml_file(path, "TOML experiment file"), path);
 }
 
 Settings experiment_attributes(const ExperimentPlan& plan, const Problem& problem) {
@@ -481,12 +474,14 @@ void check_planned_run(const PlannedRun& run, const Problem& problem) {
   try {
     const std::unique_ptr<Estimator> estimator = make_estimator(config.estimator, problem);
     const StepSizeOptions& step = config.solver.step_size;
-    if (step.rule != "constant" && !std::isfinite(theory_step_size(problem, *estimator)))
-      throw InputError("run.step_size: the theory step size of " + estimator->describe() +
-                       " is unknown on this problem (its constants are not available); "
-                       "accepted a number in step_sizes instead");
+    if (step.rule != StepSizeRule::kConstant &&
+        !std::isfinite(theory_step_size(problem, *estimator)))
+      throw InputError(FieldError{"StepSizeOptions::gamma",
+                                  "the theory step size of " + estimator->describe() +
+                                      " is unknown on this problem (its constants are not "
+                                      "available); accepted a number in step_sizes instead"});
   } catch (const InputError& e) {
-    throw located_error(config, e.what());
+    throw located_error(config, e);
   }
 }
 
@@ -497,7 +492,7 @@ RunRecord execute_run(const PlannedRun& run, const Problem& problem,
     try {
       return make_estimator(config.estimator, problem);
     } catch (const InputError& e) {
-      throw located_error(config, e.what());
+      throw located_error(config, e);
     }
   };
   const std::unique_ptr<Estimator> estimator = build();
@@ -517,7 +512,7 @@ RunRecord execute_run(const PlannedRun& run, const Problem& problem,
   try {
     summary = solve(problem, *estimator, *step, config.solver, x0, callbacks);
   } catch (const InputError& e) {
-    throw located_error(config, e.what());
+    throw located_error(config, e);
   }
 
   Settings a = detail::run_attributes(summary, to_settings(config));
@@ -553,10 +548,10 @@ RunRecord execute_run(const PlannedRun& run, const Problem& problem,
   // Theorem 2.2 is about the prox step with every player moving at once.
   std::string outside;
   const StepConfig& s = config.step;
-  if (s.rule.rule != "prox" || !s.players.empty() || s.scale != 1.0)
+  if (s.all.rule.rule != StepRuleType::kProx || !s.players.empty() || s.all.scale != 1.0)
     outside = "the step rule is not the plain prox step";
-  else if (config.solver.scheme != "simultaneous")
-    outside = "the scheme is " + config.solver.scheme + ", not simultaneous";
+  else if (config.solver.scheme != Scheme::kSimultaneous)
+    outside = "the scheme is " + to_string(config.solver.scheme) + ", not simultaneous";
   else if (!t.known())
     outside = "the method's constants are unknown here";
   else if (!(std::isfinite(mu) && mu > 0.0))
@@ -567,7 +562,7 @@ RunRecord execute_run(const PlannedRun& run, const Problem& problem,
     outside = "gamma = " + number_text(gamma) + " exceeds the theory step " +
               number_text(t.step_size(mu));
   a["theory.applies"] = outside.empty() ? "yes" : "no: " + outside;
-  if (config.solver.step_size.rule == "switching" && outside.empty()) {
+  if (config.solver.step_size.rule == StepSizeRule::kSwitching && outside.empty()) {
     // h and k0 of the switching rule; the bound at the last iteration K.
     const double h = 1.0 / gamma;
     const double k = double(config.solver.max_iterations);

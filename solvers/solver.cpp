@@ -29,7 +29,7 @@ std::string format(double v) {
 StepSchedule make_schedule(const SolverOptions& options, const Problem& problem,
                            const Estimator& estimator, double* theory_gamma) {
   const StepSizeOptions& s = options.step_size;
-  if (s.rule == "constant") return StepSchedule::constant(s.gamma);
+  if (s.rule == StepSizeRule::kConstant) return StepSchedule::constant(s.gamma);
   const TheoryParameters t = estimator.parameters(problem);
   const double mu = problem.constants().mu;
   *theory_gamma = t.step_size(mu);
@@ -37,7 +37,7 @@ StepSchedule make_schedule(const SolverOptions& options, const Problem& problem,
     throw InputError("run.step_size: the theory step size of " + estimator.describe() +
                      " is unknown on this problem (its constants are not available); give a "
                      "number instead");
-  if (s.rule == "theory") return StepSchedule::constant(s.factor * *theory_gamma);
+  if (s.rule == StepSizeRule::kTheory) return StepSchedule::constant(s.factor * *theory_gamma);
   const double h = std::max(2.0 * (t.A + t.C * t.lyapunov_m()),
                             std::isfinite(mu) && mu > 0.0 ? 2.0 * mu / t.rho : 0.0);
   return StepSchedule::switching(h / s.factor, mu, options.max_iterations);
@@ -45,33 +45,87 @@ StepSchedule make_schedule(const SolverOptions& options, const Problem& problem,
 
 }  // namespace
 
-bool SolverOptions::IsValid(std::string* error) const {
-  auto fail = [&](const std::string& message) {
-    if (error) *error = message;
-    return false;
+template <>
+const std::vector<EnumValue<Scheme>>& enum_values<Scheme>() {
+  static const std::vector<EnumValue<Scheme>> values = {
+      {Scheme::kSimultaneous, "simultaneous", "all players step from the same estimate"},
+      {Scheme::kAlternating, "alternating", "player by player, each with a fresh estimate"},
+      {Scheme::kExtragradient, "extragradient",
+       "extrapolate with g(x), update from x with g(x_half)"},
+      {Scheme::kExtragradientSameSample, "extragradient-same-sample",
+       "extragradient whose second estimate replays the first's draws"},
   };
-  if (max_iterations < 1) return fail("run.iterations: must be an integer >= 1");
-  if (max_oracle_calls < 0) return fail("run.max_oracle_calls: must be >= 0 (0 = no limit)");
-  if (!(std::isfinite(max_time_seconds) && max_time_seconds >= 0.0))
-    return fail("run.max_time: must be a finite number of seconds >= 0 (0 = no limit)");
-  if (!(std::isfinite(tolerance) && tolerance >= 0.0))
-    return fail("run.tolerance: must be a finite number >= 0 (0 = off)");
-  if (!(std::isfinite(residual_tolerance) && residual_tolerance >= 0.0))
-    return fail("run.residual_tolerance: must be a finite number >= 0 (0 = off)");
-  if (log_every < 0) return fail("run.log_every: must be an integer >= 1 (or 0 = automatic)");
-  if (checkpoint_every < 0) return fail("run.checkpoint_every: must be an integer >= 0 (0 = off)");
-  if (!(std::isfinite(checkpoint_seconds) && checkpoint_seconds >= 0.0))
-    return fail("run.checkpoint_seconds: must be a finite number of seconds >= 0 (0 = off)");
-  if (scheme != "simultaneous" && scheme != "alternating" && scheme != "extragradient" &&
-      scheme != "extragradient-same-sample")
-    return fail("run.scheme: unknown \"" + scheme +
-                "\"; accepted: simultaneous, alternating, extragradient, "
-                "extragradient-same-sample");
-  if (averaging != "none" && averaging != "uniform" && averaging != "ema")
-    return fail("run.averaging: unknown \"" + averaging + "\"; accepted: none, uniform, ema");
-  if (!(std::isfinite(ema_decay) && ema_decay > 0.0 && ema_decay < 1.0))
-    return fail("run.ema_decay: must be in (0, 1)");
-  return step_size.IsValid(error);
+  return values;
+}
+
+template <>
+const std::vector<EnumValue<Averaging>>& enum_values<Averaging>() {
+  static const std::vector<EnumValue<Averaging>> values = {
+      {Averaging::kNone, "none", "the last iterate only"},
+      {Averaging::kUniform, "uniform", "also the mean of x^1..x^k"},
+      {Averaging::kEma, "ema", "also x_avg <- decay x_avg + (1 - decay) x, from x^0"},
+  };
+  return values;
+}
+
+const OptionTable<SolverOptions>& SolverOptions::table() {
+  using O = SolverOptions;
+  static const OptionTable<O> table(
+      "SolverOptions",
+      {
+          field("iterations", &O::max_iterations, "stop after this many iterations")
+              .member_name("max_iterations")
+              .at_least(1),
+          field("max_oracle_calls", &O::max_oracle_calls,
+                "stop after this many sample + coordinate evaluations")
+              .at_least(0)
+              .or_zero("no limit"),
+          field("max_time", &O::max_time_seconds, "stop after this much wall time")
+              .member_name("max_time_seconds")
+              .at_least(0)
+              .or_zero("no limit")
+              .in("seconds"),
+          field("tolerance", &O::tolerance,
+                "converged at relative squared distance ||x - x*||^2/||x0 - x*||^2 <= this")
+              .at_least(0)
+              .or_zero("off"),
+          field("residual_tolerance", &O::residual_tolerance,
+                "converged at squared natural residual <= this (where x* is unknown)")
+              .at_least(0)
+              .or_zero("off"),
+          field("log_every", &O::log_every,
+                "a trace row (metrics, progress, callbacks' logged()) every this many "
+                "iterations")
+              .at_least(0)
+              .or_zero("about 1000 rows"),
+          nest(&O::step_size, "step_size", StepSizeOptions::table()),
+          field("seed", &O::seed, "seed of the run's random stream"),
+          field("scheme", &O::scheme, "how the players move in one iteration"),
+          field("averaging", &O::averaging, "iterate averaging reported beside the last iterate"),
+          field("ema_decay", &O::ema_decay, "decay of ema averaging")
+              .bounds(0, true, 1, true)
+              .when("averaging", {Averaging::kEma}),
+          field("skip_non_finite", &O::skip_non_finite,
+                "skip (and count) non-finite steps instead of stopping"),
+          field("checkpoint_every", &O::checkpoint_every,
+                "with an output file: a checkpoint every this many iterations")
+              .at_least(0)
+              .or_zero("off"),
+          field("checkpoint_seconds", &O::checkpoint_seconds,
+                "with an output file: a checkpoint every this many seconds")
+              .at_least(0)
+              .or_zero("off")
+              .in("seconds"),
+      });
+  return table;
+}
+
+std::optional<FieldError> SolverOptions::Check() const {
+  if (auto error = step_size.Check())
+    return FieldError{
+        "SolverOptions::step_size." + error->field.substr(error->field.find("::") + 2),
+        error->problem};
+  return table().check(*this);
 }
 
 std::int64_t SolverOptions::effective_log_every() const {
@@ -111,12 +165,9 @@ class Run {
         log_every_(options.effective_log_every()),
         x_star_(problem.solution()),
         blocks_(problem.blocks()),
-        averaging_(options.averaging != "none"),
-        uniform_average_(options.averaging == "uniform"),
-        scheme_(options.scheme == "alternating"                 ? Scheme::kAlternating
-                : options.scheme == "extragradient"             ? Scheme::kExtragradient
-                : options.scheme == "extragradient-same-sample" ? Scheme::kExtragradientSameSample
-                                                                : Scheme::kSimultaneous),
+        averaging_(options.averaging != Averaging::kNone),
+        uniform_average_(options.averaging == Averaging::kUniform),
+        scheme_(options.scheme),
         oracle_limit_(options.max_oracle_calls > 0 ? options.max_oracle_calls
                                                    : std::numeric_limits<std::int64_t>::max()) {}
 
@@ -457,8 +508,7 @@ class Run {
   StepSchedule schedule_;
   const std::vector<Block> blocks_;
   const bool averaging_, uniform_average_;
-  enum class Scheme { kSimultaneous, kAlternating, kExtragradient, kExtragradientSameSample };
-  const Scheme scheme_;     // options.scheme, parsed once: no string compare per iteration
+  const Scheme scheme_;
   ProxStep extrapolation_;  // extragradient's extrapolation step
   Vector x_, next_, g_, workspace_, half_, average_;
   std::int64_t averaged_ = 0;
@@ -480,8 +530,11 @@ class Run {
 Summary solve(const Problem& problem, Estimator& estimator, StepRule& step,
               const SolverOptions& options, ConstVectorRef x0,
               const std::vector<Callback*>& callbacks, const CheckpointHooks& hooks) {
-  std::string error;
-  if (!options.IsValid(&error)) throw InputError(error);
+  if (const auto error = options.Check()) throw InputError(*error);
+  if (estimator.bound_problem() && estimator.bound_problem() != &problem)
+    throw InputError(
+        "solve: the estimator was made for another problem (make_estimator binds it to the "
+        "problem it is given); accepted an estimator made for this problem");
   if (x0.size() != problem.dim())
     throw InputError("x0: has length " + std::to_string(x0.size()) + ", the problem needs " +
                      std::to_string(problem.dim()));

@@ -8,41 +8,63 @@
 
 namespace sgda {
 
-const std::vector<std::string>& step_rule_names() {
-  static const std::vector<std::string> names = {"prox", "momentum", "nesterov",
-                                                 "adam", "adamw",    "optimistic"};
-  return names;
+template <>
+const std::vector<EnumValue<StepRuleType>>& enum_values<StepRuleType>() {
+  static const std::vector<EnumValue<StepRuleType>> values = {
+      {StepRuleType::kProx, "prox", "x <- prox(x - gamma g): every SGDA-type method"},
+      {StepRuleType::kMomentum, "momentum", "heavy ball: v <- mu v + g; x <- prox(x - gamma v)"},
+      {StepRuleType::kNesterov, "nesterov", "v <- mu v + g; x <- prox(x - gamma (g + mu v))"},
+      {StepRuleType::kAdam, "adam",
+       "bias-corrected moments in double; weight_decay adds lambda x "
+       "to g"},
+      {StepRuleType::kAdamW, "adamw", "Adam with decoupled weight decay"},
+      {StepRuleType::kOptimistic, "optimistic",
+       "x <- prox(x - gamma (2 g_k - g_{k-1})) (past extragradient)"},
+  };
+  return values;
 }
 
-bool StepRuleOptions::IsValid(std::string* error) const {
-  auto fail = [&](const std::string& message) {
-    if (error) *error = message;
-    return false;
-  };
-  bool known = false;
-  for (const auto& n : step_rule_names()) known = known || n == rule;
-  if (!known)
-    return fail("step.rule: unknown \"" + rule +
-                "\"; accepted: prox, momentum, nesterov, adam, adamw, optimistic");
-  auto unit = [](double v) { return std::isfinite(v) && v >= 0.0 && v < 1.0; };
-  if (!unit(momentum)) return fail("step.momentum: must be in [0, 1)");
-  if (!unit(beta1)) return fail("step.beta1: must be in [0, 1)");
-  if (!unit(beta2)) return fail("step.beta2: must be in [0, 1)");
-  if (!(std::isfinite(epsilon) && epsilon > 0.0)) return fail("step.epsilon: must be > 0");
-  if (!(std::isfinite(weight_decay) && weight_decay >= 0.0))
-    return fail("step.weight_decay: must be >= 0");
-  return true;
+const OptionTable<StepRuleOptions>& StepRuleOptions::table() {
+  using O = StepRuleOptions;
+  using T = StepRuleType;
+  static const OptionTable<O> table(
+      "StepRuleOptions", {
+                             field("rule", &O::rule, "the step rule").with_flag("--step"),
+                             field("momentum", &O::momentum, "mu of the velocity v <- mu v + g")
+                                 .bounds(0, false, 1, true)
+                                 .when("rule", {T::kMomentum, T::kNesterov}),
+                             field("beta1", &O::beta1, "first-moment decay")
+                                 .bounds(0, false, 1, true)
+                                 .when("rule", {T::kAdam, T::kAdamW}),
+                             field("beta2", &O::beta2, "second-moment decay")
+                                 .bounds(0, false, 1, true)
+                                 .when("rule", {T::kAdam, T::kAdamW}),
+                             field("epsilon", &O::epsilon, "added to sqrt(v_hat)")
+                                 .above(0)
+                                 .when("rule", {T::kAdam, T::kAdamW}),
+                             field("weight_decay", &O::weight_decay,
+                                   "lambda: adam adds lambda x to g (L2); adamw decays x decoupled")
+                                 .at_least(0)
+                                 .when("rule", {T::kAdam, T::kAdamW}),
+                         });
+  return table;
 }
 
 std::unique_ptr<StepRule> make_step_rule(const StepRuleOptions& o) {
-  std::string error;
-  if (!o.IsValid(&error)) throw InputError(error);
-  if (o.rule == "momentum" || o.rule == "nesterov")
-    return std::make_unique<MomentumStep>(o.momentum, o.rule == "nesterov");
-  if (o.rule == "adam" || o.rule == "adamw")
-    return std::make_unique<AdamStep>(o.beta1, o.beta2, o.epsilon, o.weight_decay,
-                                      o.rule == "adamw");
-  if (o.rule == "optimistic") return std::make_unique<OptimisticStep>();
+  if (const auto error = o.Check()) throw InputError(*error);
+  switch (o.rule) {
+    case StepRuleType::kMomentum:
+    case StepRuleType::kNesterov:
+      return std::make_unique<MomentumStep>(o.momentum, o.rule == StepRuleType::kNesterov);
+    case StepRuleType::kAdam:
+    case StepRuleType::kAdamW:
+      return std::make_unique<AdamStep>(o.beta1, o.beta2, o.epsilon, o.weight_decay,
+                                        o.rule == StepRuleType::kAdamW);
+    case StepRuleType::kOptimistic:
+      return std::make_unique<OptimisticStep>();
+    case StepRuleType::kProx:
+      break;
+  }
   return std::make_unique<ProxStep>();
 }
 

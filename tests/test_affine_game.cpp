@@ -36,7 +36,7 @@ AffineGame make_game(const GameCase& c) {
 
 std::shared_ptr<const Regularizer> l1_linf(double lambda, double radius) {
   RegularizerOptions r;
-  r.type = "l1-linf";
+  r.type = sgda::RegularizerType::kL1Linf;
   r.lambda = lambda;
   r.radius = radius;
   return make_regularizer(r);

@@ -16,20 +16,20 @@ AffineGame game() {
   o.dimension = 4;
   o.seed = 2;
   RegularizerOptions r;
-  r.type = "l1";
+  r.type = sgda::RegularizerType::kL1;
   r.lambda = 0.05;
   return generate_quadratic_game(o, make_regularizer(r));
 }
 
 EstimatorOptions method(const std::string& name) {
   EstimatorOptions e;
-  e.method = name;
-  if (name == "sgda") e.sampling = "nice", e.batch_size = 3;
+  e.method = sgda::parse_enum<sgda::Method>(name);
+  if (name == "sgda") e.sampling = sgda::SamplingType::kNice, e.batch_size = 3;
   if (name != "sgda" && name != "l-svrgda" && name.find("coordinate") == std::string::npos &&
       name.find("sega") == std::string::npos) {
     e.workers = 4;
-    e.local = name == "qsgda" ? "exact" : "sample";
-    e.compressor.type = "rand-k";
+    e.local = name == "qsgda" ? sgda::LocalOracle::kExact : sgda::LocalOracle::kSample;
+    e.compressor.type = sgda::CompressorType::kRandK;
     e.compressor.k = 3;
   }
   return e;
@@ -131,7 +131,7 @@ TEST_CASE("skip_non_finite skips and counts bad steps instead of stopping", "[ch
   ProxStep step;
   SolverOptions o;
   o.max_iterations = 400;
-  o.step_size.rule = "constant";
+  o.step_size.rule = sgda::StepSizeRule::kConstant;
   o.step_size.gamma = 1e-3;
   const Summary stopped = solve(broken, *estimator, step, o, Vector::Zero(broken.dim()));
   CHECK(stopped.reason == TerminationReason::kNonFinite);

@@ -210,9 +210,13 @@ TEST_CASE("sgda list names every method, sampling, problem, regularizer and step
   TempDir dir;
   const Result r = run("list", dir);
   REQUIRE(r.status == 0);
-  std::vector<std::string> names = sgda::regularizer_types();
-  for (const char* kind : {"method", "sampling", "problem", "step-size", "compressor"})
-    for (const auto& name : sgda::names_of(kind)) names.push_back(name);
+  std::vector<std::string> names = sgda::enum_names<sgda::RegularizerType>();
+  for (const auto& more :
+       {sgda::enum_names<sgda::Method>(), sgda::enum_names<sgda::SamplingType>(),
+        sgda::enum_names<sgda::ProblemType>(), sgda::enum_names<sgda::StepSizeRule>(),
+        sgda::enum_names<sgda::CompressorType>(), sgda::enum_names<sgda::StepRuleType>(),
+        sgda::enum_names<sgda::Scheme>(), sgda::enum_names<sgda::Averaging>()})
+    names.insert(names.end(), more.begin(), more.end());
   REQUIRE(names.size() > 15);
   for (const auto& name : names) {
     INFO(name);
@@ -232,16 +236,39 @@ TEST_CASE("sgda --version and --help exit 0", "[cli]") {
     CHECK(h.status == 0);
     CHECK(h.out.find("Usage") != std::string::npos);
   }
-  // Every [method]/[run] key has its flag.
+  // Every key of [method], [step] and [run] has its flag, with its type, range and default
+  // (all from the option tables; a section left out of the command would show here).
   const Result h = run("solve --help", dir);
-  for (const char* flag : {"--method",      "--sampling",   "--batch-size",
-                           "--probability", "--workers",    "--local",
-                           "--compressor",  "--k",          "--levels",
-                           "--alpha",       "--step-size",  "--step-schedule",
-                           "--step-factor", "--iterations", "--max-oracle-calls",
-                           "--max-time",    "--tolerance",  "--residual-tolerance",
-                           "--log-every",   "--seed",       "--output"})
-    CHECK(h.out.find(flag) != std::string::npos);
+  std::size_t flags = 0;
+  for (const char* section : {"method", "step", "run"}) {
+    for (const sgda::FlagSpec& flag : sgda::section_flags(section)) {
+      INFO(flag.field);
+      CHECK(h.out.find("  " + flag.spelling + " ") != std::string::npos);
+      CHECK(h.out.find(sgda::accepted_text(*flag.row)) != std::string::npos);
+      ++flags;
+    }
+  }
+  CHECK(flags >= 33);  // 10 [method] keys, 6 [step] keys (scale: files only), 17 [run] keys
+  // `generate` has the generated games' keys.
+  const Result g = run("generate --help", dir);
+  for (const char* flag : {"--samples", "--dimension", "--mu", "--ell", "--noise", "--offset-noise",
+                           "--heavy-scale", "--coupling", "--seed"})
+    CHECK(g.out.find(std::string("  ") + flag + " ") != std::string::npos);
+}
+
+TEST_CASE("docs/options.md is the option tables, generated", "[cli][docs]") {
+  TempDir dir;
+  const Result r = run("list --markdown", dir);
+  REQUIRE(r.status == 0);
+  const std::string docs = read(kSource / "docs" / "options.md");
+  INFO("regenerate it: build/sgda list --markdown > docs/options.md");
+  CHECK(r.out == docs);
+  // Every key of every table is in it, with its default.
+  for (const sgda::RunSection& section : sgda::run_sections())
+    for (const auto& row : section.table->rows()) {
+      INFO(section.name << "." << row.key);
+      CHECK(docs.find("| `" + row.key + "` |") != std::string::npos);
+    }
 }
 
 TEST_CASE("sgda solve stops on SIGTERM and still writes the trace", "[cli][signal]") {
@@ -371,7 +398,7 @@ TEST_CASE("bad input: exit code 2 and one line naming the file and the field", "
       {"box with lower > upper",
        good + "[regularizer]\ntype = \"box\"\nlower = 1.0\nupper = -1.0\n",
        "solve bad.toml",
-       {"bad.toml", "regularizer.lower/upper"}},
+       {"bad.toml:10", "regularizer.upper", "at least lower (1), got -1"}},
       {"bad flag value", good, "solve bad.toml --iterations abc", {"--iterations", "abc"}},
       {"unknown flag", good, "solve bad.toml --bogus 3", {"--bogus"}},
       {"p = 0 flag", good, "solve bad.toml --probability 0", {"--probability", "(0, 1]"}},
@@ -457,21 +484,17 @@ TEST_CASE("problem files: defaults, overrides and settings", "[cli][run_config]"
   SECTION("a number alone means a constant step; flags win over the file") {
     sgda::RunConfig config = sgda::parse_run_config(kSmallGame + "step_size = 0.05\n",
                                                     (fs::path("dir") / "x.toml").string());
-    CHECK(config.solver.step_size.rule == "constant");
+    CHECK(config.solver.step_size.rule == sgda::StepSizeRule::kConstant);
     CHECK(config.solver.step_size.gamma == 0.05);
-    sgda::RunOverrides o;
-    o.step_schedule = "switching";
-    sgda::apply_overrides(config, o);
-    CHECK(config.solver.step_size.rule == "switching");
-    o = {};
-    o.step_size = "0.2";
-    sgda::apply_overrides(config, o);
-    CHECK(config.solver.step_size.rule == "constant");
+    sgda::apply_overrides(config, {{"run.step_schedule", "--step-schedule", "switching"}});
+    CHECK(config.solver.step_size.rule == sgda::StepSizeRule::kSwitching);
+    sgda::apply_overrides(config, {{"run.step_size", "--step-size", "0.2"}});
+    CHECK(config.solver.step_size.rule == sgda::StepSizeRule::kConstant);
     CHECK(config.solver.step_size.gamma == 0.2);
-    o = {};
-    o.step_size = "0.2";
-    o.step_schedule = "theory";
-    CHECK_THROWS_WITH(sgda::apply_overrides(config, o), Catch::Contains("--step-size"));
+    CHECK_THROWS_WITH(
+        sgda::apply_overrides(config, {{"run.step_size", "--step-size", "0.2"},
+                                       {"run.step_schedule", "--step-schedule", "theory"}}),
+        Catch::Contains("--step-size"));
   }
   SECTION("ints are accepted as floats, relative outputs follow the file") {
     const sgda::RunConfig config = sgda::parse_run_config(
@@ -493,14 +516,15 @@ TEST_CASE("problem files: defaults, overrides and settings", "[cli][run_config]"
         "compressor = \"rand-k\"\nk = 4\nalpha = 0.2\n",
         "d.toml");
     CHECK(config.estimator.workers == 5);
-    CHECK(config.estimator.compressor.type == "rand-k");
+    CHECK(config.estimator.compressor.type == sgda::CompressorType::kRandK);
     CHECK(config.estimator.compressor.k == 4);
     CHECK(config.estimator.alpha == 0.2);
     CHECK_THROWS_WITH(
         sgda::parse_run_config("[problem]\ntype = \"quadratic\"\n[method]\nname = \"qsgda\"\n"
                                "levels = 3\n",
                                "d.toml"),
-        Catch::Contains("d.toml:5: method.levels: applies only to compressor \"qsgd\""));
+        Catch::Contains("d.toml:5: method.levels: applies only to compressor = \"qsgd\" (here "
+                        "compressor = \"identity\")"));
   }
   SECTION("typo hints only for plausible typos") {
     CHECK(sgda::closest_match("sampels", {"samples", "seed"}) == "samples");

@@ -28,7 +28,7 @@ AffineGame default_game(std::uint64_t seed) {
 
 std::shared_ptr<const Regularizer> l1_linf(double lambda, double radius) {
   RegularizerOptions r;
-  r.type = "l1-linf";
+  r.type = sgda::RegularizerType::kL1Linf;
   r.lambda = lambda;
   r.radius = radius;
   return make_regularizer(r);
@@ -37,8 +37,8 @@ std::shared_ptr<const Regularizer> l1_linf(double lambda, double radius) {
 std::unique_ptr<Estimator> estimator_for(const Problem& game, const std::string& method,
                                          const std::string& sampling = "uniform", Index batch = 1) {
   EstimatorOptions e;
-  e.method = method;
-  e.sampling = sampling;
+  e.method = sgda::parse_enum<sgda::Method>(method);
+  e.sampling = sgda::parse_enum<sgda::SamplingType>(sampling);
   e.batch_size = batch;
   return make_estimator(e, game);
 }
@@ -101,7 +101,7 @@ TEST_CASE("L-SVRGDA at its theory step reaches 1e-10, no slower than the theorem
     std::vector<double> mean_distance;
     std::vector<std::int64_t> to_tolerance;
     for (int seed = 0; seed < seeds; ++seed) {
-      SolverOptions o;  // step_size.rule = "theory" by default
+      SolverOptions o;  // step_size.rule = sgda::StepSizeRule::kTheory by default
       o.max_iterations = horizon;
       o.log_every = log_every;
       o.seed = std::uint64_t(seed);
@@ -159,7 +159,7 @@ TEST_CASE("SGDA with a constant step stalls at a neighbourhood proportional to t
       SolverOptions o;
       o.max_iterations = iterations;
       o.log_every = log_every;
-      o.step_size.rule = "constant";
+      o.step_size.rule = sgda::StepSizeRule::kConstant;
       o.step_size.gamma = step;
       o.seed = std::uint64_t(100 + seed);
       auto estimator = estimator_for(game, "sgda");

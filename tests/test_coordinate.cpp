@@ -17,7 +17,7 @@ AffineGame l1_game() {
   o.dimension = 10;
   o.seed = 1;
   RegularizerOptions r;
-  r.type = "l1";
+  r.type = sgda::RegularizerType::kL1;
   r.lambda = 0.1;
   return generate_quadratic_game(o, make_regularizer(r));
 }
@@ -25,7 +25,7 @@ AffineGame l1_game() {
 Summary run(const Problem& problem, const std::string& method, std::int64_t iterations,
             std::uint64_t seed = 1) {
   EstimatorOptions e;
-  e.method = method;
+  e.method = sgda::parse_enum<sgda::Method>(method);
   auto estimator = make_estimator(e, problem);
   ProxStep step;
   SolverOptions o;
@@ -74,12 +74,12 @@ TEST_CASE("coordinates of a problem without cheap coordinates are counted as ful
   const AffineGame game = l1_game();
   const WithoutCheapCoordinates problem(game);  // it knows no constants: constant step
   EstimatorOptions e;
-  e.method = "sega-sgda";
+  e.method = sgda::Method::kSegaSgda;
   auto estimator = make_estimator(e, problem);
   ProxStep step;
   SolverOptions o;
   o.max_iterations = 50;
-  o.step_size.rule = "constant";
+  o.step_size.rule = sgda::StepSizeRule::kConstant;
   o.step_size.gamma = 1e-3;
   const Summary s = solve(problem, *estimator, step, o, Vector::Zero(problem.dim()));
   CHECK(s.counters.coordinate_evaluations == 0);
@@ -97,7 +97,7 @@ TEST_CASE("coordinate estimators are unbiased and satisfy the unified assumption
   REQUIRE(f_star.norm() > 0.1);  // the regularizer makes F(x*) ≠ 0: the interesting case
   for (const std::string method : {"coordinate-sgda", "sega-sgda"}) {
     EstimatorOptions e;
-    e.method = method;
+    e.method = sgda::parse_enum<sgda::Method>(method);
     auto base = make_estimator(e, problem);
     const TheoryParameters t = base->parameters(problem);
     REQUIRE(t.known());

@@ -33,10 +33,10 @@ AffineGame game(Index samples, Index dimension, std::uint64_t seed, double noise
 EstimatorOptions distributed(const std::string& method, Index workers, const std::string& local,
                              const std::string& compressor = "rand-k", Index k = 4) {
   EstimatorOptions e;
-  e.method = method;
+  e.method = sgda::parse_enum<sgda::Method>(method);
   e.workers = workers;
-  e.local = local;
-  e.compressor.type = compressor;
+  e.local = sgda::parse_enum<sgda::LocalOracle>(local);
+  e.compressor.type = sgda::parse_enum<sgda::CompressorType>(compressor);
   e.compressor.k = k;
   e.compressor.levels = 2;
   return e;
@@ -184,13 +184,15 @@ TEST_CASE("distributed runs are reproducible for a seed, for any number of worke
 TEST_CASE("bad distributed options are refused naming the field", "[distributed]") {
   const AffineGame problem = game(20, 5, 4);
   CHECK_THROWS_WITH(make_estimator(distributed("diana-sgda", 3, "exact"), problem),
-                    Catch::Contains("method.workers"));
+                    "EstimatorOptions::workers: must divide the number of samples (20) so every "
+                    "worker owns as many, got 3");
   CHECK_THROWS_WITH(make_estimator(distributed("diana-sgda", 4, "exact", "rand-k", 11), problem),
-                    Catch::Contains("method.k"));
-  CHECK_THROWS_WITH(make_estimator(distributed("qsgda", 4, "stale"), problem),
-                    Catch::Contains("method.local"));
-  CHECK_THROWS_WITH(make_estimator(distributed("qsgda", 4, "exact", "zip"), problem),
-                    Catch::Contains("method.compressor"));
+                    "EstimatorOptions::compressor.k: must be at most the dimension 10, got 11");
+  // svrg is vr-diana-sgda's own local estimator, not a choice of qsgda's.
+  CHECK_THROWS_WITH(make_estimator(distributed("qsgda", 4, "svrg"), problem),
+                    "EstimatorOptions::local: unknown \"svrg\"; accepted: exact, sample");
+  CHECK_THROWS_WITH(parse_enum<CompressorType>("zip"),
+                    "unknown \"zip\"; accepted: identity, rand-k, qsgd, natural, top-k");
 }
 
 TEST_CASE("a game file can give each worker its own samples", "[distributed][io]") {
@@ -219,5 +221,5 @@ TEST_CASE("a game file can give each worker its own samples", "[distributed][io]
   for (Index i = 4; i < 20; ++i) unequal[0].push_back(i);
   problem.set_worker_partition(unequal);
   CHECK_THROWS_WITH(make_estimator(distributed("diana-sgda", 2, "exact"), problem),
-                    Catch::Contains("method.workers") && Catch::Contains("same number"));
+                    Catch::Contains("EstimatorOptions::workers") && Catch::Contains("same number"));
 }

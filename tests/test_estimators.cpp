@@ -40,7 +40,7 @@ AffineGame small_game(double heavy_scale = 1.0, std::uint64_t seed = 3) {
 std::unique_ptr<Estimator> sgda_with(const Problem& game, const std::string& sampling,
                                      Index batch = 1) {
   EstimatorOptions o;
-  o.sampling = sampling;
+  o.sampling = sgda::parse_enum<sgda::SamplingType>(sampling);
   o.batch_size = batch;
   return make_estimator(o, game);
 }

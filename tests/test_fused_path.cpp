@@ -49,9 +49,10 @@ Summary run(const AffineGame& game, const EstimatorOptions& e, const SolverOptio
 Summary run(const AffineGame& game, const std::string& method, const SolverOptions& options,
             bool fused) {
   EstimatorOptions e;
-  e.method = method.substr(0, method.find('/'));
-  if (method.find('/') != std::string::npos) e.sampling = method.substr(method.find('/') + 1);
-  e.batch_size = e.sampling == "nice" ? 4 : 1;
+  e.method = sgda::parse_enum<sgda::Method>(method.substr(0, method.find('/')));
+  if (method.find('/') != std::string::npos)
+    e.sampling = sgda::parse_enum<sgda::SamplingType>(method.substr(method.find('/') + 1));
+  e.batch_size = e.sampling == sgda::SamplingType::kNice ? 4 : 1;
   return run(game, e, options, fused);
 }
 
@@ -87,11 +88,11 @@ TEST_CASE("the fused path is taken exactly for the configurations it knows", "[s
   const AffineGame game = generate_quadratic_game(g);
   auto fused_for = [&](const std::string& method, const std::string& rule, bool opaque) {
     EstimatorOptions e;
-    e.method = method;
+    e.method = sgda::parse_enum<sgda::Method>(method);
     std::unique_ptr<Estimator> estimator = make_estimator(e, game);
     if (opaque) estimator = std::make_unique<Opaque>(std::move(estimator));
     StepRuleOptions s;
-    s.rule = rule;
+    s.rule = sgda::parse_enum<sgda::StepRuleType>(rule);
     const std::unique_ptr<StepRule> step = make_step_rule(s);
     step->reset(game);
     return with_fused_move(game, *estimator, *step, [](const auto&) {});
@@ -117,7 +118,7 @@ TEST_CASE("the fused path gives the generic loop's run bit for bit", "[solver][f
   const AffineGame plain = generate_quadratic_game(g);
   for (const std::string type : {"none", "l1", "l1-linf", "l2-ball"}) {
     RegularizerOptions r;
-    r.type = type;
+    r.type = sgda::parse_enum<sgda::RegularizerType>(type);
     r.lambda = 0.05;
     r.radius = 0.5;  // the ℓ2 ball's prox is per player: the fused step takes the blocks
     const AffineGame game = plain.with_regularizer(make_regularizer(r));
@@ -128,7 +129,7 @@ TEST_CASE("the fused path gives the generic loop's run bit for bit", "[solver][f
       o.max_iterations = 3000;
       o.log_every = 250;
       o.seed = 5;
-      o.step_size.rule = "theory";
+      o.step_size.rule = sgda::StepSizeRule::kTheory;
       const Summary fused = run(game, method, o, true);
       const Summary generic = run(game, method, o, false);
       CHECK(fused.reason == TerminationReason::kIterationLimit);
@@ -146,7 +147,7 @@ TEST_CASE("the distributed methods' fused path gives the generic loop's run bit 
   g.dimension = 5;
   g.seed = 13;
   RegularizerOptions r;
-  r.type = "l1";
+  r.type = sgda::RegularizerType::kL1;
   r.lambda = 0.05;
   const AffineGame game = generate_quadratic_game(g, make_regularizer(r));
   for (const std::string method : {"qsgda", "diana-sgda", "vr-diana-sgda"}) {
@@ -155,17 +156,17 @@ TEST_CASE("the distributed methods' fused path gives the generic loop's run bit 
         if (method == "vr-diana-sgda" && local == "sample") continue;  // always its SVRG
         INFO(method << ", " << compressor << ", local " << local);
         EstimatorOptions e;
-        e.method = method;
+        e.method = sgda::parse_enum<sgda::Method>(method);
         e.workers = 4;
-        e.local = local;
-        e.compressor.type = compressor;
+        e.local = sgda::parse_enum<sgda::LocalOracle>(local);
+        e.compressor.type = sgda::parse_enum<sgda::CompressorType>(compressor);
         e.compressor.k = 3;
         e.compressor.levels = 2;
         SolverOptions o;
         o.max_iterations = 2000;
         o.log_every = 200;
         o.seed = 9;
-        o.step_size.rule = "theory";
+        o.step_size.rule = sgda::StepSizeRule::kTheory;
         const Summary fused = run(game, e, o, true), generic = run(game, e, o, false);
         CHECK(fused.reason == TerminationReason::kIterationLimit);
         CHECK(fused.counters.bits == generic.counters.bits);
@@ -188,7 +189,7 @@ TEST_CASE("the fused path stops or skips at a non-finite step exactly as the gen
       SolverOptions o;
       o.max_iterations = 20000;
       o.log_every = 1000;
-      o.step_size.rule = "constant";
+      o.step_size.rule = sgda::StepSizeRule::kConstant;
       o.step_size.gamma = 1e3;  // diverges within a few hundred iterations
       o.skip_non_finite = skip;
       const Summary fused = run(game, method, o, true);
@@ -217,7 +218,7 @@ TEST_CASE("coordinate moves through next and in place give the generic run bit f
   b.seed = 8;
   const AffineGame small = generate_quadratic_game(q), large = generate_bilinear_game(b);
   RegularizerOptions l1;
-  l1.type = "l1";
+  l1.type = sgda::RegularizerType::kL1;
   l1.lambda = 0.05;
   const AffineGame small_l1 = small.with_regularizer(make_regularizer(l1));
   const AffineGame large_l1 = large.with_regularizer(make_regularizer(l1));
@@ -225,7 +226,7 @@ TEST_CASE("coordinate moves through next and in place give the generic run bit f
   // One move: the iterate x − γh with coordinate j replaced, in x itself exactly when D >= 1024
   // and R = 0; with R the prox step through next.
   EstimatorOptions e;
-  e.method = "sega-sgda";
+  e.method = sgda::Method::kSegaSgda;
   for (const AffineGame* game : {&small, &large, &small_l1, &large_l1}) {
     INFO("D = " << game->dim() << (game->regularizer().is_zero() ? "" : ", l1"));
     auto estimator = make_estimator(e, *game);
@@ -271,7 +272,8 @@ TEST_CASE("coordinate moves through next and in place give the generic run bit f
           o.log_every = 1000;
           o.seed = 2;
           o.skip_non_finite = skip;
-          o.step_size.rule = "constant";  // gamma 0 stands for 1/(20 D), a step that converges
+          o.step_size.rule =
+              sgda::StepSizeRule::kConstant;  // gamma 0 stands for 1/(20 D), a step that converges
           o.step_size.gamma = gamma > 0.0 ? gamma : 1.0 / (20.0 * double(game->dim()));
           const Summary fused = run(*game, method, o, true);
           const Summary generic = run(*game, method, o, false);

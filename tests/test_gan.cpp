@@ -107,7 +107,8 @@ TEST_CASE("Dirac-GAN: the operator matches the hand-derived formulas", "[gan]") 
   CHECK(game.initial_point() == Vector::Ones(2));
   DiracGanOptions bad;
   bad.r1 = -1.0;
-  CHECK_THROWS_WITH(DiracGan(bad), Catch::Contains("problem.r1"));
+  CHECK_THROWS_WITH(DiracGan(bad),
+                    "DiracGanOptions::r1: must be a number >= 0 (0 = no R1 penalty), got -1");
 }
 
 TEST_CASE("Dirac-GAN: GDA spirals out; extragradient, optimistic and GDA with R1 converge",
@@ -159,17 +160,17 @@ TEST_CASE("Dirac-GAN: GDA spirals out; extragradient, optimistic and GDA with R1
 TEST_CASE("Dirac-GAN through solve(): the extragradient scheme and the optimistic rule", "[gan]") {
   const DiracGan game;
   EstimatorOptions e;
-  e.method = "sgda";
+  e.method = sgda::Method::kSgda;
   SolverOptions o;
   o.max_iterations = 2000;
   o.log_every = 2000;
-  o.step_size.rule = "constant";
+  o.step_size.rule = sgda::StepSizeRule::kConstant;
   o.step_size.gamma = 0.3;
   for (const std::string how : {"extragradient", "optimistic", "simultaneous"}) {
     INFO(how);
     StepRuleOptions r;
-    r.rule = how == "optimistic" ? "optimistic" : "prox";
-    o.scheme = how == "extragradient" ? "extragradient" : "simultaneous";
+    r.rule = how == "optimistic" ? StepRuleType::kOptimistic : StepRuleType::kProx;
+    o.scheme = how == "extragradient" ? Scheme::kExtragradient : Scheme::kSimultaneous;
     auto estimator = make_estimator(e, game);
     auto step = make_step_rule(r);
     const Summary s = solve(game, *estimator, *step, o, game.initial_point());
@@ -251,7 +252,7 @@ TEST_CASE("Gaussian game: every equilibrium b = m, AAᵀ = Σ, v = W = 0 is a ze
   CHECK(f.norm() < 1e-12);
   CHECK(metric(raw, raw.equilibrium(), "mean_error") > 1e-3);  // sampling error of m̂
   o.lambda = 0.0;
-  CHECK_THROWS_WITH(GaussianGan(o), Catch::Contains("problem.lambda"));
+  CHECK_THROWS_WITH(GaussianGan(o), "GaussianGanOptions::lambda: must be a number > 0, got 0");
 }
 
 TEST_CASE("Gaussian game: full GDA converges; minibatch SGDA learns mean and covariance", "[gan]") {
@@ -302,9 +303,10 @@ TEST_CASE("MLP GAN: minibatch operators are the signed gradients of the losses",
     o.batch = 8;
     o.noise_dimension = 3;
     o.generator_width = o.discriminator_width = 5;
-    o.generator_activation = "tanh";  // smooth: no kinks for finite differences to cross
-    o.discriminator_activation = "tanh";
-    o.loss = loss;
+    o.generator_activation =
+        sgda::nn::Activation::kTanh;  // smooth: no kinks for finite differences to cross
+    o.discriminator_activation = sgda::nn::Activation::kTanh;
+    o.loss = sgda::parse_enum<sgda::GanLoss>(loss);
     o.seed = 4;
     const MlpGan gan(o);
     const Index pg = gan.generator().num_parameters();
@@ -384,7 +386,7 @@ TEST_CASE("MLP GAN on the ring of 8 Gaussians: Adam covers at least 6 modes", "[
   o.batch = 64;
   const MlpGan gan(o);
   StepRuleOptions r;
-  r.rule = "adam";
+  r.rule = sgda::StepRuleType::kAdam;
   r.beta1 = 0.5;
   r.beta2 = 0.999;
   auto adam = make_step_rule(r);
@@ -413,14 +415,14 @@ TEST_CASE("problem files: the GAN types, their keys and their errors", "[gan][ru
     INFO(file);
     const RunConfig config = load_run_config((examples / file).string());
     const std::shared_ptr<Problem> problem = make_problem(config);
-    CHECK(problem->name() == config.problem.type);
+    CHECK(problem->name() == to_string(config.problem.type));
     // The settings read back to the same problem.
     const RunConfig again = parse_run_config(to_toml(config), config.source);
     CHECK(to_settings(again) == to_settings(config));
     CHECK_THROWS_WITH(build_problem(config), Catch::Contains("is not an affine game"));
   }
   const RunConfig mlp = load_run_config((examples / "mlp_ring.toml").string());
-  CHECK(mlp.problem.mlp.discriminator_activation == "leaky-relu");
+  CHECK(mlp.problem.mlp.discriminator_activation == sgda::nn::Activation::kLeakyRelu);
   CHECK(make_problem(mlp)->dim() == MlpGan(mlp.problem.mlp).dim());
   const RunConfig gaussian = load_run_config((examples / "gaussian.toml").string());
   CHECK(make_problem(gaussian)->num_samples() == 8);
@@ -434,13 +436,12 @@ TEST_CASE("problem files: the GAN types, their keys and their errors", "[gan][ru
     return std::string("no error");
   };
   CHECK(error("type = \"dirac-gan\"\nr1 = -1") ==
-        "gan.toml:3: problem.r1: must be a number >= 0 (0 = no R1 penalty)");
+        "gan.toml:3: problem.r1: must be a number >= 0 (0 = no R1 penalty), got -1");
   CHECK(error("type = \"dirac-gan\"\nbatch = 4") ==
-        "gan.toml:3: problem.batch: does not apply to type = \"dirac-gan\"; accepted keys "
-        "there: type, r1, theta0, psi0");
+        "gan.toml:3: problem.batch: applies only to type = \"gaussian-gan\" or \"mlp-gan\" "
+        "(here type = \"dirac-gan\", whose keys are r1, theta0, psi0)");
   CHECK(error("type = \"gaussian-gan\"\nlambda = 0") ==
-        "gan.toml:3: problem.lambda: must be a number > 0 (the discriminator's ridge; without it "
-        "the game has no equilibrium)");
+        "gan.toml:3: problem.lambda: must be a number > 0, got 0");
   CHECK(error("type = \"gaussian-gan\"\nsamples = 100\nbatch = 32") ==
         "gan.toml:3: problem.samples: must be a multiple of batch = 32, got 100");
   CHECK(error("type = \"gaussian-gan\"\nexact_moments = 1") ==
@@ -451,13 +452,13 @@ TEST_CASE("problem files: the GAN types, their keys and their errors", "[gan][ru
   CHECK(error("type = \"mlp-gan\"\nloss = \"wasserstein\"") ==
         "gan.toml:3: problem.loss: unknown \"wasserstein\"; accepted: non-saturating, minimax");
   CHECK(error("type = \"mlp-gan\"\nnoise = 3") ==
-        "gan.toml:3: problem.noise: does not apply to type = \"mlp-gan\"; accepted keys there: "
-        "type, modes, radius, std, samples, batch, noise_dimension, generator_width, "
-        "generator_depth, discriminator_width, discriminator_depth, generator_activation, "
-        "discriminator_activation, loss, eval_samples, mode_threshold, seed");
+        "gan.toml:3: problem.noise: applies only to type = \"quadratic\" or \"bilinear\" (here "
+        "type = \"mlp-gan\", whose keys are modes, radius, std, samples, batch, "
+        "noise_dimension, generator_width, generator_depth, discriminator_width, "
+        "discriminator_depth, generator_activation, discriminator_activation, loss, "
+        "eval_samples, mode_threshold, seed)");
   CHECK(error("type = \"mlp-gan\"\ngenerator_depth = -1") ==
-        "gan.toml:3: problem.generator_depth: must be a non-negative integer (hidden layers), "
-        "got -1");
+        "gan.toml:3: problem.generator_depth: must be a non-negative integer, got -1");
   CHECK(error("type = \"dirac\"")
             .find("accepted: quadratic, bilinear, file, dirac-gan, "
                   "gaussian-gan, mlp-gan") != std::string::npos);

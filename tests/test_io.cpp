@@ -242,7 +242,7 @@ TEST_CASE("a hand-made game with named blocks and x* round-trips", "[io]") {
 
   SECTION("with a regularizer the stored x* of the unregularized game is not used") {
     sgda::RegularizerOptions box;
-    box.type = "box";
+    box.type = sgda::RegularizerType::kBox;
     box.lower = -0.01;
     box.upper = 0.01;
     const auto regularized = sgda::load_affine_game(path, sgda::make_regularizer(box));
@@ -253,7 +253,7 @@ TEST_CASE("a hand-made game with named blocks and x* round-trips", "[io]") {
   }
   SECTION("a game with R != 0 is saved without x*") {
     sgda::RegularizerOptions l1;
-    l1.type = "l1";
+    l1.type = sgda::RegularizerType::kL1;
     l1.lambda = 0.5;
     const std::string other = dir.file("regularized.h5");
     sgda::save_affine_game(other, game.with_regularizer(sgda::make_regularizer(l1)));

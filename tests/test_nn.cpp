@@ -91,8 +91,9 @@ TEST_CASE("activations: values and derivatives match finite differences", "[nn]"
   CHECK(y(0, 0) == Approx(-0.6));
   activate(Activation::kSigmoid, Matrix::Constant(1, 2, -800.0), y.leftCols(2));
   CHECK(y(0, 0) == 0.0);  // no overflow to NaN
-  CHECK(activation_from_string("leaky-relu") == Activation::kLeakyRelu);
-  CHECK_THROWS_WITH(activation_from_string("relu6"),
+  CHECK(parse_enum<Activation>("leaky-relu") == Activation::kLeakyRelu);
+  CHECK(to_string(Activation::kLeakyRelu) == "leaky-relu");
+  CHECK_THROWS_WITH(parse_enum<Activation>("relu6"),
                     Catch::Contains("accepted: identity, relu, leaky-relu, tanh, sigmoid"));
 }
 

@@ -16,7 +16,7 @@ double prox_objective(const Regularizer& r, double gamma, const Vector& x, const
 
 std::unique_ptr<Regularizer> make(const std::string& type) {
   RegularizerOptions o;
-  o.type = type;
+  o.type = sgda::parse_enum<sgda::RegularizerType>(type);
   o.lambda = 0.3;
   o.radius = 0.7;
   o.lower = -0.2;
@@ -30,7 +30,7 @@ TEST_CASE("every prox is the minimizer of its prox objective", "[regularizer]") 
   // The prox objective is 1/γ-strongly convex, so any other point y has an objective larger by
   // at least ||y − p||²/(2γ); we check that lower bound (minus rounding) on random perturbations.
   Rng rng(5);
-  for (const std::string& type : regularizer_types()) {
+  for (const std::string& type : enum_names<RegularizerType>()) {
     const auto r = make(type);
     for (int trial = 0; trial < 50; ++trial) {
       const double gamma = 0.1 + rng.uniform();
@@ -78,17 +78,17 @@ TEST_CASE("closed forms of the proxes", "[regularizer]") {
 
 TEST_CASE("bad regularizer options are refused naming the field", "[regularizer]") {
   RegularizerOptions o;
-  o.type = "l3";
-  CHECK_THROWS_WITH(make_regularizer(o), Catch::Contains("regularizer.type") &&
-                                             Catch::Contains("l1-linf"));
-  o.type = "l1";
+  CHECK_THROWS_WITH(parse_enum<RegularizerType>("l3"), Catch::Contains("l1-linf"));
+  o.type = sgda::RegularizerType::kL1;
   o.lambda = -1;
-  CHECK_THROWS_WITH(make_regularizer(o), Catch::Contains("regularizer.lambda"));
-  o.type = "l2-ball";
+  CHECK_THROWS_WITH(make_regularizer(o),
+                    "RegularizerOptions::lambda: must be a number >= 0, got -1");
+  o.type = sgda::RegularizerType::kL2Ball;
   o.radius = 0;
-  CHECK_THROWS_WITH(make_regularizer(o), Catch::Contains("regularizer.radius"));
-  o.type = "box";
+  CHECK_THROWS_WITH(make_regularizer(o), "RegularizerOptions::radius: must be a number > 0, got 0");
+  o.type = sgda::RegularizerType::kBox;
   o.lower = 1;
   o.upper = 0;
-  CHECK_THROWS_AS(make_regularizer(o), InputError);
+  CHECK_THROWS_WITH(make_regularizer(o),
+                    "RegularizerOptions::upper: must be at least lower (1), got 0");
 }

@@ -614,7 +614,7 @@ TEST_CASE("an experiment file expands into its grid", "[report]") {
   CHECK(half.label == "sgda (sampling=uniform)");
   CHECK(half.step == "theory*0.5");
   CHECK(half.seed == 3);
-  CHECK(half.config.solver.step_size.rule == "theory");
+  CHECK(half.config.solver.step_size.rule == sgda::StepSizeRule::kTheory);
   CHECK(half.config.solver.step_size.factor == 0.5);
   CHECK(half.config.solver.seed == 3);
   CHECK(plan.runs.back().config.estimator.workers == 4);
@@ -626,7 +626,7 @@ TEST_CASE("an experiment file expands into its grid", "[report]") {
       "c.toml");
   REQUIRE(constant.runs.size() == 4);
   CHECK(constant.runs[0].step == "0.01");
-  CHECK(constant.runs[0].config.solver.step_size.rule == "constant");
+  CHECK(constant.runs[0].config.solver.step_size.rule == sgda::StepSizeRule::kConstant);
   CHECK(constant.runs[0].config.solver.step_size.gamma == 0.01);
   CHECK(constant.runs[1].seed == 1);
   CHECK(constant.runs[2].step == "theory*2");
@@ -662,14 +662,15 @@ step = "nesterov"
   for (const PlannedRun& run : plan.runs) config[run.label] = &run.config;
   REQUIRE(config.size() == 5);
   // The experiment's [run] and [step] where a method sets nothing; its own keys where it does.
-  CHECK(config.at("plain")->solver.scheme == "alternating");
-  CHECK(config.at("plain")->step.rule.rule == "momentum");
-  CHECK(config.at("sgda (scheme=simultaneous)")->solver.scheme == "simultaneous");
-  CHECK(config.at("sgda (scheme=extragradient)")->solver.scheme == "extragradient");
-  CHECK(config.at("sgda (scheme=extragradient)")->step.rule.rule == "momentum");
-  CHECK(config.at("optimistic")->step.rule.rule == "optimistic");
-  CHECK(config.at("optimistic")->solver.scheme == "alternating");
-  CHECK(config.at("nesterov")->step.rule.rule == "nesterov");
+  CHECK(config.at("plain")->solver.scheme == sgda::Scheme::kAlternating);
+  CHECK(config.at("plain")->step.all.rule.rule == sgda::StepRuleType::kMomentum);
+  CHECK(config.at("sgda (scheme=simultaneous)")->solver.scheme == sgda::Scheme::kSimultaneous);
+  CHECK(config.at("sgda (scheme=extragradient)")->solver.scheme == sgda::Scheme::kExtragradient);
+  CHECK(config.at("sgda (scheme=extragradient)")->step.all.rule.rule ==
+        sgda::StepRuleType::kMomentum);
+  CHECK(config.at("optimistic")->step.all.rule.rule == sgda::StepRuleType::kOptimistic);
+  CHECK(config.at("optimistic")->solver.scheme == sgda::Scheme::kAlternating);
+  CHECK(config.at("nesterov")->step.all.rule.rule == sgda::StepRuleType::kNesterov);
   CHECK(config.at("sgda (scheme=extragradient)")->origin.at("run.scheme") == "s.toml:14");
   CHECK(config.at("optimistic")->origin.at("step.rule") == "s.toml:18");
 }
@@ -696,7 +697,8 @@ TEST_CASE("experiment-file errors are one line naming the file, line and field",
   // The problem-file parser checks the methods and keeps the experiment file's lines.
   CHECK(error(problem + "\n[[method]]\nname = \"sgda\"\n\n[[method]]\nname = \"l-svrgda\"\n"
                         "sampling = \"uniform\"\n") ==
-        "e.toml:9: method.sampling: does not apply to method \"l-svrgda\"; it applies to sgda");
+        "e.toml:9: method.sampling: applies only to name = \"sgda\" (here name = \"l-svrgda\", "
+        "whose keys are probability)");
   CHECK(error(problem + "[[method]]\nname = \"sgda\"\nsampling = [\"uniform\", \"importanse\"]\n")
             .rfind("e.toml:5: method.sampling: unknown \"importanse\" (did you mean "
                    "\"importance\"?)",
@@ -723,8 +725,8 @@ TEST_CASE("experiment-file errors are one line naming the file, line and field",
         "e.toml:5: method.step: must be a string naming a step rule, got a table; accepted prox, "
         "momentum, nesterov, adam, adamw, optimistic (the rule's options go in [step])");
   CHECK(error(problem + "[step]\nmomentum = 0.5\n[[method]]\nname = \"sgda\"\nstep = \"adam\"\n") ==
-        "e.toml:4: step.momentum: applies to rule = \"momentum\" or \"nesterov\" only, not "
-        "\"adam\"");
+        "e.toml:4: step.momentum: applies only to rule = \"momentum\" or \"nesterov\" (here "
+        "rule = \"adam\", whose keys are beta1, beta2, epsilon, weight_decay)");
 }
 
 // ---- the report

@@ -33,7 +33,7 @@ double objective(const AffineGame& q, const Vector& z) {
 
 SolverOptions constant(double gamma, std::int64_t iterations) {
   SolverOptions o;
-  o.step_size.rule = "constant";
+  o.step_size.rule = sgda::StepSizeRule::kConstant;
   o.step_size.gamma = gamma;
   o.max_iterations = iterations;
   o.log_every = 1;
@@ -43,21 +43,21 @@ SolverOptions constant(double gamma, std::int64_t iterations) {
 Summary run(const Problem& p, StepRule& step, const SolverOptions& o,
             const std::string& method = "sgda") {
   EstimatorOptions e;
-  e.method = method;
+  e.method = sgda::parse_enum<sgda::Method>(method);
   auto estimator = make_estimator(e, p);
   return solve(p, *estimator, step, o, Vector::Zero(p.dim()));
 }
 
 StepRuleOptions rule(const std::string& name) {
   StepRuleOptions o;
-  o.rule = name;
+  o.rule = sgda::parse_enum<sgda::StepRuleType>(name);
   return o;
 }
 
 }  // namespace
 
 TEST_CASE("every step rule decreases a convex quadratic and increases a concave one", "[steps]") {
-  for (const std::string& name : step_rule_names()) {
+  for (const std::string& name : enum_names<StepRuleType>()) {
     for (const bool maximize : {false, true}) {
       INFO(name << (maximize ? " maximizing" : " minimizing"));
       const AffineGame q = quadratic(maximize);
@@ -102,7 +102,7 @@ TEST_CASE("step rules follow their formulas", "[steps]") {
     adamw->apply(0.1, g1, x, next);
     CHECK(next.isApprox(x - 0.1 * (g1.array() / (g1.array().abs() + 1e-8)).matrix() - 0.1 * 0.5 * x,
                         1e-14));
-    o.rule = "adam";
+    o.rule = sgda::StepRuleType::kAdam;
     auto adam = make_step_rule(o);
     adam->reset(q);
     adam->apply(0.1, g1, x, next);
@@ -179,7 +179,7 @@ TEST_CASE("stateful step rules resume from a checkpoint bit for bit", "[steps][c
   const AffineGame game = generate_quadratic_game(o);
   SolverOptions options = constant(0.01, 400);
   options.log_every = 10;
-  options.averaging = "uniform";
+  options.averaging = sgda::Averaging::kUniform;
   for (const std::string name : {"momentum", "adam", "optimistic"}) {
     INFO(name);
     auto reference_step = make_step_rule(rule(name));
@@ -226,15 +226,15 @@ TEST_CASE("on a bilinear game GDA spirals out while extragradient and optimistic
   options.log_every = 100;
   const Summary gda = run(game, *prox, options);
   CHECK(gda.final_relative_distance_sq > 10.0);  // |1 + iγσ| > 1: the distance grows
-  options.scheme = "extragradient";
+  options.scheme = sgda::Scheme::kExtragradient;
   const Summary eg = run(game, *prox, options);
   CHECK(eg.final_relative_distance_sq < 1e-8);
-  options.scheme = "simultaneous";
+  options.scheme = sgda::Scheme::kSimultaneous;
   auto optimistic = make_step_rule(rule("optimistic"));
   const Summary og = run(game, *optimistic, options);
   CHECK(og.final_relative_distance_sq < 1e-8);
   // Alternating GDA neither spirals out nor converges on bilinear games (a symplectic map).
-  options.scheme = "alternating";
+  options.scheme = sgda::Scheme::kAlternating;
   const Summary alt = run(game, *prox, options);
   CHECK(alt.final_relative_distance_sq < 10.0);
   CHECK(alt.final_relative_distance_sq > 1e-3);
@@ -258,7 +258,7 @@ TEST_CASE("averaging: the uniform average and the EMA of the iterates", "[steps]
     INFO(averaging);
     Recorder recorder;
     SolverOptions options = constant(0.02, 300);
-    options.averaging = averaging;
+    options.averaging = sgda::parse_enum<sgda::Averaging>(averaging);
     options.ema_decay = 0.9;
     EstimatorOptions e;
     auto estimator = make_estimator(e, game);
@@ -299,7 +299,7 @@ TEST_CASE("extragradient-same-sample replays the first estimate's samples", "[st
   for (const std::string scheme : {"extragradient-same-sample", "extragradient"}) {
     Recording problem(game);
     SolverOptions options = constant(0.01, 200);
-    options.scheme = scheme;
+    options.scheme = sgda::parse_enum<sgda::Scheme>(scheme);
     options.log_every = 1000;
     EstimatorOptions e;
     auto estimator = make_estimator(e, problem);

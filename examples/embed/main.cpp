@@ -9,7 +9,7 @@ int main() {
   const sgda::AffineGame game = sgda::generate_quadratic_game(game_options);
 
   sgda::EstimatorOptions method;  // L-SVRGDA with snapshot probability p = 1/n
-  method.method = "l-svrgda";
+  method.method = sgda::Method::kLSvrgda;
   const auto estimator = sgda::make_estimator(method, game);
 
   sgda::ProxStep step;          // x ← prox_{γR}(x − γ g), here R = 0

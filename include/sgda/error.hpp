@@ -2,10 +2,21 @@
 // and what is accepted. The command line prints `what()` and exits with code 2.
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 
 namespace sgda {
+
+// A field of an options struct that holds an unacceptable value: `field` is the C++ field
+// ("EstimatorOptions::workers", "SolverOptions::step_size.factor"), `problem` what is wrong
+// and what is accepted. Readers of files and flags map the field to the key or flag that set
+// it (options.hpp).
+struct FieldError {
+  std::string field;
+  std::string problem;
+  std::string message() const { return field + ": " + problem; }
+};
 
 class InputError : public std::runtime_error {
  public:
@@ -13,6 +24,12 @@ class InputError : public std::runtime_error {
   // are written as escapes like \n or \x01, so the message stays one line.
   explicit InputError(const std::string& message) : std::runtime_error(one_line(message)) {}
   explicit InputError(const char* message) : InputError(std::string(message)) {}
+  // A bad option: what() is "Struct::member: problem"; field() names the C++ field.
+  explicit InputError(const FieldError& error)
+      : std::runtime_error(one_line(error.message())), field_(error) {}
+
+  // The C++ field and its problem when the error is about an option; nullopt otherwise.
+  const std::optional<FieldError>& field() const { return field_; }
 
  private:
   static std::string one_line(const std::string& text) {
@@ -35,6 +52,8 @@ class InputError : public std::runtime_error {
     }
     return out;
   }
+
+  std::optional<FieldError> field_;
 };
 
 // "<where>: <field>: <problem>" with empty parts left out.

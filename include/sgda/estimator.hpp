@@ -71,6 +71,15 @@ class Estimator {
     (void)x_star;
     return 0.0;
   }
+
+  // The problem the estimator was built for (make_estimator binds it; samplings, worker
+  // partitions and theory constants are that problem's), or null when built by hand. solve()
+  // refuses a bound estimator on any other problem.
+  const Problem* bound_problem() const { return bound_problem_; }
+  void bind(const Problem& problem) { bound_problem_ = &problem; }
+
+ private:
+  const Problem* bound_problem_ = nullptr;
 };
 
 }  // namespace sgda

@@ -1,44 +1,62 @@
-// Builds components by name, so problem files and flags map onto the C++ API, and lists what
-// exists with every option documented (`sgda list`).
+// Builds estimators by name, so problem files and flags map onto the C++ API. Every method is one
+// registration (methods() in estimators/registry.cpp): its enumerator, its name, a one-line
+// summary and its factory. Its options are rows of EstimatorOptions::table() that say which
+// methods they apply to.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "sgda/estimator.hpp"
 #include "sgda/estimators/compressor.hpp"
+#include "sgda/estimators/distributed.hpp"
+#include "sgda/options.hpp"
 #include "sgda/problem.hpp"
 
 namespace sgda {
 
+enum class Method { kSgda, kLSvrgda, kQsgda, kDianaSgda, kVrDianaSgda, kCoordinateSgda, kSegaSgda };
+template <>
+const std::vector<EnumValue<Method>>& enum_values<Method>();
+
+// How SGDA draws its samples (estimators/sampling.hpp).
+enum class SamplingType { kUniform, kNice, kImportance };
+template <>
+const std::vector<EnumValue<SamplingType>>& enum_values<SamplingType>();
+
 struct EstimatorOptions {
-  // sgda | l-svrgda | qsgda | diana-sgda | vr-diana-sgda | coordinate-sgda | sega-sgda
-  std::string method = "sgda";
-  std::string sampling = "uniform";  // sgda: uniform | nice | importance
-  Index batch_size = 1;              // sgda with nice sampling: τ ∈ [1, n]
-  // l-svrgda: snapshot probability p ∈ (0, 1], 0 = 1/n; vr-diana-sgda: local p, 0 = 1/m_loc.
-  double probability = 0.0;
-  Index workers = 1;             // distributed methods: W, must divide n
-  std::string local = "exact";   // qsgda, diana-sgda: exact | sample (the local operator)
-  CompressorOptions compressor;  // distributed methods
-  double alpha = 0.0;            // diana-sgda, vr-diana-sgda: shift step; 0 = the default
+  Method method = Method::kSgda;
+  SamplingType sampling = SamplingType::kUniform;  // sgda
+  Index batch_size = 1;                            // sgda with nice sampling: τ ∈ [1, n]
+  // l-svrgda: snapshot probability p ∈ (0, 1], unset = 1/n; vr-diana-sgda: local p, unset =
+  // 1/m_loc.
+  std::optional<double> probability;
+  Index workers = 1;                        // distributed methods: W, must divide n
+  LocalOracle local = LocalOracle::kExact;  // qsgda, diana-sgda: exact | sample
+  CompressorOptions compressor;             // distributed methods
+  std::optional<double> alpha;  // diana-sgda, vr-diana-sgda: shift step; unset = theory's
 
-  bool IsValid(std::string* error) const;
+  static const OptionTable<EstimatorOptions>& table();
+  std::optional<FieldError> Check() const { return table().check(*this); }
+  bool IsValid(std::string* error) const { return passes(Check(), error); }
 };
 
-// Throws InputError naming the field when an option is unknown or out of range for `problem`.
+// One registration per method.
+struct MethodInfo {
+  Method method;
+  const char* name;
+  const char* summary;
+  // Builds the estimator for `problem`; options are valid, the problem-dependent checks
+  // (workers divide n, k ≤ D, batch_size ≤ n) are the factory's.
+  std::unique_ptr<Estimator> (*make)(const EstimatorOptions& options, const Problem& problem);
+};
+const std::vector<MethodInfo>& methods();
+
+// The estimator of `options` for `problem`, bound to it (solve() refuses it on another problem).
+// Throws InputError naming the EstimatorOptions field when an option is out of range for
+// `problem`.
 std::unique_ptr<Estimator> make_estimator(const EstimatorOptions& options, const Problem& problem);
-
-// One entry per name users can write: a component kind, its name, a summary and its options.
-struct CatalogEntry {
-  // method | sampling | compressor | problem | regularizer | step | scheme | step-size
-  std::string kind;
-  std::string name;
-  std::string summary;
-  std::vector<std::pair<std::string, std::string>> options;  // option, meaning and default
-};
-const std::vector<CatalogEntry>& catalog();
-std::vector<std::string> names_of(const std::string& kind);
 
 }  // namespace sgda

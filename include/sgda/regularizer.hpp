@@ -7,19 +7,27 @@
 #include <memory>
 #include <string>
 
+#include "sgda/options.hpp"
 #include "sgda/types.hpp"
 
 namespace sgda {
 
-struct RegularizerOptions {
-  std::string type = "none";  // none | l1 | box | linf-ball | l2-ball | l1-linf
-  double lambda = 0.0;        // weight of λ||x||₁ (l1, l1-linf)
-  double radius = 1.0;        // radius r of the ℓ∞ / ℓ2 ball (linf-ball, l2-ball, l1-linf)
-  double lower = -1.0;        // box lower bound (box)
-  double upper = 1.0;         // box upper bound (box)
+enum class RegularizerType { kNone, kL1, kBox, kLinfBall, kL2Ball, kL1Linf };
+template <>
+const std::vector<EnumValue<RegularizerType>>& enum_values<RegularizerType>();
 
-  // Returns false and fills `error` when a field is out of range.
-  bool IsValid(std::string* error) const;
+struct RegularizerOptions {
+  RegularizerType type = RegularizerType::kNone;
+  double lambda = 0.0;  // weight of λ||x||₁ (l1, l1-linf)
+  double radius = 1.0;  // radius r of the ℓ∞ / ℓ2 ball (linf-ball, l2-ball, l1-linf)
+  double lower = -1.0;  // box lower bound (box)
+  double upper = 1.0;   // box upper bound (box)
+
+  static const OptionTable<RegularizerOptions>& table();
+  // The table's ranges, then lower ≤ upper.
+  std::optional<FieldError> Check() const;
+
+  bool IsValid(std::string* error) const { return passes(Check(), error); }
 };
 
 class Regularizer {
@@ -40,8 +48,5 @@ class Regularizer {
 
 // Builds a regularizer; throws InputError naming the field when the options are invalid.
 std::unique_ptr<Regularizer> make_regularizer(const RegularizerOptions& options);
-
-// The accepted `type` values, for help texts and errors.
-const std::vector<std::string>& regularizer_types();
 
 }  // namespace sgda

@@ -2,21 +2,33 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
+
+#include "sgda/options.hpp"
 
 namespace sgda {
 
+// constant: γ_k = gamma.
+// theory:   γ_k = factor · min{1/μ, 1/(2(A + 2BC/ρ))}, from the estimator's parameters.
+// switching: the decreasing rule of Theorem 2.2 (Beznosikov et al. 2023): with
+//   h = max{2(A + 2BC/ρ), 2μ/ρ} and k0 = ⌈K/2⌉, γ_k = 1/h while k ≤ k0 or K ≤ h/μ,
+//   then γ_k = 2/(2h + μ(k − k0)); K is the iteration limit.
+enum class StepSizeRule { kConstant, kTheory, kSwitching };
+template <>
+const std::vector<EnumValue<StepSizeRule>>& enum_values<StepSizeRule>();
+
 struct StepSizeOptions {
-  // constant: γ_k = gamma.
-  // theory:   γ_k = factor · min{1/μ, 1/(2(A + 2BC/ρ))}, from the estimator's parameters.
-  // switching: the decreasing rule of Theorem 2.2 (Beznosikov et al. 2023): with
-  //   h = max{2(A + 2BC/ρ), 2μ/ρ} and k0 = ⌈K/2⌉, γ_k = 1/h while k ≤ k0 or K ≤ h/μ,
-  //   then γ_k = 2/(2h + μ(k − k0)); K is the iteration limit.
-  std::string rule = "theory";
+  StepSizeRule rule = StepSizeRule::kTheory;
   double gamma = 0.0;   // the step of the constant rule; > 0
   double factor = 1.0;  // multiplies the theory step size; > 0
 
-  bool IsValid(std::string* error) const;
+  // In files and flags: step_size (a number sets a constant γ, "theory" or "theory*F" the
+  // theory's), step_schedule (the rule) and step_factor.
+  static const OptionTable<StepSizeOptions>& table();
+  std::optional<FieldError> Check() const;  // the table's ranges; constant needs gamma > 0
+  bool IsValid(std::string* error) const { return passes(Check(), error); }
 };
 
 // γ_k as a function of the iteration k, resolved once before the loop.

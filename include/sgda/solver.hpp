@@ -19,6 +19,25 @@
 
 namespace sgda {
 
+// How the players move in one iteration:
+//   simultaneous:  x ← step(x, g(x)) for all players at once (GDA);
+//   alternating:   player by player, each with a fresh estimate at the current x (so an
+//                  iteration costs one estimate per player);
+//   extragradient: x½ = prox_{γR}(x − γ g(x)), then x ← step(x, g(x½)) (Korpelevich 1976),
+//                  with two independent estimates;
+//   extragradient-same-sample: the same, the second estimate replaying the first one's
+//                  random draws (same samples, coordinates, compression).
+enum class Scheme { kSimultaneous, kAlternating, kExtragradient, kExtragradientSameSample };
+template <>
+const std::vector<EnumValue<Scheme>>& enum_values<Scheme>();
+
+// Iterate averaging, reported beside the last iterate (Summary::x_average and the trace
+// columns average_relative_distance_sq, average_residual_sq): none | uniform (mean of
+// x¹..x^k) | ema (x̄ ← decay·x̄ + (1 − decay)·x, from x̄ = x⁰).
+enum class Averaging { kNone, kUniform, kEma };
+template <>
+const std::vector<EnumValue<Averaging>>& enum_values<Averaging>();
+
 struct SolverOptions {
   // Stop after this many iterations (≥ 1).
   std::int64_t max_iterations = 100000;
@@ -41,30 +60,21 @@ struct SolverOptions {
   StepSizeOptions step_size;
   // Seeds the run's random stream; the same seed gives bitwise identical iterates and trace.
   std::uint64_t seed = 0;
-  // How the players move in one iteration:
-  //   simultaneous:  x ← step(x, g(x)) for all players at once (GDA);
-  //   alternating:   player by player, each with a fresh estimate at the current x (so an
-  //                  iteration costs one estimate per player);
-  //   extragradient: x½ = prox_{γR}(x − γ g(x)), then x ← step(x, g(x½)) (Korpelevich 1976),
-  //                  with two independent estimates;
-  //   extragradient-same-sample: the same, the second estimate replaying the first one's
-  //                  random draws (same samples, coordinates, compression).
-  std::string scheme = "simultaneous";
-  // Iterate averaging, reported beside the last iterate (Summary::x_average and the trace
-  // columns average_relative_distance_sq, average_residual_sq): none | uniform (mean of
-  // x¹..x^k) | ema (x̄ ← decay·x̄ + (1 − decay)·x, from x̄ = x⁰).
-  std::string averaging = "none";
+  Scheme scheme = Scheme::kSimultaneous;
+  Averaging averaging = Averaging::kNone;
   double ema_decay = 0.99;  // ema: in (0, 1)
   // On a non-finite estimate or iterate: false stops the run ("non-finite"); true skips that
   // step (x stays, the oracle calls still count) and counts it in Summary::skipped_steps.
   bool skip_non_finite = false;
   // Hand a checkpoint to CheckpointHooks::save every this many iterations; 0 disables.
   std::int64_t checkpoint_every = 0;
-  // ... and every this many seconds of wall time (checked every 64 iterations); 0 disables.
-  // Both only matter when CheckpointHooks::save is set (`sgda solve -o`).
+  // ... and every this many seconds of wall time (checked about every millisecond); 0
+  // disables. Both only matter when CheckpointHooks::save is set (`sgda solve -o`).
   double checkpoint_seconds = 60.0;
 
-  bool IsValid(std::string* error) const;
+  static const OptionTable<SolverOptions>& table();
+  std::optional<FieldError> Check() const;  // the table's ranges, then StepSizeOptions::Check
+  bool IsValid(std::string* error) const { return passes(Check(), error); }
   std::int64_t effective_log_every() const;
 };
 

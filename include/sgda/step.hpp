@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "sgda/options.hpp"
 #include "sgda/problem.hpp"
 #include "sgda/state.hpp"
 #include "sgda/types.hpp"
@@ -139,18 +140,24 @@ class ProxStep final : public BlockRule {
   const Regularizer* whole_prox_ = nullptr;
 };
 
+enum class StepRuleType { kProx, kMomentum, kNesterov, kAdam, kAdamW, kOptimistic };
+template <>
+const std::vector<EnumValue<StepRuleType>>& enum_values<StepRuleType>();
+
 struct StepRuleOptions {
-  std::string rule = "prox";  // prox | momentum | nesterov | adam | adamw | optimistic
+  StepRuleType rule = StepRuleType::kProx;
   double momentum = 0.9;      // momentum, nesterov: μ ∈ [0, 1)
   double beta1 = 0.9;         // adam, adamw: first-moment decay ∈ [0, 1)
   double beta2 = 0.999;       // adam, adamw: second-moment decay ∈ [0, 1)
   double epsilon = 1e-8;      // adam, adamw: added to √v̂, > 0
   double weight_decay = 0.0;  // adam: λ added to g as λx (L2); adamw: decoupled λ ≥ 0
-  bool IsValid(std::string* error) const;
+
+  static const OptionTable<StepRuleOptions>& table();
+  std::optional<FieldError> Check() const { return table().check(*this); }
+  bool IsValid(std::string* error) const { return passes(Check(), error); }
 };
 
 // Throws InputError naming the field when the options are invalid.
 std::unique_ptr<StepRule> make_step_rule(const StepRuleOptions& options);
-const std::vector<std::string>& step_rule_names();
 
 }  // namespace sgda

@@ -550,7 +550,7 @@ std::shared_ptr<const sgda::Regularizer> regularizer(std::uint8_t header) {
   sgda::RegularizerOptions o;
   const char* const types[] = {"none", "l1", "box", "l2-ball", "linf-ball", "l1-linf"};
   const int pick = header & 7;
-  o.type = pick < 6 ? types[pick] : "none";
+  sgda::from_string(pick < 6 ? types[pick] : "none", &o.type);
   o.lambda = 0.1;
   o.radius = 1.0;
   o.lower = -1.0;

@@ -10,7 +10,6 @@
 // the flag. Anything else (another exception, a crash, a sanitizer report, a hang) is a bug. On
 // success also: the game is finite, and to_toml() reads back to the same settings.
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -43,48 +42,10 @@ constexpr std::int64_t kMaxIterations = 20;
 
 std::string source_path() { return (fs::path(sgda::fuzz::scratch_dir()) / "fuzz.toml").string(); }
 
-template <class T>
-std::optional<T> parse_number(std::string_view text) {
-  T value{};
-  const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (result.ec != std::errc() || result.ptr != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-// "#--flag value" lines, as the command line would hand them to apply_overrides; values that
-// are not numbers where numbers go are skipped (CLI11 refuses them before apply_overrides).
-sgda::RunOverrides read_overrides(std::string_view text, bool* any) {
-  using O = sgda::RunOverrides;
-  using String = std::optional<std::string> O::*;
-  using Integer = std::optional<std::int64_t> O::*;
-  using Real = std::optional<double> O::*;
-  static const std::map<std::string, String> strings = {
-      {"method", &O::method},       {"sampling", &O::sampling},
-      {"local", &O::local},         {"compressor", &O::compressor},
-      {"step-size", &O::step_size}, {"step-schedule", &O::step_schedule},
-      {"step", &O::step},           {"scheme", &O::scheme},
-      {"averaging", &O::averaging}, {"output", &O::output}};
-  static const std::map<std::string, Integer> integers = {
-      {"batch-size", &O::batch_size},
-      {"workers", &O::workers},
-      {"k", &O::k},
-      {"levels", &O::levels},
-      {"iterations", &O::iterations},
-      {"max-oracle-calls", &O::max_oracle_calls},
-      {"log-every", &O::log_every},
-      {"seed", &O::seed},
-      {"checkpoint-every", &O::checkpoint_every}};
-  static const std::map<std::string, Real> reals = {{"probability", &O::probability},
-                                                    {"alpha", &O::alpha},
-                                                    {"step-factor", &O::step_factor},
-                                                    {"max-time", &O::max_time},
-                                                    {"tolerance", &O::tolerance},
-                                                    {"residual-tolerance", &O::residual_tolerance},
-                                                    {"checkpoint-seconds", &O::checkpoint_seconds},
-                                                    {"ema-decay", &O::ema_decay}};
-
-  O o;
-  *any = false;
+// "#--flag value" lines, as the command line would hand them to apply_overrides (flags as
+// `sgda solve` has them: sgda::section_flags); unknown flags are skipped (CLI11 refuses them).
+sgda::RunOverrides read_overrides(std::string_view text) {
+  sgda::RunOverrides overrides;
   std::size_t start = 0;
   while (start < text.size()) {
     std::size_t end = text.find('\n', start);
@@ -92,37 +53,32 @@ sgda::RunOverrides read_overrides(std::string_view text, bool* any) {
     std::string_view line = text.substr(start, end - start);
     start = end + 1;
     if (line.substr(0, 3) != "#--") continue;
-    line.remove_prefix(3);
+    line.remove_prefix(1);
     const std::size_t space = line.find(' ');
     const std::string flag(line.substr(0, space));
     const std::string value(space == std::string_view::npos ? "" : line.substr(space + 1));
-    if (const auto it = strings.find(flag); it != strings.end()) {
-      o.*(it->second) = value;
-    } else if (const auto it = integers.find(flag); it != integers.end()) {
-      if (const auto v = parse_number<std::int64_t>(value)) o.*(it->second) = v;
-    } else if (const auto it = reals.find(flag); it != reals.end()) {
-      if (const auto v = parse_number<double>(value)) o.*(it->second) = v;
-    } else if (flag == "skip-non-finite") {
-      o.skip_non_finite = true;
-    } else {
-      continue;
-    }
-    *any = true;
+    for (const char* section : {"method", "step", "run"})
+      for (const sgda::FlagSpec& f : sgda::section_flags(section))
+        if (f.name == flag)
+          overrides.push_back(
+              {f.field, f.name, f.row->type == sgda::FieldType::kBoolean ? "true" : value});
   }
-  return o;
+  return overrides;
 }
 
 // Doubles the generated game would hold, n*(2d)^2; 0 for file games.
 double entries(const sgda::ProblemSpec& p) {
   auto count = [](sgda::Index n, sgda::Index d) { return double(n) * 4.0 * double(d) * double(d); };
-  if (p.type == "quadratic") return count(p.quadratic.samples, p.quadratic.dimension);
-  if (p.type == "bilinear") return count(p.bilinear.samples, p.bilinear.dimension);
+  if (p.type == sgda::ProblemType::kQuadratic)
+    return count(p.quadratic.samples, p.quadratic.dimension);
+  if (p.type == sgda::ProblemType::kBilinear)
+    return count(p.bilinear.samples, p.bilinear.dimension);
   return 0.0;
 }
 
 sgda::Index dimension(const sgda::ProblemSpec& p) {
-  if (p.type == "quadratic") return p.quadratic.dimension;
-  if (p.type == "bilinear") return p.bilinear.dimension;
+  if (p.type == sgda::ProblemType::kQuadratic) return p.quadratic.dimension;
+  if (p.type == sgda::ProblemType::kBilinear) return p.bilinear.dimension;
   return 0;
 }
 
@@ -171,10 +127,9 @@ void check_finite(const sgda::AffineGame& game) {
 }
 
 void run(const std::string& text) {
-  bool any_override = false;
-  const sgda::RunOverrides overrides = read_overrides(text, &any_override);
+  const sgda::RunOverrides overrides = read_overrides(text);
   sgda::RunConfig config = sgda::parse_run_config(text, source_path());
-  if (any_override) sgda::apply_overrides(config, overrides);
+  if (!overrides.empty()) sgda::apply_overrides(config, overrides);
   check_round_trip(config);
 
   const sgda::ProblemSpec& p = config.problem;
@@ -190,7 +145,7 @@ void run(const std::string& text) {
   try {
     estimator = sgda::make_estimator(config.estimator, *game);
   } catch (const sgda::InputError& e) {
-    throw sgda::located_error(config, e.what());
+    throw sgda::located_error(config, e);
   }
   sgda::SolverOptions options = config.solver;
   options.max_iterations = std::min(options.max_iterations, kMaxIterations);
@@ -203,7 +158,7 @@ void run(const std::string& text) {
     if (summary.x.size() != game->dim()) sgda::fuzz::fail("solve returned a wrong-sized x", "");
     sgda::fuzz::note("solved: " + summary.BriefReport());
   } catch (const sgda::InputError& e) {
-    throw sgda::located_error(config, e.what());
+    throw sgda::located_error(config, e);
   }
 }
 

@@ -9,17 +9,24 @@
 #include <vector>
 
 #include "sgda/estimators/payload.hpp"
+#include "sgda/options.hpp"
 #include "sgda/rng.hpp"
 #include "sgda/types.hpp"
 
 namespace sgda {
 
-struct CompressorOptions {
-  std::string type = "identity";  // identity | rand-k | qsgd | natural | top-k
-  Index k = 1;                    // rand-k, top-k: coordinates sent, 1 ≤ k ≤ d
-  int levels = 1;                 // qsgd: quantization levels s ≥ 1
+enum class CompressorType { kIdentity, kRandK, kQsgd, kNatural, kTopK };
+template <>
+const std::vector<EnumValue<CompressorType>>& enum_values<CompressorType>();
 
-  bool IsValid(std::string* error) const;
+struct CompressorOptions {
+  CompressorType type = CompressorType::kIdentity;
+  Index k = 1;     // rand-k, top-k: coordinates sent, 1 ≤ k ≤ d
+  int levels = 1;  // qsgd: quantization levels s ≥ 1, at most 2^30
+
+  static const OptionTable<CompressorOptions>& table();
+  std::optional<FieldError> Check() const { return table().check(*this); }
+  bool IsValid(std::string* error) const { return passes(Check(), error); }
 };
 
 class Compressor {
@@ -98,6 +105,5 @@ void decode_add_both(const C& compressor, const Payload& in, Sum& sum, double we
 
 // Throws InputError naming the field when the options are invalid for dimension d.
 std::unique_ptr<Compressor> make_compressor(const CompressorOptions& options, Index d);
-const std::vector<std::string>& compressor_types();
 
 }  // namespace sgda

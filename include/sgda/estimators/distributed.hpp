@@ -24,7 +24,8 @@ enum class LocalOracle {
   kSample,  // g_m = F_mj(x), j uniform over the worker's samples
   kSvrg,    // g_m = F_mj(x) − F_mj(w_m) + F_m(w_m); w_m ← x with probability p
 };
-std::string to_string(LocalOracle oracle);
+template <>
+const std::vector<EnumValue<LocalOracle>>& enum_values<LocalOracle>();
 
 struct DistributedSettings {
   Index workers = 1;

@@ -30,6 +30,7 @@ class Sampling {
   virtual std::string describe() const = 0;
   virtual std::unique_ptr<Sampling> clone() const = 0;
   virtual Index batch_size() const = 0;
+  virtual Index num_samples() const = 0;  // n, the samples it draws from
   virtual void draw(Rng& rng, SampleDraw& out) const = 0;
   // ℓ_D: E||F_ξ(x) − F_ξ(x*)||² ≤ ℓ_D Φ(x); NaN if the problem cannot tell.
   virtual double expected_cocoercivity(const Problem& problem) const = 0;

@@ -1,7 +1,9 @@
-// Problem files: a TOML description of a run (problem, regularizer, method, run settings) that
-// the command line solves. Format and every key: docs/problem-files.md.
+// Problem files: a TOML description of a run (problem, regularizer, method, step rule, run
+// settings) that the command line solves. Every key is a row of an options table
+// (include/sgda/options.hpp): the sections below compose those tables, and reading, writing,
+// flags, settings and docs/options.md all follow from them. Format: docs/problem-files.md.
 // Every problem with the input is an InputError of one line naming the file (with the line when
-// known), the field (e.g. `method.name`) and what is accepted.
+// known) or the flag, the field (e.g. `method.name`) and what is accepted.
 #pragma once
 
 #include <cstdint>
@@ -9,9 +11,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sgda/error.hpp"
 #include "sgda/io/trace_file.hpp"
+#include "sgda/options.hpp"
 #include "sgda/problems/affine_game.hpp"
 #include "sgda/problems/dirac_gan.hpp"
 #include "sgda/problems/gaussian_gan.hpp"
@@ -23,25 +27,36 @@
 
 namespace sgda {
 
+enum class ProblemType { kQuadratic, kBilinear, kFile, kDiracGan, kGaussianGan, kMlpGan };
+template <>
+const std::vector<EnumValue<ProblemType>>& enum_values<ProblemType>();
+
+// [problem]: the type, and the options of that type.
 struct ProblemSpec {
-  std::string type;  // quadratic | bilinear | file | dirac-gan | gaussian-gan | mlp-gan
+  ProblemType type = ProblemType::kQuadratic;
   QuadraticGameOptions quadratic;
   BilinearGameOptions bilinear;
   DiracGanOptions dirac;
   GaussianGanOptions gaussian;
   MlpGanOptions mlp;
   std::string file;  // HDF5 game (type = file), relative paths resolved against the TOML's folder
+
+  static const OptionTable<ProblemSpec>& table();
 };
 
 // [step] and [step.<player>] (docs/problem-files.md).
+struct StepSettings {
+  StepRuleOptions rule;
+  double scale = 1.0;  // this step is scale · γ_k (two time scales)
+
+  static const OptionTable<StepSettings>& table();
+};
 struct PlayerStep {
   std::string player;  // a block name of the problem (checked when the step is bound)
-  StepRuleOptions rule;
-  double scale = 1.0;  // this player's step is scale · γ_k (two time scales)
+  StepSettings settings;
 };
 struct StepConfig {
-  StepRuleOptions rule;  // every player without a table of its own
-  double scale = 1.0;    // their step-size scale
+  StepSettings all;  // every player without a table of its own
   std::vector<PlayerStep> players;
 };
 
@@ -58,27 +73,38 @@ struct RunConfig {
   std::map<std::string, std::string> origin;
 };
 
+// A table of a problem file: its name and its rows, which reach into RunConfig.
+struct RunSection {
+  std::string name;  // "problem", "regularizer", "method", "step", "run"
+  const OptionTable<RunConfig>* table;
+};
+// In the order files are read: each table's choices decide which keys of the later ones apply.
+const std::vector<RunSection>& run_sections();
+
+// The command-line flag of each key of a section that has one (its first row's): --key with
+// dashes for underscores, or the row's own spelling (--method, --step, -o,--output).
+struct FlagSpec {
+  std::string field;            // "run.output"
+  std::string spelling;         // "-o,--output", as CLI11 takes it
+  std::string name;             // "--output", for messages
+  const Field<RunConfig>* row;  // type, doc, default
+};
+std::vector<FlagSpec> section_flags(const std::string& section);
+
 // Reads, checks and resolves a problem file. Throws InputError.
 RunConfig load_run_config(const std::string& path);
 // The same from text; `source` names it in errors and anchors relative paths (its folder).
 RunConfig parse_run_config(const std::string& text, const std::string& source);
 
-// The [method] and [run] fields as given on a command line; unset = keep the file's value.
-// Each is checked like the file's key and errors name the flag (--method, --step-size, ...).
-struct RunOverrides {
-  std::optional<std::string> method, sampling, local, compressor;
-  std::optional<std::int64_t> batch_size, workers, k, levels;
-  std::optional<double> probability, alpha;
-  std::optional<std::string> step_size;  // "theory" or a number; a number implies constant
-  std::optional<std::string> step_schedule;
-  std::optional<double> step_factor;
-  std::optional<std::int64_t> iterations, max_oracle_calls, log_every, seed, checkpoint_every;
-  std::optional<double> max_time, tolerance, residual_tolerance, checkpoint_seconds;
-  std::optional<bool> skip_non_finite;
-  std::optional<std::string> output;  // as given (relative to the working directory)
-  std::optional<std::string> step, scheme, averaging;  // [step] rule, [run] scheme/averaging
-  std::optional<double> ema_decay;
+// Values given on a command line, each for the key `section.key` of run_sections() (flag
+// --key, or the row's own spelling). Applied after the file: flags that do not apply are
+// errors; the file's keys that no longer apply are ignored.
+struct Override {
+  std::string field;  // "method.workers"
+  std::string flag;   // "--workers", for messages
+  std::string text;   // as typed
 };
+using RunOverrides = std::vector<Override>;
 void apply_overrides(RunConfig& config, const RunOverrides& overrides);
 
 // The problem of the config, with its regularizer: an AffineGame (quadratic, bilinear, file) or
@@ -88,22 +114,20 @@ std::shared_ptr<Problem> make_problem(const RunConfig& config);
 // InputError naming problem.type.
 std::shared_ptr<AffineGame> build_problem(const RunConfig& config);
 
-// Every field that applies, as strings keyed "problem.mu", "method.name", "run.step_size", ...
-// plus "source", for the trace file's attributes.
 // The step rule of [step] (a BlockwiseStep when players have their own tables or scales).
 std::unique_ptr<StepRule> build_step(const RunConfig& config);
 
+// Every field that applies, as strings keyed "problem.mu", "method.name", "run.step_size", ...
+// plus "source", for the trace file's attributes.
 Settings to_settings(const RunConfig& config);
 
 // The effective configuration as a problem file: parse_run_config(to_toml(c), c.source) gives
 // the same problem, method and run, so a run file can hold what it needs to be resumed.
 std::string to_toml(const RunConfig& config);
 
-// Prefixes a library message that starts with a field ("method.batch_size: ...") with where
-// that field was set: "run.toml:7: method.batch_size: ..." or "--batch-size: method...".
-InputError located_error(const RunConfig& config, const std::string& message);
-
-// The closest of `candidates` to `word` if it is a plausible typo (edit distance), else "".
-std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
+// An error of the library about a field of the config (InputError::field(), "EstimatorOptions::
+// workers: ...") as the user wrote it: "run.toml:7: method.workers: ..." or "--workers:
+// method.workers: ...". Other errors get the file's name in front.
+InputError located_error(const RunConfig& config, const InputError& error);
 
 }  // namespace sgda

@@ -5,16 +5,21 @@
 #include <vector>
 
 #include "sgda/nn/matrix.hpp"
+#include "sgda/options.hpp"
 
 namespace sgda::nn {
 
 enum class Activation { kIdentity, kRelu, kLeakyRelu, kTanh, kSigmoid };
 
-// "identity", "relu", "leaky-relu", "tanh", "sigmoid".
-std::string to_string(Activation activation);
-// Throws InputError naming the accepted names when `name` is not one of them.
-Activation activation_from_string(const std::string& name);
-const std::vector<std::string>& activation_names();
+}  // namespace sgda::nn
+
+namespace sgda {
+// "identity", "relu", "leaky-relu", "tanh", "sigmoid" (to_string, from_string: options.hpp).
+template <>
+const std::vector<EnumValue<nn::Activation>>& enum_values<nn::Activation>();
+}  // namespace sgda
+
+namespace sgda::nn {
 
 // y = σ(z). `slope` is LeakyReLU's slope for z < 0 (Maas et al. 2013); ignored otherwise.
 void activate(Activation activation, const ConstMatrixRef& z, MatrixRef y, double slope = 0.2);

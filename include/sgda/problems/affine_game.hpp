@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "sgda/options.hpp"
 #include "sgda/problem.hpp"
 
 namespace sgda {
@@ -110,7 +111,10 @@ struct QuadraticGameOptions {
   double offset_noise = 1.0;  // per-sample offsets q_i − q̄: entries N(0, offset_noise²); ≥ 0
   double heavy_scale = 1.0;   // L_i of the second half / L_i of the first half (> 0)
   std::uint64_t seed = 0;
-  bool IsValid(std::string* error) const;
+
+  static const OptionTable<QuadraticGameOptions>& table();
+  std::optional<FieldError> Check() const;  // the table's ranges, ell >= mu, the size
+  bool IsValid(std::string* error) const { return passes(Check(), error); }
 };
 AffineGame generate_quadratic_game(const QuadraticGameOptions& options,
                                    std::shared_ptr<const Regularizer> regularizer = nullptr);
@@ -125,7 +129,10 @@ struct BilinearGameOptions {
   double noise = 1.0;         // per-sample B_i − B̄: entries N(0, (noise·coupling)²/d); ≥ 0
   double offset_noise = 1.0;  // per-sample offsets: entries N(0, offset_noise²); ≥ 0
   std::uint64_t seed = 0;
-  bool IsValid(std::string* error) const;
+
+  static const OptionTable<BilinearGameOptions>& table();
+  std::optional<FieldError> Check() const;  // the table's ranges, the size
+  bool IsValid(std::string* error) const { return passes(Check(), error); }
 };
 AffineGame generate_bilinear_game(const BilinearGameOptions& options,
                                   std::shared_ptr<const Regularizer> regularizer = nullptr);

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "sgda/options.hpp"
 #include "sgda/problem.hpp"
 
 namespace sgda {
@@ -23,7 +24,10 @@ struct DiracGanOptions {
   double r1 = 0.0;      // γ ≥ 0 of the R1 penalty (γ/2)ψ²
   double theta0 = 1.0;  // the initial point (θ⁰, ψ⁰): (0, 0) is already the equilibrium
   double psi0 = 1.0;
-  bool IsValid(std::string* error) const;
+
+  static const OptionTable<DiracGanOptions>& table();
+  std::optional<FieldError> Check() const { return table().check(*this); }
+  bool IsValid(std::string* error) const { return passes(Check(), error); }
 };
 
 // A deterministic game (n = 1) on x = (θ, ψ); blocks "generator" (min) and "discriminator" (max).

@@ -27,6 +27,7 @@
 #include <memory>
 #include <string>
 
+#include "sgda/options.hpp"
 #include "sgda/problem.hpp"
 #include "sgda/rng.hpp"
 
@@ -39,7 +40,11 @@ struct GaussianGanOptions {
   double lambda = 1.0;        // λ > 0, the discriminator's ridge
   bool exact_moments = true;  // whiten the draws (see above)
   std::uint64_t seed = 0;     // m, Σ (when not given) and the draws
-  bool IsValid(std::string* error) const;
+
+  static const OptionTable<GaussianGanOptions>& table();
+  // The table's ranges; samples > dimension and a multiple of batch.
+  std::optional<FieldError> Check() const;
+  bool IsValid(std::string* error) const { return passes(Check(), error); }
 };
 
 // x = (A column-major, b, v, W column-major); blocks "generator.A", "generator.b" (min),

@@ -29,6 +29,12 @@
 
 namespace sgda {
 
+// The generator's loss (Goodfellow et al. 2014): minimize log(1 − D(G(z))), or the
+// non-saturating −log D(G(z)).
+enum class GanLoss { kNonSaturating, kMinimax };
+template <>
+const std::vector<EnumValue<GanLoss>>& enum_values<GanLoss>();
+
 struct MlpGanOptions {
   Index modes = 8;                                  // mixture components, ≥ 1
   double radius = 2.0;                              // of the ring, > 0
@@ -38,13 +44,16 @@ struct MlpGanOptions {
   Index noise_dimension = 2;                        // dimension of z
   Index generator_width = 64, generator_depth = 2;  // hidden units per layer, hidden layers
   Index discriminator_width = 64, discriminator_depth = 2;
-  std::string generator_activation = "relu";  // hidden layers (nn::activation_names())
-  std::string discriminator_activation = "leaky-relu";
-  std::string loss = "non-saturating";  // or "minimax"
-  Index eval_samples = 2500;            // generator samples behind the metrics
-  double mode_threshold = 0.01;         // fraction of eval_samples a covered mode needs
-  std::uint64_t seed = 0;               // data, noise, evaluation noise and the initial networks
-  bool IsValid(std::string* error) const;
+  nn::Activation generator_activation = nn::Activation::kRelu;  // hidden layers
+  nn::Activation discriminator_activation = nn::Activation::kLeakyRelu;
+  GanLoss loss = GanLoss::kNonSaturating;
+  Index eval_samples = 2500;     // generator samples behind the metrics
+  double mode_threshold = 0.01;  // fraction of eval_samples a covered mode needs
+  std::uint64_t seed = 0;        // data, noise, evaluation noise and the initial networks
+
+  static const OptionTable<MlpGanOptions>& table();
+  std::optional<FieldError> Check() const;  // the table's ranges; samples a multiple of batch
+  bool IsValid(std::string* error) const { return passes(Check(), error); }
 };
 
 class MlpGan final : public Problem {

@@ -10,9 +10,25 @@
 
 #include "sgda/io/run_config.hpp"
 #include "sgda/io/trace_file.hpp"
+#include "sgda/options.hpp"
 #include "sgda/solver.hpp"
 
 namespace sgda {
+
+// [experiment] of an experiment file (docs/experiment-files.md); seeds and step_sizes are
+// arrays its parser reads, documented in the table.
+struct ExperimentSettings {
+  std::string title;  // default: the file's name
+  std::string description;
+  double target = 1e-6;  // the accuracy of the report's cost-to-target columns
+
+  static const OptionTable<ExperimentSettings>& table();
+};
+
+// The keys a [[method]] table of an experiment file has beside those of [method]; for docs.
+struct ExperimentMethod {
+  static const OptionTable<ExperimentMethod>& table();
+};
 
 // One point of the grid.
 struct PlannedRun {
