@@ -1,7 +1,9 @@
+#include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
+#include <iterator>
 #include <vector>
 
 #include "sgda/rng.hpp"
@@ -169,4 +171,117 @@ TEST_CASE("uniform(), bernoulli() and normal() have the right moments", "[rng]")
   CHECK(std::abs(sum_b / n - 0.3) < 6 * std::sqrt(0.21 / n));
   CHECK(std::abs(sum_z / n) < 6 * std::sqrt(1.0 / n));
   CHECK(std::abs(sum_z2 / n - 1.0) < 6 * std::sqrt(2.0 / n));  // Var(z²) = 2
+}
+
+TEST_CASE("known answers: stream(seed, index) hashes both through splitmix64", "[rng]") {
+  struct Stream {
+    std::uint64_t seed, index;
+    Words state;
+    std::array<std::uint64_t, 3> out;
+  };
+  const Stream streams[] = {
+      {0,
+       0,
+       {0x238275bc38fcbe91ULL, 0xf89a2566b5822c54ULL, 0x47200e1d9780fa44ULL, 0xe710dc7a64e2470aULL},
+       {0x8c4986f3f0e565d5ULL, 0xf4547fdf5c2f56b6ULL, 0x6a9e0d6a14f022fbULL}},
+      {0,
+       1,
+       {0x44e5b98100c67fb0ULL, 0xa73822ac2ea54ab1ULL, 0x9403b3663716577cULL, 0x81e08d6d33187e20ULL},
+       {0x6f0c221987108fb2ULL, 0x068a99bcd127fe03ULL, 0x35c925a786232a40ULL}},
+      {7,
+       0,
+       {0x9c01479161bc5d78ULL, 0x68bffcd4b372ef48ULL, 0xff2a2af97c9c6861ULL, 0x19f4e3db116503dcULL},
+       {0xdfb8b1c59a07d42dULL, 0x8ecf155248301f7cULL, 0x271c70d172d16be6ULL}},
+      {7,
+       1,
+       {0x7010c70c013e27ecULL, 0x28168ccac4ece17bULL, 0x170995db55193da0ULL, 0x3719a1fd752d14e2ULL},
+       {0xfb5fd24ed1d15304ULL, 0xe5059939ed9457edULL, 0xcb05141324fcbeccULL}},
+      {7,
+       2,
+       {0x81c67f1890b379ddULL, 0xdb9b3f40ea190da9ULL, 0x2f8026305908f146ULL, 0x6fbed094b0772ab9ULL},
+       {0x250f349333b35bcdULL, 0xf5802721c8b4e656ULL, 0xed60383cb6544dbaULL}},
+      {0xffffffffffffffffULL,
+       63,
+       {0x8ee5c18ab929cb63ULL, 0x646f2ef5c639647eULL, 0x2bce7a80c524fc25ULL, 0xe7b1cfa6e6465e28ULL},
+       {0xc5a099ec0b551753ULL, 0x872ef9dd99506f7bULL, 0xd4f55052789f179bULL}},
+  };
+  for (const Stream& k : streams) {
+    INFO("stream(" << k.seed << ", " << k.index << ")");
+    Rng rng = Rng::stream(k.seed, k.index);
+    CHECK(rng.state().words == k.state);
+    for (const std::uint64_t word : k.out) CHECK(rng.next() == word);
+  }
+}
+
+namespace {
+
+// How many words the states of `a` and `b` have in common, in any positions.
+int shared_words(const Rng& a, const Rng& b) {
+  int shared = 0;
+  for (const std::uint64_t x : a.state().words)
+    for (const std::uint64_t y : b.state().words) shared += x == y;
+  return shared;
+}
+
+}  // namespace
+
+TEST_CASE("the workers' streams of an iteration share no state word and no early output", "[rng]") {
+  // The distributed estimators give worker m of an iteration Rng::stream(base, m), base one word
+  // of the run's stream (include/sgda/estimators/distributed.hpp). 200 iterations' bases, 64
+  // workers each: no two workers' states share a word, and neighbouring workers' first 256
+  // outputs have no value in common (for independent streams, a coincidence among 256² pairs of
+  // 64-bit words has probability 2^-48).
+  constexpr int kBases = 200, kWorkers = 64, kDraws = 256;
+  Rng run(2023);
+  for (int b = 0; b < kBases; ++b) {
+    const std::uint64_t base = run.next();
+    std::vector<Rng> workers;
+    for (int m = 0; m < kWorkers; ++m) workers.push_back(Rng::stream(base, std::uint64_t(m)));
+    for (int m = 0; m < kWorkers; ++m)
+      for (int k = m + 1; k < kWorkers; ++k) REQUIRE(shared_words(workers[m], workers[k]) == 0);
+    for (int m = 0; m + 1 < kWorkers; ++m) {
+      Rng a = workers[m], c = workers[m + 1];
+      std::vector<std::uint64_t> left(kDraws), right(kDraws);
+      for (int i = 0; i < kDraws; ++i) {
+        left[std::size_t(i)] = a.next();
+        right[std::size_t(i)] = c.next();
+      }
+      std::sort(left.begin(), left.end());
+      std::sort(right.begin(), right.end());
+      std::vector<std::uint64_t> common;
+      std::set_intersection(left.begin(), left.end(), right.begin(), right.end(),
+                            std::back_inserter(common));
+      REQUIRE(common.empty());
+    }
+  }
+  // The check sees the defect it guards against: seeds base + G·(m + 1), as the workers had
+  // before, give neighbouring workers states with three words in common.
+  const std::uint64_t base = Rng(1).next(), g = 0x9e3779b97f4a7c15ULL;
+  CHECK(shared_words(Rng(base + g), Rng(base + 2 * g)) == 3);
+}
+
+TEST_CASE("worker streams are uncorrelated: neighbours' uniforms across iterations", "[rng]") {
+  // The first uniform() of workers m and m + 1 over 20000 iterations' bases: their sample
+  // correlation is within 6 standard errors (1/sqrt(N)) of 0, as for independent streams, and
+  // so is each one's mean of 1/2 (variance 1/12).
+  constexpr int kIterations = 20000;
+  Rng run(11);
+  for (const std::uint64_t m : {0, 1, 62}) {
+    double su = 0, sv = 0, suv = 0, suu = 0, svv = 0;
+    for (int i = 0; i < kIterations; ++i) {
+      const std::uint64_t base = run.next();
+      const double u = Rng::stream(base, m).uniform(), v = Rng::stream(base, m + 1).uniform();
+      su += u;
+      sv += v;
+      suv += u * v;
+      suu += u * u;
+      svv += v * v;
+    }
+    const double n = kIterations, mu = su / n, mv = sv / n;
+    const double r = (suv / n - mu * mv) / std::sqrt((suu / n - mu * mu) * (svv / n - mv * mv));
+    INFO("workers " << m << ", " << m + 1 << ": correlation " << r);
+    CHECK(std::abs(r) < 6.0 / std::sqrt(n));
+    CHECK(std::abs(mu - 0.5) < 6.0 * std::sqrt(1.0 / 12 / n));
+    CHECK(std::abs(mv - 0.5) < 6.0 * std::sqrt(1.0 / 12 / n));
+  }
 }

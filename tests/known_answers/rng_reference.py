@@ -18,6 +18,8 @@ This is a reference implementation written from the published algorithms, not fr
     double, so the vectors do not depend on any C library's log (a platform whose std::log is
     not correctly rounded at these arguments would fail the normal() vectors, and should);
   - split(): the header's documented rule, Rng(next() ^ 0x9e3779b97f4a7c15);
+  - stream(seed, index): the header's documented rule, the seed mix((mix(seed + G) ^ index) + G)
+    with mix splitmix64's output function (see stream_seed below).
 
 Run: python3 tests/known_answers/rng_reference.py > /tmp/vectors.txt and compare by eye with
 the constants in tests/test_rng.cpp (the test file's vectors were pasted from this output).
@@ -98,6 +100,19 @@ class Xoshiro256StarStar:
         return Xoshiro256StarStar(self.next() ^ GOLDEN_GAMMA)
 
 
+def mix(z):
+    """splitmix64's output function of a state z (the increment already added)."""
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+    return z ^ (z >> 31)
+
+
+def stream_seed(seed, index):
+    """The seed of Rng::stream(seed, index)."""
+    a = mix((seed + GOLDEN_GAMMA) & MASK)
+    return mix(((a ^ index) + GOLDEN_GAMMA) & MASK)
+
+
 # The first ten outputs of xoshiro256** from the state {1, 2, 3, 4}, as published by the Rust
 # crate rand_xoshiro (src/xoshiro256starstar.rs, test reference: "produced with the reference
 # implementation", Vigna's C code). main() checks this transcription against them first.
@@ -137,6 +152,10 @@ def main():
     print("split(42): child state %s" % words(child.s))
     print("split(42): child next %s" % words(child.next() for _ in range(4)))
     print("split(42): parent next %s" % words(r.next() for _ in range(2)))
+    for seed, index in ((0, 0), (0, 1), (7, 0), (7, 1), (7, 2), (0xFFFFFFFFFFFFFFFF, 63)):
+        child = Xoshiro256StarStar(stream_seed(seed, index))
+        print("stream(%d, %d): state %s" % (seed, index, words(child.s)))
+        print("stream(%d, %d): next %s" % (seed, index, words(child.next() for _ in range(3))))
     r = Xoshiro256StarStar(0)
     r.s = [1, 2, 3, 4]
     outputs = [r.next() for _ in range(10)]
