@@ -1,9 +1,6 @@
 // Reports: the rate fitter, experiment files and runs files, the report in HTML/CSV/JSON, the
 // `sgda experiment` and `sgda report` commands, and the paper's findings in
 // examples/experiments/ checked on the JSON the report writes.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -19,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_helpers.hpp"
 #include "sgda/error.hpp"
 #include "sgda/io/run_config.hpp"
 #include "sgda/io/trace_file.hpp"
@@ -33,58 +31,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kCli = SGDA_CLI_PATH;
-const fs::path kSource = SGDA_SOURCE_DIR;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "sgda_report_XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  const fs::path& path() const { return path_; }
-  void write(const std::string& name, const std::string& text) const {
-    std::ofstream(path_ / name, std::ios::binary) << text;
-  }
-
- private:
-  fs::path path_;
-};
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-// Runs a shell command in `dir`, capturing both streams in files.
-Result shell(const std::string& command, const TempDir& dir) {
-  const std::string line =
-      "cd '" + dir.path().string() + "' && " + command + " >stdout.txt 2>stderr.txt";
-  const int raw = std::system(line.c_str());
-  Result r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = read(dir / "stdout.txt");
-  r.err = read(dir / "stderr.txt");
-  return r;
-}
-
-// `sgda ARGS`, optionally behind a wrapper such as timeout.
-Result run(const std::string& args, const TempDir& dir, const std::string& wrapper = "") {
-  return shell(wrapper + "'" + kCli + "' " + args, dir);
-}
+using sgda::testing::kCli;
+using sgda::testing::kSource;
+using sgda::testing::read;
+using sgda::testing::Result;
+using sgda::testing::run;
+using sgda::testing::shell;
+using sgda::testing::TempDir;
 
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;
