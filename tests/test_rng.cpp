@@ -227,11 +227,11 @@ int shared_words(const Rng& a, const Rng& b) {
 
 TEST_CASE("the workers' streams of an iteration share no state word and no early output", "[rng]") {
   // The distributed estimators give worker m of an iteration Rng::stream(base, m), base one word
-  // of the run's stream (include/sgda/estimators/distributed.hpp). 200 iterations' bases, 64
+  // of the run's stream (include/sgda/estimators/distributed.hpp). 50 iterations' bases, 64
   // workers each: no two workers' states share a word, and neighbouring workers' first 256
   // outputs have no value in common (for independent streams, a coincidence among 256² pairs of
   // 64-bit words has probability 2^-48).
-  constexpr int kBases = 200, kWorkers = 64, kDraws = 256;
+  constexpr int kBases = 50, kWorkers = 64, kDraws = 256;
   Rng run(2023);
   for (int b = 0; b < kBases; ++b) {
     const std::uint64_t base = run.next();
