@@ -800,7 +800,7 @@ seed = 4
 
 [run]
 iterations = 100000000000
-log_every = 2000000
+log_every = 500000
 tolerance = 1e-8
 
 [[method]]
