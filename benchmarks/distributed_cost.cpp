@@ -7,8 +7,8 @@
 //   build/sgda_distributed_benchmark 0.2    (scales every iteration count, for a quick look)
 //
 // The hand loops are what one would write for one method and one compressor: workers' streams
-// derived as the library derives them (Rng(base + 0x9e3779b97f4a7c15·(m + 1)), base = one draw of
-// the run's stream per iteration), no payload, no bit packing; rand-k draws its k coordinates by
+// derived as the library derives them (Rng::stream(base, m), base = one draw of the run's stream
+// per iteration), no payload, no bit packing; rand-k draws its k coordinates by
 // Floyd's algorithm, as the library does, and accumulates the k scaled values straight into the
 // average and the shifts; the coordinate loops update one coordinate of x (coordinate SGDA) or x
 // along the shift plus one coordinate (SEGA-SGDA), reading row j of M̄ from a row-major copy.
@@ -30,7 +30,6 @@ using namespace sgda_bench;
 constexpr int kRepetitions = 7;
 constexpr double kStepSize = 0.01;  // distributed methods; coordinate methods: 1/(20 D)
 constexpr std::uint64_t kRunSeed = 7;
-constexpr std::uint64_t kWorkerStride = 0x9e3779b97f4a7c15ULL;  // as in estimators/distributed.cpp
 
 // ---- distributed methods --------------------------------------------------------------------
 
@@ -114,7 +113,8 @@ Timing run_hand_distributed(const sgda::AffineGame& game, const DistributedMetho
     g.setZero();
     for (Index m = 0; m < big_w; ++m) {
       HandWorker& w = workers[static_cast<std::size_t>(m)];
-      sgda::Rng worker_rng(base + kWorkerStride * static_cast<std::uint64_t>(m + 1));
+      // As in include/sgda/estimators/distributed.hpp.
+      sgda::Rng worker_rng = sgda::Rng::stream(base, static_cast<std::uint64_t>(m));
       Vector& e = w.estimate;
       if (!svrg) {     // e = F_m(x)
         e = w.offset;  // q + M x, accumulated into q as AffineGame does

@@ -12,6 +12,8 @@
 #include <fstream>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "sgda/error.hpp"
 #include "sgda/version.hpp"
 #include "svg_plot.hpp"
@@ -417,92 +419,45 @@ std::string tables_block(const ExperimentReport& e, const std::vector<Style>& st
 
 // ---- JSON ------------------------------------------------------------------------------------
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (byte < 0x20) {
-      char buffer[8];
-      std::snprintf(buffer, sizeof buffer, "\\u%04x", byte);
-      out += buffer;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
+// Objects keep the order their fields are written in (nlohmann::ordered_json).
+using Json = nlohmann::ordered_json;
+
+// A number: null when not finite (JSON has neither NaN nor infinity); a whole number below 2^53
+// in magnitude as an integer (400, not 400.0: what readers expect of counts); any other double
+// as nlohmann writes it, the shortest text that reads back to the same double.
+Json json_number(double v) {
+  if (!std::isfinite(v)) return nullptr;
+  if (v == std::trunc(v) && std::abs(v) < 0x1p53 && !(v == 0.0 && std::signbit(v)))
+    return static_cast<std::int64_t>(v);
+  return v;
 }
 
-std::string json_number(double v) { return std::isfinite(v) ? exact_number(v) : "null"; }
-
-// Objects written field by field, with indentation.
-class Json {
- public:
-  explicit Json(int indent) : indent_(indent) {}
-  Json& field(const std::string& key, const std::string& raw) {
-    // Appended piecewise: const char* + std::string&& trips a GCC 12 -Wrestrict false positive.
-    if (!text_.empty()) text_ += ',';
-    text_ += '\n';
-    text_ += pad(indent_ + 1);
-    text_ += json_string(key);
-    text_ += ": ";
-    text_ += raw;
-    return *this;
-  }
-  Json& number(const std::string& key, double v) { return field(key, json_number(v)); }
-  Json& string(const std::string& key, const std::string& v) { return field(key, json_string(v)); }
-  Json& boolean(const std::string& key, bool v) { return field(key, v ? "true" : "false"); }
-  std::string str() const { return "{" + text_ + "\n" + pad(indent_) + "}"; }
-  static std::string pad(int n) { return std::string(std::size_t(2 * n), ' '); }
-  static std::string array(const std::vector<std::string>& items, int indent) {
-    if (items.empty()) return "[]";
-    std::string out = "[";
-    for (std::size_t i = 0; i < items.size(); ++i)
-      out += (i ? ",\n" : "\n") + pad(indent + 1) + items[i];
-    return out + "\n" + pad(indent) + "]";
-  }
-
- private:
-  int indent_;
-  std::string text_;
-};
-
-std::string json_fit(const RateFit& f, int indent) {
-  return Json(indent)
-      .boolean("linear", f.linear)
-      .string("note", f.note)
-      .number("contraction", f.contraction)
-      .number("iteration_begin", f.x_begin)
-      .number("iteration_end", f.x_end)
-      .number("r_squared", f.r_squared)
-      .number("decades", f.decades)
-      .boolean("plateau", f.plateau)
-      .number("floor", f.floor)
-      .str();
+Json json_fit(const RateFit& f) {
+  return {{"linear", f.linear},
+          {"note", f.note},
+          {"contraction", json_number(f.contraction)},
+          {"iteration_begin", json_number(f.x_begin)},
+          {"iteration_end", json_number(f.x_end)},
+          {"r_squared", json_number(f.r_squared)},
+          {"decades", json_number(f.decades)},
+          {"plateau", f.plateau},
+          {"floor", json_number(f.floor)}};
 }
 
-std::string json_bound(const BoundCheck& b, int indent) {
-  return Json(indent)
-      .boolean("checked", b.checked)
-      .boolean("within", b.within)
-      .number("worst_ratio", b.worst_ratio)
-      .number("worst_iteration", b.worst_iteration)
-      .string("verdict", b.verdict)
-      .str();
+Json json_bound(const BoundCheck& b) {
+  return {{"checked", b.checked},
+          {"within", b.within},
+          {"worst_ratio", json_number(b.worst_ratio)},
+          {"worst_iteration", json_number(b.worst_iteration)},
+          {"verdict", b.verdict}};
 }
 
-std::string json_target(const TargetCost& t, int indent) {
-  return Json(indent)
-      .number("reached", t.reached)
-      .number("iterations", t.iterations)
-      .number("epochs", t.epochs)
-      .number("bits", t.bits)
-      .number("seconds", t.seconds)
-      .str();
+Json json_target(const TargetCost& t) {
+  return {{"reached", json_number(t.reached)},
+          {"iterations", json_number(t.iterations)},
+          {"epochs", json_number(t.epochs)},
+          {"bits", json_number(t.bits)},
+          {"seconds", json_number(t.seconds)}};
 }
 
 // ---- CSV -------------------------------------------------------------------------------------
@@ -525,20 +480,11 @@ std::vector<std::string> extra_columns(const std::vector<ExperimentReport>& expe
   return names;
 }
 
-// ["a", "b", ...]
-std::string json_strings(const std::vector<std::string>& items, int indent) {
-  std::vector<std::string> quoted;
-  for (const std::string& item : items) quoted.push_back(json_string(item));
-  return Json::array(quoted, indent);
-}
-
 // {"name": value, ...} of the further trace columns; {} when there are none.
-std::string json_extras(const std::vector<std::string>& names, const std::vector<double>& values,
-                        int indent) {
-  if (names.empty()) return "{}";
-  Json json(indent);
-  for (std::size_t k = 0; k < names.size(); ++k) json.number(names[k], values[k]);
-  return json.str();
+Json json_extras(const std::vector<std::string>& names, const std::vector<double>& values) {
+  Json extras = Json::object();
+  for (std::size_t k = 0; k < names.size(); ++k) extras[names[k]] = json_number(values[k]);
+  return extras;
 }
 
 }  // namespace
@@ -656,24 +602,24 @@ std::string csv_report(const std::vector<ExperimentReport>& experiments) {
 }
 
 std::string json_report(const std::vector<ExperimentReport>& experiments) {
-  std::vector<std::string> items;
+  Json items = Json::array();
   for (const ExperimentReport& e : experiments) {
-    Json constants(3);
+    Json constants = Json::object();
     for (const auto& [key, value] : e.attributes) {
       if (key.rfind("constants.", 0) != 0) continue;
       double d = NAN;
       const auto r = std::from_chars(value.data(), value.data() + value.size(), d);
       const bool numeric = r.ec == std::errc() && r.ptr == value.data() + value.size();
       if (numeric || value == "nan")
-        constants.number(key.substr(10), d);
+        constants[key.substr(10)] = json_number(d);
       else
-        constants.string(key.substr(10), value);
+        constants[key.substr(10)] = value;
     }
-    std::vector<std::string> workers;
+    Json workers = Json::array();
     for (const double w : distinct_workers(e)) workers.push_back(json_number(w));
-    constants.field("workers", Json::array(workers, 3));
+    constants["workers"] = std::move(workers);
 
-    std::vector<std::string> groups;
+    Json groups = Json::array();
     for (const GroupSummary& g : e.groups) {
       std::vector<double> finals, lows, highs;
       for (const ExtraCurve& x : g.extras) {
@@ -681,75 +627,69 @@ std::string json_report(const std::vector<ExperimentReport>& experiments) {
         lows.push_back(x.curve.low.empty() ? NAN : x.curve.low.back());
         highs.push_back(x.curve.high.empty() ? NAN : x.curve.high.back());
       }
-      std::vector<std::string> runs;
+      Json runs = Json::array();
       for (const RunSummary& r : g.runs)
-        runs.push_back(Json(5)
-                           .number("index", double(r.index))
-                           .number("seed", double(r.seed))
-                           .string("termination", r.termination)
-                           .number("rows", double(r.rows))
-                           .number("iterations", r.iterations)
-                           .number("epochs", r.epochs)
-                           .number("bits", r.bits)
-                           .number("seconds", r.seconds)
-                           .number("final_value", r.final_value)
-                           .field("fit", json_fit(r.fit, 6))
-                           .field("bound", json_bound(r.bound, 6))
-                           .field("target", json_target(r.target, 6))
-                           .field("extra", json_extras(e.extra_columns, r.extra_final, 6))
-                           .str());
-      groups.push_back(Json(3)
-                           .string("label", g.label)
-                           .string("step", g.step)
-                           .string("method", g.method)
-                           .string("method_description", g.method_description)
-                           .number("gamma", g.gamma)
-                           .number("theory_gamma", g.theory_gamma)
-                           .number("omega", g.omega)
-                           .number("workers", g.workers)
-                           .number("A", g.A)
-                           .number("B", g.B)
-                           .number("C", g.C)
-                           .number("D1", g.D1)
-                           .number("D2", g.D2)
-                           .number("rho", g.rho)
-                           .number("predicted_contraction", g.predicted_contraction)
-                           .number("neighbourhood", g.neighbourhood)
-                           .number("initial_lyapunov", g.initial_lyapunov)
-                           .string("theory_applies", g.applies)
-                           .field("fit", json_fit(g.fit, 4))
-                           .number("measured_floor", g.fit.floor)
-                           .number("final_value", g.final_value)
-                           .number("bits_per_iteration", g.bits_per_iteration)
-                           .number("epochs_per_iteration", g.epochs_per_iteration)
-                           .field("bound", json_bound(g.bound, 4))
-                           .field("target", json_target(g.target, 4))
-                           .field("extra", json_extras(e.extra_columns, finals, 4))
-                           .field("extra_min", json_extras(e.extra_columns, lows, 4))
-                           .field("extra_max", json_extras(e.extra_columns, highs, 4))
-                           .field("runs", Json::array(runs, 4))
-                           .str());
+        runs.push_back({{"index", json_number(double(r.index))},
+                        {"seed", json_number(double(r.seed))},
+                        {"termination", r.termination},
+                        {"rows", json_number(double(r.rows))},
+                        {"iterations", json_number(r.iterations)},
+                        {"epochs", json_number(r.epochs)},
+                        {"bits", json_number(r.bits)},
+                        {"seconds", json_number(r.seconds)},
+                        {"final_value", json_number(r.final_value)},
+                        {"fit", json_fit(r.fit)},
+                        {"bound", json_bound(r.bound)},
+                        {"target", json_target(r.target)},
+                        {"extra", json_extras(e.extra_columns, r.extra_final)}});
+      groups.push_back({{"label", g.label},
+                        {"step", g.step},
+                        {"method", g.method},
+                        {"method_description", g.method_description},
+                        {"gamma", json_number(g.gamma)},
+                        {"theory_gamma", json_number(g.theory_gamma)},
+                        {"omega", json_number(g.omega)},
+                        {"workers", json_number(g.workers)},
+                        {"A", json_number(g.A)},
+                        {"B", json_number(g.B)},
+                        {"C", json_number(g.C)},
+                        {"D1", json_number(g.D1)},
+                        {"D2", json_number(g.D2)},
+                        {"rho", json_number(g.rho)},
+                        {"predicted_contraction", json_number(g.predicted_contraction)},
+                        {"neighbourhood", json_number(g.neighbourhood)},
+                        {"initial_lyapunov", json_number(g.initial_lyapunov)},
+                        {"theory_applies", g.applies},
+                        {"fit", json_fit(g.fit)},
+                        {"measured_floor", json_number(g.fit.floor)},
+                        {"final_value", json_number(g.final_value)},
+                        {"bits_per_iteration", json_number(g.bits_per_iteration)},
+                        {"epochs_per_iteration", json_number(g.epochs_per_iteration)},
+                        {"bound", json_bound(g.bound)},
+                        {"target", json_target(g.target)},
+                        {"extra", json_extras(e.extra_columns, finals)},
+                        {"extra_min", json_extras(e.extra_columns, lows)},
+                        {"extra_max", json_extras(e.extra_columns, highs)},
+                        {"runs", std::move(runs)}});
     }
-    items.push_back(Json(2)
-                        .string("title", e.title)
-                        .string("description", e.description)
-                        .string("source", e.source)
-                        .string("runs_file", e.file)
-                        .string("metric", e.metric)
-                        .number("target", e.target)
-                        .number("planned_runs", double(e.planned_runs))
-                        .number("finished_runs", double(finished_runs(e)))
-                        .field("extra_columns", json_strings(e.extra_columns, 3))
-                        .field("constants", constants.str())
-                        .field("groups", Json::array(groups, 2))
-                        .str());
+    items.push_back({{"title", e.title},
+                     {"description", e.description},
+                     {"source", e.source},
+                     {"runs_file", e.file},
+                     {"metric", e.metric},
+                     {"target", json_number(e.target)},
+                     {"planned_runs", json_number(double(e.planned_runs))},
+                     {"finished_runs", json_number(double(finished_runs(e)))},
+                     {"extra_columns", e.extra_columns},
+                     {"constants", std::move(constants)},
+                     {"groups", std::move(groups)}});
   }
-  return Json(0)
-             .string("sgda_version", kVersion)
-             .field("columns", json_strings(report_columns(experiments), 1))
-             .field("experiments", Json::array(items, 1))
-             .str() +
-         "\n";
+  const Json report = {{"sgda_version", kVersion},
+                       {"columns", report_columns(experiments)},
+                       {"experiments", std::move(items)}};
+  // Two spaces per level; text that is not valid UTF-8 (a file name) is replaced by U+FFFD
+  // rather than written as invalid JSON.
+  return report.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 std::string html_report(const std::vector<ExperimentReport>& experiments) {

@@ -20,6 +20,7 @@ PACKAGES=(
   catch2
   libtomlplusplus-dev
   libboost-dev
+  nlohmann-json3-dev
 )
 if [[ "${1:-}" == "--sanitizers" ]]; then
   PACKAGES+=(clang libclang-rt-14-dev llvm)
@@ -28,7 +29,8 @@ fi
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "setup: dpkg-query not found; this script knows Debian 12 only." >&2
   echo "setup: install a C++20 compiler, CMake >= 3.25, Eigen 3.4, HDF5 (C and C++ API)," >&2
-  echo "setup: CLI11, Catch2 v2, toml++ 3 and Boost by other means, then run the build." >&2
+  echo "setup: CLI11, Catch2 v2, toml++ 3, Boost and nlohmann-json 3 by other means, then run" >&2
+  echo "setup: the build." >&2
   exit 1
 fi
 

@@ -1,17 +1,14 @@
 // The `sgda` command line, run as a real process: exit codes, stdout/stderr, the files it writes.
 // Also the problem-file loader (load_run_config, apply_overrides, to_settings) directly.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "cli_helpers.hpp"
 #include "sgda/error.hpp"
 #include "sgda/io/run_config.hpp"
 #include "sgda/io/trace_file.hpp"
@@ -22,54 +19,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kCli = SGDA_CLI_PATH;
-const fs::path kSource = SGDA_SOURCE_DIR;
-
-// A fresh folder per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "sgda_cli_XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  void write(const std::string& name, const std::string& text) const {
-    std::ofstream(path_ / name, std::ios::binary) << text;
-  }
-
- private:
-  fs::path path_;
-};
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-// Runs `sgda ARGS` in `dir` through the shell, capturing both streams in files.
-Result run(const std::string& args, const TempDir& dir) {
-  const std::string command =
-      "cd '" + dir.path().string() + "' && '" + kCli + "' " + args + " >stdout.txt 2>stderr.txt";
-  const int raw = std::system(command.c_str());
-  Result r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = read(dir / "stdout.txt");
-  r.err = read(dir / "stderr.txt");
-  return r;
-}
+using sgda::testing::kCli;
+using sgda::testing::kSource;
+using sgda::testing::read;
+using sgda::testing::Result;
+using sgda::testing::run;
+using sgda::testing::TempDir;
 
 std::size_t lines(const std::string& text) {
   return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));

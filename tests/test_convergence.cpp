@@ -93,10 +93,8 @@ TEST_CASE("L-SVRGDA at its theory step reaches 1e-10, no slower than the theorem
         static_cast<std::int64_t>(std::ceil(std::log(1e-10 * d0 / v0) / std::log(q)));
     const std::int64_t horizon = (steps + log_every - 1) / log_every * log_every;
 
-    // Five seeds; the check is on their mean at every logged k. Markov gives P(mean > 10·E) ≤ 1/10
-    // at any one k for random seeds; the seeds are fixed, and the measured worst ratio is 0.60,
-    // at k = 0 where it is ||x0 − x*||²/V_0; afterwards the runs beat the bound by far (it
-    // predicts 4700 iterations to 1e-10, they take 810–1290 without and 40–160 with R).
+    // Five seeds; the check is on their mean at every logged k, against the theorem's bound
+    // (it predicts 4700 iterations to 1e-10; the runs take 810-1290 without and 40-160 with R).
     const int seeds = 5;
     std::vector<double> mean_distance;
     std::vector<std::int64_t> to_tolerance;
@@ -124,15 +122,30 @@ TEST_CASE("L-SVRGDA at its theory step reaches 1e-10, no slower than the theorem
       CHECK(stopped.converged());
       CHECK(stopped.counters.iterations == first);
     }
-    // The worst ratio of the seeds' mean to the bound over every logged iteration.
+    // The worst ratio of the seeds' mean to the bound over every logged iteration: at most 1, as
+    // the theorem says of the expectation. Measured: 0.60, at k = 0, where it is ||x0 − x*||²/V_0
+    // exactly (no randomness); from k = 10 on at most 0.42 without and 0.016 with R, so the
+    // five seeds' deviation from the expectation has a margin of 2.4 and more.
     double worst = 0;
     for (std::size_t r = 0; r < mean_distance.size(); ++r)
       worst = std::max(worst, mean_distance[r] / (std::pow(q, double(r) * log_every) * v0));
+    double mean_to_tolerance = 0;
+    for (const std::int64_t k : to_tolerance) mean_to_tolerance += double(k) / seeds;
     INFO("gamma " << gamma << ", contraction " << q << ", horizon " << horizon
                   << "; iterations to 1e-10: " << to_tolerance[0] << " " << to_tolerance[1] << " "
                   << to_tolerance[2] << " " << to_tolerance[3] << " " << to_tolerance[4]
-                  << "; worst ratio to the bound " << worst);
-    CHECK(worst <= 10.0);
+                  << " (mean " << mean_to_tolerance << "); worst ratio to the bound " << worst);
+    CHECK(worst <= 1.0);
+    // That bound cannot see a slower method: it is 4.5 times loose, and its worst ratio is the
+    // one at k = 0, whatever the speed (L-SVRGDA at a third of its step stays below 0.6 of it
+    // everywhere). So the speed is held to the measurement: the seeds' mean iterations to 1e-10,
+    // measured 1056 without R (seeds 1060, 1090, 810, 1280, 1040; standard error of the mean
+    // 75) and 86 with R (50, 160, 120, 40, 60; standard error 23), may exceed it by at most six
+    // standard errors: 1500 and 225. A change of the random streams draws another such mean, a
+    // standard error or two away; L-SVRGDA at a third of its step size takes 2320 iterations
+    // without R and fails (with R the prox finds the solution's face within about 90 iterations at
+    // either step, so that case checks only for a gross slowdown).
+    CHECK(mean_to_tolerance <= (regularized ? 225.0 : 1500.0));
   }
 }
 

@@ -4,7 +4,6 @@
 // and covariance from minibatches; the MLP GAN covering the modes of the ring.
 // The training loops are written out here from the Problem API only, so each test shows the
 // update it claims (the library's schemes are exercised once, through solve()).
-#include <unistd.h>
 #include <Eigen/Cholesky>
 
 #include <catch2/catch.hpp>
@@ -15,6 +14,7 @@
 #include <fstream>
 #include <functional>
 
+#include "cli_helpers.hpp"
 #include "sgda/error.hpp"
 #include "sgda/io/run_config.hpp"
 #include "sgda/io/trace_file.hpp"
@@ -466,22 +466,15 @@ TEST_CASE("problem files: the GAN types, their keys and their errors", "[gan][ru
 
 TEST_CASE("sgda solve runs the Dirac-GAN example to the equilibrium", "[gan][cli]") {
   // The command line builds GAN types through make_problem and starts at initial_point().
-  namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / ("sgda_gan_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const fs::path example = fs::path(SGDA_SOURCE_DIR) / "examples" / "gan" / "dirac.toml";
-  const std::string run = "'" + (dir / "run.h5").string() + "'";
-  const std::string command = "'" + std::string(SGDA_CLI_PATH) + "' solve '" + example.string() +
-                              "' -o " + run + " > '" + (dir / "out.txt").string() + "' 2>&1";
-  const int status = std::system(command.c_str());
-  std::ifstream out(dir / "out.txt");
-  const std::string text((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
-  INFO(text);
-  REQUIRE(status == 0);
-  CHECK(text.find("converged") != std::string::npos);
-  const RunRecord record = load_run((dir / "run.h5").string());
+  const sgda::testing::TempDir dir("gan");
+  const auto example = sgda::testing::kSource / "examples" / "gan" / "dirac.toml";
+  const sgda::testing::Result r =
+      sgda::testing::run("solve '" + example.string() + "' -o run.h5", dir);
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("converged") != std::string::npos);
+  const RunRecord record = load_run(dir.file("run.h5"));
   CHECK(record.trace.relative_distance_sq.front() == 1.0);  // from (1, 1), not from (0, 0)
   CHECK(record.trace.relative_distance_sq.back() <= 1e-20);
   CHECK(record.settings.at("problem.type") == "dirac-gan");
-  fs::remove_all(dir);
 }

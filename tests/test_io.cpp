@@ -1,6 +1,5 @@
 // HDF5 game and run files: bitwise round trips, and one clear InputError per kind of bad file.
 #include <H5Cpp.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -14,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_helpers.hpp"
 #include "sgda/error.hpp"
 #include "sgda/io/game_file.hpp"
 #include "sgda/io/trace_file.hpp"
@@ -26,26 +26,7 @@ using Catch::Contains;
 
 namespace {
 
-// A fresh directory per test case, removed afterwards.
-class TempDir {
- public:
-  explicit TempDir(const std::string& tag) {
-    static int counter = 0;
-    path_ = fs::temp_directory_path() / ("sgda_test_io_" + std::to_string(::getpid()) + "_" + tag +
-                                         "_" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using sgda::testing::TempDir;
 
 // Bitwise equality, so NaN payloads and signed zeros count too.
 template <class A, class B>

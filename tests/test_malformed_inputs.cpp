@@ -8,8 +8,6 @@
 // every other field and dataset, and the gaps input validation once had (marked "was: ...").
 // Inputs that crashed a fuzz target live in tests/fuzz/corpus/ and are replayed by CTest.
 #include <H5Cpp.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -19,60 +17,18 @@
 #include <fstream>
 #include <functional>
 #include <limits>
-#include <sstream>
 #include <string>
 #include <vector>
+
+#include "cli_helpers.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kCli = SGDA_CLI_PATH;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "sgda_malformed_XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void write(const fs::path& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-Result run_sgda(const std::string& args, const TempDir& dir) {
-  const std::string command =
-      "cd '" + dir.path().string() + "' && '" + kCli + "' " + args + " >stdout.txt 2>stderr.txt";
-  const int raw = std::system(command.c_str());
-  Result r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = read(dir / "stdout.txt");
-  r.err = read(dir / "stderr.txt");
-  return r;
-}
+using sgda::testing::Result;
+using sgda::testing::run;
+using sgda::testing::TempDir;
 
 // The promise every case checks.
 void check_refused(const Result& r, const std::vector<std::string>& expected) {
@@ -343,8 +299,8 @@ TEST_CASE("malformed problem files and flags: exit 2, one line, file, field, acc
   REQUIRE(cases.size() >= 30);
   for (const FileCase& c : cases) {
     TempDir dir;
-    write(dir / "bad.toml", c.toml);
-    const Result r = run_sgda("solve bad.toml " + c.flags, dir);
+    dir.write("bad.toml", c.toml);
+    const Result r = run("solve bad.toml " + c.flags, dir);
     INFO(c.what << "\nflags: " << c.flags << "\nstderr: " << r.err << "stdout: " << r.out);
     check_refused(r, c.expected);
   }
@@ -369,7 +325,7 @@ TEST_CASE("sgda generate refuses what problem files refuse, naming the flag", "[
   };
   for (const FileCase& c : cases) {
     TempDir dir;
-    const Result r = run_sgda(c.flags, dir);
+    const Result r = run(c.flags, dir);
     INFO(c.what << "\nstderr: " << r.err);
     check_refused(r, c.expected);
   }
@@ -527,8 +483,8 @@ TEST_CASE(
       H5::H5File file((dir / "game.h5").string(), H5F_ACC_TRUNC);
       write_valid_game(file);
     }
-    write(dir / "game.toml", toml);
-    const Result r = run_sgda("solve game.toml", dir);
+    dir.write("game.toml", toml);
+    const Result r = run("solve game.toml", dir);
     INFO(r.err);
     REQUIRE(r.status == 0);
   }
@@ -542,8 +498,8 @@ TEST_CASE(
       if (c.change) c.change(file);
     }
     if (c.after_closing) c.after_closing(game);
-    write(dir / "game.toml", toml);
-    const Result r = run_sgda("solve game.toml", dir);
+    dir.write("game.toml", toml);
+    const Result r = run("solve game.toml", dir);
     INFO(c.what << "\nstderr: " << r.err);
     // problem.file is relative to the problem file, and named as written.
     std::vector<std::string> expected = {"game.toml:3: problem.file: game.h5: "};

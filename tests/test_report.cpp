@@ -1,9 +1,6 @@
 // Reports: the rate fitter, experiment files and runs files, the report in HTML/CSV/JSON, the
 // `sgda experiment` and `sgda report` commands, and the paper's findings in
 // examples/experiments/ checked on the JSON the report writes.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -14,11 +11,13 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "cli_helpers.hpp"
 #include "sgda/error.hpp"
 #include "sgda/io/run_config.hpp"
 #include "sgda/io/trace_file.hpp"
@@ -33,58 +32,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kCli = SGDA_CLI_PATH;
-const fs::path kSource = SGDA_SOURCE_DIR;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "sgda_report_XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  const fs::path& path() const { return path_; }
-  void write(const std::string& name, const std::string& text) const {
-    std::ofstream(path_ / name, std::ios::binary) << text;
-  }
-
- private:
-  fs::path path_;
-};
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-// Runs a shell command in `dir`, capturing both streams in files.
-Result shell(const std::string& command, const TempDir& dir) {
-  const std::string line =
-      "cd '" + dir.path().string() + "' && " + command + " >stdout.txt 2>stderr.txt";
-  const int raw = std::system(line.c_str());
-  Result r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = read(dir / "stdout.txt");
-  r.err = read(dir / "stderr.txt");
-  return r;
-}
-
-// `sgda ARGS`, optionally behind a wrapper such as timeout.
-Result run(const std::string& args, const TempDir& dir, const std::string& wrapper = "") {
-  return shell(wrapper + "'" + kCli + "' " + args, dir);
-}
+using sgda::testing::kCli;
+using sgda::testing::kSource;
+using sgda::testing::read;
+using sgda::testing::Result;
+using sgda::testing::run;
+using sgda::testing::shell;
+using sgda::testing::TempDir;
 
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;
@@ -92,137 +46,12 @@ std::size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
-// ---- a small JSON reader, to check what the report writes -------------------------------------
+// ---- the report's JSON, read with nlohmann_json ------------------------------------------------
 
-struct JsonValue {
-  enum class Type { kNull, kBool, kNumber, kString, kArray, kObject } type = Type::kNull;
-  bool boolean = false;
-  double number = NAN;
-  std::string string;
-  std::vector<JsonValue> array;
-  std::map<std::string, JsonValue> object;
+using Json = nlohmann::json;
 
-  const JsonValue& operator[](const std::string& key) const {
-    const auto it = object.find(key);
-    if (it == object.end()) throw std::runtime_error("JSON: no key " + key);
-    return it->second;
-  }
-  bool has(const std::string& key) const { return object.count(key) > 0; }
-  // null (NaN, unknown) reads as NaN.
-  double num() const { return type == Type::kNumber ? number : NAN; }
-};
-
-class JsonParser {
- public:
-  explicit JsonParser(const std::string& text) : s_(text) {}
-  JsonValue parse() {
-    JsonValue v = value();
-    blank();
-    if (i_ != s_.size()) fail("trailing text");
-    return v;
-  }
-
- private:
-  [[noreturn]] void fail(const std::string& what) const {
-    throw std::runtime_error("JSON: " + what + " at offset " + std::to_string(i_));
-  }
-  void blank() {
-    while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
-  }
-  void expect(char c) {
-    blank();
-    if (i_ >= s_.size() || s_[i_] != c) fail(std::string("expected ") + c);
-    ++i_;
-  }
-  bool literal(const std::string& word) {
-    if (s_.compare(i_, word.size(), word) != 0) return false;
-    i_ += word.size();
-    return true;
-  }
-  std::string string() {
-    expect('"');
-    std::string out;
-    while (i_ < s_.size() && s_[i_] != '"') {
-      char c = s_[i_++];
-      if (c == '\\') {
-        const char e = s_.at(i_++);
-        if (e == 'n')
-          c = '\n';
-        else if (e == 'u') {
-          c = static_cast<char>(std::stoi(s_.substr(i_, 4), nullptr, 16));
-          i_ += 4;
-        } else
-          c = e;
-      } else if (static_cast<unsigned char>(c) < 0x20) {
-        fail("control character in a string");
-      }
-      out += c;
-    }
-    expect('"');
-    return out;
-  }
-  JsonValue value() {
-    blank();
-    JsonValue v;
-    if (i_ >= s_.size()) fail("unexpected end");
-    const char c = s_[i_];
-    if (c == '{') {
-      ++i_;
-      v.type = JsonValue::Type::kObject;
-      blank();
-      if (s_[i_] == '}') return ++i_, v;
-      while (true) {
-        const std::string key = string();
-        expect(':');
-        if (v.object.count(key)) fail("duplicate key " + key);
-        v.object[key] = value();
-        blank();
-        if (s_[i_] == ',') {
-          ++i_;
-          continue;
-        }
-        expect('}');
-        return v;
-      }
-    }
-    if (c == '[') {
-      ++i_;
-      v.type = JsonValue::Type::kArray;
-      blank();
-      if (s_[i_] == ']') return ++i_, v;
-      while (true) {
-        v.array.push_back(value());
-        blank();
-        if (s_[i_] == ',') {
-          ++i_;
-          continue;
-        }
-        expect(']');
-        return v;
-      }
-    }
-    if (c == '"') {
-      v.type = JsonValue::Type::kString;
-      v.string = string();
-      return v;
-    }
-    if (literal("null")) return v;
-    if (literal("true") || literal("false")) {
-      v.type = JsonValue::Type::kBool;
-      v.boolean = s_[i_ - 1] == 'e' && s_[i_ - 2] == 'u';
-      return v;
-    }
-    std::size_t used = 0;
-    v.number = std::stod(s_.substr(i_, 40), &used);
-    if (used == 0) fail("bad value");
-    i_ += used;
-    v.type = JsonValue::Type::kNumber;
-    return v;
-  }
-
-  const std::string& s_;
-  std::size_t i_ = 0;
-};
+// A number of the report; null (NaN, unknown) reads as NaN. Anything else throws.
+double num(const Json& v) { return v.is_null() ? NAN : v.get<double>(); }
 
 // ---- HTML well-formedness: every element closed in order, nothing fetched from the network ------
 
@@ -515,6 +344,48 @@ TEST_CASE(
   CHECK(outside.groups[0].bound_curve.empty());
 }
 
+TEST_CASE("the JSON report: text escaped, numbers exact, non-finite null, fields in order",
+          "[report]") {
+  std::vector<double> values;
+  for (int k = 0; k <= 40; ++k) values.push_back(std::pow(0.8, k));
+  ExperimentReport report = analyse_experiment(synthetic_run(values, "yes"), "s.h5");
+  report.title = "quote \" backslash \\ newline \n tab \t bell \x07 accent \xc3\xa9";
+  report.description = "not UTF-8: \xff.";
+  REQUIRE(report.groups.size() == 1);
+  GroupSummary& g = report.groups[0];
+  g.A = INFINITY;
+  g.B = -INFINITY;
+  g.gamma = 0.1 + 0.2;  // 0.30000000000000004: every digit matters
+  g.C = -0.0;
+  const std::string text = json_report({report});
+
+  const nlohmann::ordered_json json = nlohmann::ordered_json::parse(text);  // strict: throws
+  const auto& e = json.at("experiments").at(0);
+  CHECK(e.at("title").get<std::string>() == report.title);
+  CHECK(e.at("description").get<std::string>() == "not UTF-8: \xef\xbf\xbd.");  // U+FFFD
+  const auto& group = e.at("groups").at(0);
+  CHECK(group.at("A").is_null());
+  CHECK(group.at("B").is_null());
+  CHECK(group.at("omega").is_null());  // NaN: no compressor
+  CHECK(group.at("gamma").get<double>() == 0.1 + 0.2);
+  CHECK(std::signbit(group.at("C").get<double>()));
+  // Whole numbers are written as integers, as counts read: "iterations": 40, not 40.0.
+  CHECK(group.at("runs").at(0).at("iterations").is_number_integer());
+  CHECK(text.find("\"iterations\": 40,") != std::string::npos);
+  CHECK(text.find("\"gamma\": 0.30000000000000004,") != std::string::npos);
+  // The documented order of fields (docs/reports.md), not alphabetical.
+  std::vector<std::string> keys;
+  for (const auto& item : json.items()) keys.push_back(item.key());
+  CHECK(keys == std::vector<std::string>{"sgda_version", "columns", "experiments"});
+  keys.clear();
+  for (const auto& item : group.items()) keys.push_back(item.key());
+  REQUIRE(keys.size() >= 3);
+  CHECK(std::vector<std::string>(keys.begin(), keys.begin() + 3) ==
+        std::vector<std::string>{"label", "step", "method"});
+  CHECK(keys.back() == "runs");
+  CHECK(text.back() == '\n');
+}
+
 TEST_CASE(
     "further trace columns: a curve and final values per group, a log or linear plot each, "
     "columns in the CSV and JSON",
@@ -581,18 +452,18 @@ TEST_CASE(
       std::string::npos);
   CHECK(csv.substr(csv.size() - 6) == ",7.5,\n");
 
-  const JsonValue json = JsonParser(json_report({report})).parse();
-  const JsonValue& e = json["experiments"].array.at(0);
-  REQUIRE(e["extra_columns"].array.size() == 2);
-  CHECK(e["extra_columns"].array[1].string == "error");
-  const JsonValue& group = e["groups"].array.at(0);
-  CHECK(group["extra"]["modes_covered"].num() == 7.5);
-  CHECK(group["extra_min"]["modes_covered"].num() == 7);
-  CHECK(group["extra_max"]["modes_covered"].num() == 8);
-  CHECK(group["extra"]["error"].type == JsonValue::Type::kNull);
-  CHECK(group["runs"].array.at(0)["extra"]["error"].num() == error[40]);
-  CHECK(group["runs"].array.at(1)["extra"]["error"].type == JsonValue::Type::kNull);
-  CHECK(json["columns"].array.back().string == "final_error");
+  const Json json = Json::parse(json_report({report}));
+  const Json& e = json.at("experiments").at(0);
+  REQUIRE(e.at("extra_columns").size() == 2);
+  CHECK(e.at("extra_columns").at(1).get<std::string>() == "error");
+  const Json& group = e.at("groups").at(0);
+  CHECK(num(group.at("extra").at("modes_covered")) == 7.5);
+  CHECK(num(group.at("extra_min").at("modes_covered")) == 7);
+  CHECK(num(group.at("extra_max").at("modes_covered")) == 8);
+  CHECK(group.at("extra").at("error").is_null());
+  CHECK(num(group.at("runs").at(0).at("extra").at("error")) == error[40]);
+  CHECK(group.at("runs").at(1).at("extra").at("error").is_null());
+  CHECK(json.at("columns").back().get<std::string>() == "final_error");
 }
 
 // ---- experiment files -------------------------------------------------------------------------
@@ -798,107 +669,193 @@ TEST_CASE(
   CHECK(count(csv, "\n") == 7);
 
   // JSON: parses, one group per variant and step, every run once, numbers exactly the traces'.
-  const JsonValue json = JsonParser(read(dir / "report.json")).parse();
-  REQUIRE(json["experiments"].array.size() == 1);
-  const JsonValue& experiment = json["experiments"].array[0];
-  CHECK(experiment["title"].string == "small");
-  CHECK(experiment["finished_runs"].num() == 12);
-  CHECK(experiment["constants"]["samples"].num() == 20);
-  CHECK(experiment["constants"]["mu"].num() == Approx(1.0));
-  CHECK(experiment["extra_columns"].array.empty());
-  CHECK(json["columns"].array.size() == report_columns().size());
-  REQUIRE(experiment["groups"].array.size() == 6);
+  const Json json = Json::parse(read(dir / "report.json"));
+  REQUIRE(json.at("experiments").size() == 1);
+  const Json& experiment = json.at("experiments").at(0);
+  CHECK(experiment.at("title").get<std::string>() == "small");
+  CHECK(num(experiment.at("finished_runs")) == 12);
+  CHECK(num(experiment.at("constants").at("samples")) == 20);
+  CHECK(num(experiment.at("constants").at("mu")) == Approx(1.0));
+  CHECK(experiment.at("extra_columns").empty());
+  CHECK(json.at("columns").size() == report_columns().size());
+  REQUIRE(experiment.at("groups").size() == 6);
   std::set<double> seen;
-  for (const JsonValue& g : experiment["groups"].array) {
+  for (const Json& g : experiment.at("groups")) {
     for (const char* key :
          {"gamma", "theory_gamma", "A", "B", "C", "D1", "D2", "rho", "predicted_contraction",
           "neighbourhood", "measured_floor", "bits_per_iteration"})
-      CHECK(g.has(key));
-    CHECK(g["fit"].has("contraction"));
-    CHECK(g["bound"].has("verdict"));
-    REQUIRE(g["runs"].array.size() == 2);
-    for (const JsonValue& r : g["runs"].array) {
-      const double index = r["index"].num();
+      CHECK(g.contains(key));
+    CHECK(g.at("fit").contains("contraction"));
+    CHECK(g.at("bound").contains("verdict"));
+    REQUIRE(g.at("runs").size() == 2);
+    for (const Json& r : g.at("runs")) {
+      const double index = num(r.at("index"));
       seen.insert(index);
       const RunRecord& record = runs.runs.at(std::size_t(index));
       const Trace& t = record.trace;
-      CHECK(record.settings.at("experiment.label") == g["label"].string);
-      CHECK(record.settings.at("experiment.step") == g["step"].string);
-      CHECK(record.settings.at("experiment.seed") == std::to_string(int(r["seed"].num())));
-      CHECK(r["termination"].string == record.settings.at("termination"));
-      CHECK(r["rows"].num() == double(t.size()));
-      CHECK(r["iterations"].num() == double(t.iteration.back()));
-      CHECK(r["epochs"].num() == t.epochs.back());
-      CHECK(r["bits"].num() == double(t.bits.back()));
-      CHECK(r["seconds"].num() == t.wall_time.back());
-      CHECK(r["final_value"].num() == t.relative_distance_sq.back());
-      CHECK(g["gamma"].num() == t.step_size.back());
+      CHECK(record.settings.at("experiment.label") == g.at("label").get<std::string>());
+      CHECK(record.settings.at("experiment.step") == g.at("step").get<std::string>());
+      CHECK(record.settings.at("experiment.seed") == std::to_string(int(num(r.at("seed")))));
+      CHECK(r.at("termination").get<std::string>() == record.settings.at("termination"));
+      CHECK(num(r.at("rows")) == double(t.size()));
+      CHECK(num(r.at("iterations")) == double(t.iteration.back()));
+      CHECK(num(r.at("epochs")) == t.epochs.back());
+      CHECK(num(r.at("bits")) == double(t.bits.back()));
+      CHECK(num(r.at("seconds")) == t.wall_time.back());
+      CHECK(num(r.at("final_value")) == t.relative_distance_sq.back());
+      CHECK(num(g.at("gamma")) == t.step_size.back());
     }
-    const bool diana = g["label"].string == "DIANA";
-    CHECK((g["bits_per_iteration"].num() > 0) == diana);
-    CHECK((std::isnan(g["omega"].num())) == !diana);
-    if (g["step"].string == "theory") CHECK(g["gamma"].num() == g["theory_gamma"].num());
-    if (g["step"].string == "theory*0.5")
-      CHECK(g["gamma"].num() == Approx(0.5 * g["theory_gamma"].num()).epsilon(1e-12));
+    const bool diana = g.at("label").get<std::string>() == "DIANA";
+    CHECK((num(g.at("bits_per_iteration")) > 0) == diana);
+    CHECK((std::isnan(num(g.at("omega")))) == !diana);
+    if (g.at("step").get<std::string>() == "theory")
+      CHECK(num(g.at("gamma")) == num(g.at("theory_gamma")));
+    if (g.at("step").get<std::string>() == "theory*0.5")
+      CHECK(num(g.at("gamma")) == Approx(0.5 * num(g.at("theory_gamma"))).epsilon(1e-12));
   }
   CHECK(seen.size() == 12);
 }
 
+// The lines "run i of N: ..." an experiment printed, by i.
+std::vector<int> runs_done(const std::string& err) {
+  std::vector<int> done;
+  std::istringstream lines(err);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("run ", 0) == 0) done.push_back(std::stoi(line.substr(4)));
+  return done;
+}
+
 TEST_CASE("an experiment resumes without redoing finished runs", "[report][cli]") {
-  TempDir dir;
-  // SIGINT once the second run has finished, whatever the machine's speed (a fixed delay lands
-  // after the last run on a fast machine, or before the first on a loaded one); the 46 runs
-  // left take far longer than the 20 ms poll.
-  std::string text = kSmallExperiment;
-  text.replace(text.find("seeds = [3, 4]"), 14, "seeds = 8");
-  text.replace(text.find("iterations = 400\nlog_every = 4"), 29,
-               "iterations = 200000\nlog_every = 2000");
-  dir.write("long.toml", text);
-  dir.write("interrupt.sh", "'" + kCli +
-                                "' experiment long.toml >exp_out.txt 2>exp_err.txt & pid=$!\n"
-                                "until grep -q '^run 2 of' exp_err.txt 2>/dev/null || "
-                                "! kill -0 $pid 2>/dev/null; do sleep 0.02; done\n"
-                                "kill -INT $pid 2>/dev/null\n"
-                                "wait $pid\n");
-  Result first = shell("sh interrupt.sh", dir);
-  first.err = read(dir / "exp_err.txt");
+  // Driven by counts, never by timing: a runs file with exactly the runs of seed 3 is made by an
+  // experiment planning only those (the same runs: same settings, so the same keys); the whole
+  // experiment must then run exactly the 6 runs of seed 4 and keep the 6 others as they were.
+  TempDir dir("report");
+  dir.write("small.toml", kSmallExperiment);
+  std::string subset = kSmallExperiment;
+  subset.replace(subset.find("seeds = [3, 4]"), 14, "seeds = [3]");
+  dir.write("subset.toml", subset);
+  const Result first = run("experiment subset.toml -o small.h5", dir);
   INFO(first.err);
-  std::vector<RunRecord> before;
-  if (first.status == 130) {
-    CHECK(first.err.find("interrupted by SIGINT") != std::string::npos);
-    CHECK(first.err.find("run the same command again to resume") != std::string::npos);
-    before = load_experiment_runs((dir / "long.h5").string()).runs;
-    CHECK(before.size() >= 2);
-    CHECK(before.size() < 48);
-  } else {
-    CHECK(first.status == 0);  // a machine fast enough to finish before the signal
-  }
-  const Result second = run("experiment long.toml", dir);
+  REQUIRE(first.status == 0);
+  REQUIRE(runs_done(first.err) == std::vector<int>{1, 2, 3, 4, 5, 6});
+  const std::vector<RunRecord> before = load_experiment_runs(dir.file("small.h5")).runs;
+  REQUIRE(before.size() == 6);
+
+  const Result second = run("experiment small.toml", dir);
   INFO(second.err);
   REQUIRE(second.status == 0);
-  if (!before.empty())
-    CHECK(second.err.find("resuming long.h5: " + std::to_string(before.size()) + " of 48 runs") !=
-          std::string::npos);
-  const std::vector<RunRecord> after = load_experiment_runs((dir / "long.h5").string()).runs;
-  REQUIRE(after.size() == 48);
-  // The finished runs were kept as they were: wall times differ between any two executions.
-  for (std::size_t i = 0; i < before.size(); ++i) {
-    CHECK(after[i].settings.at("experiment.key") == before[i].settings.at("experiment.key"));
-    CHECK(after[i].trace.wall_time == before[i].trace.wall_time);
+  CHECK(second.err.find("resuming small.h5: 6 of 12 runs already there") != std::string::npos);
+  CHECK(second.out.find("12 runs (6 new)") != std::string::npos);
+  // The plan is methods x step sizes x seeds with the seeds varying fastest: seed 4 is every
+  // second run, and only those ran.
+  CHECK(runs_done(second.err) == std::vector<int>{2, 4, 6, 8, 10, 12});
+  const std::vector<RunRecord> after = load_experiment_runs(dir.file("small.h5")).runs;
+  REQUIRE(after.size() == 12);
+  // The finished runs were kept as they were (wall times differ between any two executions of
+  // a run), and the new ones are the seed-4 runs.
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    INFO("run record " << i);
+    if (i < before.size()) {
+      CHECK(after[i].settings.at("experiment.key") == before[i].settings.at("experiment.key"));
+      CHECK(after[i].trace.wall_time == before[i].trace.wall_time);
+      CHECK(after[i].settings.at("experiment.seed") == "3");
+    } else {
+      CHECK(after[i].settings.at("experiment.seed") == "4");
+    }
   }
 
   // Resuming a complete file runs nothing; another experiment's file is refused.
-  const Result third = run("experiment long.toml", dir);
+  const Result third = run("experiment small.toml", dir);
   CHECK(third.status == 0);
-  CHECK(third.out.find("48 runs (0 new)") != std::string::npos);
-  dir.write("other.toml", kSmallExperiment);
-  const Result other = run("experiment other.toml -o long.h5", dir);
-  CHECK(other.status == 2);
-  CHECK(other.err.rfind("sgda: error: long.h5: holds a run that other.toml does not plan (", 0) ==
-        0);
-  CHECK(count(other.err, "\n") == 1);
-  CHECK(run("experiment other.toml -o long.h5 --force", dir).status == 0);
-  CHECK(load_experiment_runs((dir / "long.h5").string()).runs.size() == 12);
+  CHECK(third.out.find("12 runs (0 new)") != std::string::npos);
+  CHECK(runs_done(third.err).empty());
+  std::string other = kSmallExperiment;
+  other.replace(other.find("seed = 4"), 8, "seed = 5");  // another game: other keys
+  dir.write("other.toml", other);
+  const Result refused = run("experiment other.toml -o small.h5", dir);
+  CHECK(refused.status == 2);
+  CHECK(refused.err.rfind("sgda: error: small.h5: holds a run that other.toml does not plan (",
+                          0) == 0);
+  CHECK(count(refused.err, "\n") == 1);
+  CHECK(run("experiment other.toml -o small.h5 --force", dir).status == 0);
+  CHECK(load_experiment_runs(dir.file("small.h5")).runs.size() == 12);
+}
+
+TEST_CASE("an interrupted experiment keeps exactly its finished runs and resumes after them",
+          "[report][cli][signal]") {
+  // Runs 1-2 (L-SVRGDA) reach the tolerance at their first check; runs 3-4 (SGDA, which stalls
+  // at a neighbourhood far above it) would take 1e11 iterations, hours. SIGINT is sent once
+  // "run 2 of 4" is printed, so it always lands in run 3, whatever the machine's speed: exactly
+  // two runs are finished. log_every bounds how long the signal takes to stop run 3.
+  TempDir dir("report");
+  dir.write("long.toml", R"([experiment]
+seeds = [3, 4]
+step_sizes = ["theory"]
+
+[problem]
+type = "quadratic"
+samples = 20
+dimension = 3
+mu = 1.0
+ell = 5.0
+seed = 4
+
+[run]
+iterations = 100000000000
+log_every = 500000
+tolerance = 1e-8
+
+[[method]]
+name = "l-svrgda"
+
+[[method]]
+name = "sgda"
+)");
+  // Interrupts `sgda experiment long.toml` once stderr shows "run N of"; the poll is bounded
+  // (10 minutes) so that a broken run cannot hang the suite: the checks below then fail.
+  auto interrupt_after = [&](const std::string& line) {
+    dir.write("interrupt.sh", "'" + sgda::testing::kCli +
+                                  "' experiment long.toml >exp_out.txt 2>exp_err.txt & pid=$!\n"
+                                  "polls=0\n"
+                                  "until grep -q '^" +
+                                  line +
+                                  "' exp_err.txt 2>/dev/null || ! kill -0 $pid 2>/dev/null || "
+                                  "[ $polls -ge 30000 ]; do sleep 0.02; polls=$((polls + 1)); "
+                                  "done\n"
+                                  "kill -INT $pid 2>/dev/null\n"
+                                  "wait $pid\n");
+    Result r = shell("sh interrupt.sh", dir);
+    r.out = read(dir / "exp_out.txt");
+    r.err = read(dir / "exp_err.txt");
+    return r;
+  };
+
+  const Result first = interrupt_after("run 2 of 4");
+  INFO(first.err);
+  REQUIRE(first.status == 130);
+  CHECK(runs_done(first.err) == std::vector<int>{1, 2});
+  CHECK(first.err.find("interrupted by SIGINT in run 3 of 4 (not saved); 2 finished runs are in "
+                       "long.h5; run the same command again to resume") != std::string::npos);
+  const std::vector<RunRecord> before = load_experiment_runs(dir.file("long.h5")).runs;
+  REQUIRE(before.size() == 2);
+  for (const RunRecord& record : before) {
+    CHECK(record.settings.at("experiment.label") == "l-svrgda");
+    CHECK(record.settings.at("termination") == "converged");
+  }
+
+  // Resumed, it starts at run 3 (never redoing 1 or 2), and interrupted there again it keeps
+  // the same two runs untouched.
+  const Result second = interrupt_after("sgda: resuming long.h5: 2 of 4 runs already there");
+  INFO(second.err);
+  REQUIRE(second.status == 130);
+  CHECK(runs_done(second.err).empty());
+  CHECK(second.err.find("interrupted by SIGINT in run 3 of 4") != std::string::npos);
+  const std::vector<RunRecord> after = load_experiment_runs(dir.file("long.h5")).runs;
+  REQUIRE(after.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    CHECK(after[i].settings.at("experiment.key") == before[i].settings.at("experiment.key"));
+    CHECK(after[i].trace.wall_time == before[i].trace.wall_time);
+  }
 }
 
 TEST_CASE("sgda experiment and sgda report refuse bad input with one line and exit code 2",
@@ -1134,40 +1091,41 @@ TEST_CASE(
 
   // JSON: the columns of each experiment; each run's last value and each group's mean, min
   // and max at its last common row, exactly as in the runs files.
-  const JsonValue json = JsonParser(read(dir / "report.json")).parse();
-  REQUIRE(json["experiments"].array.size() == 2);
-  std::map<std::pair<std::string, std::string>, const JsonValue*> groups;
+  const Json json = Json::parse(read(dir / "report.json"));
+  REQUIRE(json.at("experiments").size() == 2);
+  std::map<std::pair<std::string, std::string>, const Json*> groups;
   for (std::size_t i = 0; i < 2; ++i) {
-    const JsonValue& e = json["experiments"].array[i];
-    CHECK(e["metric"].string == (i == 0 ? "relative_distance_sq" : "residual_sq"));
+    const Json& e = json.at("experiments").at(i);
+    CHECK(e.at("metric").get<std::string>() == (i == 0 ? "relative_distance_sq" : "residual_sq"));
     std::vector<std::string> listed;
-    for (const JsonValue& name : e["extra_columns"].array) listed.push_back(name.string);
+    for (const Json& name : e.at("extra_columns")) listed.push_back(name.get<std::string>());
     CHECK(listed == names[i]);
-    for (const JsonValue& g : e["groups"].array) {
-      groups[{e["title"].string, g["label"].string + "|" + g["step"].string}] = &g;
-      INFO(g["label"].string);
+    for (const Json& g : e.at("groups")) {
+      groups[{e.at("title").get<std::string>(),
+              g.at("label").get<std::string>() + "|" + g.at("step").get<std::string>()}] = &g;
+      INFO(g.at("label").get<std::string>());
       // No theory on these games: the verdict says why.
-      CHECK_FALSE(g["bound"]["checked"].boolean);
-      CHECK(g["bound"]["verdict"].string.rfind("not checked: ", 0) == 0);
+      CHECK_FALSE(g.at("bound").at("checked").get<bool>());
+      CHECK(g.at("bound").at("verdict").get<std::string>().rfind("not checked: ", 0) == 0);
       std::size_t rows = SIZE_MAX;
-      for (const JsonValue& run : g["runs"].array)
-        rows = std::min(rows, runs[i].runs.at(std::size_t(run["index"].num())).trace.size());
+      for (const Json& run : g.at("runs"))
+        rows = std::min(rows, runs[i].runs.at(std::size_t(num(run.at("index")))).trace.size());
       REQUIRE(rows > 0);
       for (std::size_t k = 0; k < names[i].size(); ++k) {
         const std::string& name = names[i][k];
         INFO(name);
         double mean = 0.0, low = INFINITY, high = -INFINITY;
-        for (const JsonValue& run : g["runs"].array) {
-          const Trace& t = runs[i].runs.at(std::size_t(run["index"].num())).trace;
+        for (const Json& run : g.at("runs")) {
+          const Trace& t = runs[i].runs.at(std::size_t(num(run.at("index")))).trace;
           const std::vector<double>& v = t.extra.at(k).values;
-          CHECK(run["extra"][name].num() == v.back());
-          mean += v[rows - 1] / double(g["runs"].array.size());
+          CHECK(num(run.at("extra").at(name)) == v.back());
+          mean += v[rows - 1] / double(g.at("runs").size());
           low = std::min(low, v[rows - 1]);
           high = std::max(high, v[rows - 1]);
         }
-        CHECK(g["extra"][name].num() == mean);
-        CHECK(g["extra_min"][name].num() == low);
-        CHECK(g["extra_max"][name].num() == high);
+        CHECK(num(g.at("extra").at(name)) == mean);
+        CHECK(num(g.at("extra_min").at(name)) == low);
+        CHECK(num(g.at("extra_max").at(name)) == high);
       }
     }
   }
@@ -1182,19 +1140,19 @@ TEST_CASE(
     for (const std::string& name : list) header.push_back("final_" + name);
   CHECK(csv[0] == header);
   std::vector<std::string> listed;
-  for (const JsonValue& c : json["columns"].array) listed.push_back(c.string);
+  for (const Json& c : json.at("columns")) listed.push_back(c.get<std::string>());
   CHECK(listed == header);
   const std::size_t first = report_columns().size();
   for (std::size_t row = 1; row < csv.size(); ++row) {
     REQUIRE(csv[row].size() == header.size());
     const std::size_t i = csv[row][0] == "dirac" ? 0 : 1;
-    const JsonValue& g = *groups.at({csv[row][0], csv[row][2] + "|" + csv[row][4]});
+    const Json& g = *groups.at({csv[row][0], csv[row][2] + "|" + csv[row][4]});
     for (std::size_t column = first; column < header.size(); ++column) {
       const std::string name = header[column].substr(6);
       INFO(csv[row][2] << ": " << header[column]);
       const bool own = std::find(names[i].begin(), names[i].end(), name) != names[i].end();
       if (own)
-        CHECK(std::stod(csv[row][column]) == g["extra"][name].num());
+        CHECK(std::stod(csv[row][column]) == num(g.at("extra").at(name)));
       else
         CHECK(csv[row][column].empty());
     }
@@ -1241,9 +1199,9 @@ namespace {
 
 // The report of one example experiment, as JSON, with its groups by label.
 struct Findings {
-  JsonValue json;
-  std::map<std::string, const JsonValue*> groups;
-  const JsonValue& operator[](const std::string& label) const {
+  Json json;
+  std::map<std::string, const Json*> groups;
+  const Json& operator[](const std::string& label) const {
     const auto it = groups.find(label);
     if (it == groups.end()) throw std::runtime_error("no group " + label);
     return *it->second;
@@ -1253,44 +1211,46 @@ struct Findings {
 Findings findings(const std::string& file) {
   const ExperimentReport report = run_experiment(load_experiment(example(file)));
   Findings f;
-  f.json = JsonParser(json_report({report})).parse();
-  for (const JsonValue& g : f.json["experiments"].array.at(0)["groups"].array)
-    f.groups[g["label"].string] = &g;
+  f.json = Json::parse(json_report({report}));
+  for (const Json& g : f.json.at("experiments").at(0).at("groups"))
+    f.groups[g.at("label").get<std::string>()] = &g;
   // At theory steps every group's mean, and every single run, lies within its theorem's bound.
   for (const auto& [label, g] : f.groups) {
-    INFO(file << ": " << label << ": " << (*g)["bound"]["verdict"].string);
-    CHECK((*g)["step"].string == "theory");
-    CHECK((*g)["theory_applies"].string == "yes");
-    CHECK((*g)["bound"]["checked"].boolean);
-    CHECK((*g)["bound"]["within"].boolean);
-    for (const JsonValue& r : (*g)["runs"].array) CHECK(r["bound"]["within"].boolean);
+    INFO(file << ": " << label << ": " << (*g).at("bound").at("verdict").get<std::string>());
+    CHECK((*g).at("step").get<std::string>() == "theory");
+    CHECK((*g).at("theory_applies").get<std::string>() == "yes");
+    CHECK((*g).at("bound").at("checked").get<bool>());
+    CHECK((*g).at("bound").at("within").get<bool>());
+    for (const Json& r : (*g).at("runs")) CHECK(r.at("bound").at("within").get<bool>());
   }
   return f;
 }
 
-double target_iterations(const JsonValue& g) { return g["target"]["iterations"].num(); }
+double target_iterations(const Json& g) { return num(g.at("target").at("iterations")); }
 
 }  // namespace
 
 TEST_CASE("(a) importance sampling beats uniform sampling for SGDA", "[report][findings]") {
   const Findings f = findings("importance.toml");
-  const JsonValue& uniform = f["sgda (sampling=uniform)"];
-  const JsonValue& importance = f["sgda (sampling=importance)"];
+  const Json& uniform = f["sgda (sampling=uniform)"];
+  const Json& importance = f["sgda (sampling=importance)"];
   // About twice the theory step (l_D halves: mean L_i^2 / (mean L_i)^2 ≈ 2 on this game) ...
-  CHECK(importance["theory_gamma"].num() >= 1.8 * uniform["theory_gamma"].num());
+  CHECK(num(importance.at("theory_gamma")) >= 1.8 * num(uniform.at("theory_gamma")));
   // ... and so about twice as fast: a steeper linear phase, half the iterations to 1e-5.
-  REQUIRE(uniform["fit"]["linear"].boolean);
-  REQUIRE(importance["fit"]["linear"].boolean);
-  const double speedup = std::log(importance["fit"]["contraction"].num()) /
-                         std::log(uniform["fit"]["contraction"].num());
+  REQUIRE(uniform.at("fit").at("linear").get<bool>());
+  REQUIRE(importance.at("fit").at("linear").get<bool>());
+  const double speedup = std::log(num(importance.at("fit").at("contraction"))) /
+                         std::log(num(uniform.at("fit").at("contraction")));
   CHECK(speedup >= 1.5);
-  CHECK(importance["target"]["reached"].num() == 3);
-  CHECK(uniform["target"]["reached"].num() == 3);
+  CHECK(num(importance.at("target").at("reached")) == 3);
+  CHECK(num(uniform.at("target").at("reached")) == 3);
   CHECK(target_iterations(importance) <= 0.67 * target_iterations(uniform));
   // The neighbourhood bound γ²D1/(γμ) = γ·2σ*²/μ is the same for both (γ doubles, σ*² halves),
   // and so are the measured floors, within their noise: no smaller neighbourhood here.
-  CHECK(importance["neighbourhood"].num() == Approx(uniform["neighbourhood"].num()).epsilon(0.01));
-  CHECK(importance["measured_floor"].num() == Approx(uniform["measured_floor"].num()).epsilon(0.3));
+  CHECK(num(importance.at("neighbourhood")) ==
+        Approx(num(uniform.at("neighbourhood"))).epsilon(0.01));
+  CHECK(num(importance.at("measured_floor")) ==
+        Approx(num(uniform.at("measured_floor"))).epsilon(0.3));
 }
 
 TEST_CASE("(b) L-SVRGDA reaches the solution while SGDA stalls, with and without l1 + l-inf",
@@ -1298,19 +1258,19 @@ TEST_CASE("(b) L-SVRGDA reaches the solution while SGDA stalls, with and without
   for (const char* file : {"variance_reduction.toml", "variance_reduction_l1_linf.toml"}) {
     INFO(file);
     const Findings f = findings(file);
-    const JsonValue& sgda = f["SGDA"];
-    const JsonValue& svrg = f["L-SVRGDA"];
-    for (const JsonValue& r : svrg["runs"].array) {
-      CHECK(r["termination"].string == "converged");
-      CHECK(r["final_value"].num() <= 1e-10);
+    const Json& sgda = f["SGDA"];
+    const Json& svrg = f["L-SVRGDA"];
+    for (const Json& r : svrg.at("runs")) {
+      CHECK(r.at("termination").get<std::string>() == "converged");
+      CHECK(num(r.at("final_value")) <= 1e-10);
     }
-    CHECK(svrg["fit"]["linear"].boolean);
-    CHECK(svrg["target"]["reached"].num() == 3);
-    CHECK(sgda["target"]["reached"].num() == 0);
-    CHECK(sgda["fit"]["plateau"].boolean);
-    CHECK(sgda["measured_floor"].num() >= 1e-3);
-    for (const JsonValue& r : sgda["runs"].array)
-      CHECK(r["termination"].string == "iteration limit");
+    CHECK(svrg.at("fit").at("linear").get<bool>());
+    CHECK(num(svrg.at("target").at("reached")) == 3);
+    CHECK(num(sgda.at("target").at("reached")) == 0);
+    CHECK(sgda.at("fit").at("plateau").get<bool>());
+    CHECK(num(sgda.at("measured_floor")) >= 1e-3);
+    for (const Json& r : sgda.at("runs"))
+      CHECK(r.at("termination").get<std::string>() == "iteration limit");
   }
 }
 
@@ -1319,35 +1279,35 @@ TEST_CASE(
     "compression cuts bits per iteration; bits to accuracy as measured",
     "[report][findings]") {
   const Findings f = findings("distributed.toml");
-  const JsonValue& vr = f["VR-DIANA-SGDA, rand-4"];
-  for (const JsonValue& r : vr["runs"].array) CHECK(r["final_value"].num() <= 1e-10);
-  CHECK(vr["target"]["reached"].num() == 3);
-  const double plain = f["SGDA (uncompressed)"]["bits_per_iteration"].num();
+  const Json& vr = f["VR-DIANA-SGDA, rand-4"];
+  for (const Json& r : vr.at("runs")) CHECK(num(r.at("final_value")) <= 1e-10);
+  CHECK(num(vr.at("target").at("reached")) == 3);
+  const double plain = num(f["SGDA (uncompressed)"].at("bits_per_iteration"));
   CHECK(plain == 5 * 20 * 64);  // 5 workers, 20 values of 64 bits
   for (const char* label : {"SGDA (uncompressed)", "QSGDA, rand-4", "DIANA-SGDA, rand-4"}) {
     INFO(label);
-    CHECK(f[label]["target"]["reached"].num() == 0);
-    CHECK(f[label]["measured_floor"].num() >= 1e-3);
+    CHECK(num(f[label].at("target").at("reached")) == 0);
+    CHECK(num(f[label].at("measured_floor")) >= 1e-3);
   }
   for (const char* label : {"QSGDA, rand-4", "DIANA-SGDA, rand-4", "VR-DIANA-SGDA, rand-4"}) {
     INFO(label);
-    CHECK(f[label]["bits_per_iteration"].num() == 5 * 4 * (5 + 64));  // 4 indices and values
-    CHECK(f[label]["bits_per_iteration"].num() <= plain / 4);
+    CHECK(num(f[label].at("bits_per_iteration")) == 5 * 4 * (5 + 64));  // 4 indices and values
+    CHECK(num(f[label].at("bits_per_iteration")) <= plain / 4);
   }
 
   // Exact local operators, 5 workers: DIANA-SGDA reaches x*, QSGDA stalls (heterogeneity), and
   // bits to 1e-6 come out about even with the uncompressed method: its theory step is ~6x
   // smaller, its payload 4.6x. 100 similar workers: DIANA needs several times fewer bits.
   const Findings exact = findings("distributed_exact.toml");
-  CHECK(exact["QSGDA, rand-4"]["target"]["reached"].num() == 0);
-  CHECK(exact["QSGDA, rand-4"]["measured_floor"].num() >= 1e-4);
+  CHECK(num(exact["QSGDA, rand-4"].at("target").at("reached")) == 0);
+  CHECK(num(exact["QSGDA, rand-4"].at("measured_floor")) >= 1e-4);
   for (const char* label : {"SGDA (uncompressed)", "DIANA-SGDA, rand-4", "VR-DIANA-SGDA, rand-4"})
-    CHECK(exact[label]["target"]["reached"].num() == 3);
-  const double few = exact["SGDA (uncompressed)"]["target"]["bits"].num() /
-                     exact["DIANA-SGDA, rand-4"]["target"]["bits"].num();
+    CHECK(num(exact[label].at("target").at("reached")) == 3);
+  const double few = num(exact["SGDA (uncompressed)"].at("target").at("bits")) /
+                     num(exact["DIANA-SGDA, rand-4"].at("target").at("bits"));
   const Findings many = findings("distributed_many_workers.toml");
-  const double lots = many["SGDA (uncompressed)"]["target"]["bits"].num() /
-                      many["DIANA-SGDA, rand-4"]["target"]["bits"].num();
+  const double lots = num(many["SGDA (uncompressed)"].at("target").at("bits")) /
+                      num(many["DIANA-SGDA, rand-4"].at("target").at("bits"));
   INFO("bits to 1e-6, uncompressed / DIANA rand-4: 5 workers " << few << ", 100 workers " << lots);
   CHECK(few <= 1.5);
   CHECK(lots >= 3.0);
@@ -1355,19 +1315,19 @@ TEST_CASE(
 
 TEST_CASE("(d) SEGA-SGDA reaches the solution where coordinate SGDA stalls", "[report][findings]") {
   const Findings f = findings("coordinate.toml");
-  const JsonValue& sega = f["SEGA-SGDA"];
-  const JsonValue& coordinate = f["coordinate SGDA"];
-  for (const JsonValue& r : sega["runs"].array) {
-    CHECK(r["termination"].string == "converged");
-    CHECK(r["final_value"].num() <= 1e-10);
+  const Json& sega = f["SEGA-SGDA"];
+  const Json& coordinate = f["coordinate SGDA"];
+  for (const Json& r : sega.at("runs")) {
+    CHECK(r.at("termination").get<std::string>() == "converged");
+    CHECK(num(r.at("final_value")) <= 1e-10);
   }
-  CHECK(sega["fit"]["linear"].boolean);
-  CHECK(coordinate["target"]["reached"].num() == 0);
-  CHECK(coordinate["fit"]["plateau"].boolean);
-  CHECK(coordinate["measured_floor"].num() >= 1e-4);
+  CHECK(sega.at("fit").at("linear").get<bool>());
+  CHECK(num(coordinate.at("target").at("reached")) == 0);
+  CHECK(coordinate.at("fit").at("plateau").get<bool>());
+  CHECK(num(coordinate.at("measured_floor")) >= 1e-4);
   // One coordinate per iteration, as the bits and epochs columns show: 1/D epochs, no bits.
-  CHECK(sega["epochs_per_iteration"].num() == Approx(1.0 / 20));
-  CHECK(sega["bits_per_iteration"].num() == 0);
+  CHECK(num(sega.at("epochs_per_iteration")) == Approx(1.0 / 20));
+  CHECK(num(sega.at("bits_per_iteration")) == 0);
 }
 
 TEST_CASE(
@@ -1375,28 +1335,30 @@ TEST_CASE(
     "the optimistic step converge",
     "[report][findings][gan]") {
   const ExperimentReport report = run_experiment(load_experiment(example("dirac_gan.toml")));
-  const JsonValue json = JsonParser(json_report({report})).parse();
-  std::map<std::string, const JsonValue*> g;
-  for (const JsonValue& group : json["experiments"].array.at(0)["groups"].array)
-    g[group["label"].string] = &group;
+  const Json json = Json::parse(json_report({report}));
+  std::map<std::string, const Json*> g;
+  for (const Json& group : json.at("experiments").at(0).at("groups"))
+    g[group.at("label").get<std::string>()] = &group;
   REQUIRE(g.size() == 4);
-  auto final_value = [&](const std::string& label) { return (*g.at(label))["final_value"].num(); };
+  auto final_value = [&](const std::string& label) {
+    return num((*g.at(label)).at("final_value"));
+  };
   auto average = [&](const std::string& label) {
-    return (*g.at(label))["extra"]["average_relative_distance_sq"].num();
+    return num((*g.at(label)).at("extra").at("average_relative_distance_sq"));
   };
   CHECK(final_value("GDA") >= 4.0);  // from 1: ||x||² grows every step
   CHECK(final_value("alternating GDA") == Approx(1.0).margin(0.1));
   for (const char* label : {"extragradient", "optimistic"}) {
     INFO(label);
     CHECK(final_value(label) <= 1e-15);
-    CHECK((*g.at(label))["target"]["reached"].num() == 1);
-    CHECK((*g.at(label))["fit"]["linear"].boolean);
+    CHECK(num((*g.at(label)).at("target").at("reached")) == 1);
+    CHECK((*g.at(label)).at("fit").at("linear").get<bool>());
   }
   // The uniform average of alternating GDA's circling iterates closes in on (0, 0); GDA's does
   // not get that far.
   CHECK(average("alternating GDA") <= 1e-4);
   CHECK(average("GDA") >= 1e-2);
-  for (const auto& [label, group] : g) CHECK_FALSE((*group)["bound"]["checked"].boolean);
+  for (const auto& [label, group] : g) CHECK_FALSE((*group).at("bound").at("checked").get<bool>());
 
   // The MLP GAN example (about 15 s, not run here) plans its grid.
   const ExperimentPlan mlp = load_experiment(example("mlp_gan.toml"));

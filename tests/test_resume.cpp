@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cli_helpers.hpp"
 #include "sgda/io/trace_file.hpp"
 #include "sgda/rng.hpp"
 
@@ -18,20 +19,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kCli = SGDA_CLI_PATH;
-
-struct Folder {
-  Folder() {
-    std::string pattern = (fs::temp_directory_path() / "sgda_resume_XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path = pattern;
-  }
-  ~Folder() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path path;
-};
+using sgda::testing::kCli;
+using sgda::testing::TempDir;
 
 // Starts `sgda ARGS...` in `dir` with its output discarded; returns the child's pid.
 pid_t start(const fs::path& dir, const std::vector<std::string>& args) {
@@ -124,8 +113,8 @@ TEST_CASE("sgda solve resumes after a real SIGINT at a random point, bit for bit
   sgda::Rng delays(20261129);  // fixed: the "random point" is reproducible
   for (const Case& c : cases) {
     INFO(c.method[1]);
-    Folder dir;
-    std::ofstream(dir.path / "game.toml") << kGame;
+    TempDir dir("resume");
+    std::ofstream(dir.path() / "game.toml") << kGame;
     // A periodic checkpoint at 1/20 of the run shows that the loop has started, with its signal
     // handlers in place, whatever the machine's speed.
     const std::string every = std::to_string(std::stol(c.iterations) / 20);
@@ -137,13 +126,13 @@ TEST_CASE("sgda solve resumes after a real SIGINT at a random point, bit for bit
       a.insert(a.end(), {"-o", file});
       return a;
     };
-    REQUIRE(run(dir.path, with_output("reference.h5")) == 0);
+    REQUIRE(run(dir.path(), with_output("reference.h5")) == 0);
 
     // Interrupt 0 to 100 ms after the first checkpoint; each run takes about 1.5 s here (0.3 s
     // and more in sanitizer builds).
-    const pid_t pid = start(dir.path, with_output("run.h5"));
+    const pid_t pid = start(dir.path(), with_output("run.h5"));
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (!fs::exists(dir.path / "run.h5") && std::chrono::steady_clock::now() < deadline)
+    while (!fs::exists(dir.path() / "run.h5") && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     const int delay_ms = static_cast<int>(delays.index(100));
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
@@ -151,31 +140,31 @@ TEST_CASE("sgda solve resumes after a real SIGINT at a random point, bit for bit
     const int status = wait_for(pid);
     INFO("SIGINT " << delay_ms << " ms after the first checkpoint");
     REQUIRE(status == 128 + SIGINT);  // it was still running: the test exercises a resume
-    const sgda::RunRecord interrupted = sgda::load_run((dir.path / "run.h5").string());
+    const sgda::RunRecord interrupted = sgda::load_run((dir.path() / "run.h5").string());
     CHECK(interrupted.settings.at("termination") == "stopped by callback");
     REQUIRE(interrupted.checkpoint.has_value());
 
     // A torn copy is refused with a clear error; the real file still resumes.
-    fs::copy_file(dir.path / "run.h5", dir.path / "torn.h5");
-    fs::resize_file(dir.path / "torn.h5", fs::file_size(dir.path / "torn.h5") / 2);
-    CHECK(run(dir.path, {"solve", "--resume", "torn.h5"}) == 2);
-    std::ifstream err(dir.path / "stderr.txt");
+    fs::copy_file(dir.path() / "run.h5", dir.path() / "torn.h5");
+    fs::resize_file(dir.path() / "torn.h5", fs::file_size(dir.path() / "torn.h5") / 2);
+    CHECK(run(dir.path(), {"solve", "--resume", "torn.h5"}) == 2);
+    std::ifstream err(dir.path() / "stderr.txt");
     std::stringstream message;
     message << err.rdbuf();
     CHECK(message.str().find("torn.h5") != std::string::npos);
 
-    REQUIRE(run(dir.path, {"solve", "--resume", "run.h5"}) == 0);
-    require_same(sgda::load_run((dir.path / "reference.h5").string()),
-                 sgda::load_run((dir.path / "run.h5").string()));
+    REQUIRE(run(dir.path(), {"solve", "--resume", "run.h5"}) == 0);
+    require_same(sgda::load_run((dir.path() / "reference.h5").string()),
+                 sgda::load_run((dir.path() / "run.h5").string()));
     // A finished run has nothing to resume.
-    CHECK(run(dir.path, {"solve", "--resume", "run.h5"}) == 2);
+    CHECK(run(dir.path(), {"solve", "--resume", "run.h5"}) == 2);
   }
 }
 
 TEST_CASE("after a crash (SIGKILL) the last periodic checkpoint resumes bit for bit",
           "[cli][checkpoint][signal]") {
-  Folder dir;
-  std::ofstream(dir.path / "game.toml") << kGame;
+  TempDir dir("resume");
+  std::ofstream(dir.path() / "game.toml") << kGame;
   const std::vector<std::string> base = {"solve",    "game.toml",    "--method",
                                          "l-svrgda", "--iterations", iterations(30000000)};
   auto with = [&](std::vector<std::string> extra) {
@@ -183,32 +172,32 @@ TEST_CASE("after a crash (SIGKILL) the last periodic checkpoint resumes bit for 
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   };
-  REQUIRE(run(dir.path, with({"-o", "reference.h5"})) == 0);
+  REQUIRE(run(dir.path(), with({"-o", "reference.h5"})) == 0);
   const pid_t pid =
-      start(dir.path, with({"-o", "run.h5", "--checkpoint-every", iterations(1500000)}));
+      start(dir.path(), with({"-o", "run.h5", "--checkpoint-every", iterations(1500000)}));
   // Wait until a checkpoint exists, then kill without warning.
-  for (int i = 0; i < 12000 && !fs::exists(dir.path / "run.h5"); ++i)  // up to a minute
+  for (int i = 0; i < 12000 && !fs::exists(dir.path() / "run.h5"); ++i)  // up to a minute
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   kill(pid, SIGKILL);
   REQUIRE(wait_for(pid) == 128 + SIGKILL);
-  const sgda::RunRecord crashed = sgda::load_run((dir.path / "run.h5").string());
+  const sgda::RunRecord crashed = sgda::load_run((dir.path() / "run.h5").string());
   REQUIRE(crashed.settings.at("termination") == sgda::kRunInProgress);
   REQUIRE(crashed.checkpoint->counters.iterations % (1500000 / kScale) == 0);
-  REQUIRE(run(dir.path, {"solve", "--resume", "run.h5"}) == 0);
-  require_same(sgda::load_run((dir.path / "reference.h5").string()),
-               sgda::load_run((dir.path / "run.h5").string()));
+  REQUIRE(run(dir.path(), {"solve", "--resume", "run.h5"}) == 0);
+  require_same(sgda::load_run((dir.path() / "reference.h5").string()),
+               sgda::load_run((dir.path() / "run.h5").string()));
 }
 
 TEST_CASE("outputs are never silently overwritten", "[cli][checkpoint]") {
-  Folder dir;
-  std::ofstream(dir.path / "game.toml") << kGame;
+  TempDir dir("resume");
+  std::ofstream(dir.path() / "game.toml") << kGame;
   const std::vector<std::string> args = {"solve", "game.toml", "--iterations",
                                          "100",   "-o",        "run.h5"};
-  REQUIRE(run(dir.path, args) == 0);
-  CHECK(run(dir.path, args) == 2);
+  REQUIRE(run(dir.path(), args) == 0);
+  CHECK(run(dir.path(), args) == 2);
   auto forced = args;
   forced.push_back("--force");
-  CHECK(run(dir.path, forced) == 0);
-  CHECK(run(dir.path, {"solve", "--resume", "run.h5", "--iterations", "5"}) == 2);
+  CHECK(run(dir.path(), forced) == 0);
+  CHECK(run(dir.path(), {"solve", "--resume", "run.h5", "--iterations", "5"}) == 2);
 }

@@ -21,8 +21,26 @@ class Rng {
     has_spare_normal_ = false;
   }
 
-  // An independent stream for a sub-component (a worker, a generator), derived from this one.
+  // An independent stream for a sub-component (a worker, a generator), derived from this one:
+  // Rng(next() ^ 0x9e3779b97f4a7c15). Spends one word of this stream.
   Rng split() { return Rng(next() ^ 0x9e3779b97f4a7c15ULL); }
+
+  // Stream number `index` of the family of streams keyed by `seed` (worker m of an iteration of
+  // a distributed method: seed = one word of the run's stream, index = m). seed and index are
+  // hashed through splitmix64 into the new stream's seed,
+  //   a = mix(seed + G),  stream seed = mix((a ^ index) + G),
+  // with G = 0x9e3779b97f4a7c15 and mix splitmix64's output function; the xoshiro state is then
+  // four successive splitmix64 outputs from that seed, as for Rng(seed). Distinct indices give
+  // distinct seeds (mix is a bijection), and two streams share a state word only if their
+  // seeds differ by ±G, ±2G or ±3G: probability 6·2^-64 per pair. Seeds seed + c·index with
+  // c = G would not do: splitmix64 advances its state by G, so neighbouring indices' states
+  // would share three of their four words.
+  static Rng stream(std::uint64_t seed, std::uint64_t index) {
+    std::uint64_t z = seed;
+    const std::uint64_t a = splitmix64(z);  // mix(seed + G)
+    z = a ^ index;
+    return Rng(splitmix64(z));  // mix((a ^ index) + G)
+  }
 
   std::uint64_t next() {
     const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;

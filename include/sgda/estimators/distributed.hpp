@@ -166,14 +166,15 @@ void DistributedEstimator::estimate_as(const X& x, G& g, Rng& rng, Counters& cou
   const bool shifted = alpha_ > 0.0;
   // Each worker's randomness this iteration is derived from the run's stream and its id alone,
   // whatever process runs it: distributed runs are reproducible for any backend and any W, and
-  // workers keep no random state of their own.
+  // workers keep no random state of their own. Rng::stream hashes (base, id), so that
+  // neighbouring workers' states share no word.
   const std::uint64_t base = rng.next();
   // Locals, not members, so that they stay in registers across the local products' calls.
   Payload* payload = payloads_.data();
   for (Worker *w_it = workers_.data(), *end = w_it + workers_.size(); w_it != end;
        ++w_it, ++payload) {
     Worker& w = *w_it;
-    Rng worker_rng(base + 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(w.id + 1));
+    Rng worker_rng = Rng::stream(base, static_cast<std::uint64_t>(w.id));
     const P& local = static_cast<const P&>(*w.local);
     const C& compressor = static_cast<const C&>(*w.compressor);
     if constexpr (std::is_same_v<C, IdentityCompressor>) {
