@@ -110,7 +110,7 @@ class Run {
         n_(static_cast<double>(problem.num_samples())),
         log_every_(options.effective_log_every()),
         x_star_(problem.solution()),
-        blocks_(problem.blocks()),
+        players_(problem.players()),
         averaging_(options.averaging != "none"),
         uniform_average_(options.averaging == "uniform"),
         scheme_(options.scheme == "alternating"                 ? Scheme::kAlternating
@@ -213,8 +213,8 @@ class Run {
       estimator_.estimate(x_, g_, rng_, counters_);
       return accept(step_.checked_step(gamma_, g_, x_, next_, nullptr), k);
     }
-    if (scheme_ == Scheme::kAlternating) {
-      for (const Block& player : blocks_) {
+    if (scheme_ == Scheme::kAlternating) {  // Gauss-Seidel: each player sees the moves before
+      for (const Player& player : players_) {
         estimator_.estimate(x_, g_, rng_, counters_);
         if (!accept(step_.checked_step(gamma_, g_, x_, next_, &player), k)) return false;
       }
@@ -455,7 +455,7 @@ class Run {
   const std::optional<Vector> x_star_;
   Rng rng_;
   StepSchedule schedule_;
-  const std::vector<Block> blocks_;
+  const std::vector<Player> players_;  // alternating moves them in this order
   const bool averaging_, uniform_average_;
   enum class Scheme { kSimultaneous, kAlternating, kExtragradient, kExtragradientSameSample };
   const Scheme scheme_;     // options.scheme, parsed once: no string compare per iteration

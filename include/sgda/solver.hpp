@@ -43,8 +43,11 @@ struct SolverOptions {
   std::uint64_t seed = 0;
   // How the players move in one iteration:
   //   simultaneous:  x ← step(x, g(x)) for all players at once (GDA);
-  //   alternating:   player by player, each with a fresh estimate at the current x (so an
-  //                  iteration costs one estimate per player);
+  //   alternating:   player by player (Problem::players(), in order), each with a fresh
+  //                  estimate at the current x, which the previous players' moves already
+  //                  changed (Gauss-Seidel); all of a player's blocks move together. An
+  //                  iteration costs one estimate per player and moves each block, and advances
+  //                  its step-rule state (Adam's t, momenta), once;
   //   extragradient: x½ = prox_{γR}(x − γ g(x)), then x ← step(x, g(x½)) (Korpelevich 1976),
   //                  with two independent estimates;
   //   extragradient-same-sample: the same, the second estimate replaying the first one's
