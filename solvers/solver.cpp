@@ -88,6 +88,7 @@ void Trace::reserve(std::size_t rows) {
   relative_distance_sq.reserve(rows);
   residual_sq.reserve(rows);
   step_size.reserve(rows);
+  for (TraceColumn& column : extra) column.values.reserve(rows);
 }
 
 namespace {
@@ -136,13 +137,18 @@ class Run {
       extrapolation_.reset(problem_);
       half_.resize(d_);
     }
+    // Further columns: the averaged iterate's distance to x* (when x* is known: no all-NaN
+    // column) and residual, the problem's own measures (modes covered, ...) of the last iterate,
+    // and the same measures of the averaged iterate, named average_<name>.
+    const auto metrics = problem_.metrics(x0);
     if (averaging_) {
       average_ = x0;
-      trace_.extra = {{"average_relative_distance_sq", {}}, {"average_residual_sq", {}}};
+      if (x_star_) trace_.extra.push_back({"average_relative_distance_sq", {}});
+      trace_.extra.push_back({"average_residual_sq", {}});
     }
-    // The problem's own measures (modes covered, ...) follow as further columns.
-    metrics_offset_ = trace_.extra.size();
-    for (const auto& [name, value] : problem_.metrics(x0)) trace_.extra.push_back({name, {}});
+    for (const auto& [name, value] : metrics) trace_.extra.push_back({name, {}});
+    if (averaging_)
+      for (const auto& [name, value] : metrics) trace_.extra.push_back({"average_" + name, {}});
     initial_distance_ = x_star_ ? (x0 - *x_star_).squaredNorm() : 0.0;
     trace_.reserve(static_cast<std::size_t>(options_.max_iterations / log_every_ + 2));
     double elapsed = 0.0;
@@ -180,6 +186,10 @@ class Run {
     x_ = c.x;
     rng_.set_state(c.rng);
     counters_ = c.counters;
+    if (!same_columns(c.trace))
+      throw InputError(
+          "checkpoint: its trace has other columns than this run logs; accepted only "
+          "checkpoints written by the same version, method and settings");
     trace_ = c.trace;
     estimator_.load_state(c.estimator);
     step_.load_state(c.step);
@@ -189,6 +199,14 @@ class Run {
     if (averaging_) average_ = c.average, averaged_ = c.averaged;
     last_logged_ = trace_.size() > 0 ? trace_.iteration.back() : -1;
     return c.elapsed_seconds;
+  }
+
+  // Whether `trace` has this run's extra columns, in order (a checkpoint's trace).
+  bool same_columns(const Trace& trace) const {
+    if (trace.extra.size() != trace_.extra.size()) return false;
+    for (std::size_t c = 0; c < trace.extra.size(); ++c)
+      if (trace.extra[c].name != trace_.extra[c].name) return false;
+    return true;
   }
 
   // x ← next when the step was finite; else skip or stop. False when the run must stop.
@@ -340,14 +358,29 @@ class Run {
     summary_.message = std::move(message);
   }
 
-  // Computes the metrics at x, appends a trace row, runs callbacks; false to stop.
+  // ||x − x*||² / ||x⁰ − x*||² (or ||x − x*||² when x⁰ = x*); NaN when x* is unknown.
+  double relative_distance_sq(const Vector& x) const {
+    if (!x_star_) return std::nan("");
+    const double distance = (x - *x_star_).squaredNorm();
+    return initial_distance_ > 0.0 ? distance / initial_distance_ : distance;
+  }
+
+  // Computes the metrics at x (and at the averaged iterate), appends a trace row, runs
+  // callbacks; false to stop. Everything but the callbacks counts as metric time.
   bool log() {
     const auto metric_start = Clock::now();
-    const double distance = x_star_ ? (x_ - *x_star_).squaredNorm() : 0.0;
-    const double relative = !x_star_                  ? std::nan("")
-                            : initial_distance_ > 0.0 ? distance / initial_distance_
-                                                      : distance;
+    const double relative = relative_distance_sq(x_);
     const double residual = natural_residual_sq(problem_, x_, workspace_);
+    std::size_t column = 0;
+    if (averaging_) {
+      if (x_star_) trace_.extra[column++].values.push_back(relative_distance_sq(average_));
+      trace_.extra[column++].values.push_back(natural_residual_sq(problem_, average_, workspace_));
+    }
+    for (const auto& [name, value] : problem_.metrics(x_))
+      trace_.extra[column++].values.push_back(value);
+    if (averaging_)
+      for (const auto& [name, value] : problem_.metrics(average_))
+        trace_.extra[column++].values.push_back(value);
     metric_seconds_ += seconds_since(metric_start);
     const double epochs = static_cast<double>(counters_.sample_evaluations) / n_ +
                           static_cast<double>(counters_.coordinate_evaluations) / double(d_);
@@ -361,16 +394,6 @@ class Run {
     trace_.relative_distance_sq.push_back(relative);
     trace_.residual_sq.push_back(residual);
     trace_.step_size.push_back(gamma_);
-    if (averaging_) {
-      const double avg_distance = x_star_ ? (average_ - *x_star_).squaredNorm() : 0.0;
-      trace_.extra[0].values.push_back(!x_star_                  ? std::nan("")
-                                       : initial_distance_ > 0.0 ? avg_distance / initial_distance_
-                                                                 : avg_distance);
-      trace_.extra[1].values.push_back(natural_residual_sq(problem_, average_, workspace_));
-    }
-    std::size_t column = metrics_offset_;
-    for (const auto& [name, value] : problem_.metrics(x_))
-      trace_.extra[column++].values.push_back(value);
     last_logged_ = counters_.iterations;
     bool go_on = true;
     const LogEntry entry{counters_, epochs, wall, relative,
@@ -462,7 +485,6 @@ class Run {
   ProxStep extrapolation_;  // extragradient's extrapolation step
   Vector x_, next_, g_, workspace_, half_, average_;
   std::int64_t averaged_ = 0;
-  std::size_t metrics_offset_ = 0;  // where the problem's metric columns start in trace.extra
   double initial_distance_ = 0.0, gamma_ = 0.0, metric_seconds_ = 0.0;
   // The clock (time limit, checkpoint_seconds) is read at iteration next_clock_, every
   // clock_period_ iterations, adapted so that a reading (~25 ns) stays negligible.

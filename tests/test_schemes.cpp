@@ -1,7 +1,7 @@
 // The solver's schemes against iterates computed by hand: alternating moves player by player
 // (all of a player's blocks at once, one estimate per player, Gauss-Seidel), and stateful step
 // rules keep their state per block and advance it once per iteration under alternation (as one
-// torch optimizer per player does).
+// torch optimizer per player does), and the averaged iterate's problem metrics.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
@@ -190,4 +190,112 @@ TEST_CASE("alternating resumes from a checkpoint bit for bit", "[schemes][checkp
     INFO(name);
     check_resume(game, name, options);
   }
+}
+
+TEST_CASE("averaging logs the averaged iterate's problem metrics as average_<metric>",
+          "[schemes][gan]") {
+  GaussianGanOptions o;
+  o.dimension = 2;
+  o.samples = 256;
+  o.batch = 32;
+  const GaussianGan game(o);
+  // Every iterate through a callback, to average by hand.
+  struct Recorder final : Callback {
+    std::vector<Vector> iterates;
+    bool logged(const LogEntry& e) override {
+      iterates.push_back(e.x);
+      return true;
+    }
+  };
+  for (const std::string averaging : {"uniform", "ema"}) {
+    INFO(averaging);
+    SolverOptions options = constant(0.05, 60);
+    options.averaging = averaging;
+    options.ema_decay = 0.9;
+    ProxStep step;
+    Recorder recorder;
+    EstimatorOptions e;
+    auto estimator = make_estimator(e, game);
+    const Summary s = solve(game, *estimator, step, options, game.initial_point(), {&recorder});
+    REQUIRE(s.x_average.size() == game.dim());
+    REQUIRE(recorder.iterates.size() == s.trace.size());
+    // x* is unknown (A only up to a rotation): no all-NaN average distance column.
+    CHECK(column(s.trace, "average_relative_distance_sq") == nullptr);
+    REQUIRE(column(s.trace, "average_residual_sq") != nullptr);
+    const auto names = game.metrics(game.initial_point());
+    REQUIRE(names.size() == 2);  // mean_error, covariance_error
+    for (std::size_t m = 0; m < names.size(); ++m) {
+      const std::string& name = names[m].first;
+      INFO(name);
+      const TraceColumn* average = column(s.trace, "average_" + name);
+      const TraceColumn* last = column(s.trace, name);  // the last iterate's, as before
+      REQUIRE(average != nullptr);
+      REQUIRE(last != nullptr);
+      REQUIRE(average->values.size() == s.trace.size());
+      // The final row: the metric recomputed at Summary::x_average, bit for bit.
+      CHECK(average->values.back() == game.metrics(s.x_average)[m].second);
+      CHECK(last->values.back() == game.metrics(s.x)[m].second);
+      CHECK(average->values.back() != last->values.back());
+      // Every row: the metric at the average of the iterates so far, averaged by hand.
+      Vector expected = recorder.iterates[0];
+      for (std::size_t k = 0; k < recorder.iterates.size(); ++k) {
+        if (k > 0)
+          expected = averaging == "uniform"
+                         ? Vector(expected + (recorder.iterates[k] - expected) / double(k))
+                         : Vector(0.9 * expected + 0.1 * recorder.iterates[k]);
+        CHECK(average->values[k] == Approx(game.metrics(expected)[m].second).epsilon(1e-9));
+      }
+    }
+  }
+}
+
+TEST_CASE("Dirac-GAN: the averaged iterate's distance to x* = 0 is logged and finite",
+          "[schemes][gan]") {
+  const DiracGan game;  // x* = (0, 0) is known
+  for (const std::string averaging : {"uniform", "ema"}) {
+    for (const std::string scheme : {"simultaneous", "alternating", "extragradient"}) {
+      INFO(averaging << ", " << scheme);
+      SolverOptions options = constant(0.2, 100);
+      options.log_every = 10;
+      options.averaging = averaging;
+      options.scheme = scheme;
+      ProxStep step;
+      const Summary s = run(game, step, options, game.initial_point());
+      const TraceColumn* distance = column(s.trace, "average_relative_distance_sq");
+      const TraceColumn* residual = column(s.trace, "average_residual_sq");
+      REQUIRE(distance != nullptr);
+      REQUIRE(residual != nullptr);
+      for (const double v : distance->values) CHECK(std::isfinite(v));
+      for (const double v : residual->values) CHECK(std::isfinite(v));
+      // ||x̄ − x*||² / ||x⁰ − x*||² with x* = 0 and ||x⁰||² = 2, at Summary::x_average.
+      CHECK(distance->values.back() == s.x_average.squaredNorm() / 2.0);
+      Vector work(2);
+      CHECK(residual->values.back() == natural_residual_sq(game, s.x_average, work));
+      CHECK(distance->values.front() == 1.0);
+    }
+  }
+}
+
+TEST_CASE("a checkpoint whose trace has other columns is refused", "[schemes][checkpoint]") {
+  GaussianGanOptions o;
+  o.samples = 64;
+  o.batch = 8;
+  const GaussianGan game(o);
+  SolverOptions options = constant(0.01, 20);
+  options.checkpoint_every = 10;
+  Checkpoint middle;
+  CheckpointHooks keep;
+  keep.save = [&](const Checkpoint& c, bool final) {
+    if (!final && c.counters.iterations == 10) middle = c;
+  };
+  ProxStep step;
+  EstimatorOptions e;
+  auto estimator = make_estimator(e, game);
+  solve(game, *estimator, step, options, game.initial_point(), {}, keep);
+  REQUIRE(middle.trace.extra.size() == 2);  // mean_error, covariance_error
+  options.averaging = "uniform";            // would log six columns
+  CheckpointHooks resume;
+  resume.resume = &middle;
+  CHECK_THROWS_WITH(solve(game, *estimator, step, options, game.initial_point(), {}, resume),
+                    Catch::Contains("checkpoint") && Catch::Contains("columns"));
 }

@@ -53,9 +53,10 @@ struct SolverOptions {
   //   extragradient-same-sample: the same, the second estimate replaying the first one's
   //                  random draws (same samples, coordinates, compression).
   std::string scheme = "simultaneous";
-  // Iterate averaging, reported beside the last iterate (Summary::x_average and the trace
-  // columns average_relative_distance_sq, average_residual_sq): none | uniform (mean of
-  // x¹..x^k) | ema (x̄ ← decay·x̄ + (1 − decay)·x, from x̄ = x⁰).
+  // Iterate averaging, reported beside the last iterate: none | uniform (mean of x¹..x^k) |
+  // ema (x̄ ← decay·x̄ + (1 − decay)·x, from x̄ = x⁰). Summary::x_average is x̄, and every log
+  // row measures x̄ as it measures x, in further trace columns: average_relative_distance_sq
+  // (when x* is known), average_residual_sq and average_<name> for each Problem::metrics name.
   std::string averaging = "none";
   double ema_decay = 0.99;  // ema: in (0, 1)
   // On a non-finite estimate or iterate: false stops the run ("non-finite"); true skips that
@@ -82,7 +83,9 @@ enum class TerminationReason {
 std::string to_string(TerminationReason reason);  // "converged", "iteration limit", ...
 
 // One row per logged iteration (iteration 0 is x⁰).
-// An extra trace column: averaging metrics, problem metrics (modes covered, ...).
+// An extra trace column. Trace::extra holds, in this order: with averaging,
+// average_relative_distance_sq (only when x* is known) and average_residual_sq; the problem's
+// metrics of x (modes covered, ...); with averaging, the same metrics of x̄, named average_<name>.
 struct TraceColumn {
   std::string name;
   std::vector<double> values;
@@ -161,7 +164,7 @@ struct Summary {
   double epochs = 0.0;
   double setup_seconds = 0.0;   // estimator reset and schedule
   double solve_seconds = 0.0;   // the loop, metrics included
-  double metric_seconds = 0.0;  // the part of the loop spent on metrics
+  double metric_seconds = 0.0;  // the part of the loop spent on metrics (the problem's too)
   double initial_step_size = 0.0;
   double theory_step_size = std::numeric_limits<double>::quiet_NaN();
   double final_relative_distance_sq = std::numeric_limits<double>::quiet_NaN();
