@@ -67,6 +67,13 @@ bool SolverOptions::IsValid(std::string* error) const {
     return fail("run.scheme: unknown \"" + scheme +
                 "\"; accepted: simultaneous, alternating, extragradient, "
                 "extragradient-same-sample");
+  if (extrapolation != "prox" && extrapolation != "step")
+    return fail("run.extrapolation: unknown \"" + extrapolation + "\"; accepted: prox, step");
+  if (extrapolation == "step" && scheme != "extragradient" && scheme != "extragradient-same-sample")
+    return fail(
+        "run.extrapolation: \"step\" needs the scheme extragradient or "
+        "extragradient-same-sample, not \"" +
+        scheme + "\"");
   if (averaging != "none" && averaging != "uniform" && averaging != "ema")
     return fail("run.averaging: unknown \"" + averaging + "\"; accepted: none, uniform, ema");
   if (!(std::isfinite(ema_decay) && ema_decay > 0.0 && ema_decay < 1.0))
@@ -118,6 +125,7 @@ class Run {
                 : options.scheme == "extragradient"             ? Scheme::kExtragradient
                 : options.scheme == "extragradient-same-sample" ? Scheme::kExtragradientSameSample
                                                                 : Scheme::kSimultaneous),
+        extrapolate_with_step_(options.extrapolation == "step"),
         oracle_limit_(options.max_oracle_calls > 0 ? options.max_oracle_calls
                                                    : std::numeric_limits<std::int64_t>::max()) {}
 
@@ -134,7 +142,7 @@ class Run {
     g_.resize(d_);
     workspace_.resize(d_);
     if (scheme_ == Scheme::kExtragradient || scheme_ == Scheme::kExtragradientSameSample) {
-      extrapolation_.reset(problem_);
+      if (!extrapolate_with_step_) extrapolation_.reset(problem_);
       half_.resize(d_);
     }
     // Further columns: the averaged iterate's distance to x* (when x* is known: no all-NaN
@@ -238,10 +246,14 @@ class Run {
       }
       return true;
     }
-    // Extragradient: extrapolate with a plain proximal step, update from x with g(x½).
+    // Extragradient: extrapolate with a plain proximal step, or with the step rule itself
+    // (Extra-Adam: its state advances here and again at the update), then update from x with
+    // g(x½).
     const Rng::State before = rng_.state();
     estimator_.estimate(x_, g_, rng_, counters_);
-    StepOutcome outcome = extrapolation_.checked_step(gamma_, g_, x_, half_, nullptr);
+    StepOutcome outcome = extrapolate_with_step_
+                              ? step_.checked_step(gamma_, g_, x_, half_, nullptr)
+                              : extrapolation_.checked_step(gamma_, g_, x_, half_, nullptr);
     if (outcome == StepOutcome::kFinite) {
       // Replaying leaves the stream where the first estimate left it: same draws, same use.
       if (scheme_ == Scheme::kExtragradientSameSample) rng_.set_state(before);
@@ -481,8 +493,9 @@ class Run {
   const std::vector<Player> players_;  // alternating moves them in this order
   const bool averaging_, uniform_average_;
   enum class Scheme { kSimultaneous, kAlternating, kExtragradient, kExtragradientSameSample };
-  const Scheme scheme_;     // options.scheme, parsed once: no string compare per iteration
-  ProxStep extrapolation_;  // extragradient's extrapolation step
+  const Scheme scheme_;  // options.scheme, parsed once: no string compare per iteration
+  const bool extrapolate_with_step_;  // options.extrapolation == "step"
+  ProxStep extrapolation_;            // extragradient's extrapolation step with "prox"
   Vector x_, next_, g_, workspace_, half_, average_;
   std::int64_t averaged_ = 0;
   double initial_distance_ = 0.0, gamma_ = 0.0, metric_seconds_ = 0.0;

@@ -299,3 +299,127 @@ TEST_CASE("a checkpoint whose trace has other columns is refused", "[schemes][ch
   CHECK_THROWS_WITH(solve(game, *estimator, step, options, game.initial_point(), {}, resume),
                     Catch::Contains("checkpoint") && Catch::Contains("columns"));
 }
+
+TEST_CASE("extrapolation = step with the prox rule is the plain extragradient, bit for bit",
+          "[schemes]") {
+  QuadraticGameOptions o;
+  o.samples = 20;
+  o.dimension = 3;
+  const AffineGame plain = generate_quadratic_game(o);
+  RegularizerOptions r;
+  r.type = "l1";
+  r.lambda = 0.1;
+  const AffineGame l1 = plain.with_regularizer(make_regularizer(r));
+  for (const AffineGame* game : {&plain, &l1}) {
+    for (const std::string scheme : {"extragradient", "extragradient-same-sample"}) {
+      INFO(scheme << " with " << game->regularizer().describe());
+      SolverOptions options = constant(0.02, 500);
+      options.log_every = 25;
+      options.scheme = scheme;
+      options.averaging = "ema";
+      ProxStep a, b;
+      const Summary reference = run(*game, a, options, Vector::Zero(game->dim()));
+      options.extrapolation = "step";
+      const Summary s = run(*game, b, options, Vector::Zero(game->dim()));
+      CHECK(s.x == reference.x);
+      CHECK(s.x_average == reference.x_average);
+      CHECK(s.counters.sample_evaluations == reference.counters.sample_evaluations);
+      CHECK(s.trace.relative_distance_sq == reference.trace.relative_distance_sq);
+      CHECK(s.trace.residual_sq == reference.trace.residual_sq);
+    }
+  }
+}
+
+TEST_CASE("Extra-Adam: two iterations on a bilinear game against Algorithm 4 by hand",
+          "[schemes]") {
+  // min_x max_y xy: F(x, y) = (y, −x), one sample; blocks x and y, one player each.
+  Matrix m(2, 2);
+  m << 0, 1, -1, 0;
+  const AffineGame game({m}, Matrix::Zero(2, 1), {Block{"x", 0, 1, false}, Block{"y", 1, 1, true}});
+  const double gamma = 0.1, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
+  // Adam on one coordinate (Kingma & Ba), its moments and step count advanced at every call.
+  struct Adam {
+    double beta1, beta2, epsilon, m = 0.0, v = 0.0;
+    int t = 0;
+    double direction(double g) {
+      ++t;
+      m = beta1 * m + (1 - beta1) * g;
+      v = beta2 * v + (1 - beta2) * g * g;
+      const double m_hat = m / (1 - std::pow(beta1, t)), v_hat = v / (1 - std::pow(beta2, t));
+      return m_hat / (std::sqrt(v_hat) + epsilon);
+    }
+  };
+  auto operator_at = [](const Vector& z) { return Vector((Vector(2) << z[1], -z[0]).finished()); };
+  // Algorithm 4: from x_k, extrapolate with Adam (moments and count advanced: t = 2k − 1) to
+  // x_{k+½}; then from x_k again with g(x_{k+½}) (advanced again: t = 2k).
+  Adam adam[2] = {{beta1, beta2, epsilon}, {beta1, beta2, epsilon}};
+  Vector z = (Vector(2) << 1.0, 0.5).finished();
+  const Vector x0 = z;
+  std::vector<Vector> by_hand;
+  for (int k = 0; k < 2; ++k) {
+    const Vector g = operator_at(z);
+    Vector half(2);
+    for (int i = 0; i < 2; ++i) half[i] = z[i] - gamma * adam[i].direction(g[i]);
+    const Vector g_half = operator_at(half);
+    for (int i = 0; i < 2; ++i) z[i] -= gamma * adam[i].direction(g_half[i]);
+    by_hand.push_back(z);
+  }
+  // The first extrapolation is γ·sign(g) up to ε: x½ ≈ (1 − 0.1, 0.5 + 0.1) = (0.9, 0.6).
+  // The update's bias corrections are 1 − β1² = 0.19 and 1 − β2² = 0.001999.
+  CHECK(by_hand[0][0] == Approx(1.0 - 0.1 * ((0.09 * 0.5 + 0.1 * 0.6) / 0.19) /
+                                          std::sqrt((0.000999 * 0.25 + 0.001 * 0.36) / 0.001999))
+                             .epsilon(1e-7));
+  for (const std::string scheme : {"extragradient", "extragradient-same-sample"}) {
+    for (std::int64_t iterations : {1, 2}) {
+      INFO(scheme << ", " << iterations << " iterations");
+      auto step = make_step_rule(rule("adam"));
+      SolverOptions options = constant(gamma, iterations);
+      options.scheme = scheme;
+      options.extrapolation = "step";
+      const Summary s = run(game, *step, options, x0);
+      const Vector& expected = by_hand[static_cast<std::size_t>(iterations - 1)];
+      CHECK(s.x[0] == Approx(expected[0]).epsilon(1e-13));
+      CHECK(s.x[1] == Approx(expected[1]).epsilon(1e-13));
+      CHECK(s.counters.sample_evaluations == 2 * iterations);
+      StateArchive state;
+      step->save_state(state);
+      CHECK(state.vector("t") == Vector::Constant(2, 2.0 * double(iterations)));
+    }
+  }
+  // With the plain extrapolation the same rule moves elsewhere: the extrapolation is γ·g.
+  auto step = make_step_rule(rule("adam"));
+  SolverOptions options = constant(gamma, 1);
+  options.scheme = "extragradient";
+  CHECK(run(game, *step, options, x0).x[0] != Approx(by_hand[0][0]).epsilon(1e-6));
+}
+
+TEST_CASE("Extra-Adam resumes from a checkpoint bit for bit", "[schemes][checkpoint]") {
+  QuadraticGameOptions o;
+  o.samples = 10;
+  o.dimension = 3;
+  const AffineGame game = generate_quadratic_game(o);
+  for (const std::string scheme : {"extragradient", "extragradient-same-sample"}) {
+    for (const std::string name : {"adam", "momentum", "prox"}) {
+      INFO(scheme << ", " << name);
+      SolverOptions options = constant(0.01, 300);
+      options.scheme = scheme;
+      options.extrapolation = "step";
+      check_resume(game, name, options);
+    }
+  }
+}
+
+TEST_CASE("extrapolation is validated with the scheme", "[schemes]") {
+  SolverOptions o;
+  std::string error;
+  o.extrapolation = "adam";
+  CHECK_FALSE(o.IsValid(&error));
+  CHECK_THAT(error, Catch::Contains("run.extrapolation") && Catch::Contains("prox, step"));
+  o.extrapolation = "step";
+  CHECK_FALSE(o.IsValid(&error));  // the default scheme is simultaneous
+  CHECK_THAT(error, Catch::Contains("run.extrapolation") && Catch::Contains("extragradient"));
+  for (const std::string scheme : {"extragradient", "extragradient-same-sample"}) {
+    o.scheme = scheme;
+    CHECK(o.IsValid(&error));
+  }
+}

@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdlib>
 
@@ -206,6 +206,53 @@ TEST_CASE("the iteration loop allocates nothing", "[solver]") {
       const long long_run = allocations_of_run(20000);
       CHECK(long_run == short_run);
     }
+  }
+}
+
+TEST_CASE("the alternating and Extra-Adam loops allocate nothing", "[solver]") {
+  // Players of two blocks each (x.0, x.1, y.0, y.1), so alternation moves several blocks at once.
+  const AffineGame game = small_game();
+  std::vector<Matrix> matrices;
+  for (Index i = 0; i < game.num_samples(); ++i) matrices.push_back(game.sample_matrix(i));
+  const Index half = game.dim() / 2, quarter = half / 2;
+  const AffineGame split(
+      matrices, game.offsets(),
+      {Block{"x.0", 0, quarter, false}, Block{"x.1", quarter, half - quarter, false},
+       Block{"y.0", half, quarter, true}, Block{"y.1", half + quarter, half - quarter, true}});
+  struct Case {
+    std::string scheme, extrapolation, rule;
+  };
+  for (const Case& c : std::vector<Case>{{"alternating", "prox", "prox"},
+                                         {"alternating", "prox", "adam"},
+                                         {"alternating", "prox", "optimistic"},
+                                         {"extragradient", "step", "adam"},
+                                         {"extragradient-same-sample", "step", "adam"},
+                                         {"extragradient", "step", "momentum"}}) {
+    INFO(c.scheme << ", extrapolation " << c.extrapolation << ", " << c.rule);
+    auto allocations_of_run = [&](std::int64_t iterations) {
+      SolverOptions o;
+      o.max_iterations = iterations;
+      o.log_every = iterations;
+      o.step_size.rule = "constant";
+      o.step_size.gamma = 1e-3;
+      o.scheme = c.scheme;
+      o.extrapolation = c.extrapolation;
+      o.averaging = "uniform";
+      split.solution();
+      EstimatorOptions e;
+      StepRuleOptions r;
+      r.rule = c.rule;
+      const long before = g_allocations.load();
+      auto estimator = make_estimator(e, split);
+      auto step = make_step_rule(r);
+      const Summary s = solve(split, *estimator, *step, o, Vector::Zero(split.dim()));
+      REQUIRE(s.counters.iterations == iterations);
+      return g_allocations.load() - before;
+    };
+    allocations_of_run(10);
+    const long short_run = allocations_of_run(200);
+    const long long_run = allocations_of_run(20000);
+    CHECK(long_run == short_run);
   }
 }
 #endif

@@ -48,11 +48,21 @@ struct SolverOptions {
   //                  changed (Gauss-Seidel); all of a player's blocks move together. An
   //                  iteration costs one estimate per player and moves each block, and advances
   //                  its step-rule state (Adam's t, momenta), once;
-  //   extragradient: x½ = prox_{γR}(x − γ g(x)), then x ← step(x, g(x½)) (Korpelevich 1976),
-  //                  with two independent estimates;
+  //   extragradient: x½ = prox_{γR}(x − γ g(x)) (or step(x, g(x)): `extrapolation`), then
+  //                  x ← step(x, g(x½)) (Korpelevich 1976), with two independent estimates;
   //   extragradient-same-sample: the same, the second estimate replaying the first one's
   //                  random draws (same samples, coordinates, compression).
   std::string scheme = "simultaneous";
+  // The extrapolation x½ of the extragradient schemes (an error with the other schemes):
+  //   prox: a plain proximal step, x½ = prox_{γR}(x − γ g(x)), whatever the step rule;
+  //   step: the step rule's own update from x with g(x), so that with the adam rule the scheme
+  //         is Extra-Adam (Gidel et al. 2019, "A Variational Inequality Perspective on GANs",
+  //         Algorithm 4). As there, one state serves both steps: the extrapolation and the
+  //         update from x with g(x½) each advance it (Adam's moments, and its step count t by 2
+  //         per iteration, hence the bias corrections 1 − β^{2k−1} and 1 − β^{2k}). A checkpoint
+  //         falls between iterations, where that one state is all there is: resuming is bit for
+  //         bit. With the prox rule both choices give the same run, bit for bit.
+  std::string extrapolation = "prox";
   // Iterate averaging, reported beside the last iterate: none | uniform (mean of x¹..x^k) |
   // ema (x̄ ← decay·x̄ + (1 − decay)·x, from x̄ = x⁰). Summary::x_average is x̄, and every log
   // row measures x̄ as it measures x, in further trace columns: average_relative_distance_sq
