@@ -158,9 +158,9 @@ class Run {
     if (averaging_)
       for (const auto& [name, value] : metrics) trace_.extra.push_back({"average_" + name, {}});
     initial_distance_ = x_star_ ? (x0 - *x_star_).squaredNorm() : 0.0;
-    trace_.reserve(static_cast<std::size_t>(options_.max_iterations / log_every_ + 2));
     double elapsed = 0.0;
     if (hooks_.resume) elapsed = restore(*hooks_.resume);
+    trace_.reserve(static_cast<std::size_t>(options_.max_iterations / log_every_ + 2));
     summary_.setup_seconds = seconds_since(setup_start);
 
     for (Callback* c : callbacks_) c->begin(problem_, estimator_);
@@ -194,11 +194,7 @@ class Run {
     x_ = c.x;
     rng_.set_state(c.rng);
     counters_ = c.counters;
-    if (!same_columns(c.trace))
-      throw InputError(
-          "checkpoint: its trace has other columns than this run logs; accepted only "
-          "checkpoints written by the same version, method and settings");
-    trace_ = c.trace;
+    restore_trace(c.trace);
     estimator_.load_state(c.estimator);
     step_.load_state(c.step);
     initial_distance_ = c.initial_distance;
@@ -209,12 +205,23 @@ class Run {
     return c.elapsed_seconds;
   }
 
-  // Whether `trace` has this run's extra columns, in order (a checkpoint's trace).
-  bool same_columns(const Trace& trace) const {
-    if (trace.extra.size() != trace_.extra.size()) return false;
-    for (std::size_t c = 0; c < trace.extra.size(); ++c)
-      if (trace.extra[c].name != trace_.extra[c].name) return false;
-    return true;
+  // trace_ ← a checkpoint's trace, its extra columns put in the order this run logs them (a run
+  // file lists them by name); refused unless they are this run's columns.
+  void restore_trace(const Trace& saved) {
+    std::vector<TraceColumn> columns = std::move(trace_.extra);
+    bool same = saved.extra.size() == columns.size();
+    for (TraceColumn& column : columns) {
+      const auto found = std::find_if(saved.extra.begin(), saved.extra.end(),
+                                      [&](const TraceColumn& c) { return c.name == column.name; });
+      same = same && found != saved.extra.end();
+      if (same) column.values = found->values;
+    }
+    if (!same)
+      throw InputError(
+          "checkpoint: its trace has other columns than this run logs; accepted only "
+          "checkpoints written by the same method and settings");
+    trace_ = saved;
+    trace_.extra = std::move(columns);
   }
 
   // x ← next when the step was finite; else skip or stop. False when the run must stop.
