@@ -118,7 +118,7 @@ class Run {
         n_(static_cast<double>(problem.num_samples())),
         log_every_(options.effective_log_every()),
         x_star_(problem.solution()),
-        players_(problem.players()),
+        players_(options.scheme == "alternating" ? problem.players() : std::vector<Player>{}),
         averaging_(options.averaging != "none"),
         uniform_average_(options.averaging == "uniform"),
         scheme_(options.scheme == "alternating"                 ? Scheme::kAlternating
@@ -497,7 +497,7 @@ class Run {
   const std::optional<Vector> x_star_;
   Rng rng_;
   StepSchedule schedule_;
-  const std::vector<Player> players_;  // alternating moves them in this order
+  const std::vector<Player> players_;  // alternating moves them in this order (else empty)
   const bool averaging_, uniform_average_;
   enum class Scheme { kSimultaneous, kAlternating, kExtragradient, kExtragradientSameSample };
   const Scheme scheme_;  // options.scheme, parsed once: no string compare per iteration

@@ -15,9 +15,11 @@
 #include "sgda/problems/affine_game.hpp"
 #include "sgda/problems/dirac_gan.hpp"
 #include "sgda/problems/gaussian_gan.hpp"
+#include "sgda/problems/mlp_gan.hpp"
 #include "sgda/registry.hpp"
 #include "sgda/solver.hpp"
 #include "sgda/step.hpp"
+#include "sgda/steps/blockwise_step.hpp"
 
 using namespace sgda;
 
@@ -88,6 +90,42 @@ TEST_CASE("alternating moves player by player: hand-computed iterates, one estim
   CHECK(s.counters.sample_evaluations == 4);
 }
 
+TEST_CASE("players are the blocks grouped by the name before the first '.'", "[schemes]") {
+  const std::vector<Player> players =
+      players_of({Block{"g.layer0.weight", 0, 2, false}, Block{"d", 2, 1, true},
+                  Block{"g.layer0.bias", 3, 1, false}, Block{"g", 4, 1, false}});
+  REQUIRE(players.size() == 2);
+  CHECK(players[0].name == "g");  // in the order of each player's first block
+  REQUIRE(players[0].blocks.size() == 3);
+  CHECK(players[0].blocks[1].name == "g.layer0.bias");
+  CHECK(players[0].blocks[2].name == "g");
+  CHECK(players[1].name == "d");
+  CHECK(players[0].contains(Block{"g.layer0.bias", 3, 1, false}));
+  CHECK_FALSE(players[0].contains(Block{"d", 2, 1, true}));
+
+  // The MLP GAN: 12 blocks (a weight and a bias per layer), 2 players, 2 estimates per iteration.
+  MlpGanOptions o;
+  o.samples = 64;
+  o.batch = 16;
+  o.generator_width = o.discriminator_width = 4;
+  o.eval_samples = 50;
+  const MlpGan gan(o);
+  REQUIRE(gan.blocks().size() == 12);
+  const std::vector<Player> gan_players = gan.players();
+  REQUIRE(gan_players.size() == 2);
+  CHECK(gan_players[0].name == "generator");
+  CHECK(gan_players[0].blocks.size() == 6);
+  CHECK(gan_players[1].name == "discriminator");
+  auto adam = make_step_rule(rule("adam"));
+  SolverOptions options = constant(1e-3, 3);
+  options.scheme = "alternating";
+  const Summary s = run(gan, *adam, options, gan.initial_point());
+  CHECK(s.counters.sample_evaluations == 2 * 3);
+  StateArchive state;
+  adam->save_state(state);
+  CHECK(state.vector("t") == Vector::Constant(12, 3.0));
+}
+
 TEST_CASE("alternating Adam: the bias correction counts iterations, not blocks (Dirac-GAN)",
           "[schemes]") {
   // torch.optim.Adam with one optimizer per player, lr = 0.1, one alternating iteration from
@@ -140,6 +178,40 @@ TEST_CASE("alternating with a stateful rule equals one instance of the rule per 
       CHECK(state.vector("t") == Vector::Constant(4, iterations));
     }
   }
+}
+
+TEST_CASE("alternating with per-player rules and scales equals one optimizer per player",
+          "[schemes]") {
+  const AffineGame game = two_block_players();
+  const std::vector<Block> blocks = game.blocks();
+  const Vector x0 = (Vector(4) << 1, 0, 0, 1).finished();
+  const double gamma = 0.05;
+  // x: Adam at γ; y: momentum at γ/2, and y.b (a block named on its own) optimistic at 2γ.
+  std::vector<BlockwiseStep::Part> parts;
+  parts.push_back({{"x"}, make_step_rule(rule("adam")), 1.0});
+  parts.push_back({{"y.b"}, make_step_rule(rule("optimistic")), 2.0});
+  parts.push_back({{}, make_step_rule(rule("momentum")), 0.5});
+  BlockwiseStep step(std::move(parts));
+  auto adam = make_step_rule(rule("adam"));
+  auto optimistic = make_step_rule(rule("optimistic"));
+  auto momentum = make_step_rule(rule("momentum"));
+  adam->bind(game, {blocks[0], blocks[1]});
+  optimistic->bind(game, {blocks[3]});
+  momentum->bind(game, {blocks[2]});
+  Vector z = x0, next(4), g(4);
+  for (int k = 0; k < 6; ++k) {
+    game.sample(0, z, g);  // player x
+    next = z;
+    adam->apply(gamma, g, z, next);
+    z = next;
+    game.sample(0, z, g);  // player y: both its blocks from one estimate
+    optimistic->apply(2 * gamma, g, z, next);
+    momentum->apply(0.5 * gamma, g, z, next);
+    z = next;
+  }
+  SolverOptions options = constant(gamma, 6);
+  options.scheme = "alternating";
+  CHECK(run(game, step, options, x0).x == z);
 }
 
 namespace {
