@@ -1,5 +1,6 @@
 #include "sgda/problem.hpp"
 
+#include <algorithm>
 #include <limits>
 
 namespace sgda {
@@ -73,6 +74,22 @@ class SubsetProblem final : public Problem {
 
 std::unique_ptr<Problem> Problem::subproblem(const std::vector<Index>& samples) const {
   return std::make_unique<SubsetProblem>(*this, samples);
+}
+
+std::string player_name(const std::string& block_name) {
+  return block_name.substr(0, block_name.find('.'));
+}
+
+std::vector<Player> players_of(const std::vector<Block>& blocks) {
+  std::vector<Player> players;
+  for (const Block& b : blocks) {
+    const std::string name = player_name(b.name);
+    auto owner = std::find_if(players.begin(), players.end(),
+                              [&](const Player& p) { return p.name == name; });
+    if (owner == players.end()) owner = players.insert(players.end(), Player{name, {}});
+    owner->blocks.push_back(b);
+  }
+  return players;
 }
 
 bool covers(const std::vector<Block>& blocks, Index dim) {

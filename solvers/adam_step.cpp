@@ -1,19 +1,17 @@
 #include "sgda/steps/adam_step.hpp"
 
 #include <cmath>
+#include <string>
+
+#include "sgda/error.hpp"
 
 namespace sgda {
 
 void AdamStep::on_bind(Index dim) {
   m_ = Vector::Zero(dim);
   v_ = Vector::Zero(dim);
-  t_ = 0;
-}
-
-void AdamStep::on_step() {
-  ++t_;
-  correction1_ = 1.0 - std::pow(beta1_, static_cast<double>(t_));
-  correction2_ = 1.0 - std::pow(beta2_, static_cast<double>(t_));
+  t_.assign(blocks().size(), 0);
+  corrected_t_ = 0;
 }
 
 namespace {
@@ -44,8 +42,14 @@ __attribute__((target_clones("avx2", "default"))) void adam_kernel(
 
 }  // namespace
 
-void AdamStep::step_block(double gamma, const Block& block, ConstVectorRef g, ConstVectorRef x,
-                          VectorRef next) {
+void AdamStep::step_block(double gamma, std::size_t index, const Block& block, ConstVectorRef g,
+                          ConstVectorRef x, VectorRef next) {
+  const std::int64_t t = ++t_[index];
+  if (t != corrected_t_) {
+    corrected_t_ = t;
+    correction1_ = 1.0 - std::pow(beta1_, static_cast<double>(t));
+    correction2_ = 1.0 - std::pow(beta2_, static_cast<double>(t));
+  }
   const AdamConstants c{beta1_,
                         beta2_,
                         1.0 - beta1_,
@@ -63,13 +67,27 @@ void AdamStep::step_block(double gamma, const Block& block, ConstVectorRef g, Co
 void AdamStep::save_state(StateArchive& out) const {
   out.put("m", m_);
   out.put("v", v_);
-  out.put_integer("t", t_);
+  // The step counts of the blocks, as doubles (exact below 2^53).
+  Vector t(static_cast<Index>(t_.size()));
+  for (std::size_t b = 0; b < t_.size(); ++b) t[static_cast<Index>(b)] = double(t_[b]);
+  out.put("t", t);
 }
 
 void AdamStep::load_state(const StateArchive& in) {
   m_ = in.vector("m");
   v_ = in.vector("v");
-  t_ = in.integer("t");
+  if (!in.has_vector("t")) {  // a checkpoint from before the per-block counts: one t for all
+    t_.assign(t_.size(), in.integer("t"));
+  } else {
+    const Vector& t = in.vector("t");
+    if (t.size() != static_cast<Index>(t_.size()))
+      throw InputError("checkpoint: step state 't' has " + std::to_string(t.size()) +
+                       " block counts, the step rule moves " + std::to_string(t_.size()) +
+                       " blocks");
+    for (std::size_t b = 0; b < t_.size(); ++b)
+      t_[b] = static_cast<std::int64_t>(t[static_cast<Index>(b)]);
+  }
+  corrected_t_ = 0;
 }
 
 }  // namespace sgda

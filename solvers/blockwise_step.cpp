@@ -54,7 +54,7 @@ void BlockwiseStep::bind(const Problem& problem, const std::vector<Block>& block
 }
 
 void BlockwiseStep::step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next,
-                         const Block* only) {
+                         const Player* only) {
   for (Part& part : parts_) part.rule->step(part.scale * gamma, g, x, next, only);
 }
 

@@ -2,8 +2,8 @@
 
 namespace sgda {
 
-void MomentumStep::step_block(double gamma, const Block& block, ConstVectorRef g, ConstVectorRef x,
-                              VectorRef next) {
+void MomentumStep::step_block(double gamma, std::size_t, const Block& block, ConstVectorRef g,
+                              ConstVectorRef x, VectorRef next) {
   auto v = velocity_.segment(block.offset, block.size);
   v = momentum_ * v + g;
   if (nesterov_)

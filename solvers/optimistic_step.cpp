@@ -7,7 +7,7 @@ void OptimisticStep::on_bind(Index dim) {
   seen_.assign(static_cast<std::size_t>(dim), 0);
 }
 
-void OptimisticStep::step_block(double gamma, const Block& block, ConstVectorRef g,
+void OptimisticStep::step_block(double gamma, std::size_t, const Block& block, ConstVectorRef g,
                                 ConstVectorRef x, VectorRef next) {
   auto previous = previous_.segment(block.offset, block.size);
   char& seen = seen_[static_cast<std::size_t>(block.offset)];

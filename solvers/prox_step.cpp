@@ -3,7 +3,7 @@
 namespace sgda {
 
 StepOutcome StepRule::checked_step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next,
-                                   const Block* only) {
+                                   const Player* only) {
   if (!all_finite(g)) return StepOutcome::kNonFiniteEstimate;
   step(gamma, g, x, next, only);
   return all_finite(next) ? StepOutcome::kFinite : StepOutcome::kNonFiniteIterate;
@@ -18,16 +18,16 @@ void BlockRule::bind(const Problem& problem, const std::vector<Block>& blocks) {
 }
 
 void BlockRule::step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next,
-                     const Block* only) {
-  on_step();
+                     const Player* only) {
   const Regularizer& regularizer = problem_->regularizer();
-  for (const Block& b : blocks_) {
+  for (std::size_t i = 0; i < blocks_.size(); ++i) {
+    const Block& b = blocks_[i];
     auto next_b = next.segment(b.offset, b.size);
-    if (only && only->offset != b.offset) {
+    if (only && !only->contains(b)) {  // another player's block: it stays, and so does its state
       next_b = x.segment(b.offset, b.size);
       continue;
     }
-    step_block(gamma, b, g.segment(b.offset, b.size), x.segment(b.offset, b.size), next_b);
+    step_block(gamma, i, b, g.segment(b.offset, b.size), x.segment(b.offset, b.size), next_b);
     if (regularized_) regularizer.prox(gamma, next_b);
   }
 }
@@ -37,8 +37,8 @@ void ProxStep::on_bind(Index) {
   whole_prox_ = regularized() && r.separable() && covers_all() ? &r : nullptr;
 }
 
-void ProxStep::step_block(double gamma, const Block&, ConstVectorRef g, ConstVectorRef x,
-                          VectorRef next) {
+void ProxStep::step_block(double gamma, std::size_t, const Block&, ConstVectorRef g,
+                          ConstVectorRef x, VectorRef next) {
   next = x - gamma * g;
 }
 

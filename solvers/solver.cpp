@@ -59,6 +59,16 @@ const std::vector<EnumValue<Scheme>>& enum_values<Scheme>() {
 }
 
 template <>
+const std::vector<EnumValue<Extrapolation>>& enum_values<Extrapolation>() {
+  static const std::vector<EnumValue<Extrapolation>> values = {
+      {Extrapolation::kProx, "prox", "a plain proximal step, whatever the step rule"},
+      {Extrapolation::kStep, "step",
+       "the step rule's own update (with adam: Extra-Adam, Gidel et al. 2019)"},
+  };
+  return values;
+}
+
+template <>
 const std::vector<EnumValue<Averaging>>& enum_values<Averaging>() {
   static const std::vector<EnumValue<Averaging>> values = {
       {Averaging::kNone, "none", "the last iterate only"},
@@ -101,6 +111,9 @@ const OptionTable<SolverOptions>& SolverOptions::table() {
           nest(&O::step_size, "step_size", StepSizeOptions::table()),
           field("seed", &O::seed, "seed of the run's random stream"),
           field("scheme", &O::scheme, "how the players move in one iteration"),
+          field("extrapolation", &O::extrapolation,
+                "the extrapolation step of the extragradient schemes")
+              .when("scheme", {Scheme::kExtragradient, Scheme::kExtragradientSameSample}),
           field("averaging", &O::averaging, "iterate averaging reported beside the last iterate"),
           field("ema_decay", &O::ema_decay, "decay of ema averaging")
               .bounds(0, true, 1, true)
@@ -125,6 +138,12 @@ std::optional<FieldError> SolverOptions::Check() const {
     return FieldError{
         "SolverOptions::step_size." + error->field.substr(error->field.find("::") + 2),
         error->problem};
+  // Asked for in code, Extra-Adam must not be silently dropped by another scheme.
+  if (extrapolation == Extrapolation::kStep && scheme != Scheme::kExtragradient &&
+      scheme != Scheme::kExtragradientSameSample)
+    return FieldError{"SolverOptions::extrapolation",
+                      "\"step\" needs the scheme extragradient or extragradient-same-sample, "
+                      "not \"" + to_string(scheme) + "\""};
   return table().check(*this);
 }
 
@@ -142,6 +161,7 @@ void Trace::reserve(std::size_t rows) {
   relative_distance_sq.reserve(rows);
   residual_sq.reserve(rows);
   step_size.reserve(rows);
+  for (TraceColumn& column : extra) column.values.reserve(rows);
 }
 
 namespace {
@@ -164,10 +184,12 @@ class Run {
         n_(static_cast<double>(problem.num_samples())),
         log_every_(options.effective_log_every()),
         x_star_(problem.solution()),
-        blocks_(problem.blocks()),
+        players_(options.scheme == Scheme::kAlternating ? problem.players()
+                                                        : std::vector<Player>{}),
         averaging_(options.averaging != Averaging::kNone),
         uniform_average_(options.averaging == Averaging::kUniform),
         scheme_(options.scheme),
+        extrapolate_with_step_(options.extrapolation == Extrapolation::kStep),
         oracle_limit_(options.max_oracle_calls > 0 ? options.max_oracle_calls
                                                    : std::numeric_limits<std::int64_t>::max()) {}
 
@@ -184,20 +206,25 @@ class Run {
     g_.resize(d_);
     workspace_.resize(d_);
     if (scheme_ == Scheme::kExtragradient || scheme_ == Scheme::kExtragradientSameSample) {
-      extrapolation_.reset(problem_);
+      if (!extrapolate_with_step_) extrapolation_.reset(problem_);
       half_.resize(d_);
     }
+    // Further columns: the averaged iterate's distance to x* (when x* is known: no all-NaN
+    // column) and residual, the problem's own measures (modes covered, ...) of the last iterate,
+    // and the same measures of the averaged iterate, named average_<name>.
+    const auto metrics = problem_.metrics(x0);
     if (averaging_) {
       average_ = x0;
-      trace_.extra = {{"average_relative_distance_sq", {}}, {"average_residual_sq", {}}};
+      if (x_star_) trace_.extra.push_back({"average_relative_distance_sq", {}});
+      trace_.extra.push_back({"average_residual_sq", {}});
     }
-    // The problem's own measures (modes covered, ...) follow as further columns.
-    metrics_offset_ = trace_.extra.size();
-    for (const auto& [name, value] : problem_.metrics(x0)) trace_.extra.push_back({name, {}});
+    for (const auto& [name, value] : metrics) trace_.extra.push_back({name, {}});
+    if (averaging_)
+      for (const auto& [name, value] : metrics) trace_.extra.push_back({"average_" + name, {}});
     initial_distance_ = x_star_ ? (x0 - *x_star_).squaredNorm() : 0.0;
-    trace_.reserve(static_cast<std::size_t>(options_.max_iterations / log_every_ + 2));
     double elapsed = 0.0;
     if (hooks_.resume) elapsed = restore(*hooks_.resume);
+    trace_.reserve(static_cast<std::size_t>(options_.max_iterations / log_every_ + 2));
     summary_.setup_seconds = seconds_since(setup_start);
 
     for (Callback* c : callbacks_) c->begin(problem_, estimator_);
@@ -231,7 +258,7 @@ class Run {
     x_ = c.x;
     rng_.set_state(c.rng);
     counters_ = c.counters;
-    trace_ = c.trace;
+    restore_trace(c.trace);
     estimator_.load_state(c.estimator);
     step_.load_state(c.step);
     initial_distance_ = c.initial_distance;
@@ -240,6 +267,25 @@ class Run {
     if (averaging_) average_ = c.average, averaged_ = c.averaged;
     last_logged_ = trace_.size() > 0 ? trace_.iteration.back() : -1;
     return c.elapsed_seconds;
+  }
+
+  // trace_ ← a checkpoint's trace, its extra columns put in the order this run logs them (a run
+  // file lists them by name); refused unless they are this run's columns.
+  void restore_trace(const Trace& saved) {
+    std::vector<TraceColumn> columns = std::move(trace_.extra);
+    bool same = saved.extra.size() == columns.size();
+    for (TraceColumn& column : columns) {
+      const auto found = std::find_if(saved.extra.begin(), saved.extra.end(),
+                                      [&](const TraceColumn& c) { return c.name == column.name; });
+      same = same && found != saved.extra.end();
+      if (same) column.values = found->values;
+    }
+    if (!same)
+      throw InputError(
+          "checkpoint: its trace has other columns than this run logs; accepted only "
+          "checkpoints written by the same method and settings");
+    trace_ = saved;
+    trace_.extra = std::move(columns);
   }
 
   // x ← next when the step was finite; else skip or stop. False when the run must stop.
@@ -264,17 +310,21 @@ class Run {
       estimator_.estimate(x_, g_, rng_, counters_);
       return accept(step_.checked_step(gamma_, g_, x_, next_, nullptr), k);
     }
-    if (scheme_ == Scheme::kAlternating) {
-      for (const Block& player : blocks_) {
+    if (scheme_ == Scheme::kAlternating) {  // Gauss-Seidel: each player sees the moves before
+      for (const Player& player : players_) {
         estimator_.estimate(x_, g_, rng_, counters_);
         if (!accept(step_.checked_step(gamma_, g_, x_, next_, &player), k)) return false;
       }
       return true;
     }
-    // Extragradient: extrapolate with a plain proximal step, update from x with g(x½).
+    // Extragradient: extrapolate with a plain proximal step, or with the step rule itself
+    // (Extra-Adam: its state advances here and again at the update), then update from x with
+    // g(x½).
     const Rng::State before = rng_.state();
     estimator_.estimate(x_, g_, rng_, counters_);
-    StepOutcome outcome = extrapolation_.checked_step(gamma_, g_, x_, half_, nullptr);
+    StepOutcome outcome = extrapolate_with_step_
+                              ? step_.checked_step(gamma_, g_, x_, half_, nullptr)
+                              : extrapolation_.checked_step(gamma_, g_, x_, half_, nullptr);
     if (outcome == StepOutcome::kFinite) {
       // Replaying leaves the stream where the first estimate left it: same draws, same use.
       if (scheme_ == Scheme::kExtragradientSameSample) rng_.set_state(before);
@@ -391,14 +441,29 @@ class Run {
     summary_.message = std::move(message);
   }
 
-  // Computes the metrics at x, appends a trace row, runs callbacks; false to stop.
+  // ||x − x*||² / ||x⁰ − x*||² (or ||x − x*||² when x⁰ = x*); NaN when x* is unknown.
+  double relative_distance_sq(const Vector& x) const {
+    if (!x_star_) return std::nan("");
+    const double distance = (x - *x_star_).squaredNorm();
+    return initial_distance_ > 0.0 ? distance / initial_distance_ : distance;
+  }
+
+  // Computes the metrics at x (and at the averaged iterate), appends a trace row, runs
+  // callbacks; false to stop. Everything but the callbacks counts as metric time.
   bool log() {
     const auto metric_start = Clock::now();
-    const double distance = x_star_ ? (x_ - *x_star_).squaredNorm() : 0.0;
-    const double relative = !x_star_                  ? std::nan("")
-                            : initial_distance_ > 0.0 ? distance / initial_distance_
-                                                      : distance;
+    const double relative = relative_distance_sq(x_);
     const double residual = natural_residual_sq(problem_, x_, workspace_);
+    std::size_t column = 0;
+    if (averaging_) {
+      if (x_star_) trace_.extra[column++].values.push_back(relative_distance_sq(average_));
+      trace_.extra[column++].values.push_back(natural_residual_sq(problem_, average_, workspace_));
+    }
+    for (const auto& [name, value] : problem_.metrics(x_))
+      trace_.extra[column++].values.push_back(value);
+    if (averaging_)
+      for (const auto& [name, value] : problem_.metrics(average_))
+        trace_.extra[column++].values.push_back(value);
     metric_seconds_ += seconds_since(metric_start);
     const double epochs = static_cast<double>(counters_.sample_evaluations) / n_ +
                           static_cast<double>(counters_.coordinate_evaluations) / double(d_);
@@ -412,16 +477,6 @@ class Run {
     trace_.relative_distance_sq.push_back(relative);
     trace_.residual_sq.push_back(residual);
     trace_.step_size.push_back(gamma_);
-    if (averaging_) {
-      const double avg_distance = x_star_ ? (average_ - *x_star_).squaredNorm() : 0.0;
-      trace_.extra[0].values.push_back(!x_star_                  ? std::nan("")
-                                       : initial_distance_ > 0.0 ? avg_distance / initial_distance_
-                                                                 : avg_distance);
-      trace_.extra[1].values.push_back(natural_residual_sq(problem_, average_, workspace_));
-    }
-    std::size_t column = metrics_offset_;
-    for (const auto& [name, value] : problem_.metrics(x_))
-      trace_.extra[column++].values.push_back(value);
     last_logged_ = counters_.iterations;
     bool go_on = true;
     const LogEntry entry{counters_, epochs, wall, relative,
@@ -506,13 +561,13 @@ class Run {
   const std::optional<Vector> x_star_;
   Rng rng_;
   StepSchedule schedule_;
-  const std::vector<Block> blocks_;
+  const std::vector<Player> players_;  // alternating moves them in this order (else empty)
   const bool averaging_, uniform_average_;
   const Scheme scheme_;
-  ProxStep extrapolation_;  // extragradient's extrapolation step
+  const bool extrapolate_with_step_;  // options.extrapolation == Extrapolation::kStep
+  ProxStep extrapolation_;            // extragradient's extrapolation step with kProx
   Vector x_, next_, g_, workspace_, half_, average_;
   std::int64_t averaged_ = 0;
-  std::size_t metrics_offset_ = 0;  // where the problem's metric columns start in trace.extra
   double initial_distance_ = 0.0, gamma_ = 0.0, metric_seconds_ = 0.0;
   // The clock (time limit, checkpoint_seconds) is read at iteration next_clock_, every
   // clock_period_ iterations, adapted so that a reading (~25 ns) stays negligible.

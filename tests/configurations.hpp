@@ -33,6 +33,7 @@ struct Configuration {
   EstimatorOptions estimator;
   StepRuleOptions step;
   Scheme scheme = Scheme::kSimultaneous;
+  Extrapolation extrapolation = Extrapolation::kProx;
   Averaging averaging = Averaging::kNone;
   double gamma = 0.05;  // a constant step: the golden file pins the streams and the formulas
 };
@@ -181,6 +182,12 @@ inline std::vector<Configuration> all_configurations() {
       c.gamma = 0.1;
     }
   }
+  Configuration& extra_adam = method("dirac-gan extragradient adam extrapolation=step", "sgda");
+  extra_adam.game = GameKind::kDiracGan;
+  extra_adam.scheme = Scheme::kExtragradient;
+  extra_adam.extrapolation = Extrapolation::kStep;
+  extra_adam.step.rule = StepRuleType::kAdam;
+  extra_adam.gamma = 0.1;
   Configuration& averaged = method("dirac-gan simultaneous prox averaging=ema", "sgda");
   averaged.game = GameKind::kDiracGan;
   averaged.averaging = sgda::Averaging::kEma;
@@ -203,6 +210,7 @@ inline Summary run_configuration(const Configuration& c, SolverOptions options,
   options.step_size.rule = sgda::StepSizeRule::kConstant;
   options.step_size.gamma = c.gamma;
   options.scheme = c.scheme;
+  options.extrapolation = c.extrapolation;
   options.averaging = c.averaging;
   return solve(problem, *estimator, *step, options, problem.initial_point(), callbacks);
 }

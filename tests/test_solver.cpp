@@ -209,6 +209,53 @@ TEST_CASE("the iteration loop allocates nothing, for every method, step rule and
     CHECK(long_run == short_run);
   }
 }
+
+TEST_CASE("the alternating and Extra-Adam loops allocate nothing", "[solver]") {
+  // Players of two blocks each (x.0, x.1, y.0, y.1), so alternation moves several blocks at once.
+  const AffineGame game = small_game();
+  std::vector<Matrix> matrices;
+  for (Index i = 0; i < game.num_samples(); ++i) matrices.push_back(game.sample_matrix(i));
+  const Index half = game.dim() / 2, quarter = half / 2;
+  const AffineGame split(
+      matrices, game.offsets(),
+      {Block{"x.0", 0, quarter, false}, Block{"x.1", quarter, half - quarter, false},
+       Block{"y.0", half, quarter, true}, Block{"y.1", half + quarter, half - quarter, true}});
+  struct Case {
+    std::string scheme, extrapolation, rule;
+  };
+  for (const Case& c : std::vector<Case>{{"alternating", "prox", "prox"},
+                                         {"alternating", "prox", "adam"},
+                                         {"alternating", "prox", "optimistic"},
+                                         {"extragradient", "step", "adam"},
+                                         {"extragradient-same-sample", "step", "adam"},
+                                         {"extragradient", "step", "momentum"}}) {
+    INFO(c.scheme << ", extrapolation " << c.extrapolation << ", " << c.rule);
+    auto allocations_of_run = [&](std::int64_t iterations) {
+      SolverOptions o;
+      o.max_iterations = iterations;
+      o.log_every = iterations;
+      o.step_size.rule = sgda::StepSizeRule::kConstant;
+      o.step_size.gamma = 1e-3;
+      o.scheme = sgda::parse_enum<sgda::Scheme>(c.scheme);
+      o.extrapolation = sgda::parse_enum<sgda::Extrapolation>(c.extrapolation);
+      o.averaging = sgda::Averaging::kUniform;
+      split.solution();
+      EstimatorOptions e;
+      StepRuleOptions r;
+      r.rule = sgda::parse_enum<sgda::StepRuleType>(c.rule);
+      const long before = g_allocations.load();
+      auto estimator = make_estimator(e, split);
+      auto step = make_step_rule(r);
+      const Summary s = solve(split, *estimator, *step, o, Vector::Zero(split.dim()));
+      REQUIRE(s.counters.iterations == iterations);
+      return g_allocations.load() - before;
+    };
+    allocations_of_run(10);
+    const long short_run = allocations_of_run(200);
+    const long long_run = allocations_of_run(20000);
+    CHECK(long_run == short_run);
+  }
+}
 #endif
 
 TEST_CASE("a problem's metrics become trace columns, logged with the other metrics", "[solver]") {

@@ -159,7 +159,8 @@ TEST_CASE("per-player rules and scales; a single-player step leaves the others",
       x.head(2) - 0.2 * (g.head(2).array() / (g.head(2).array().abs() + 1e-8)).matrix(), 1e-14));
   CHECK(next.tail(2).isApprox(x.tail(2) - 0.05 * g.tail(2), 1e-15));
 
-  const Block y = game.blocks()[1];
+  const Player y = game.players()[1];
+  REQUIRE(y.name == "y");
   auto prox = make_step_rule(rule("prox"));
   prox->reset(game);
   prox->step(0.2, g, x, next, &y);

@@ -25,6 +25,12 @@ struct ProblemConstants {
   Vector sample_lipschitz;  // L_i = ||F_i(x) − F_i(y)|| / ||x − y|| bounds, one per sample
 };
 
+// The name of the player owning a block: its name up to the first '.' (all of it without one).
+std::string player_name(const std::string& block_name);
+// `blocks` grouped into players by player_name, in the order of each player's first block; a
+// player's blocks keep their order.
+std::vector<Player> players_of(const std::vector<Block>& blocks);
+
 class Problem {
  public:
   virtual ~Problem() = default;
@@ -42,8 +48,11 @@ class Problem {
   virtual double coordinate(Index j, ConstVectorRef x) const;
   virtual bool coordinates_are_cheap() const { return false; }
 
-  // Players (blocks); by default one minimizing block "x" covering everything.
+  // The blocks of x (a player each, or a player's layers: "generator.layer0.weight", ...);
+  // by default one minimizing block "x" covering everything.
   virtual std::vector<Block> blocks() const { return {Block{"x", 0, dim(), false}}; }
+  // The players: blocks() grouped by the name before the first '.' (see Player, types.hpp).
+  std::vector<Player> players() const { return players_of(blocks()); }
 
   // The solution x* of the regularized problem when known.
   virtual std::optional<Vector> solution() const { return std::nullopt; }

@@ -21,19 +21,36 @@ namespace sgda {
 
 // How the players move in one iteration:
 //   simultaneous:  x ← step(x, g(x)) for all players at once (GDA);
-//   alternating:   player by player, each with a fresh estimate at the current x (so an
-//                  iteration costs one estimate per player);
-//   extragradient: x½ = prox_{γR}(x − γ g(x)), then x ← step(x, g(x½)) (Korpelevich 1976),
-//                  with two independent estimates;
+//   alternating:   player by player (Problem::players(), in order), each with a fresh
+//                  estimate at the current x, which the previous players' moves already
+//                  changed (Gauss-Seidel); all of a player's blocks move together. An
+//                  iteration costs one estimate per player and moves each block, and advances
+//                  its step-rule state (Adam's t, momenta), once;
+//   extragradient: x½ = prox_{γR}(x − γ g(x)) (or step(x, g(x)): Extrapolation), then
+//                  x ← step(x, g(x½)) (Korpelevich 1976), with two independent estimates;
 //   extragradient-same-sample: the same, the second estimate replaying the first one's
 //                  random draws (same samples, coordinates, compression).
 enum class Scheme { kSimultaneous, kAlternating, kExtragradient, kExtragradientSameSample };
 template <>
 const std::vector<EnumValue<Scheme>>& enum_values<Scheme>();
 
-// Iterate averaging, reported beside the last iterate (Summary::x_average and the trace
-// columns average_relative_distance_sq, average_residual_sq): none | uniform (mean of
-// x¹..x^k) | ema (x̄ ← decay·x̄ + (1 − decay)·x, from x̄ = x⁰).
+// The extrapolation x½ of the extragradient schemes:
+//   prox: a plain proximal step, x½ = prox_{γR}(x − γ g(x)), whatever the step rule;
+//   step: the step rule's own update from x with g(x), so that with the adam rule the scheme
+//         is Extra-Adam (Gidel et al. 2019, "A Variational Inequality Perspective on GANs",
+//         Algorithm 4). As there, one state serves both steps: the extrapolation and the
+//         update from x with g(x½) each advance it (Adam's moments, and its step count t by 2
+//         per iteration, hence the bias corrections 1 − β^{2k−1} and 1 − β^{2k}). A checkpoint
+//         falls between iterations, where that one state is all there is: resuming is bit for
+//         bit. With the prox rule both choices give the same run, bit for bit.
+enum class Extrapolation { kProx, kStep };
+template <>
+const std::vector<EnumValue<Extrapolation>>& enum_values<Extrapolation>();
+
+// Iterate averaging, reported beside the last iterate: none | uniform (mean of x¹..x^k) |
+// ema (x̄ ← decay·x̄ + (1 − decay)·x, from x̄ = x⁰). Summary::x_average is x̄, and every log
+// row measures x̄ as it measures x, in further trace columns: average_relative_distance_sq
+// (when x* is known), average_residual_sq and average_<name> for each Problem::metrics name.
 enum class Averaging { kNone, kUniform, kEma };
 template <>
 const std::vector<EnumValue<Averaging>>& enum_values<Averaging>();
@@ -61,6 +78,7 @@ struct SolverOptions {
   // Seeds the run's random stream; the same seed gives bitwise identical iterates and trace.
   std::uint64_t seed = 0;
   Scheme scheme = Scheme::kSimultaneous;
+  Extrapolation extrapolation = Extrapolation::kProx;  // extragradient schemes
   Averaging averaging = Averaging::kNone;
   double ema_decay = 0.99;  // ema: in (0, 1)
   // On a non-finite estimate or iterate: false stops the run ("non-finite"); true skips that
@@ -89,7 +107,9 @@ enum class TerminationReason {
 std::string to_string(TerminationReason reason);  // "converged", "iteration limit", ...
 
 // One row per logged iteration (iteration 0 is x⁰).
-// An extra trace column: averaging metrics, problem metrics (modes covered, ...).
+// An extra trace column. Trace::extra holds, in this order: with averaging,
+// average_relative_distance_sq (only when x* is known) and average_residual_sq; the problem's
+// metrics of x (modes covered, ...); with averaging, the same metrics of x̄, named average_<name>.
 struct TraceColumn {
   std::string name;
   std::vector<double> values;
@@ -168,7 +188,7 @@ struct Summary {
   double epochs = 0.0;
   double setup_seconds = 0.0;   // estimator reset and schedule
   double solve_seconds = 0.0;   // the loop, metrics included
-  double metric_seconds = 0.0;  // the part of the loop spent on metrics
+  double metric_seconds = 0.0;  // the part of the loop spent on metrics (the problem's too)
   double initial_step_size = 0.0;
   double theory_step_size = std::numeric_limits<double>::quiet_NaN();
   double final_relative_distance_sq = std::numeric_limits<double>::quiet_NaN();

@@ -65,10 +65,14 @@ class StepRule {
   virtual void save_state(StateArchive& out) const { (void)out; }
   virtual void load_state(const StateArchive& in) { (void)in; }
   // next_b ← the iterate after x_b from g_b at step size γ, for every bound block b, or only for
-  // `only` when it is not null (the other bound blocks are copied from x). `next` and `x` are
-  // distinct buffers, so the solver keeps the last finite iterate without copying. No allocation.
+  // the blocks of player `only` when it is not null (the other bound blocks are copied from x):
+  // the alternating scheme moves one player, all its blocks at once. A rule's state (momenta,
+  // moments, Adam's step count, previous estimates) is kept per block and advanced only for the
+  // blocks a call moves, so alternating advances each block once per iteration, as one
+  // optimizer per player would. `next` and `x` are distinct buffers, so the solver keeps the
+  // last finite iterate without copying. No allocation.
   virtual void step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next,
-                    const Block* only) = 0;
+                    const Player* only) = 0;
   void apply(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next) {
     step(gamma, g, x, next, nullptr);
   }
@@ -76,7 +80,7 @@ class StepRule {
   // state sees it (kNonFiniteEstimate, `next` undefined) and a non-finite result is reported
   // (kNonFiniteIterate). Rules whose step is one pass over the vector fuse the two checks.
   virtual StepOutcome checked_step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next,
-                                   const Block* only);
+                                   const Player* only);
 };
 
 // The shape shared by per-block rules: a direction from g_b and the rule's state, then the
@@ -85,17 +89,17 @@ class BlockRule : public StepRule {
  public:
   void bind(const Problem& problem, const std::vector<Block>& blocks) final;
   void step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next,
-            const Block* only) final;
+            const Player* only) final;
   bool covers_all() const { return covers_all_; }    // the bound blocks tile the whole variable
   bool regularized() const { return regularized_; }  // R ≠ 0
 
  protected:
   // Sizes state for a variable of dimension `dim` (only the bound blocks' entries are used).
   virtual void on_bind(Index dim) { (void)dim; }
-  // Called once per step() before the blocks, e.g. to advance Adam's step counter.
-  virtual void on_step() {}
-  virtual void step_block(double gamma, const Block& block, ConstVectorRef g, ConstVectorRef x,
-                          VectorRef next) = 0;
+  // next_b from g_b and x_b for bound block number `index` (of blocks()), advancing that block's
+  // state: called once per step() for each block the step moves.
+  virtual void step_block(double gamma, std::size_t index, const Block& block, ConstVectorRef g,
+                          ConstVectorRef x, VectorRef next) = 0;
   const Problem& problem() const { return *problem_; }
   const std::vector<Block>& blocks() const { return blocks_; }
 
@@ -110,7 +114,7 @@ class ProxStep final : public BlockRule {
  public:
   std::string name() const override { return "prox"; }
   StepOutcome checked_step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next,
-                           const Block* only) override {
+                           const Player* only) override {
     if (only || !covers_all()) return StepRule::checked_step(gamma, g, x, next, only);
     return checked_whole_step(gamma, g, x, next);
   }
@@ -132,8 +136,8 @@ class ProxStep final : public BlockRule {
 
  protected:
   void on_bind(Index dim) override;
-  void step_block(double gamma, const Block& block, ConstVectorRef g, ConstVectorRef x,
-                  VectorRef next) override;
+  void step_block(double gamma, std::size_t index, const Block& block, ConstVectorRef g,
+                  ConstVectorRef x, VectorRef next) override;
 
  private:
   // R when one prox of the whole variable does (R separable, blocks covering x), else null.

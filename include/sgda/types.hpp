@@ -34,6 +34,23 @@ struct Block {
   bool maximize = false;
 };
 
+// A player of a game: the blocks whose names share the part before the first '.'
+// ("generator" owns generator.layer0.weight, generator.layer0.bias, ...; a name without a '.'
+// is a player of its own), in the order of the problem's blocks. Players are derived from the
+// block names (players_of, Problem::players), the same rule by which a per-player step rule
+// (BlockwiseStep) matches "generator" to every generator.* block. The alternating scheme moves
+// one player at a time: all its blocks together, from one estimate.
+struct Player {
+  std::string name;
+  std::vector<Block> blocks;
+  // Whether `block` is one of this player's blocks (same offset and size). No allocation.
+  bool contains(const Block& block) const {
+    for (const Block& b : blocks)
+      if (b.offset == block.offset && b.size == block.size) return true;
+    return false;
+  }
+};
+
 // Exact, cheap oracle counters. Metrics computed for logging are never counted.
 struct Counters {
   std::int64_t iterations = 0;

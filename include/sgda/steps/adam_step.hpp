@@ -2,9 +2,15 @@
 //   m ← β1 m + (1 − β1) g,  v ← β2 v + (1 − β2) g²,  m̂ = m/(1 − β1^t),  v̂ = v/(1 − β2^t),
 //   Adam:  g ← g + λx before the moments (L2 weight decay);
 //   AdamW: x ← x − γ (m̂/(√v̂ + ε) + λ x) (decoupled weight decay).
+// The step count t is kept per block and advanced when that block moves, as torch.optim.Adam
+// keeps state['step'] per parameter: the alternating scheme moves each block once per iteration,
+// so t = k there too (not blocks × k), as with one optimizer per player. Extra-Adam moves every
+// block twice per iteration (SolverOptions::extrapolation = Extrapolation::kStep), so t = 2k, as in Gidel et
+// al. 2019, Algorithm 4.
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "sgda/step.hpp"
 
@@ -24,16 +30,18 @@ class AdamStep final : public BlockRule {
 
  protected:
   void on_bind(Index dim) override;
-  void on_step() override;
-  void step_block(double gamma, const Block& block, ConstVectorRef g, ConstVectorRef x,
-                  VectorRef next) override;
+  void step_block(double gamma, std::size_t index, const Block& block, ConstVectorRef g,
+                  ConstVectorRef x, VectorRef next) override;
 
  private:
   double beta1_, beta2_, epsilon_, decay_;
   bool decoupled_;
   Vector m_, v_;
-  std::int64_t t_ = 0;
-  double correction1_ = 1.0, correction2_ = 1.0;  // 1 − β^t for this step
+  std::vector<std::int64_t> t_;  // per bound block: the steps it has taken
+  // 1 − β1^t and 1 − β2^t for t = corrected_t_ (the blocks usually share t: two pow calls per
+  // step, not per block)
+  std::int64_t corrected_t_ = 0;
+  double correction1_ = 1.0, correction2_ = 1.0;
 };
 
 }  // namespace sgda

@@ -25,7 +25,7 @@ class BlockwiseStep final : public StepRule {
   // Throws InputError when a part names a block the problem does not have.
   void bind(const Problem& problem, const std::vector<Block>& blocks) override;
   void step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next,
-            const Block* only) override;
+            const Player* only) override;
   void save_state(StateArchive& out) const override;
   void load_state(const StateArchive& in) override;
 

@@ -17,8 +17,8 @@ class MomentumStep final : public BlockRule {
 
  protected:
   void on_bind(Index dim) override { velocity_ = Vector::Zero(dim); }
-  void step_block(double gamma, const Block& block, ConstVectorRef g, ConstVectorRef x,
-                  VectorRef next) override;
+  void step_block(double gamma, std::size_t index, const Block& block, ConstVectorRef g,
+                  ConstVectorRef x, VectorRef next) override;
 
  private:
   double momentum_;

@@ -14,8 +14,8 @@ class OptimisticStep final : public BlockRule {
 
  protected:
   void on_bind(Index dim) override;
-  void step_block(double gamma, const Block& block, ConstVectorRef g, ConstVectorRef x,
-                  VectorRef next) override;
+  void step_block(double gamma, std::size_t index, const Block& block, ConstVectorRef g,
+                  ConstVectorRef x, VectorRef next) override;
 
  private:
   Vector previous_;
