@@ -10,9 +10,9 @@ bool StepSizeOptions::IsValid(std::string* error) const {
     if (error) *error = message;
     return false;
   };
-  if (rule != "constant" && rule != "theory" && rule != "switching")
+  if (rule != "default" && rule != "constant" && rule != "theory" && rule != "switching")
     return fail("run.step_schedule: unknown \"" + rule +
-                "\"; accepted: constant, theory, switching");
+                "\"; accepted: default, constant, theory, switching");
   if (rule == "constant" && !(std::isfinite(gamma) && gamma > 0.0)) {
     std::ostringstream out;
     out << "run.step_size: a constant step size must be a finite number > 0, got " << gamma;
