@@ -1,9 +1,13 @@
 // analyse_theory (sgda/theory.hpp): every number of Theorem 2.2 for a run, checked against the
 // formulas of docs/theory.md computed here from the game's matrices and evaluations alone (x*
 // by a linear solve, μ, ℓ, ℓ̂, ℓ̂_W by Eigen's generalized eigensolver); the step rules' own
-// default step sizes.
+// default step sizes; the runs file's theory group, and runs files of sgda 0.1.0.
+#include <H5Cpp.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -11,6 +15,7 @@
 #include "sgda/estimators/l_svrgda.hpp"
 #include "sgda/problems/affine_game.hpp"
 #include "sgda/registry.hpp"
+#include "sgda/report/experiment.hpp"
 #include "sgda/solver.hpp"
 #include "sgda/steps/adam_step.hpp"
 #include "sgda/steps/blockwise_step.hpp"
@@ -379,4 +384,192 @@ TEST_CASE("a step rule's own default step size: the theory for prox, 1e-3 for Ad
   CHECK(error ==
         "run.step_schedule: unknown \"defualt\"; accepted: default, constant, theory, "
         "switching");
+}
+
+namespace {
+
+struct TempFile {
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() /
+      ("sgda_theory_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + ".h5");
+  ~TempFile() { std::filesystem::remove(path); }
+  static inline int counter = 0;
+};
+
+RunRecord run_record(const std::string& label) {
+  RunRecord r;
+  r.settings = {{"experiment.label", label}, {"experiment.key", label},
+                {"experiment.seed", "0"},    {"run.step_schedule", "switching"},
+                {"run.step_factor", "0.5"},  {"run.iterations", "1000"}};
+  r.trace.iteration = {0};
+  r.trace.sample_evaluations = {0};
+  r.trace.coordinate_evaluations = {0};
+  r.trace.epochs = {0};
+  r.trace.bits = {0};
+  r.trace.wall_time = {0};
+  r.trace.relative_distance_sq = {1};
+  r.trace.residual_sq = {1};
+  r.trace.step_size = {0.1};
+  r.x_final = Vector::Zero(2);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("runs files keep the theory as a typed group; files of sgda 0.1.0 still load",
+          "[theory][io]") {
+  const AffineGame game = small_game();
+  EstimatorOptions e;
+  e.method = "diana-sgda";
+  e.workers = 5;
+  e.compressor.type = "rand-k";
+  e.compressor.k = 2;
+  const Vector x0 = Vector::Ones(game.dim());
+  const auto estimator = reset_at(game, e, x0);
+  ProxStep prox;
+  Theory theory = analyse_theory(game, *estimator, prox, options_with("switching", 0.5, 999), x0);
+  REQUIRE(theory.applies);
+  theory.why_not = "a text\nwith a newline";  // texts come back as written
+  theory.alternatives.clear();                // not kept
+
+  TempFile file;
+  ExperimentRuns runs;
+  runs.attributes = {{"experiment.title", "t"}};
+  runs.runs.push_back(run_record("new"));
+  runs.runs.back().theory = theory;
+  runs.runs.push_back(run_record("none"));  // a run without a theory
+  save_experiment_runs(file.path.string(), runs);
+  const ExperimentRuns loaded = load_experiment_runs(file.path.string());
+  REQUIRE(loaded.runs.size() == 2);
+  REQUIRE(loaded.runs[0].theory);
+  CHECK_FALSE(loaded.runs[1].theory);
+  const Theory& back = *loaded.runs[0].theory;
+  auto same = [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); };
+  for (const auto& [name, a, b] : std::vector<std::tuple<std::string, double, double>>{
+           {"A", theory.A, back.A},
+           {"B", theory.B, back.B},
+           {"C", theory.C, back.C},
+           {"D1", theory.D1, back.D1},
+           {"D2", theory.D2, back.D2},
+           {"rho", theory.rho, back.rho},
+           {"mu", theory.mu, back.mu},
+           {"lyapunov_m", theory.lyapunov_m, back.lyapunov_m},
+           {"theory_step_size", theory.theory_step_size, back.theory_step_size},
+           {"factor", theory.factor, back.factor},
+           {"gamma", theory.gamma, back.gamma},
+           {"switching_h", theory.switching_h, back.switching_h},
+           {"switching_k0", theory.switching_k0, back.switching_k0},
+           {"contraction", theory.contraction, back.contraction},
+           {"neighbourhood", theory.neighbourhood, back.neighbourhood},
+           {"relative_neighbourhood", theory.relative_neighbourhood, back.relative_neighbourhood},
+           {"initial_distance", theory.initial_distance, back.initial_distance},
+           {"initial_sigma_sq", theory.initial_sigma_sq, back.initial_sigma_sq},
+           {"initial_lyapunov", theory.initial_lyapunov, back.initial_lyapunov},
+           {"switching_bound", theory.switching_bound, back.switching_bound},
+           {"target", theory.target, back.target},
+           {"iterations_to_target", theory.iterations_to_target, back.iterations_to_target},
+           {"omega", theory.omega, back.omega},
+           {"ell_hat_workers", theory.ell_hat_workers, back.ell_hat_workers}}) {
+    INFO(name << ": " << a << " vs " << b);
+    CHECK(same(a, b));
+  }
+  CHECK(std::isnan(back.iterations_to_target));  // NaN survives
+  CHECK(back.iterations == 999);
+  CHECK(back.workers == 5);
+  CHECK(back.step_source == StepSource::kSwitching);
+  CHECK(back.applies);
+  CHECK(back.sigma_definition == theory.sigma_definition);
+  CHECK(back.note == theory.note);
+  CHECK(back.why_not == "a text\nwith a newline");
+  for (const auto& [key, value] : loaded.runs[0].settings) CHECK(key.rfind("theory", 0) != 0);
+
+  SECTION("sgda 0.1.0 wrote theory.* string attributes: read into the struct") {
+    TempFile old_file;
+    ExperimentRuns old_runs;
+    old_runs.attributes = runs.attributes;
+    RunRecord r = run_record("old");
+    r.settings.insert({{"theory.A", "26.279"},
+                       {"theory.B", "0.5"},
+                       {"theory.C", "0.25"},
+                       {"theory.D1", "0"},
+                       {"theory.D2", "0"},
+                       {"theory.rho", "0.2"},
+                       {"theory.mu", "0.5"},
+                       {"theory.step_size", "0.015"},
+                       {"theory.gamma", "0.0078125"},
+                       {"theory.contraction", "0.99609375"},
+                       {"theory.neighbourhood", "0"},
+                       {"theory.initial_distance", "4"},
+                       {"theory.initial_lyapunov", "5"},
+                       {"theory.omega", "2"},
+                       {"theory.workers", "5"},
+                       {"theory.ell_hat_workers", "3.5"},
+                       {"theory.switching_k0", "500"},
+                       {"theory.switching_bound", "1e-05"},
+                       {"theory.sigma_definition", "sigma"},
+                       {"theory.note", "note"},
+                       {"theory.applies", "no: x* is unknown"}});
+    old_runs.runs.push_back(r);
+    save_experiment_runs(old_file.path.string(), old_runs);  // settings: string attributes
+    const ExperimentRuns read = load_experiment_runs(old_file.path.string());
+    REQUIRE(read.runs.size() == 1);
+    REQUIRE(read.runs[0].theory);
+    const Theory& t = *read.runs[0].theory;
+    CHECK(t.A == 26.279);
+    CHECK(t.B == 0.5);
+    CHECK(t.rho == 0.2);
+    CHECK(t.lyapunov_m == 2 * 0.5 / 0.2);
+    CHECK(t.theory_step_size == 0.015);
+    CHECK(t.gamma == 0.0078125);
+    CHECK(t.step_source == StepSource::kSwitching);
+    CHECK(t.factor == 0.5);
+    CHECK(t.iterations == 1000);
+    CHECK(t.switching_h == 128.0);
+    CHECK(t.switching_k0 == 500);
+    CHECK(t.switching_bound == 1e-5);
+    CHECK(t.contraction == 0.99609375);
+    CHECK(t.relative_neighbourhood == 0.0);
+    CHECK(t.initial_distance == 4);
+    CHECK(t.initial_lyapunov == 5);
+    CHECK(std::isnan(t.initial_sigma_sq));
+    CHECK(t.omega == 2);
+    CHECK(t.workers == 5);
+    CHECK(t.ell_hat_workers == 3.5);
+    CHECK(t.sigma_definition == "sigma");
+    CHECK(t.note == "note");
+    CHECK_FALSE(t.applies);
+    CHECK(t.why_not == "x* is unknown");
+    CHECK(read.runs[0].settings.count("theory.A") == 0);
+    CHECK(read.runs[0].settings.at("experiment.label") == "old");
+  }
+  SECTION("a theory group of another format: one line naming the file, the group, what is read") {
+    {
+      H5::H5File h5(file.path.string(), H5F_ACC_RDWR);
+      H5::Group group = h5.openGroup("/runs/r0000/theory");
+      group.removeAttr("format_version");
+      const std::int64_t two = 2;
+      group.createAttribute("format_version", H5::PredType::STD_I64LE, H5::DataSpace(H5S_SCALAR))
+          .write(H5::PredType::NATIVE_INT64, &two);
+    }
+    try {
+      load_experiment_runs(file.path.string());
+      FAIL("no error");
+    } catch (const InputError& e) {
+      const std::string message = e.what();
+      INFO(message);
+      CHECK(message.rfind(
+                file.path.string() + ": /runs/r0000/theory attribute format_version: is 2", 0) ==
+            0);
+      CHECK(message.find("accepted 1") != std::string::npos);
+      CHECK(message.find('\n') == std::string::npos);
+    }
+  }
+  SECTION("a missing field names itself") {
+    {
+      H5::H5File h5(file.path.string(), H5F_ACC_RDWR);
+      h5.openGroup("/runs/r0000/theory").removeAttr("gamma");
+    }
+    CHECK_THROWS_WITH(load_experiment_runs(file.path.string()),
+                      Catch::Contains("/runs/r0000/theory attribute gamma: missing"));
+  }
 }
