@@ -194,7 +194,7 @@ TEST_CASE("analyse_theory gives the formulas of docs/theory.md for L-SVRGDA", "[
   for (Index i = 0; i < n; ++i)
     sigma0 += (game.sample_matrix(i) * (x0 - truth.x_star)).squaredNorm() / double(n);
 
-  const Theory t = analyse_theory(game, *estimator, prox, SolverOptions{}, x0);  // rule default
+  const Theory t = analyse_theory(game, *estimator, prox, options_with("default", 1.0), x0);
   CHECK(t.A == Approx(a).epsilon(kRel));
   CHECK(t.B == 2.0);
   CHECK(t.C == Approx(p * a / 2).epsilon(kRel));
@@ -319,9 +319,9 @@ TEST_CASE("a step rule's own default step size: the theory for prox, 1e-3 for Ad
   auto solve_with = [&](StepRule& step, const SolverOptions& options) {
     return solve(game, *estimator, step, options, Vector::Zero(game.dim()));
   };
-  SolverOptions o;  // step_size.rule = "default"
+  SolverOptions o;
   o.max_iterations = 3;
-  REQUIRE(o.step_size.rule == "default");
+  o.step_size.rule = "default";
 
   ProxStep prox;
   CHECK(prox.default_step_size().theory);

@@ -15,8 +15,10 @@ struct StepSizeOptions {
   // switching: the decreasing rule of Theorem 2.2 (Beznosikov et al. 2023): with
   //   h = max{2(A + 2BC/ρ), 2μ/ρ}/factor and k0 = ⌈K/2⌉, γ_k = 1/h while k ≤ k0 or K ≤ h/μ,
   //   then γ_k = 2/(2h + μ(k − k0)); K is the iteration limit.
-  // The numbers come from analyse_theory (sgda/theory.hpp).
-  std::string rule = "default";
+  // The numbers come from analyse_theory (sgda/theory.hpp). The in-class default is still
+  // "theory", as problem files without a step size have it (io/run_config.cpp), until both
+  // change to "default" together: to_toml would not read "default" back.
+  std::string rule = "theory";
   double gamma = 0.0;   // the step of the constant rule; > 0
   double factor = 1.0;  // multiplies the theory step size or the rule's default; > 0
 
