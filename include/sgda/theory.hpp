@@ -83,8 +83,8 @@ struct Theory {
   // (32hV₀/μ)e^{−μK/h} + 36(D1 + 2BD2/ρ)/(μ²K) with h = 1/γ₀.
   double switching_bound = kNaN;
   double target = kNaN;  // TheoryOptions::target
-  // Iterations k with q^k V₀/‖x⁰ − x*‖² ≤ target at the constant step γ, when the bound goes to
-  // 0 (D1 = D2 = 0); 0 when x⁰ = x*.
+  // The first k with q^k V₀/‖x⁰ − x*‖² ≤ target at a constant step γ (q the contraction), when
+  // the bound goes to 0 (D1 = D2 = 0); 0 when x⁰ = x*; NaN otherwise and for switching.
   double iterations_to_target = kNaN;
 
   // Distributed methods (DistributedEstimator::constants); NaN and 0 for the others.
