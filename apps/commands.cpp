@@ -16,6 +16,7 @@
 #include "sgda/registry.hpp"
 #include "sgda/solver.hpp"
 #include "sgda/step.hpp"
+#include "sgda/theory.hpp"
 
 namespace sgda::cli {
 namespace {
@@ -183,16 +184,20 @@ int theory_command(const TheoryArgs& args) {
   apply_overrides(config, args.overrides);
   const std::shared_ptr<Problem> problem = make_problem(config);
   const std::unique_ptr<Estimator> estimator = build_estimator(config, *problem);
+  const std::unique_ptr<StepRule> step = build_step(config);
   const ProblemConstants c = problem->constants();
   const std::optional<Vector> x_star = problem->solution();
 
-  // The bound starts from V_0 = ||x0 − x*||² + Mγ²σ_0², with x0 as in `sgda solve`.
+  // The theorem at the theory step (factor 1), whatever step the file runs at; the bound starts
+  // from V_0 = ||x0 − x*||² + Mγ²σ_0², with x0 as in `sgda solve`.
   const Vector x0 = problem->initial_point();
   Rng rng(config.solver.seed);
   Counters counters;
   estimator->reset(*problem, x0, rng, counters);
-  const TheoryParameters t = estimator->parameters(*problem);
-  const double gamma = t.step_size(c.mu);
+  SolverOptions at_theory_step = config.solver;
+  at_theory_step.step_size = StepSizeOptions{.rule = StepSizeRule::kTheory};
+  const Theory t =
+      analyse_theory(*problem, *estimator, *step, at_theory_step, x0, {.target = 1e-10});
 
   std::printf("problem          %s (%s)\n", problem->name().c_str(), config.source.c_str());
   std::printf("  n              %lld samples\n", static_cast<long long>(problem->num_samples()));
@@ -217,38 +222,34 @@ int theory_command(const TheoryArgs& args) {
     std::printf("  also valid     %s = %s (not used for the step size)\n", label.c_str(),
                 number(value).c_str());
   std::printf("theory (Beznosikov et al. 2023, Theorem 2.2, M = 2B/rho)\n");
-  std::printf("  step size      %s  (min{1/mu, 1/(2(A + C M))})\n", number(gamma).c_str());
+  std::printf("  step size      %s  (min{1/mu, 1/(2(A + C M))})\n",
+              number(t.theory_step_size).c_str());
 
-  const bool linear = std::isfinite(gamma) && std::isfinite(c.mu) && c.mu > 0.0 && t.known();
+  const bool linear = std::isfinite(t.gamma) && std::isfinite(t.mu) && t.mu > 0.0 && t.known();
   if (!linear) {
     std::printf("  contraction    n/a (%s)\n",
                 t.known() ? "needs mu > 0" : "the method's constants are unknown here");
     return 0;
   }
-  const double distance = x_star ? (x0 - *x_star).squaredNorm() : std::nan("");
-  const double q = t.contraction(gamma, c.mu);
-  const double neighbourhood = t.neighbourhood(gamma, c.mu);
   std::printf("  contraction    %s per iteration  (1 - min{gamma mu, rho - B/M})\n",
-              number(q, "%.10g").c_str());
+              number(t.contraction, "%.10g").c_str());
   std::printf("  neighbourhood  %s  (gamma^2 (D1 + M D2) / min{gamma mu, rho - B/M})",
-              number(neighbourhood).c_str());
-  if (distance > 0.0)
-    std::printf(", relative to ||x0 - x*||^2: %s", number(neighbourhood / distance).c_str());
+              number(t.neighbourhood).c_str());
+  if (t.initial_distance > 0.0)
+    std::printf(", relative to ||x0 - x*||^2: %s", number(t.relative_neighbourhood).c_str());
   std::printf("\n");
   const char* label = "  iterations to rel. dist^2 1e-10";
   if (t.D1 != 0.0 || t.D2 != 0.0) {
     std::printf("%s  n/a (D1 + M D2 > 0: the bound stalls at the neighbourhood)\n", label);
     return 0;
   }
-  if (!(distance > 0.0)) {
+  if (!(t.initial_distance > 0.0)) {
     std::printf("%s  %s\n", label, x_star ? "0 (x0 = x*)" : "n/a (x* unknown)");
     return 0;
   }
-  const double v0 = distance + t.lyapunov_m() * gamma * gamma * estimator->sigma_squared(*x_star);
-  // E||x^k − x*||² / ||x0 − x*||² ≤ q^k V_0 / ||x0 − x*||² ≤ 1e-10.
-  const double k = std::ceil(std::log(1e-10 * distance / v0) / std::log1p(-(1.0 - q)));
   std::printf("%s  %s  (from x0, V0 / ||x0 - x*||^2 = %s)\n", label,
-              number(std::max(0.0, k), "%.0f").c_str(), number(v0 / distance).c_str());
+              number(t.iterations_to_target, "%.0f").c_str(),
+              number(t.initial_lyapunov / t.initial_distance).c_str());
   return 0;
 }
 

@@ -501,4 +501,70 @@ void Writer::write_string_attribute(const std::string& object, const std::string
   }
 }
 
+namespace {
+
+// Reads the one number of attribute `name` of group `object` as `kind`.
+template <class T>
+T read_number_attribute(const Reader& reader, const H5::H5File& file, const std::string& object,
+                        const std::string& name, Kind kind) {
+  const std::string field = object + " attribute " + name;
+  const std::string accepted =
+      kind == Kind::kFloat64 ? "; accepted one float64 number" : "; accepted one int64 number";
+  if (!reader.has(object)) throw reader.error(object, "missing group" + accepted + " in it");
+  try {
+    const H5::Group group = file.openGroup(object);
+    if (!group.attrExists(name)) throw reader.error(field, "missing" + accepted);
+    const H5::Attribute attribute = group.openAttribute(name);
+    const H5::DataType type = attribute.getDataType();
+    if (!converts_exactly(kind, type.getId()))
+      throw reader.error(field, "has type " + describe_type(type.getId()) + accepted);
+    const hssize_t count = attribute.getSpace().getSimpleExtentNpoints();
+    if (count != 1 || attribute.getSpace().getSimpleExtentNdims() > 1)
+      throw reader.error(field,
+                         "has shape " + format_shape(extent_of(attribute.getSpace())) + accepted);
+    T value{};
+    attribute.read(memory_type(kind), &value);
+    return value;
+  } catch (const H5::Exception& e) {
+    throw reader.error(field, "cannot read (" + detail(e) + ")" + accepted);
+  }
+}
+
+template <class T>
+void write_number_attribute(Writer& writer, H5::H5File& file, const std::string& object,
+                            const std::string& name, const T& value, const H5::PredType& type,
+                            const H5::PredType& memory) {
+  try {
+    const H5::Group g = file.openGroup(object);
+    g.createAttribute(name, type, H5::DataSpace(H5S_SCALAR)).write(memory, &value);
+  } catch (const H5::Exception& e) {
+    throw writer.error(object + " attribute " + name,
+                       "cannot write the number attribute (" + detail(e) +
+                           "); accepted a non-empty attribute name and a writable file");
+  }
+}
+
+}  // namespace
+
+double Reader::read_float64_attribute(const std::string& object, const std::string& name) const {
+  return read_number_attribute<double>(*this, file_, object, name, Kind::kFloat64);
+}
+
+std::int64_t Reader::read_int64_attribute(const std::string& object,
+                                          const std::string& name) const {
+  return read_number_attribute<std::int64_t>(*this, file_, object, name, Kind::kInt64);
+}
+
+void Writer::write_float64_attribute(const std::string& object, const std::string& name,
+                                     double value) {
+  write_number_attribute(*this, file_, object, name, value, H5::PredType::IEEE_F64LE,
+                         H5::PredType::NATIVE_DOUBLE);
+}
+
+void Writer::write_int64_attribute(const std::string& object, const std::string& name,
+                                   std::int64_t value) {
+  write_number_attribute(*this, file_, object, name, value, H5::PredType::STD_I64LE,
+                         H5::PredType::NATIVE_INT64);
+}
+
 }  // namespace sgda::hdf5

@@ -64,6 +64,10 @@ class Reader {
   std::vector<std::string> group_names(const std::string& group) const;
   // Every string attribute of the group `object` (e.g. "/runs/r0001"); others are skipped.
   std::map<std::string, std::string> string_attributes(const std::string& object) const;
+  // One number (a scalar or a one-element array) attribute `name` of the group `object`: float
+  // types, or integer types for int64; InputError naming "object attribute name" otherwise.
+  double read_float64_attribute(const std::string& object, const std::string& name) const;
+  std::int64_t read_int64_attribute(const std::string& object, const std::string& name) const;
 
  private:
   std::string path_;
@@ -87,6 +91,10 @@ class Writer {
   void write_string_attribute(const std::string& object, const std::string& name,
                               const std::string& value);
   void write_int64_attribute(const std::string& name, const std::vector<std::int64_t>& values);
+  // Scalar number attributes of the group `object` (which must exist).
+  void write_float64_attribute(const std::string& object, const std::string& name, double value);
+  void write_int64_attribute(const std::string& object, const std::string& name,
+                             std::int64_t value);
 
   void close();
 

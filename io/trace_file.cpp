@@ -1,6 +1,8 @@
 #include "sgda/io/trace_file.hpp"
 
 #include <bit>
+#include <charconv>
+#include <cmath>
 #include <type_traits>
 
 #include "hdf5_util.hpp"
@@ -181,6 +183,169 @@ RunRecord load_run(const std::string& path) {
   return record;
 }
 
+namespace {
+
+// ---- The theory group (RunRecord::theory) ----------------------------------------------------
+
+constexpr std::int64_t kTheoryFormat = 1;
+
+// The one list of Theory's numbers, for both writing and reading: float64 ...
+template <class TheoryT, class F>
+void for_each_theory_number(TheoryT& t, F&& f) {
+  f("A", t.A);
+  f("B", t.B);
+  f("C", t.C);
+  f("D1", t.D1);
+  f("D2", t.D2);
+  f("rho", t.rho);
+  f("mu", t.mu);
+  f("lyapunov_m", t.lyapunov_m);
+  f("theory_step_size", t.theory_step_size);
+  f("factor", t.factor);
+  f("gamma", t.gamma);
+  f("switching_h", t.switching_h);
+  f("switching_k0", t.switching_k0);
+  f("contraction", t.contraction);
+  f("neighbourhood", t.neighbourhood);
+  f("relative_neighbourhood", t.relative_neighbourhood);
+  f("initial_distance", t.initial_distance);
+  f("initial_sigma_sq", t.initial_sigma_sq);
+  f("initial_lyapunov", t.initial_lyapunov);
+  f("switching_bound", t.switching_bound);
+  f("target", t.target);
+  f("iterations_to_target", t.iterations_to_target);
+  f("omega", t.omega);
+  f("ell_hat_workers", t.ell_hat_workers);
+}
+
+// ... int64 ...
+template <class TheoryT, class F>
+void for_each_theory_integer(TheoryT& t, F&& f) {
+  f("iterations", t.iterations);
+  f("workers", t.workers);
+}
+
+// ... and strings (the step source is written as its name, applies as int64 0 or 1).
+template <class TheoryT, class F>
+void for_each_theory_text(TheoryT& t, F&& f) {
+  f("sigma_definition", t.sigma_definition);
+  f("note", t.note);
+  f("why_not", t.why_not);
+}
+
+void write_theory(hdf5::Writer& file, const std::string& group, const Theory& t) {
+  file.create_group(group);
+  file.write_int64_attribute(group, "format_version", kTheoryFormat);
+  for_each_theory_number(
+      t, [&](const char* name, double value) { file.write_float64_attribute(group, name, value); });
+  for_each_theory_integer(t, [&](const char* name, std::int64_t value) {
+    file.write_int64_attribute(group, name, value);
+  });
+  file.write_int64_attribute(group, "applies", t.applies ? 1 : 0);
+  file.write_string_attribute(group, "step_source", to_string(t.step_source));
+  for_each_theory_text(t, [&](const char* name, const std::string& value) {
+    file.write_string_attribute(group, name, value);
+  });
+}
+
+Theory read_theory(const hdf5::Reader& file, const std::string& group) {
+  const std::int64_t format = file.read_int64_attribute(group, "format_version");
+  if (format != kTheoryFormat)
+    throw file.error(group + " attribute format_version",
+                     "is " + std::to_string(format) + ", a theory group this sgda (" + kVersion +
+                         ") cannot read; accepted " + std::to_string(kTheoryFormat));
+  Theory t;
+  for_each_theory_number(t, [&](const char* name, double& value) {
+    value = file.read_float64_attribute(group, name);
+  });
+  for_each_theory_integer(t, [&](const char* name, std::int64_t& value) {
+    value = file.read_int64_attribute(group, name);
+  });
+  const std::int64_t applies = file.read_int64_attribute(group, "applies");
+  if (applies != 0 && applies != 1)
+    throw file.error(group + " attribute applies",
+                     "is " + std::to_string(applies) + "; accepted 0 (no) or 1 (yes)");
+  t.applies = applies == 1;
+  const Settings texts = file.string_attributes(group);
+  auto text = [&](const std::string& name) {
+    const auto it = texts.find(name);
+    if (it == texts.end())
+      throw file.error(group + " attribute " + name, "missing; accepted one string");
+    return it->second;
+  };
+  const std::string source = text("step_source");
+  if (!from_string(source, &t.step_source))
+    throw file.error(
+        group + " attribute step_source",
+        "unknown \"" + source + "\"; accepted constant, theory, switching, rule-default, missing");
+  for_each_theory_text(t, [&](const char* name, std::string& value) { value = text(name); });
+  return t;
+}
+
+// Runs files of sgda 0.1.0 kept the theory as string attributes theory.* (numbers as their
+// shortest text, so exact): read into the struct, and taken out of the settings. What they did
+// not keep is derived from the run's settings (step schedule, factor, K) or stays NaN.
+std::optional<Theory> theory_from_attributes(Settings& settings) {
+  const auto first = settings.lower_bound("theory.");
+  if (first == settings.end() || first->first.rfind("theory.", 0) != 0) return std::nullopt;
+  auto number = [&](const std::string& key) {
+    const auto it = settings.find(key);
+    double value = Theory::kNaN;
+    if (it == settings.end()) return value;
+    const std::string& text = it->second;
+    const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
+    return result.ec == std::errc() ? value : Theory::kNaN;
+  };
+  auto text = [&](const std::string& key) {
+    const auto it = settings.find(key);
+    return it == settings.end() ? std::string() : it->second;
+  };
+  Theory t;
+  t.A = number("theory.A");
+  t.B = number("theory.B");
+  t.C = number("theory.C");
+  t.D1 = number("theory.D1");
+  t.D2 = number("theory.D2");
+  t.rho = number("theory.rho");
+  t.sigma_definition = text("theory.sigma_definition");
+  t.note = text("theory.note");
+  t.mu = number("theory.mu");
+  t.lyapunov_m = std::isnan(t.B) ? Theory::kNaN : t.B > 0.0 ? 2.0 * t.B / t.rho : 0.0;
+  t.theory_step_size = number("theory.step_size");
+  const std::string schedule = text("run.step_schedule");
+  t.step_source = schedule == "constant"    ? StepSource::kConstant
+                  : schedule == "switching" ? StepSource::kSwitching
+                                            : StepSource::kTheory;
+  const double factor = number("run.step_factor");
+  t.factor = std::isnan(factor) ? 1.0 : factor;
+  t.gamma = number("theory.gamma");
+  const double iterations = number("run.iterations");
+  t.iterations = std::isfinite(iterations) ? std::int64_t(iterations) : 0;
+  if (t.step_source == StepSource::kSwitching) {
+    t.switching_h = 1.0 / t.gamma;
+    t.switching_k0 = number("theory.switching_k0");
+    t.switching_bound = number("theory.switching_bound");
+  }
+  t.contraction = number("theory.contraction");
+  t.neighbourhood = number("theory.neighbourhood");
+  t.initial_distance = number("theory.initial_distance");
+  t.relative_neighbourhood = t.neighbourhood / t.initial_distance;
+  t.initial_lyapunov = number("theory.initial_lyapunov");
+  t.omega = number("theory.omega");
+  const double workers = number("theory.workers");
+  t.workers = std::isfinite(workers) ? std::int64_t(workers) : 0;
+  t.ell_hat_workers = number("theory.ell_hat_workers");
+  const std::string applies = text("theory.applies");
+  t.applies = applies == "yes";
+  if (!t.applies) t.why_not = applies.rfind("no: ", 0) == 0 ? applies.substr(4) : applies;
+  for (auto it = settings.lower_bound("theory.");
+       it != settings.end() && it->first.rfind("theory.", 0) == 0;)
+    it = settings.erase(it);
+  return t;
+}
+
+}  // namespace
+
 namespace detail {
 
 Settings run_attributes(const Summary& summary, const Settings& settings) {
@@ -193,7 +358,7 @@ Settings run_attributes(const Summary& summary, const Settings& settings) {
 }
 
 void write_run_group(hdf5::Writer& file, const std::string& group, const Trace& trace,
-                     const Vector& x, Settings attributes) {
+                     const Vector& x, Settings attributes, const Theory* theory) {
   check_run(group.empty() ? "/" : group, trace, attributes);
   attributes["sgda_version"] = kVersion;
   const std::size_t rows = trace.size();
@@ -214,6 +379,7 @@ void write_run_group(hdf5::Writer& file, const std::string& group, const Trace& 
       file.write_string_attribute(key, value);
     else
       file.write_string_attribute(group, key, value);
+  if (theory) write_theory(file, group + "/theory", *theory);
 }
 
 RunRecord read_run_group(const hdf5::Reader& file, const std::string& group) {
@@ -263,6 +429,11 @@ RunRecord read_run_group(const hdf5::Reader& file, const std::string& group) {
   const std::string x_name = group + "/x_final";
   const hdf5::Array<double> x = file.read_float64(x_name, 1, "float64 [D]");
   record.x_final = Eigen::Map<const Vector>(x.values.data(), static_cast<Index>(x.shape[0]));
+
+  if (file.has(group + "/theory"))
+    record.theory = read_theory(file, group + "/theory");
+  else
+    record.theory = theory_from_attributes(record.settings);
   return record;
 }
 

@@ -242,34 +242,38 @@ ExperimentReport analyse_experiment(const ExperimentRuns& runs, const std::strin
   }
 
   for (GroupSummary& g : report.groups) {
-    const Settings& s = runs.runs[g.runs.front().index].settings;
-    g.gamma = number(s, "theory.gamma");
-    g.theory_gamma = number(s, "theory.step_size");
-    g.omega = number(s, "theory.omega");
-    g.workers = number(s, "theory.workers");
-    g.A = number(s, "theory.A");
-    g.B = number(s, "theory.B");
-    g.C = number(s, "theory.C");
-    g.D1 = number(s, "theory.D1");
-    g.D2 = number(s, "theory.D2");
-    g.rho = number(s, "theory.rho");
-    g.predicted_contraction = number(s, "theory.contraction");
-    const double distance = number(s, "theory.initial_distance");
-    g.neighbourhood = number(s, "theory.neighbourhood") / distance;
-    g.applies = text(s, "theory.applies");
-    g.switching = text(s, "run.step_schedule") == "switching";
+    // The theory of the group's first run (every run of a group has the same, but for V₀,
+    // whose σ₀ may depend on the seed); none recorded: every number unknown.
+    const RunRecord& front = runs.runs[g.runs.front().index];
+    const Theory t = front.theory.value_or(Theory{});
+    g.gamma = t.gamma;
+    g.theory_gamma = t.theory_step_size;
+    g.omega = t.omega;
+    g.workers = t.distributed() ? double(t.workers) : kNaN;
+    g.A = t.A;
+    g.B = t.B;
+    g.C = t.C;
+    g.D1 = t.D1;
+    g.D2 = t.D2;
+    g.rho = t.rho;
+    g.predicted_contraction = t.contraction;
+    const double distance = t.initial_distance;
+    g.neighbourhood = t.relative_neighbourhood;
+    g.applies = front.theory ? t.applies_text() : "";
+    g.switching = t.step_source == StepSource::kSwitching;
     g.initial_lyapunov = 0.0;
-    for (const RunSummary& r : g.runs)
+    for (const RunSummary& r : g.runs) {
+      const std::optional<Theory>& theory = runs.runs[r.index].theory;
       g.initial_lyapunov =
-          std::max(g.initial_lyapunov,
-                   number(runs.runs[r.index].settings, "theory.initial_lyapunov") / distance);
+          std::max(g.initial_lyapunov, (theory ? theory->initial_lyapunov : kNaN) / distance);
+    }
 
     Bound bound{g.predicted_contraction, g.initial_lyapunov, g.neighbourhood};
     if (g.switching) {
       bound.switching = true;
-      bound.k0 = number(s, "theory.switching_k0");
-      bound.final_bound = number(s, "theory.switching_bound") / distance;
-      bound.last = number(s, "run.iterations");
+      bound.k0 = t.switching_k0;
+      bound.final_bound = t.switching_bound / distance;
+      bound.last = double(t.iterations);
     }
     std::string why;
     if (report.metric != "relative_distance_sq")

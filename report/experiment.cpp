@@ -10,8 +10,8 @@
 #include "../io/run_config_toml.hpp"
 #include "../io/run_group.hpp"
 #include "sgda/error.hpp"
-#include "sgda/estimators/distributed.hpp"
 #include "sgda/step.hpp"
+#include "sgda/theory.hpp"
 #include "sgda/version.hpp"
 
 namespace sgda {
@@ -473,10 +473,20 @@ void check_planned_run(const PlannedRun& run, const Problem& problem) {
   const RunConfig& config = run.config;
   try {
     const std::unique_ptr<Estimator> estimator = make_estimator(config.estimator, problem);
-    const StepSizeOptions& step = config.solver.step_size;
-    if (step.rule != StepSizeRule::kConstant &&
-        !std::isfinite(theory_step_size(problem, *estimator)))
-      throw InputError(FieldError{"StepSizeOptions::gamma",
+    const StepSizeOptions& step_size = config.solver.step_size;
+    if (step_size.rule == StepSizeRule::kConstant) return;
+    const std::unique_ptr<StepRule> step = build_step(config);
+    const Theory t = analyse_theory(problem, *estimator, *step, config.solver,
+                                    problem.initial_point(), {.estimator_at_x0 = false});
+    if (t.step_source == StepSource::kMissing)
+      throw InputError(FieldError{
+          "SolverOptions::step_size.gamma",
+          "none given, and the step rule " + step->name() +
+              " has no default (prox takes the theory step size, adam and adamw 1e-3, the "
+              "rules outside the theory none; players' rules must agree); accepted a number in "
+              "step_sizes, or \"theory\""});
+    if (t.step_source != StepSource::kRuleDefault && !std::isfinite(t.theory_step_size))
+      throw InputError(FieldError{"SolverOptions::step_size.gamma",
                                   "the theory step size of " + estimator->describe() +
                                       " is unknown on this problem (its constants are not "
                                       "available); accepted a number in step_sizes instead"});
@@ -504,9 +514,7 @@ RunRecord execute_run(const PlannedRun& run, const Problem& problem,
   Rng rng(config.solver.seed);
   Counters counters;
   probe->reset(problem, x0, rng, counters);
-  const TheoryParameters t = probe->parameters(problem);
-  const double mu = problem.constants().mu;
-  const std::optional<Vector> x_star = problem.solution();
+  Theory theory = analyse_theory(problem, *probe, *step, config.solver, x0);
 
   Summary summary;
   try {
@@ -520,59 +528,8 @@ RunRecord execute_run(const PlannedRun& run, const Problem& problem,
   a["experiment.step"] = run.step;
   a["experiment.seed"] = std::to_string(run.seed);
   a["experiment.key"] = run.key;
-  const double gamma = summary.initial_step_size;
-  a["theory.A"] = number_text(t.A);
-  a["theory.B"] = number_text(t.B);
-  a["theory.C"] = number_text(t.C);
-  a["theory.D1"] = number_text(t.D1);
-  a["theory.D2"] = number_text(t.D2);
-  a["theory.rho"] = number_text(t.rho);
-  a["theory.sigma_definition"] = t.sigma_definition;
-  a["theory.note"] = t.note;
-  a["theory.mu"] = number_text(mu);
-  a["theory.step_size"] = number_text(t.step_size(mu));
-  a["theory.gamma"] = number_text(gamma);
-  a["theory.contraction"] = number_text(t.known() ? t.contraction(gamma, mu) : NAN);
-  a["theory.neighbourhood"] = number_text(t.known() ? t.neighbourhood(gamma, mu) : NAN);
-  const double distance = x_star ? (x0 - *x_star).squaredNorm() : NAN;
-  const double sigma0 = x_star ? probe->sigma_squared(*x_star) : NAN;
-  a["theory.initial_distance"] = number_text(distance);
-  a["theory.initial_lyapunov"] =
-      number_text(distance + (t.B > 0.0 ? t.lyapunov_m() * gamma * gamma * sigma0 : 0.0));
-  if (const auto* d = dynamic_cast<const DistributedEstimator*>(probe.get())) {
-    const DistributedConstants k = d->constants(problem);
-    a["theory.omega"] = number_text(k.omega);
-    a["theory.workers"] = std::to_string(k.workers);
-    a["theory.ell_hat_workers"] = number_text(k.ell_hat_workers);
-  }
-  // Theorem 2.2 is about the prox step with every player moving at once.
-  std::string outside;
-  const StepConfig& s = config.step;
-  if (s.all.rule.rule != StepRuleType::kProx || !s.players.empty() || s.all.scale != 1.0)
-    outside = "the step rule is not the plain prox step";
-  else if (config.solver.scheme != Scheme::kSimultaneous)
-    outside = "the scheme is " + to_string(config.solver.scheme) + ", not simultaneous";
-  else if (!t.known())
-    outside = "the method's constants are unknown here";
-  else if (!(std::isfinite(mu) && mu > 0.0))
-    outside = "the problem is not strongly monotone (mu = " + number_text(mu) + ")";
-  else if (!x_star)
-    outside = "x* is unknown";
-  else if (gamma > t.step_size(mu) * (1.0 + 1e-12))
-    outside = "gamma = " + number_text(gamma) + " exceeds the theory step " +
-              number_text(t.step_size(mu));
-  a["theory.applies"] = outside.empty() ? "yes" : "no: " + outside;
-  if (config.solver.step_size.rule == StepSizeRule::kSwitching && outside.empty()) {
-    // h and k0 of the switching rule; the bound at the last iteration K.
-    const double h = 1.0 / gamma;
-    const double k = double(config.solver.max_iterations);
-    const double v0 = distance + (t.B > 0.0 ? t.lyapunov_m() * sigma0 / (h * h) : 0.0);
-    const double state = t.B > 0.0 ? 2.0 * t.B * t.D2 / t.rho : 0.0;
-    a["theory.switching_k0"] = number_text(std::ceil(k / 2.0));
-    a["theory.switching_bound"] = number_text(32.0 * h * v0 / mu * std::exp(-mu * k / h) +
-                                              36.0 * (t.D1 + state) / (mu * mu * k));
-  }
-  return RunRecord{std::move(a), std::move(summary.trace), std::move(summary.x), std::nullopt};
+  return RunRecord{std::move(a), std::move(summary.trace), std::move(summary.x), std::nullopt,
+                   std::move(theory)};
 }
 
 std::string run_group_name(std::size_t index, std::size_t count) {
@@ -588,7 +545,7 @@ void save_experiment_runs(const std::string& path, const ExperimentRuns& runs) {
     for (std::size_t i = 0; i < runs.runs.size(); ++i) {
       const RunRecord& r = runs.runs[i];
       detail::write_run_group(file, run_group_name(i, runs.runs.size()), r.trace, r.x_final,
-                              r.settings);
+                              r.settings, r.theory ? &*r.theory : nullptr);
     }
   });
 }

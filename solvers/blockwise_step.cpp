@@ -1,6 +1,7 @@
 #include "sgda/steps/blockwise_step.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 #include "sgda/error.hpp"
@@ -20,6 +21,18 @@ std::string BlockwiseStep::name() const {
     if (p.scale != 1.0) out << " x" << p.scale;
   }
   return out.str() + ")";
+}
+
+DefaultStepSize BlockwiseStep::default_step_size() const {
+  if (parts_.empty()) return {};
+  const DefaultStepSize common = parts_.front().rule->default_step_size();
+  for (const Part& p : parts_) {
+    const DefaultStepSize d = p.rule->default_step_size();
+    const bool same_gamma =
+        d.gamma == common.gamma || (std::isnan(d.gamma) && std::isnan(common.gamma));
+    if (d.theory != common.theory || !same_gamma) return {};
+  }
+  return common;
 }
 
 void BlockwiseStep::bind(const Problem& problem, const std::vector<Block>& blocks) {

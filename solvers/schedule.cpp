@@ -8,6 +8,9 @@ namespace sgda {
 template <>
 const std::vector<EnumValue<StepSizeRule>>& enum_values<StepSizeRule>() {
   static const std::vector<EnumValue<StepSizeRule>> values = {
+      {StepSizeRule::kDefault, "default",
+       "the step rule's own: the theory step for prox, 1e-3 for adam and adamw (times "
+       "step_factor); the other rules need a step_size"},
       {StepSizeRule::kConstant, "constant", "gamma_k = step_size"},
       {StepSizeRule::kTheory, "theory", "gamma = factor * min{1/mu, 1/(2(A + 2BC/rho))}"},
       {StepSizeRule::kSwitching, "switching",
@@ -24,16 +27,18 @@ const OptionTable<StepSizeOptions>& StepSizeOptions::table() {
     step_size.member = "gamma";
     step_size.type = FieldType::kStepSize;
     step_size.doc = "the step size gamma: a number for a constant step, or the theory's step";
-    step_size.default_text = "theory";
+    step_size.default_text = "the step rule's (step_schedule = \"default\")";
     step_size.get = [](const O& o) -> std::optional<FieldValue> {
       if (o.rule == StepSizeRule::kConstant) return o.gamma;
+      if (o.rule == StepSizeRule::kDefault) return std::nullopt;  // step_schedule says it
       return std::string("theory");
     };
     step_size.set = [](O& o, const FieldValue& v) {
       if (const auto* text = std::get_if<std::string>(&v)) {
         double factor = 1.0;
         parse_theory_step(*text, &factor);
-        if (o.rule == StepSizeRule::kConstant) o.rule = StepSizeRule::kTheory;
+        if (o.rule == StepSizeRule::kConstant || o.rule == StepSizeRule::kDefault)
+          o.rule = StepSizeRule::kTheory;
         if (text->find('*') != std::string::npos) o.factor = factor;
         return;
       }
@@ -48,7 +53,8 @@ const OptionTable<StepSizeOptions>& StepSizeOptions::table() {
             field("step_schedule", &O::rule,
                   "how gamma_k is chosen; a numeric step_size implies constant")
                 .member_name("rule"),
-            field("step_factor", &O::factor, "multiplies the theory (and switching) step size")
+            field("step_factor", &O::factor,
+                  "multiplies the theory (and switching) step size, or the rule's default")
                 .member_name("factor")
                 .above(0),
         });

@@ -8,6 +8,7 @@
 
 #include "fused_move.hpp"
 #include "sgda/error.hpp"
+#include "sgda/theory.hpp"
 
 namespace sgda {
 namespace {
@@ -25,22 +26,33 @@ std::string format(double v) {
   return out.str();
 }
 
-// γ_k for the run, from the options and (for theory/switching) the estimator's constants.
+// γ_k for the run, from the options and, unless γ is a given number, analyse_theory: the theory
+// step, the switching rule's h, or the step rule's own default.
 StepSchedule make_schedule(const SolverOptions& options, const Problem& problem,
-                           const Estimator& estimator, double* theory_gamma) {
+                           const Estimator& estimator, const StepRule& step, ConstVectorRef x0,
+                           double* theory_gamma) {
   const StepSizeOptions& s = options.step_size;
   if (s.rule == StepSizeRule::kConstant) return StepSchedule::constant(s.gamma);
-  const TheoryParameters t = estimator.parameters(problem);
-  const double mu = problem.constants().mu;
-  *theory_gamma = t.step_size(mu);
+  // The step needs no σ₀ (nor V₀).
+  const Theory t =
+      analyse_theory(problem, estimator, step, options, x0, {.estimator_at_x0 = false});
+  if (t.step_source == StepSource::kMissing)
+    throw InputError(FieldError{
+        "SolverOptions::step_size.gamma",
+        "none given, and the step rule " + step.name() +
+            " has no default (prox takes the theory step size, adam and adamw 1e-3, the rules "
+            "outside the theory none; players' rules must agree); accepted a number, or "
+            "\"theory\" for the method's theory step size"});
+  if (t.step_source == StepSource::kRuleDefault) return StepSchedule::constant(t.gamma);
+  *theory_gamma = t.theory_step_size;
   if (!(std::isfinite(*theory_gamma) && *theory_gamma > 0.0))
-    throw InputError("run.step_size: the theory step size of " + estimator.describe() +
-                     " is unknown on this problem (its constants are not available); give a "
-                     "number instead");
-  if (s.rule == StepSizeRule::kTheory) return StepSchedule::constant(s.factor * *theory_gamma);
-  const double h = std::max(2.0 * (t.A + t.C * t.lyapunov_m()),
-                            std::isfinite(mu) && mu > 0.0 ? 2.0 * mu / t.rho : 0.0);
-  return StepSchedule::switching(h / s.factor, mu, options.max_iterations);
+    throw InputError(FieldError{"SolverOptions::step_size.gamma",
+                                "the theory step size of " + estimator.describe() +
+                                    " is unknown on this problem (its constants are not "
+                                    "available); accepted a number"});
+  if (t.step_source == StepSource::kSwitching)
+    return StepSchedule::switching(t.switching_h, t.mu, options.max_iterations);
+  return StepSchedule::constant(t.gamma);
 }
 
 }  // namespace
@@ -196,10 +208,11 @@ class Run {
   Summary execute(ConstVectorRef x0) {
     const auto setup_start = Clock::now();
     rng_.reseed(options_.seed);
-    schedule_ = make_schedule(options_, problem_, estimator_, &summary_.theory_step_size);
-    summary_.initial_step_size = schedule_.initial();
     estimator_.reset(problem_, x0, rng_, counters_);
-    step_.reset(problem_);
+    step_.reset(problem_);  // a step rule's binding errors before the schedule's
+    schedule_ =
+        make_schedule(options_, problem_, estimator_, step_, x0, &summary_.theory_step_size);
+    summary_.initial_step_size = schedule_.initial();
     summary_.method = estimator_.describe();
     x_ = x0;
     next_.resize(d_);

@@ -276,13 +276,20 @@ ExperimentRuns synthetic_run(const std::vector<double>& values, const std::strin
   ExperimentRuns runs;
   runs.attributes = {{"experiment.title", "synthetic"}, {"experiment.target", "1e-3"}};
   RunRecord r;
-  r.settings = {{"experiment.label", "m"},        {"experiment.step", "theory"},
-                {"experiment.seed", "0"},         {"experiment.key", "k"},
-                {"method.name", "sgda"},          {"termination", "iteration limit"},
-                {"run.step_schedule", "theory"},  {"theory.contraction", "0.9"},
-                {"theory.neighbourhood", "0.02"}, {"theory.initial_distance", "2"},
-                {"theory.initial_lyapunov", "2"}, {"theory.applies", applies},
-                {"theory.gamma", "0.1"},          {"theory.step_size", "0.1"}};
+  r.settings = {{"experiment.label", "m"},      {"experiment.step", "theory"},
+                {"experiment.seed", "0"},       {"experiment.key", "k"},
+                {"method.name", "sgda"},        {"termination", "iteration limit"},
+                {"run.step_schedule", "theory"}};
+  Theory& t = r.theory.emplace();
+  t.contraction = 0.9;
+  t.neighbourhood = 0.02;
+  t.initial_distance = 2;
+  t.relative_neighbourhood = 0.01;
+  t.initial_lyapunov = 2;
+  t.applies = applies == "yes";
+  if (!t.applies) t.why_not = applies.substr(4);  // after "no: "
+  t.gamma = 0.1;
+  t.theory_step_size = 0.1;
   for (std::size_t k = 0; k < values.size(); ++k) {
     Trace& t = r.trace;
     t.iteration.push_back(std::int64_t(k));

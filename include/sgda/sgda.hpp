@@ -22,5 +22,6 @@
 #include "sgda/schedule.hpp"
 #include "sgda/solver.hpp"
 #include "sgda/step.hpp"
+#include "sgda/theory.hpp"
 #include "sgda/types.hpp"
 #include "sgda/version.hpp"

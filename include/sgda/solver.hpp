@@ -73,7 +73,7 @@ struct SolverOptions {
   // Metrics (distance, residual: one uncounted full evaluation each) every this many
   // iterations; 0 chooses about 1000 log points over max_iterations.
   std::int64_t log_every = 0;
-  // γ_k: constant, theory or switching.
+  // γ_k: the step rule's default, constant, theory or switching.
   StepSizeOptions step_size;
   // Seeds the run's random stream; the same seed gives bitwise identical iterates and trace.
   std::uint64_t seed = 0;
@@ -203,8 +203,9 @@ struct Summary {
   std::string FullReport() const;   // several lines
 };
 
-// Runs the method from x0. Throws InputError when the options are invalid or the theory step
-// size is asked for and the estimator's constants are unknown.
+// Runs the method from x0. Throws InputError when the options are invalid, when the theory step
+// size is asked for and the estimator's constants are unknown, or when no step size is given
+// and the step rule has no default (StepRule::default_step_size).
 Summary solve(const Problem& problem, Estimator& estimator, StepRule& step,
               const SolverOptions& options, ConstVectorRef x0,
               const std::vector<Callback*>& callbacks = {}, const CheckpointHooks& hooks = {});

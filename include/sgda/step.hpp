@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,10 +55,21 @@ inline StepOutcome step_outcome(ConstVectorRef g, ConstVectorRef next) {
   return all_finite(next) ? StepOutcome::kFinite : StepOutcome::kNonFiniteIterate;
 }
 
+// The step size a rule runs at when the run gives none (StepSizeOptions::rule "default").
+struct DefaultStepSize {
+  // The estimator's theory step size: the prox step's, the step Theorem 2.2 is about.
+  bool theory = false;
+  // Otherwise the rule's own default (> 0); NaN: it has none, and a step size must be given.
+  double gamma = std::numeric_limits<double>::quiet_NaN();
+};
+
 class StepRule {
  public:
   virtual ~StepRule() = default;
   virtual std::string name() const = 0;
+  // The step size when the run gives none: none by default (a rule outside the theory without an
+  // established default needs a number); the prox step takes the theory's, Adam and AdamW 1e-3.
+  virtual DefaultStepSize default_step_size() const { return {}; }
   // Binds to the blocks of `problem` this rule moves and sizes any state.
   virtual void bind(const Problem& problem, const std::vector<Block>& blocks) = 0;
   void reset(const Problem& problem) { bind(problem, problem.blocks()); }
@@ -113,6 +125,7 @@ class BlockRule : public StepRule {
 class ProxStep final : public BlockRule {
  public:
   std::string name() const override { return "prox"; }
+  DefaultStepSize default_step_size() const override { return {.theory = true}; }
   StepOutcome checked_step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next,
                            const Player* only) override {
     if (only || !covers_all()) return StepRule::checked_step(gamma, g, x, next, only);

@@ -5,6 +5,7 @@
 //   /x_final         float64 [D]
 //   root attributes  every setting of the run (strings), sgda_version, termination, message,
 //                    method_description
+//   /theory          optional: RunRecord::theory, one attribute per field
 //   /checkpoint      optional: the solver state to resume from (x, rng, counters, times,
 //                    estimator/ and step/ state), written with every checkpoint and at the end
 #pragma once
@@ -14,6 +15,7 @@
 #include <string>
 
 #include "sgda/solver.hpp"
+#include "sgda/theory.hpp"
 
 namespace sgda {
 
@@ -24,6 +26,9 @@ struct RunRecord {
   Trace trace;
   Vector x_final;
   std::optional<Checkpoint> checkpoint;  // when the file holds one
+  // Theorem 2.2 for the run (analyse_theory), when recorded: `sgda experiment` records it in
+  // each run's theory/ group; files of sgda 0.1.0's theory.* attributes are read into it too.
+  std::optional<Theory> theory;
 };
 
 // termination of a file written by save_checkpoint: the run was still going.

@@ -25,6 +25,8 @@ class AdamStep final : public BlockRule {
         decay_(weight_decay),
         decoupled_(decoupled) {}
   std::string name() const override { return decoupled_ ? "adamw" : "adam"; }
+  // torch.optim.Adam's and AdamW's default learning rate.
+  DefaultStepSize default_step_size() const override { return {.gamma = 1e-3}; }
   void save_state(StateArchive& out) const override;
   void load_state(const StateArchive& in) override;
 

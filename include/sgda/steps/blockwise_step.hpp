@@ -22,6 +22,8 @@ class BlockwiseStep final : public StepRule {
   explicit BlockwiseStep(std::vector<Part> parts);
 
   std::string name() const override;
+  // The parts' common default (one γ_k drives them all, each at its scale); none when they differ.
+  DefaultStepSize default_step_size() const override;
   // Throws InputError when a part names a block the problem does not have.
   void bind(const Problem& problem, const std::vector<Block>& blocks) override;
   void step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next,
