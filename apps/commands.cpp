@@ -89,7 +89,8 @@ RunConfig resumed_config(const SolveArgs& args, RunRecord& record) {
   if (!record.checkpoint || record.settings.count("resume.config") == 0)
     throw input_error(args.resume, "/checkpoint",
                       "missing; accepted a run file written by sgda solve -o");
-  if (termination != kRunInProgress &&
+  // Runs of sgda 0.1.0 recorded an interrupt as "stopped by callback".
+  if (termination != kRunInProgress && termination != to_string(TerminationReason::kInterrupted) &&
       termination != to_string(TerminationReason::kStoppedByCallback))
     throw input_error(args.resume, "termination",
                       "the run already ended (" + termination +
@@ -154,14 +155,16 @@ int solve_command(const SolveArgs& args) {
   int signal = 0;
   {
     InterruptGuard guard;
+    SolverOptions options = config.solver;
+    options.interrupt = InterruptGuard::flag();
     try {
-      summary = solve(*problem, *estimator, *step, config.solver, x0, {&progress}, hooks);
+      summary = solve(*problem, *estimator, *step, options, x0, {&progress}, hooks);
     } catch (const InputError& e) {
       throw located_error(config, e);
     }
     signal = InterruptGuard::received();
   }
-  if (signal != 0 && summary.reason == TerminationReason::kStoppedByCallback)
+  if (signal != 0 && summary.reason == TerminationReason::kInterrupted)
     summary.message = std::string("interrupted by ") + signal_name(signal) + " at iteration " +
                       std::to_string(summary.counters.iterations);
   if (!config.output.empty())

@@ -111,7 +111,7 @@ int experiment_command(const ExperimentArgs& args) {
   for (std::size_t i = 0; i < total; ++i) {
     const PlannedRun& run = plan.runs[i];
     if (done.count(run.key)) continue;
-    const RunRecord record = execute_run(run, *problem, {&progress});
+    const RunRecord record = execute_run(run, *problem, {&progress}, InterruptGuard::flag());
     if (const int signal = InterruptGuard::received()) {
       std::cerr << "sgda: interrupted by " << (signal == SIGINT ? "SIGINT" : "SIGTERM")
                 << " in run " << i + 1 << " of " << total << " (not saved); " << runs.runs.size()

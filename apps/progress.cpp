@@ -10,8 +10,13 @@ namespace sgda::cli {
 namespace {
 
 volatile std::sig_atomic_t g_signal = 0;
+std::atomic<bool> g_interrupted{false};  // lock-free: safe to set in a signal handler
+static_assert(std::atomic<bool>::is_always_lock_free);
 
-extern "C" void on_signal(int signal) { g_signal = signal; }
+extern "C" void on_signal(int signal) {
+  g_signal = signal;
+  g_interrupted.store(true, std::memory_order_relaxed);
+}
 
 struct sigaction g_previous_int, g_previous_term;
 
@@ -19,6 +24,7 @@ struct sigaction g_previous_int, g_previous_term;
 
 InterruptGuard::InterruptGuard() {
   g_signal = 0;
+  g_interrupted.store(false);
   struct sigaction action {};
   action.sa_handler = on_signal;
   sigemptyset(&action.sa_mask);
@@ -34,7 +40,9 @@ InterruptGuard::~InterruptGuard() {
 
 int InterruptGuard::received() { return g_signal; }
 
-bool Progress::logged(const LogEntry& entry) {
+const std::atomic<bool>* InterruptGuard::flag() { return &g_interrupted; }
+
+CallbackResult Progress::logged(const LogEntry& entry) {
   if (draw_) {
     const auto now = std::chrono::steady_clock::now();
     // About ten redraws a second: enough to look alive, cheap next to the run.
@@ -57,10 +65,10 @@ bool Progress::logged(const LogEntry& entry) {
       std::fflush(stderr);
     }
   }
-  return g_signal == 0;
+  return CallbackResult::kContinue;
 }
 
-void Progress::end() {
+void Progress::end(const Summary&) {
   if (drawn_) {
     std::fputs("\r\033[K", stderr);  // the summary replaces the bar
     std::fflush(stderr);

@@ -1,6 +1,7 @@
 // What `sgda solve` shows while it runs, and how it stops cleanly on SIGINT/SIGTERM.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 
 #include "sgda/solver.hpp"
@@ -17,15 +18,16 @@ class InterruptGuard {
   InterruptGuard& operator=(const InterruptGuard&) = delete;
 
   static int received();  // the signal number, 0 if none
+  // Set by the handlers: SolverOptions::interrupt stops a run within about a millisecond.
+  static const std::atomic<bool>* flag();
 };
 
-// Draws a progress line on stderr (when `draw`) and stops the run once a signal arrived. Sees
-// only logged iterations, so it reacts within run.log_every iterations.
+// Draws a progress line on stderr (when `draw`) at logged iterations.
 class Progress final : public Callback {
  public:
   explicit Progress(bool draw) : draw_(draw) {}
-  bool logged(const LogEntry& entry) override;
-  void end() override;
+  CallbackResult logged(const LogEntry& entry) override;
+  void end(const Summary& summary) override;
 
  private:
   bool draw_;

@@ -103,8 +103,7 @@ inline sgda::AffineGame make_game(Index dim, Index samples, double lambda, std::
 class LoopCpuTime final : public sgda::Callback {
  public:
   void begin(const sgda::Problem&, const sgda::Estimator&) override { start_ = thread_seconds(); }
-  bool logged(const sgda::LogEntry&) override { return true; }
-  void end() override { seconds_ = thread_seconds() - start_; }
+  void end(const sgda::Summary&) override { seconds_ = thread_seconds() - start_; }
   double seconds() const { return seconds_; }
 
  private:

@@ -6,8 +6,8 @@
 
 #include "sgda/error.hpp"
 #include "sgda/estimators/compressor.hpp"
-#include "sgda/estimators/identity_compressor.hpp"
-#include "sgda/estimators/sparsifiers.hpp"
+#include "identity_compressor.hpp"
+#include "sparsifiers.hpp"
 
 namespace sgda {
 namespace {

@@ -1,5 +1,7 @@
 #include "sgda/estimators/distributed.hpp"
 
+#include "distributed_step.hpp"
+
 #include <cmath>
 #include <sstream>
 
@@ -55,6 +57,10 @@ DistributedEstimator::DistributedEstimator(const DistributedEstimator& other)
 void DistributedEstimator::index_workers() {
   local_worker_.assign(static_cast<std::size_t>(settings_.workers), nullptr);
   for (Worker& w : workers_) local_worker_[static_cast<std::size_t>(w.id)] = &w;
+}
+
+void DistributedEstimator::estimate(ConstVectorRef x, VectorRef g, Rng& rng, Counters& counters) {
+  estimate_with<Problem>(*problem_, x, g, rng, counters);  // the virtual calls
 }
 
 std::string DistributedEstimator::describe() const {

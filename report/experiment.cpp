@@ -496,7 +496,7 @@ void check_planned_run(const PlannedRun& run, const Problem& problem) {
 }
 
 RunRecord execute_run(const PlannedRun& run, const Problem& problem,
-                      const std::vector<Callback*>& callbacks) {
+                      const std::vector<Callback*>& callbacks, const std::atomic<bool>* interrupt) {
   const RunConfig& config = run.config;
   auto build = [&] {
     try {
@@ -517,8 +517,10 @@ RunRecord execute_run(const PlannedRun& run, const Problem& problem,
   Theory theory = analyse_theory(problem, *probe, *step, config.solver, x0);
 
   Summary summary;
+  SolverOptions options = config.solver;
+  options.interrupt = interrupt;
   try {
-    summary = solve(problem, *estimator, *step, config.solver, x0, callbacks);
+    summary = solve(problem, *estimator, *step, options, x0, callbacks);
   } catch (const InputError& e) {
     throw located_error(config, e);
   }

@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "sgda/estimators/coordinate_sgda.hpp"
+#include "../estimators/distributed_step.hpp"
 #include "sgda/estimators/distributed.hpp"
 #include "sgda/estimators/l_svrgda.hpp"
 #include "sgda/estimators/sega_sgda.hpp"
@@ -127,7 +128,7 @@ struct [[gnu::visibility("hidden")]] FusedMove<P, SegaSgdaEstimator> {
       }
     }
     x_bound = -1.0;  // x and h move below without the bounds
-    const bool finite = subtract_scaled_checked(x, gamma, h, next);
+    const bool finite = detail::subtract_scaled_checked(x, gamma, h, next);
     const double g_j = estimator.take(j, f_j);
     next[j] = x[j] - gamma * g_j;
     if (!(finite && std::isfinite(next[j]))) {  // rare

@@ -155,7 +155,8 @@ std::optional<FieldError> SolverOptions::Check() const {
       scheme != Scheme::kExtragradientSameSample)
     return FieldError{"SolverOptions::extrapolation",
                       "\"step\" needs the scheme extragradient or extragradient-same-sample, "
-                      "not \"" + to_string(scheme) + "\""};
+                      "not \"" +
+                          to_string(scheme) + "\""};
   return table().check(*this);
 }
 
@@ -214,6 +215,10 @@ class Run {
         make_schedule(options_, problem_, estimator_, step_, x0, &summary_.theory_step_size);
     summary_.initial_step_size = schedule_.initial();
     summary_.method = estimator_.describe();
+    summary_.step_rule = step_.name();
+    summary_.scheme = options_.scheme;
+    summary_.extrapolation = options_.extrapolation;
+    summary_.averaging = options_.averaging;
     x_ = x0;
     next_.resize(d_);
     g_.resize(d_);
@@ -240,7 +245,12 @@ class Run {
     trace_.reserve(static_cast<std::size_t>(options_.max_iterations / log_every_ + 2));
     summary_.setup_seconds = seconds_since(setup_start);
 
-    for (Callback* c : callbacks_) c->begin(problem_, estimator_);
+    for (Callback* c : callbacks_) {
+      c->begin(problem_, estimator_);
+      const std::int64_t period = c->period();
+      if (period > 0)
+        periodic_.push_back({c, period, (counters_.iterations / period + 1) * period});
+    }
     start_ = Clock::now() -
              std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(elapsed));
     last_checkpoint_ = Clock::now();
@@ -389,20 +399,22 @@ class Run {
     return true;
   }
 
-  // The first iteration after k at which a log row, the iteration limit, a clock reading or a
-  // periodic checkpoint is due.
+  // The first iteration after k at which a log row, the iteration limit, a clock reading, a
+  // periodic checkpoint or a callback's iteration() is due.
   std::int64_t next_event(std::int64_t k) const {
     std::int64_t next = std::min(next_log_, options_.max_iterations);
     next = std::min(next, next_clock_);
+    for (const Periodic& p : periodic_) next = std::min(next, p.next);
     if (options_.checkpoint_every > 0)
       next = std::min(next, (k / options_.checkpoint_every + 1) * options_.checkpoint_every);
     return next;
   }
 
-  // The stopping rules in order (log and tolerances, iterations, oracle calls, time), then the
-  // checkpoints; false when a rule fired.
+  // The stopping rules in order (callbacks' iteration(), log and tolerances, iterations, oracle
+  // calls, interrupt and time), then the checkpoints; false when a rule fired.
   bool on_event() {
     const std::int64_t k = counters_.iterations;
+    if (!periodic_.empty() && !run_periodic(k)) return false;
     if (k == next_log_) {  // a multiple of log_every
       next_log_ += log_every_;
       if (!log()) return false;
@@ -422,6 +434,7 @@ class Run {
       if (since > 1e-2 && clock_period_ > 1) clock_period_ /= 2;
       last_clock_ = now;
       next_clock_ = k + clock_period_;
+      if (interrupted()) return false;
       if (options_.max_time_seconds > 0.0 && now >= options_.max_time_seconds) {
         stop(TerminationReason::kTimeLimit, "time limit " + format(options_.max_time_seconds) +
                                                 " s reached at iteration " + std::to_string(k));
@@ -433,6 +446,38 @@ class Run {
     }
     if (options_.checkpoint_every > 0 && k % options_.checkpoint_every == 0) save_checkpoint(false);
     next_event_ = next_event(k);
+    return true;
+  }
+
+  // The callbacks whose iteration() is due at k; false when one stopped the run.
+  bool run_periodic(std::int64_t k) {
+    CallbackResult result = CallbackResult::kContinue;
+    for (Periodic& p : periodic_) {
+      if (k < p.next) continue;
+      p.next = k + p.period;
+      const CallbackResult r =
+          p.callback->iteration({counters_, gamma_, x_, options_.max_iterations});
+      if (r != CallbackResult::kContinue && result == CallbackResult::kContinue) result = r;
+    }
+    return !stopped_by(result);
+  }
+
+  // Stops the run when a callback asked to; true when it did.
+  bool stopped_by(CallbackResult result) {
+    if (result == CallbackResult::kContinue) return false;
+    const std::string k = std::to_string(counters_.iterations);
+    if (result == CallbackResult::kConverged)
+      stop(TerminationReason::kConverged, "converged: a callback reported it at iteration " + k);
+    else
+      stop(TerminationReason::kStoppedByCallback, "stopped by a callback at iteration " + k);
+    return true;
+  }
+
+  // Stops the run when the interrupt flag is set; true when it did.
+  bool interrupted() {
+    if (!options_.interrupt || !options_.interrupt->load(std::memory_order_relaxed)) return false;
+    stop(TerminationReason::kInterrupted,
+         "interrupted at iteration " + std::to_string(counters_.iterations));
     return true;
   }
 
@@ -491,15 +536,14 @@ class Run {
     trace_.residual_sq.push_back(residual);
     trace_.step_size.push_back(gamma_);
     last_logged_ = counters_.iterations;
-    bool go_on = true;
     const LogEntry entry{counters_, epochs, wall, relative,
                          residual,  gamma_, x_,   options_.max_iterations};
-    for (Callback* c : callbacks_) go_on = c->logged(entry) && go_on;
-    if (!go_on) {
-      stop(TerminationReason::kStoppedByCallback,
-           "stopped by a callback at iteration " + std::to_string(counters_.iterations));
-      return false;
+    CallbackResult result = CallbackResult::kContinue;
+    for (Callback* c : callbacks_) {
+      const CallbackResult r = c->logged(entry);
+      if (r != CallbackResult::kContinue && result == CallbackResult::kContinue) result = r;
     }
+    if (stopped_by(result) || interrupted()) return false;
     if (options_.tolerance > 0.0 && x_star_ && relative <= options_.tolerance) {
       stop(TerminationReason::kConverged,
            "converged: relative squared distance " + format(relative) +
@@ -556,7 +600,7 @@ class Run {
     save_checkpoint(true);
     summary_.x = x_;
     if (averaging_) summary_.x_average = average_;
-    for (Callback* c : callbacks_) c->end();
+    for (Callback* c : callbacks_) c->end(summary_);
   }
 
   const Problem& problem_;
@@ -564,6 +608,12 @@ class Run {
   StepRule& step_;
   const SolverOptions& options_;
   const std::vector<Callback*>& callbacks_;
+  // The callbacks with a period, and the iteration each is next due.
+  struct Periodic {
+    Callback* callback;
+    std::int64_t period, next;
+  };
+  std::vector<Periodic> periodic_;
   const CheckpointHooks& hooks_;
   Summary summary_;
   Counters& counters_;

@@ -6,30 +6,40 @@
 
 namespace sgda {
 
-std::string to_string(TerminationReason reason) {
-  switch (reason) {
-    case TerminationReason::kConverged:
-      return "converged";
-    case TerminationReason::kIterationLimit:
-      return "iteration limit";
-    case TerminationReason::kOracleLimit:
-      return "oracle limit";
-    case TerminationReason::kTimeLimit:
-      return "time limit";
-    case TerminationReason::kNonFinite:
-      return "non-finite";
-    case TerminationReason::kStoppedByCallback:
-      return "stopped by callback";
-  }
-  return "unknown";
+template <>
+const std::vector<EnumValue<TerminationReason>>& enum_values<TerminationReason>() {
+  using T = TerminationReason;
+  static const std::vector<EnumValue<T>> values = {
+      {T::kConverged, "converged", "a tolerance was met, or a callback reported convergence"},
+      {T::kIterationLimit, "iteration limit", "the iteration limit was reached"},
+      {T::kOracleLimit, "oracle limit", "the limit of sample + coordinate evaluations"},
+      {T::kTimeLimit, "time limit", "the wall-time limit was reached"},
+      {T::kNonFinite, "non-finite", "a non-finite estimate or iterate"},
+      {T::kStoppedByCallback, "stopped by callback", "a callback asked to stop"},
+      {T::kInterrupted, "interrupted", "the interrupt flag was set (Ctrl-C, SIGTERM)"},
+  };
+  return values;
 }
 
+namespace {
+
+// "prox, simultaneous", "adam, extragradient (extrapolation step), ema averaging".
+std::string how(const Summary& s) {
+  std::string out = s.step_rule + ", " + to_string(s.scheme);
+  if (s.scheme == Scheme::kExtragradient || s.scheme == Scheme::kExtragradientSameSample)
+    if (s.extrapolation == Extrapolation::kStep) out += " (extrapolation step)";
+  if (s.averaging != Averaging::kNone) out += ", " + to_string(s.averaging) + " averaging";
+  return out;
+}
+
+}  // namespace
+
 std::string Summary::BriefReport() const {
-  char line[512];
+  char line[2048];
   std::snprintf(line, sizeof line,
-                "%s: %s after %lld iterations, %.4g epochs, %lld bits, %.3g s; "
+                "%s [%s]: %s after %lld iterations, %.4g epochs, %lld bits, %.3g s; "
                 "rel. dist^2 %.3e, residual^2 %.3e, step %.3g",
-                method.c_str(), to_string(reason).c_str(),
+                method.c_str(), how(*this).c_str(), to_string(reason).c_str(),
                 static_cast<long long>(counters.iterations), epochs,
                 static_cast<long long>(counters.bits), solve_seconds, final_relative_distance_sq,
                 final_residual_sq, initial_step_size);
@@ -39,6 +49,7 @@ std::string Summary::BriefReport() const {
 std::string Summary::FullReport() const {
   std::ostringstream out;
   out << "method                   " << method << "\n"
+      << "step rule, scheme        " << how(*this) << "\n"
       << "termination              " << to_string(reason) << ": " << message << "\n"
       << "iterations               " << counters.iterations << "\n"
       << "sample evaluations       " << counters.sample_evaluations << " (" << epochs

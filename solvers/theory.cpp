@@ -120,8 +120,8 @@ Theory analyse_theory(const Problem& problem, const Estimator& estimator, const 
       t.gamma = 1.0 / t.switching_h;  // StepSchedule::switching's first step
     }
   } else {
-    const DefaultStepSize d =
-        s.rule == StepSizeRule::kDefault ? step.default_step_size() : DefaultStepSize{.theory = true};
+    const DefaultStepSize d = s.rule == StepSizeRule::kDefault ? step.default_step_size()
+                                                               : DefaultStepSize{.theory = true};
     if (d.theory) {
       t.step_source = StepSource::kTheory;
       t.gamma = s.factor * t.theory_step_size;

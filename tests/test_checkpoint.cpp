@@ -63,7 +63,9 @@ void require_same_run(const Summary& a, const Summary& b) {
 class StopAt final : public Callback {
  public:
   explicit StopAt(std::int64_t iteration) : iteration_(iteration) {}
-  bool logged(const LogEntry& e) override { return e.counters.iterations < iteration_; }
+  CallbackResult logged(const LogEntry& e) override {
+    return e.counters.iterations < iteration_ ? CallbackResult::kContinue : CallbackResult::kStop;
+  }
 
  private:
   std::int64_t iteration_;

@@ -240,7 +240,7 @@ TEST_CASE("sgda solve stops on SIGTERM and still writes the trace", "[cli][signa
   CHECK(lines(err) == 1);
   CHECK(err.find("interrupted by SIGTERM") != std::string::npos);
   CHECK(err.find("run.h5") != std::string::npos);
-  CHECK(read(dir / "stdout.txt").find("stopped by callback") != std::string::npos);
+  CHECK(read(dir / "stdout.txt").find(": interrupted after") != std::string::npos);
   const sgda::RunRecord record = sgda::load_run((dir / "run.h5").string());
   CHECK(record.trace.size() > 1);
   CHECK(record.settings.at("message").find("interrupted by SIGTERM") != std::string::npos);

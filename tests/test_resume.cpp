@@ -141,7 +141,7 @@ TEST_CASE("sgda solve resumes after a real SIGINT at a random point, bit for bit
     INFO("SIGINT " << delay_ms << " ms after the first checkpoint");
     REQUIRE(status == 128 + SIGINT);  // it was still running: the test exercises a resume
     const sgda::RunRecord interrupted = sgda::load_run((dir.path() / "run.h5").string());
-    CHECK(interrupted.settings.at("termination") == "stopped by callback");
+    CHECK(interrupted.settings.at("termination") == "interrupted");
     REQUIRE(interrupted.checkpoint.has_value());
 
     // A torn copy is refused with a clear error; the real file still resumes.

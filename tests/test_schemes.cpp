@@ -278,9 +278,9 @@ TEST_CASE("averaging logs the averaged iterate's problem metrics as average_<met
   // Every iterate through a callback, to average by hand.
   struct Recorder final : Callback {
     std::vector<Vector> iterates;
-    bool logged(const LogEntry& e) override {
+    CallbackResult logged(const LogEntry& e) override {
       iterates.push_back(e.x);
-      return true;
+      return CallbackResult::kContinue;
     }
   };
   for (const std::string averaging : {"uniform", "ema"}) {
@@ -368,8 +368,8 @@ TEST_CASE("a checkpoint whose trace has other columns is refused", "[schemes][ch
   EstimatorOptions e;
   auto estimator = make_estimator(e, game);
   solve(game, *estimator, step, options, game.initial_point(), {}, keep);
-  REQUIRE(middle.trace.extra.size() == 2);  // mean_error, covariance_error
-  options.averaging = sgda::Averaging::kUniform;            // would log six columns
+  REQUIRE(middle.trace.extra.size() == 2);        // mean_error, covariance_error
+  options.averaging = sgda::Averaging::kUniform;  // would log six columns
   CheckpointHooks resume;
   resume.resume = &middle;
   CHECK_THROWS_WITH(solve(game, *estimator, step, options, game.initial_point(), {}, resume),

@@ -66,7 +66,9 @@ Summary run(const Problem& game, const std::string& method, SolverOptions option
 class StopAfter : public Callback {
  public:
   explicit StopAfter(int calls) : left_(calls) {}
-  bool logged(const LogEntry&) override { return --left_ > 0; }
+  CallbackResult logged(const LogEntry&) override {
+    return --left_ > 0 ? CallbackResult::kContinue : CallbackResult::kStop;
+  }
   int left_;
 };
 
@@ -276,9 +278,9 @@ TEST_CASE("a problem's metrics become trace columns, logged with the other metri
   const Measured problem(game);
   struct Recorder final : Callback {
     std::vector<double> norms;
-    bool logged(const LogEntry& e) override {
+    CallbackResult logged(const LogEntry& e) override {
       norms.push_back(e.x.squaredNorm());
-      return true;
+      return CallbackResult::kContinue;
     }
   } recorder;
   SolverOptions o;

@@ -250,9 +250,9 @@ TEST_CASE("averaging: the uniform average and the EMA of the iterates", "[steps]
   // Record every iterate through a callback and average by hand.
   struct Recorder final : Callback {
     std::vector<Vector> iterates;
-    bool logged(const LogEntry& e) override {
+    CallbackResult logged(const LogEntry& e) override {
       iterates.push_back(e.x);
-      return true;
+      return CallbackResult::kContinue;
     }
   };
   for (const std::string averaging : {"uniform", "ema"}) {
@@ -346,24 +346,24 @@ TEST_CASE("the checked step is x − γg and finds every non-finite entry", "[st
       x[i] = 1.0 + 0.5 * double(i);
       g[i] = 3.0 - double(i);
     }
-    REQUIRE(subtract_scaled_checked(x, gamma, g, out));
+    REQUIRE(detail::subtract_scaled_checked(x, gamma, g, out));
     for (Index i = 0; i < n; ++i) CHECK(out[i] == x[i] - gamma * g[i]);  // the same rounding
 
     for (Index bad = 0; bad < n; ++bad) {  // one non-finite estimate entry at every position
       for (double value : {inf, -inf, nan}) {
         Vector h = g;
         h[bad] = value;
-        CHECK_FALSE(subtract_scaled_checked(x, gamma, h, out));
+        CHECK_FALSE(detail::subtract_scaled_checked(x, gamma, h, out));
       }
     }
     if (n >= 2) {  // finite entries whose sum overflows: the second look accepts them
       Vector big = Vector::Constant(n, 1.5e308), zero = Vector::Zero(n);
-      CHECK(subtract_scaled_checked(big, gamma, zero, out));
+      CHECK(detail::subtract_scaled_checked(big, gamma, zero, out));
       CHECK(out == big);
     }
     if (n >= 1) {  // finite x and g whose difference overflows: refused
       Vector big = Vector::Constant(n, 1.7e308);
-      CHECK_FALSE(subtract_scaled_checked(big, 1.0, -big, out));
+      CHECK_FALSE(detail::subtract_scaled_checked(big, 1.0, -big, out));
     }
   }
 }

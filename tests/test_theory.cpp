@@ -362,9 +362,9 @@ TEST_CASE("a step rule's own default step size: the theory for prox, 1e-3 for Ad
       FAIL("no error");
     } catch (const InputError& e) {
       const std::string message = e.what();
-      CHECK(message.rfind("SolverOptions::step_size.gamma: none given, and the step rule " +
-                              rule->name(),
-                          0) == 0);
+      CHECK(message.rfind(
+                "SolverOptions::step_size.gamma: none given, and the step rule " + rule->name(),
+                0) == 0);
       CHECK(message.find('\n') == std::string::npos);
     }
     SolverOptions given = o;

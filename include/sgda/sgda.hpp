@@ -1,16 +1,31 @@
-// Everything of the embeddable API: #include <sgda/sgda.hpp>.
+// Everything of the embeddable API: #include <sgda/sgda.hpp>, link sgda::sgda. Every public
+// header is here (a test checks it); sgda/detail/ holds internals, not API. The layers can be
+// used alone: sgda::core (Eigen only), sgda::io (HDF5, TOML), sgda::report.
 #pragma once
 
+// sgda::core
 #include "sgda/error.hpp"
 #include "sgda/estimator.hpp"
+#include "sgda/estimators/compressor.hpp"
+#include "sgda/estimators/coordinate_oracle.hpp"
+#include "sgda/estimators/coordinate_sgda.hpp"
+#include "sgda/estimators/diana_sgda.hpp"
+#include "sgda/estimators/distributed.hpp"
 #include "sgda/estimators/l_svrgda.hpp"
+#include "sgda/estimators/payload.hpp"
+#include "sgda/estimators/qsgda.hpp"
 #include "sgda/estimators/sampling.hpp"
+#include "sgda/estimators/sega_sgda.hpp"
 #include "sgda/estimators/sgda.hpp"
-#include "sgda/io/game_file.hpp"
-#include "sgda/io/run_config.hpp"
-#include "sgda/io/trace_file.hpp"
+#include "sgda/estimators/vr_diana_sgda.hpp"
+#include "sgda/estimators/workers.hpp"
+#include "sgda/nn/activation.hpp"
+#include "sgda/nn/dense.hpp"
+#include "sgda/nn/init.hpp"
 #include "sgda/nn/loss.hpp"
+#include "sgda/nn/matrix.hpp"
 #include "sgda/nn/network.hpp"
+#include "sgda/options.hpp"
 #include "sgda/problem.hpp"
 #include "sgda/problems/affine_game.hpp"
 #include "sgda/problems/dirac_gan.hpp"
@@ -21,7 +36,23 @@
 #include "sgda/rng.hpp"
 #include "sgda/schedule.hpp"
 #include "sgda/solver.hpp"
+#include "sgda/state.hpp"
 #include "sgda/step.hpp"
+#include "sgda/steps/adam_step.hpp"
+#include "sgda/steps/blockwise_step.hpp"
+#include "sgda/steps/momentum_step.hpp"
+#include "sgda/steps/optimistic_step.hpp"
 #include "sgda/theory.hpp"
 #include "sgda/types.hpp"
 #include "sgda/version.hpp"
+
+// sgda::io
+#include "sgda/io/game_file.hpp"
+#include "sgda/io/run_config.hpp"
+#include "sgda/io/trace_file.hpp"
+
+// sgda::report
+#include "sgda/report/analysis.hpp"
+#include "sgda/report/experiment.hpp"
+#include "sgda/report/rate_fit.hpp"
+#include "sgda/report/writers.hpp"

@@ -3,6 +3,7 @@
 // IsValid() with a readable error, a Summary with a termination reason, message and reports.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -89,6 +90,10 @@ struct SolverOptions {
   // ... and every this many seconds of wall time (checked about every millisecond); 0
   // disables. Both only matter when CheckpointHooks::save is set (`sgda solve -o`).
   double checkpoint_seconds = 60.0;
+  // Not an option of files: a flag the embedding program sets asynchronously (a signal
+  // handler's, another thread's) to stop the run at the next check, about every millisecond
+  // and at every log row, as TerminationReason::kInterrupted. Null: never.
+  const std::atomic<bool>* interrupt = nullptr;
 
   static const OptionTable<SolverOptions>& table();
   std::optional<FieldError> Check() const;  // the table's ranges, then StepSizeOptions::Check
@@ -97,14 +102,18 @@ struct SolverOptions {
 };
 
 enum class TerminationReason {
-  kConverged,
-  kIterationLimit,
-  kOracleLimit,
-  kTimeLimit,
-  kNonFinite,
-  kStoppedByCallback,
+  kConverged,          // a tolerance was met, or a callback reported convergence
+  kIterationLimit,     // SolverOptions::max_iterations
+  kOracleLimit,        // SolverOptions::max_oracle_calls
+  kTimeLimit,          // SolverOptions::max_time_seconds
+  kNonFinite,          // a non-finite estimate or iterate (without skip_non_finite)
+  kStoppedByCallback,  // a callback returned CallbackResult::kStop
+  kInterrupted,        // SolverOptions::interrupt was set (Ctrl-C, SIGTERM)
 };
-std::string to_string(TerminationReason reason);  // "converged", "iteration limit", ...
+// "converged", "iteration limit", "oracle limit", "time limit", "non-finite",
+// "stopped by callback", "interrupted" (to_string, from_string).
+template <>
+const std::vector<EnumValue<TerminationReason>>& enum_values<TerminationReason>();
 
 // One row per logged iteration (iteration 0 is x⁰).
 // An extra trace column. Trace::extra holds, in this order: with averaging,
@@ -143,16 +152,44 @@ struct LogEntry {
   std::int64_t max_iterations;
 };
 
-// Observes a run; return false from logged() to stop it ("stopped by callback").
+// What a callback sees at the iterations it asked for (Callback::period()).
+struct IterationEntry {
+  const Counters& counters;  // counters.iterations = k: x is x^k, after the k-th move
+  double step_size;          // γ of that move
+  ConstVectorRef x;
+  std::int64_t max_iterations;
+};
+
+// What a callback tells the loop: go on, stop ("stopped by callback"), or stop as converged
+// (a stopping rule of the caller's own).
+enum class CallbackResult { kContinue, kStop, kConverged };
+
+struct Summary;
+
+// Observes a run, in the manner of ensmallen's callbacks: every hook is optional.
 class Callback {
  public:
   virtual ~Callback() = default;
+  // Before the first iteration, after the estimator's reset.
   virtual void begin(const Problem& problem, const Estimator& estimator) {
     (void)problem;
     (void)estimator;
   }
-  virtual bool logged(const LogEntry& entry) = 0;
-  virtual void end() {}
+  // iteration() runs every period() iterations (1: every one), whatever log_every is; 0 (the
+  // default) never. Asked once, before the loop. The loop's fast path pays one comparison per
+  // iteration for all hooks together; a period of 1 costs a call per iteration.
+  virtual std::int64_t period() const { return 0; }
+  virtual CallbackResult iteration(const IterationEntry& entry) {
+    (void)entry;
+    return CallbackResult::kContinue;
+  }
+  // At each logged iteration (every log_every), with the metrics.
+  virtual CallbackResult logged(const LogEntry& entry) {
+    (void)entry;
+    return CallbackResult::kContinue;
+  }
+  // After the last iteration, with the summary complete but for the timings of end() itself.
+  virtual void end(const Summary& summary) { (void)summary; }
 };
 
 // Everything the loop needs to continue exactly where it was: resuming from a checkpoint gives
@@ -183,8 +220,12 @@ struct CheckpointHooks {
 struct Summary {
   TerminationReason reason = TerminationReason::kIterationLimit;
   std::string message;
-  std::string method;  // the estimator's description
-  Counters counters;   // oracle calls of the run (metrics excluded)
+  std::string method;     // the estimator's description
+  std::string step_rule;  // StepRule::name(): "prox", "adam", "blockwise(...)"
+  Scheme scheme = Scheme::kSimultaneous;
+  Extrapolation extrapolation = Extrapolation::kProx;  // of the extragradient schemes
+  Averaging averaging = Averaging::kNone;
+  Counters counters;  // oracle calls of the run (metrics excluded)
   double epochs = 0.0;
   double setup_seconds = 0.0;   // estimator reset and schedule
   double solve_seconds = 0.0;   // the loop, metrics included

@@ -3,6 +3,7 @@
 // Experiment files: docs/experiment-files.md; the runs file: docs/file-formats.md.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -70,10 +71,12 @@ Settings experiment_attributes(const ExperimentPlan& plan, const Problem& proble
 void check_planned_run(const PlannedRun& run, const Problem& problem);
 
 // Runs one planned run on `problem` (built from the plan's config) and returns its record:
-// settings, the theory's constants and prediction at the step used (theory.*), the trace.
-// `callbacks` see the run (progress, interrupts); a run they stop is returned as it is.
+// settings, the theory (Theory, analyse_theory) at the step used, the trace. `callbacks` see
+// the run (progress); `interrupt` is SolverOptions::interrupt. A run they stop is returned as
+// it is.
 RunRecord execute_run(const PlannedRun& run, const Problem& problem,
-                      const std::vector<Callback*>& callbacks = {});
+                      const std::vector<Callback*>& callbacks = {},
+                      const std::atomic<bool>* interrupt = nullptr);
 
 // The group of run `index` of `count` in a runs file: "/runs/r0007" (at least four digits).
 std::string run_group_name(std::size_t index, std::size_t count);
