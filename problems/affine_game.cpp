@@ -73,28 +73,29 @@ AffineGame::AffineGame(std::shared_ptr<const std::vector<Matrix>> samples,
   mean_offset_ = offsets_.rowwise().mean();
   if (solution) {
     if (solution->size() != d) throw InputError("affine game: x* must have length D");
-    solution_ = std::move(solution);
+    solution_ = detail::Lazy<std::optional<Vector>>(std::move(solution));
   }
 }
 
 const Matrix& AffineGame::inverse_sqrt_sym() const {
-  if (!inverse_sqrt_sym_) {
+  return inverse_sqrt_sym_.get([&]() -> Matrix {
     const Matrix sym = 0.5 * (mean_matrix_ + mean_matrix_.transpose());
     Eigen::SelfAdjointEigenSolver<Matrix> solver(sym);
     const Vector& lambda = solver.eigenvalues();
     const double scale = std::max(lambda.cwiseAbs().maxCoeff(), 1e-300);
-    if (lambda.minCoeff() <= 1e-12 * scale) {
-      inverse_sqrt_sym_ = Matrix();  // S singular or indefinite: star-cocoercivity fails
-    } else {
-      inverse_sqrt_sym_ = solver.eigenvectors() * lambda.cwiseInverse().cwiseSqrt().asDiagonal() *
-                          solver.eigenvectors().transpose();
-    }
-  }
-  return *inverse_sqrt_sym_;
+    if (lambda.minCoeff() <= 1e-12 * scale)
+      return Matrix();  // S singular or indefinite: star-cocoercivity fails
+    return solver.eigenvectors() * lambda.cwiseInverse().cwiseSqrt().asDiagonal() *
+           solver.eigenvectors().transpose();
+  });
 }
 
 ProblemConstants AffineGame::constants() const {
-  if (!constants_) {
+  return constants_.get([&] { return compute_constants(); });
+}
+
+ProblemConstants AffineGame::compute_constants() const {
+  {
     ProblemConstants c;
     const Matrix sym = 0.5 * (mean_matrix_ + mean_matrix_.transpose());
     Eigen::SelfAdjointEigenSolver<Matrix> solver(sym, Eigen::EigenvaluesOnly);
@@ -115,9 +116,8 @@ ProblemConstants AffineGame::constants() const {
       const Matrix& m = sample_matrix(i);
       c.sample_lipschitz[i] = std::sqrt(std::max(0.0, largest_eigenvalue(m.transpose() * m)));
     }
-    constants_ = std::move(c);
+    return c;
   }
-  return *constants_;
 }
 
 double AffineGame::grouped_star_cocoercivity(const std::vector<std::vector<Index>>& groups,
@@ -153,7 +153,10 @@ std::unique_ptr<Problem> AffineGame::subproblem(const std::vector<Index>& sample
 }
 
 std::optional<Vector> AffineGame::solution() const {
-  if (solution_) return *solution_;
+  return solution_.get([&] { return compute_solution(); });
+}
+
+std::optional<Vector> AffineGame::compute_solution() const {
   const Index d = dim();
   std::optional<Vector> result;
   if (regularizer().is_zero()) {
@@ -189,7 +192,6 @@ std::optional<Vector> AffineGame::solution() const {
       }
     }
   }
-  solution_ = result;
   return result;
 }
 

@@ -6,11 +6,14 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "sgda/error.hpp"
 #include "sgda/problems/affine_game.hpp"
+#include "sgda/registry.hpp"
 #include "sgda/regularizer.hpp"
+#include "sgda/solver.hpp"
 #include "theory_helpers.hpp"
 
 using namespace sgda;
@@ -366,4 +369,41 @@ TEST_CASE("a subproblem is the game of its samples, shares their matrices and ou
   local.full(x, f);
   CHECK((f - (offset + mean * x)).lpNorm<Eigen::Infinity>() <= 1e-13);
   CHECK_THROWS_AS(local.subproblem({}), InputError);
+}
+
+TEST_CASE("runs in several threads share one game: caches computed once, the same iterates",
+          "[affine][threads]") {
+  // A fresh game: its x*, constants and row-major mean are computed on first use, here by
+  // whichever thread comes first while the others wait; each run has its own estimator.
+  QuadraticGameOptions o;
+  o.samples = 30;
+  o.dimension = 6;
+  o.seed = 21;
+  RegularizerOptions r;
+  r.type = RegularizerType::kL1;
+  r.lambda = 0.05;
+  const AffineGame shared = generate_quadratic_game(o, make_regularizer(r));
+  const AffineGame alone = generate_quadratic_game(o, make_regularizer(r));
+  const std::vector<Method> methods = {Method::kSgda, Method::kLSvrgda, Method::kSegaSgda,
+                                       Method::kCoordinateSgda};
+  auto run = [](const AffineGame& game, Method method) {
+    EstimatorOptions e;
+    e.method = method;
+    SolverOptions s;
+    s.max_iterations = 3000;
+    s.step_size.rule = StepSizeRule::kTheory;  // needs the constants
+    s.tolerance = 1e-30;                       // needs x*
+    ProxStep step;
+    auto estimator = make_estimator(e, game);
+    return solve(game, *estimator, step, s, Vector::Zero(game.dim())).x;
+  };
+  std::vector<Vector> threaded(methods.size());
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < methods.size(); ++i)
+    threads.emplace_back([&, i] { threaded[i] = run(shared, methods[i]); });
+  for (std::thread& t : threads) t.join();
+  for (std::size_t i = 0; i < methods.size(); ++i) {
+    INFO(to_string(methods[i]));
+    CHECK(threaded[i] == run(alone, methods[i]));  // bit for bit
+  }
 }

@@ -2,6 +2,17 @@
 // and (when known) solution: the variational inequality
 //   find x* with <F(x*), x − x*> + R(x) − R(x*) ≥ 0 for all x.
 // Problems never count oracle calls; estimators do, so metrics stay free.
+//
+// Thread safety. A run's own objects (its Estimator, StepRule, Rng, the solver's state) belong
+// to that run; several runs may go on at once in different threads when each has its own. The
+// problem may be shared between them where its const methods are safe to call concurrently:
+//   - AffineGame: yes. Its caches (x*, the constants, S^{-1/2}, the row-major M̄) are computed
+//     once, by the first caller, under a lock (detail::Lazy); everything else only reads.
+//   - Regularizers: yes (stateless).
+//   - DiracGan: yes (no state). GaussianGan and MlpGan: no, they evaluate minibatches in
+//     workspaces kept in the object; give each thread its own copy. So does the default
+//     Problem::coordinate(), which evaluates F into a workspace: problems that keep it (all but
+//     AffineGame) are not safe for the coordinate methods across threads.
 #pragma once
 
 #include <limits>

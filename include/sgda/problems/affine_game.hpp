@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "sgda/detail/lazy.hpp"
 #include "sgda/options.hpp"
 #include "sgda/problem.hpp"
 
@@ -42,8 +43,9 @@ class AffineGame final : public Problem {
   // O(D): one row of the mean, read from a row-major copy of M̄ made on first use (a row of the
   // column-major M̄ is D cache lines apart).
   double coordinate(Index j, ConstVectorRef x) const override {
-    if (!mean_rows_) mean_rows_ = mean_matrix_;  // once: D² copies, then contiguous rows
-    return mean_rows_->row(j).dot(x) + mean_offset_[j];
+    // Once: D² copies, then contiguous rows.
+    const RowMajorMatrix& rows = mean_rows_.get([&] { return RowMajorMatrix(mean_matrix_); });
+    return rows.row(j).dot(x) + mean_offset_[j];
   }
   bool coordinates_are_cheap() const override { return true; }
 
@@ -86,12 +88,15 @@ class AffineGame final : public Problem {
   std::vector<Block> blocks_;
   std::string name_;
   std::vector<std::vector<Index>> workers_;
-  mutable std::optional<std::optional<Vector>> solution_;  // outer: computed yet?
-  mutable std::optional<ProblemConstants> constants_;
-  mutable std::optional<Matrix> inverse_sqrt_sym_;  // S^{-1/2}, empty matrix if S singular
+  // Computed on first use, safely from several threads (see Problem: thread safety).
+  detail::Lazy<std::optional<Vector>> solution_;  // x*, or nullopt when it cannot be found
+  detail::Lazy<ProblemConstants> constants_;
+  detail::Lazy<Matrix> inverse_sqrt_sym_;  // S^{-1/2}, empty matrix if S singular
   using RowMajorMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  mutable std::optional<RowMajorMatrix> mean_rows_;  // M̄, row-major, for coordinate()
+  detail::Lazy<RowMajorMatrix> mean_rows_;  // M̄, row-major, for coordinate()
   const Matrix& inverse_sqrt_sym() const;
+  std::optional<Vector> compute_solution() const;
+  ProblemConstants compute_constants() const;
 };
 
 // Two-player strongly monotone quadratic game min_x max_y with players of dimension d
