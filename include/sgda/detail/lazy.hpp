@@ -28,10 +28,19 @@ class Lazy {
     return *this;
   }
 
-  // The value, computed by `compute()` by the first caller; the others wait for it.
+  // The value, computed by `compute()` by the first caller; the others wait for it. The check
+  // inlines (one load and a branch: AffineGame::coordinate is on the coordinate methods' hot
+  // path); the first computation does not.
   template <class Compute>
   const T& get(Compute&& compute) const {
-    if (ready_.load(std::memory_order_acquire)) return *value_;
+    if (ready_.load(std::memory_order_acquire)) [[likely]]
+      return *value_;
+    return compute_once(compute);
+  }
+
+ private:
+  template <class Compute>
+  [[gnu::noinline]] const T& compute_once(Compute& compute) const {
     const std::lock_guard<std::mutex> lock(mutex_);
     if (!value_) {
       value_.emplace(compute());
@@ -40,7 +49,6 @@ class Lazy {
     return *value_;
   }
 
- private:
   std::optional<T> snapshot() const {
     const std::lock_guard<std::mutex> lock(mutex_);
     return value_;
