@@ -164,17 +164,31 @@ std::int64_t SolverOptions::effective_log_every() const {
   return log_every > 0 ? log_every : std::max<std::int64_t>(1, max_iterations / 1000);
 }
 
+namespace {
+
+// Calls f on every column of a trace, the extra ones included.
+template <class F>
+void for_each_column(Trace& trace, F f) {
+  f(trace.iteration);
+  f(trace.sample_evaluations);
+  f(trace.coordinate_evaluations);
+  f(trace.epochs);
+  f(trace.bits);
+  f(trace.wall_time);
+  f(trace.relative_distance_sq);
+  f(trace.residual_sq);
+  f(trace.step_size);
+  for (TraceColumn& column : trace.extra) f(column.values);
+}
+
+}  // namespace
+
 void Trace::reserve(std::size_t rows) {
-  iteration.reserve(rows);
-  sample_evaluations.reserve(rows);
-  coordinate_evaluations.reserve(rows);
-  epochs.reserve(rows);
-  bits.reserve(rows);
-  wall_time.reserve(rows);
-  relative_distance_sq.reserve(rows);
-  residual_sq.reserve(rows);
-  step_size.reserve(rows);
-  for (TraceColumn& column : extra) column.values.reserve(rows);
+  for_each_column(*this, [rows](auto& column) { column.reserve(rows); });
+}
+
+void Trace::pop_back() {
+  for_each_column(*this, [](auto& column) { column.pop_back(); });
 }
 
 namespace {
@@ -288,6 +302,9 @@ class Run {
     metric_seconds_ = c.metric_seconds;
     summary_.skipped_steps = c.skipped_steps;
     if (averaging_) average_ = c.average, averaged_ = c.averaged;
+    // A stop between log points added a row for its final iterate (finish()); the continued run
+    // logs on the grid only, as an uninterrupted one does.
+    if (trace_.size() > 1 && trace_.iteration.back() % log_every_ != 0) trace_.pop_back();
     last_logged_ = trace_.size() > 0 ? trace_.iteration.back() : -1;
     return c.elapsed_seconds;
   }

@@ -71,6 +71,18 @@ class StopAt final : public Callback {
   std::int64_t iteration_;
 };
 
+// Stops the run at one iteration, whether or not it is a log point (as a clock reading that
+// finds Ctrl-C does).
+class StopBetweenLogs final : public Callback {
+ public:
+  explicit StopBetweenLogs(std::int64_t iteration) : iteration_(iteration) {}
+  std::int64_t period() const override { return iteration_; }
+  CallbackResult iteration(const IterationEntry&) override { return CallbackResult::kStop; }
+
+ private:
+  std::int64_t iteration_;
+};
+
 }  // namespace
 
 TEST_CASE("resuming from a checkpoint continues bit for bit, for every method with state",
@@ -116,6 +128,17 @@ TEST_CASE("resuming from a checkpoint continues bit for bit, for every method wi
     from_periodic.resume = &periodic;
     auto fourth = make_estimator(method(name), problem);
     require_same_run(reference, solve(problem, *fourth, step, every, x0, {}, from_periodic));
+
+    // (c) Stopped between log points: the final checkpoint's trace ends with a row for its
+    // iterate, which the continued run does not keep.
+    StopBetweenLogs between(353);
+    auto fifth = make_estimator(method(name), problem);
+    const Summary off_grid = solve(problem, *fifth, step, options(), x0, {&between}, save);
+    REQUIRE(off_grid.reason == TerminationReason::kStoppedByCallback);
+    REQUIRE(last.counters.iterations == 353);
+    REQUIRE(last.trace.iteration.back() == 353);  // 353 is not a log point
+    auto sixth = make_estimator(method(name), problem);
+    require_same_run(reference, solve(problem, *sixth, step, options(), x0, {}, resume));
   }
 }
 

@@ -138,6 +138,7 @@ struct Trace {
 
   std::size_t size() const { return iteration.size(); }
   void reserve(std::size_t rows);
+  void pop_back();  // removes the last row of every column
 };
 
 // What a callback sees at each logged iteration.
