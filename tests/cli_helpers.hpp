@@ -1,10 +1,14 @@
 // What the tests that run the `sgda` command or write files share: a scratch folder removed
 // afterwards, reading a file whole, and running a command in a folder with both streams captured.
+// Both test binaries include it; `kCli`, `run` and `example_game` exist only in sgda_cli_tests,
+// the binary built with the command (tests/CMakeLists.txt defines SGDA_CLI_PATH for it alone).
 #pragma once
 
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -16,8 +20,7 @@ namespace sgda::testing {
 
 namespace fs = std::filesystem;
 
-// The command line under test and the source tree (set by tests/CMakeLists.txt).
-inline const std::string kCli = SGDA_CLI_PATH;
+// The source tree (set by tests/CMakeLists.txt).
 inline const fs::path kSource = SGDA_SOURCE_DIR;
 
 // A fresh folder, /tmp/sgda_<tag>_XXXXXX, removed with everything in it when it goes out of scope.
@@ -72,10 +75,25 @@ inline Result shell(const std::string& command, const TempDir& dir) {
   return r;
 }
 
+// The number of lines of `text` (its '\n's).
+inline std::size_t lines(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+#ifdef SGDA_CLI_PATH
+// The command line under test.
+inline const std::string kCli = SGDA_CLI_PATH;
+
 // `sgda ARGS` in `dir` (ARGS as the shell reads them), optionally behind a wrapper such as
 // "timeout 60 ".
 inline Result run(const std::string& args, const TempDir& dir, const std::string& wrapper = "") {
   return shell(wrapper + "'" + kCli + "' " + args, dir);
 }
+
+// examples/games/<name> of the source tree, quoted for the command line.
+inline std::string example_game(const std::string& name) {
+  return "'" + (kSource / "examples" / "games" / name).string() + "'";
+}
+#endif
 
 }  // namespace sgda::testing

@@ -14,7 +14,6 @@
 #include <fstream>
 #include <functional>
 
-#include "cli_helpers.hpp"
 #include "sgda/error.hpp"
 #include "sgda/io/run_config.hpp"
 #include "sgda/io/trace_file.hpp"
@@ -462,19 +461,4 @@ TEST_CASE("problem files: the GAN types, their keys and their errors", "[gan][ru
   CHECK(error("type = \"dirac\"")
             .find("accepted: quadratic, bilinear, file, dirac-gan, "
                   "gaussian-gan, mlp-gan") != std::string::npos);
-}
-
-TEST_CASE("sgda solve runs the Dirac-GAN example to the equilibrium", "[gan][cli]") {
-  // The command line builds GAN types through make_problem and starts at initial_point().
-  const sgda::testing::TempDir dir("gan");
-  const auto example = sgda::testing::kSource / "examples" / "gan" / "dirac.toml";
-  const sgda::testing::Result r =
-      sgda::testing::run("solve '" + example.string() + "' -o run.h5", dir);
-  INFO(r.out << r.err);
-  REQUIRE(r.status == 0);
-  CHECK(r.out.find("converged") != std::string::npos);
-  const RunRecord record = load_run(dir.file("run.h5"));
-  CHECK(record.trace.relative_distance_sq.front() == 1.0);  // from (1, 1), not from (0, 0)
-  CHECK(record.trace.relative_distance_sq.back() <= 1e-20);
-  CHECK(record.settings.at("problem.type") == "dirac-gan");
 }

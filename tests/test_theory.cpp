@@ -1,19 +1,16 @@
 // analyse_theory (sgda/theory.hpp): every number of Theorem 2.2 for a run, checked against the
 // formulas of docs/theory.md computed here from the game's matrices and evaluations alone (x*
 // by a linear solve, μ, ℓ, ℓ̂, ℓ̂_W by Eigen's generalized eigensolver); the step rules' own
-// default step sizes; the runs file's theory group, and runs files of sgda 0.1.0; `sgda theory`
-// prints the struct's numbers.
+// default step sizes; the runs file's theory group, and runs files of sgda 0.1.0. That `sgda
+// theory` prints the struct's numbers: tests/cli/test_theory.cpp.
 #include <H5Cpp.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <string>
 
@@ -584,23 +581,6 @@ TEST_CASE("runs files keep the theory as a typed group; files of sgda 0.1.0 stil
 
 namespace {
 
-std::string format(const char* pattern, double value) {
-  if (std::isnan(value)) return "unknown";
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, pattern, value);
-  return buffer;
-}
-
-// stdout of `sgda <args>`.
-std::string cli_output(const std::string& args) {
-  TempFile out;
-  const std::string command =
-      std::string("'") + SGDA_CLI_PATH + "' " + args + " >'" + out.path.string() + "' 2>/dev/null";
-  REQUIRE(std::system(command.c_str()) == 0);
-  std::ifstream in(out.path);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 // The number text of sgda 0.1.0's runs files: the shortest round trip, "nan" for NaN.
 std::string old_number(double value) {
   if (std::isnan(value)) return "nan";
@@ -642,45 +622,6 @@ void write_old_attributes(RunRecord& run) {
 }
 
 }  // namespace
-
-TEST_CASE("sgda theory prints analyse_theory's numbers for the example games", "[theory][cli]") {
-  const std::filesystem::path games = std::filesystem::path(SGDA_SOURCE_DIR) / "examples/games";
-  for (const char* game : {"quadratic", "importance", "bilinear", "quadratic_l1_linf"})
-    for (const char* method : {"", "sega-sgda", "vr-diana-sgda"}) {  // files: sgda, l-svrgda
-      const std::string path = (games / (std::string(game) + ".toml")).string();
-      INFO(game << " " << method);
-      RunConfig config = load_run_config(path);
-      RunOverrides overrides;
-      if (*method) overrides.push_back({"method.name", "--method", method});
-      apply_overrides(config, overrides);
-      const std::shared_ptr<Problem> problem = make_problem(config);
-      const auto estimator = make_estimator(config.estimator, *problem);
-      const auto step = build_step(config);
-      const Vector x0 = problem->initial_point();
-      Rng rng(config.solver.seed);
-      Counters counters;
-      estimator->reset(*problem, x0, rng, counters);
-      SolverOptions at_theory = config.solver;
-      at_theory.step_size = StepSizeOptions{.rule = StepSizeRule::kTheory};
-      const Theory t = analyse_theory(*problem, *estimator, *step, at_theory, x0);
-
-      const std::string out =
-          cli_output("theory '" + path + "'" + (*method ? std::string(" --method ") + method : ""));
-      INFO(out);
-      CHECK(out.find("  A              " + format("%.6g", t.A) + "\n") != std::string::npos);
-      CHECK(out.find("  rho            " + format("%.6g", t.rho) + "\n") != std::string::npos);
-      CHECK(out.find("  step size      " + format("%.6g", t.theory_step_size) + "  (") !=
-            std::string::npos);
-      if (!std::isfinite(t.contraction)) continue;
-      CHECK(out.find("  contraction    " + format("%.10g", t.contraction) + " per") !=
-            std::string::npos);
-      CHECK(out.find("  neighbourhood  " + format("%.6g", t.neighbourhood) + "  (") !=
-            std::string::npos);
-      if (std::isfinite(t.iterations_to_target) && t.initial_distance > 0.0)
-        CHECK(out.find("1e-10  " + format("%.0f", t.iterations_to_target) + "  (from x0") !=
-              std::string::npos);
-    }
-}
 
 TEST_CASE("a runs file in sgda 0.1.0's layout gives the same report as in the new one",
           "[theory][report]") {

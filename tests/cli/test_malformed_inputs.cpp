@@ -2,10 +2,10 @@
 // command, exit code 2 and one line "sgda: error: ..." naming the file (with its line) or the
 // flag, the field and what is accepted.
 //
-// The tables here complete the others rather than repeat them: tests/test_cli.cpp has the first
-// bad-input table (typos, types, missing keys, the common flags), tests/test_io.cpp the loader's
-// error per dataset at the library level, tests/test_step_config.cpp the [step] tables. Here:
-// every other field and dataset, and the gaps input validation once had (marked "was: ...").
+// The tables here complete the others rather than repeat them: tests/cli/test_bad_input.cpp has
+// the first bad-input table (typos, types, missing keys, the common flags), tests/test_io.cpp the
+// loader's error per dataset at the library level, tests/test_step_config.cpp the [step] tables.
+// Here: every other field and dataset, and the gaps input validation once had (marked "was: ...").
 // Inputs that crashed a fuzz target live in tests/fuzz/corpus/ and are replayed by CTest.
 #include <H5Cpp.h>
 

@@ -1,0 +1,116 @@
+// `sgda solve`, run as a real process: exit codes, stdout/stderr, the run file it writes; flags
+// over the file; SIGTERM; a GAN-style game from its example file.
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "cli_helpers.hpp"
+#include "fixtures.hpp"
+#include "sgda/io/trace_file.hpp"
+
+using sgda::testing::example_game;
+using sgda::testing::kCli;
+using sgda::testing::kSmallGame;
+using sgda::testing::kSource;
+using sgda::testing::lines;
+using sgda::testing::read;
+using sgda::testing::Result;
+using sgda::testing::run;
+using sgda::testing::TempDir;
+
+TEST_CASE("sgda solve on the bundled example converges and writes its trace", "[cli]") {
+  TempDir dir;
+  const Result r =
+      run("solve " + example_game("quadratic.toml") + " --method l-svrgda -o X.h5", dir);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(lines(r.out) == 1);
+  CHECK(r.out.find("converged") != std::string::npos);
+  CHECK(r.err.empty());  // no progress bar when stderr is not a terminal
+
+  const sgda::RunRecord record = sgda::load_run((dir / "X.h5").string());
+  REQUIRE(record.trace.size() > 1);
+  CHECK(record.trace.relative_distance_sq.back() <= 1e-10);
+  CHECK(record.settings.at("method.name") == "l-svrgda");
+  CHECK(record.settings.at("problem.type") == "quadratic");
+  CHECK(record.settings.at("run.step_size") == "theory");
+  CHECK(record.x_final.size() == 20);
+}
+
+TEST_CASE("sgda solve flags override the file", "[cli]") {
+  TempDir dir;
+  dir.write("game.toml", kSmallGame);
+  SECTION("--iterations") {
+    const Result r = run("solve game.toml --iterations 7 --tolerance 0 -o run.h5", dir);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("iteration limit after 7 iterations") != std::string::npos);
+    const sgda::RunRecord record = sgda::load_run((dir / "run.h5").string());
+    CHECK(record.trace.iteration.back() == 7);
+    CHECK(record.settings.at("run.iterations") == "7");
+    CHECK(record.settings.at("run.tolerance") == "0");
+  }
+  SECTION("a numeric --step-size means a constant step") {
+    const Result r =
+        run("solve game.toml --step-size 0.01 --iterations 50 --log-every 10 -o r.h5", dir);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const sgda::RunRecord record = sgda::load_run((dir / "r.h5").string());
+    CHECK(record.settings.at("run.step_schedule") == "constant");
+    CHECK(record.settings.at("run.step_size") == "0.01");
+    for (double gamma : record.trace.step_size) CHECK(gamma == 0.01);
+    CHECK(record.trace.iteration == std::vector<std::int64_t>{0, 10, 20, 30, 40, 50});
+  }
+  SECTION("--method with its options, and the output of the file") {
+    dir.write("with_output.toml", kSmallGame + "output = \"from_file.h5\"\n");
+    const Result r =
+        run("solve with_output.toml --method sgda --sampling nice --batch-size 5 --iterations 20 "
+            "--seed 3",
+            dir);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("sgda(") == 0);
+    const sgda::RunRecord record = sgda::load_run((dir / "from_file.h5").string());
+    CHECK(record.settings.at("method.name") == "sgda");
+    CHECK(record.settings.at("method.sampling") == "nice");
+    CHECK(record.settings.at("method.batch_size") == "5");
+    CHECK(record.settings.at("run.seed") == "3");
+    CHECK(record.settings.count("method.probability") == 0);  // l-svrgda's, not sgda's
+  }
+}
+
+TEST_CASE("sgda solve stops on SIGTERM and still writes the trace", "[cli][signal]") {
+  TempDir dir;
+  dir.write("long.toml", kSmallGame);
+  // Run in the background, signal it once it is surely in the loop, record its exit status.
+  const std::string command = "cd '" + dir.path().string() + "' && ('" + kCli +
+                              "' solve long.toml --iterations 2000000000 --tolerance 0 "
+                              "--log-every 1000 -o run.h5 >stdout.txt 2>stderr.txt & pid=$!; "
+                              "sleep 1; kill -TERM $pid; wait $pid; echo $? >status.txt)";
+  REQUIRE(std::system(command.c_str()) == 0);
+  CHECK(std::stoi(read(dir / "status.txt")) == 128 + 15);
+  const std::string err = read(dir / "stderr.txt");
+  CHECK(lines(err) == 1);
+  CHECK(err.find("interrupted by SIGTERM") != std::string::npos);
+  CHECK(err.find("run.h5") != std::string::npos);
+  CHECK(read(dir / "stdout.txt").find(": interrupted after") != std::string::npos);
+  const sgda::RunRecord record = sgda::load_run((dir / "run.h5").string());
+  CHECK(record.trace.size() > 1);
+  CHECK(record.settings.at("message").find("interrupted by SIGTERM") != std::string::npos);
+}
+
+TEST_CASE("sgda solve runs the Dirac-GAN example to the equilibrium", "[gan][cli]") {
+  // The command line builds GAN types through make_problem and starts at initial_point().
+  const TempDir dir("gan");
+  const auto example = kSource / "examples" / "gan" / "dirac.toml";
+  const Result r = run("solve '" + example.string() + "' -o run.h5", dir);
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("converged") != std::string::npos);
+  const sgda::RunRecord record = sgda::load_run(dir.file("run.h5"));
+  CHECK(record.trace.relative_distance_sq.front() == 1.0);  // from (1, 1), not from (0, 0)
+  CHECK(record.trace.relative_distance_sq.back() <= 1e-20);
+  CHECK(record.settings.at("problem.type") == "dirac-gan");
+}
