@@ -457,3 +457,27 @@ TEST_CASE("a small MLP learns a Fashion-MNIST subset with Adam and shuffled epoc
   CHECK(test.accuracy >= 0.70);
   CHECK(test.loss < 0.5 * before.loss);
 }
+
+TEST_CASE("problem files: the training examples parse and read back", "[training][run_config]") {
+  const fs::path examples = fs::path(SGDA_SOURCE_DIR) / "examples" / "dnn";
+  for (const std::string file : {"fashion_mlp.toml", "fashion_autoencoder.toml"}) {
+    INFO(file);
+    const RunConfig config = load_run_config((examples / file).string());
+    CHECK(training_task(config.problem.type).has_value());
+    CHECK(config.estimator.sampling == SamplingType::kShuffle);
+    CHECK(config.log_every_epochs == 1.0);
+    const RunConfig again = parse_run_config(to_toml(config), config.source);
+    CHECK(to_settings(again) == to_settings(config));
+  }
+  // log_every_epochs becomes iterations: ⌈n / batch⌉ per epoch.
+  RunConfig config = load_run_config((examples / "fashion_mlp.toml").string());
+  const TrainingProblem p(TrainingTask::kClassifier, {}, blobs(1000, 4, 2, 1));
+  CHECK(solver_options(config, p).log_every == 8);  // ⌈1000/128⌉
+  config.log_every_epochs = 2.5;
+  CHECK(solver_options(config, p).log_every == 20);
+  // It and log_every exclude each other.
+  CHECK_THROWS_WITH(parse_run_config("[problem]\ntype = \"classifier\"\n[method]\nname = \"sgda\"\n"
+                                     "[run]\nlog_every = 5\nlog_every_epochs = 1\n",
+                                     "x.toml"),
+                    Catch::Contains("run.log_every_epochs: accepted only without run.log_every"));
+}
