@@ -41,17 +41,30 @@ const OptionTable<ExperimentSettings>& ExperimentSettings::table() {
 
 const OptionTable<ExperimentMethod>& ExperimentMethod::table() {
   using O = ExperimentMethod;
-  static const OptionTable<O> table(
-      "ExperimentMethod",
-      {
-          documented<O>("label", FieldType::kString, "the method's name in the report",
-                        "the name and the keys given"),
-          documented<O>("step_sizes", FieldType::kList, "this method's own step sizes",
-                        "experiment.step_sizes"),
-          documented<O>("scheme", FieldType::kChoice, "this method's own run.scheme", "run.scheme"),
-          documented<O>("step", FieldType::kChoice, "this method's own step rule ([step] rule)",
-                        "step.rule"),
-      });
+  static const OptionTable<O> table = [] {
+    std::vector<Field<O>> rows = {
+        documented<O>("label", FieldType::kString, "the method's name in the report",
+                      "the name and the keys given"),
+        documented<O>("step_sizes", FieldType::kList, "this method's own step sizes",
+                      "experiment.step_sizes"),
+        documented<O>("scheme", FieldType::kChoice, "this method's own run.scheme", "run.scheme"),
+        documented<O>("step", FieldType::kChoice, "this method's own step rule ([step] rule)",
+                      "step.rule"),
+    };
+    // The schedule's keys (ExperimentParser::expand moves them to [run]).
+    std::vector<std::string> seen;
+    for (const Field<StepSizeOptions>& row : StepSizeOptions::table().rows()) {
+      if (row.key == "step_size" || row.key == "step_factor" || row.key == "step_schedule" ||
+          std::find(seen.begin(), seen.end(), row.key) != seen.end())
+        continue;
+      seen.push_back(row.key);
+      Field<O> f =
+          documented<O>(row.key, row.type, "this method's own run." + row.key, "run." + row.key);
+      f.range = row.range, f.zero_means = row.zero_means, f.choices = row.choices;
+      rows.push_back(std::move(f));
+    }
+    return OptionTable<O>("ExperimentMethod", {TablePart<O>(std::move(rows))});
+  }();
   return table;
 }
 
@@ -372,6 +385,14 @@ class ExperimentParser {
                          "; accepted " + join(enum_names<StepRuleType>()) +
                          " (the rule's options go in [step])");
       const bool own_step = move_key(root, method, "step", "step", "rule");
+      // The schedule's keys (step_decay, warmup_iterations, ...: StepSizeOptions' rows but the
+      // step size itself, which step_sizes sets) go to [run] too, so a method may have its own
+      // schedule and grid over it.
+      std::vector<std::string> own_schedule;
+      for (const std::string& key : StepSizeOptions::table().keys())
+        if (key != "step_size" && key != "step_factor" && key != "step_schedule" &&
+            move_key(root, method, key, "run", key))
+          own_schedule.push_back(key);
       const std::string name =
           method["name"].is_string() ? std::string(method["name"].as_string()->get()) : "?";
       root.erase("experiment");
@@ -384,6 +405,8 @@ class ExperimentParser {
         std::string message = e.what();
         if (own_scheme) rename_field(message, "run.scheme", "method.scheme");
         if (own_step) rename_field(message, "step.rule", "method.step");
+        for (const std::string& key : own_schedule)
+          rename_field(message, "run." + key, "method." + key);
         throw InputError(message);
       }
 

@@ -10,6 +10,7 @@ namespace sgda {
 void AdamStep::on_bind(Index dim) {
   m_ = Vector::Zero(dim);
   v_ = Vector::Zero(dim);
+  v_max_ = amsgrad_ ? Vector::Zero(dim) : Vector();
   t_.assign(blocks().size(), 0);
   corrected_t_ = 0;
 }
@@ -40,6 +41,25 @@ __attribute__((target_clones("avx2", "default"))) void adam_kernel(
   }
 }
 
+// AMSGrad: the same pass, with the running maximum of v (read and written) in v̂'s place.
+__attribute__((target_clones("avx2", "default"))) void amsgrad_kernel(
+    const AdamConstants& constants, Index size, const double* __restrict g,
+    const double* __restrict x, double* __restrict m, double* __restrict v,
+    double* __restrict v_max, double* __restrict out) {
+  const AdamConstants c = constants;
+  for (Index i = 0; i < size; ++i) {
+    const double d = g[i] + c.l2 * x[i];
+    const double mi = c.beta1 * m[i] + c.a1 * d;
+    const double vi = c.beta2 * v[i] + c.a2 * d * d;
+    const double wi = vi > v_max[i] ? vi : v_max[i];
+    m[i] = mi;
+    v[i] = vi;
+    v_max[i] = wi;
+    out[i] =
+        x[i] - c.step1 * mi / (std::sqrt(wi * c.inv_c2) + c.epsilon) - c.gamma * c.decoupled * x[i];
+  }
+}
+
 }  // namespace
 
 void AdamStep::step_block(double gamma, std::size_t index, const Block& block, ConstVectorRef g,
@@ -57,16 +77,21 @@ void AdamStep::step_block(double gamma, std::size_t index, const Block& block, C
                         gamma / correction1_,
                         1.0 / correction2_,
                         epsilon_,
-                        decoupled_ ? 0.0 : decay_,
-                        decoupled_ ? decay_ : 0.0,
+                        decoupled_ ? 0.0 : decay_of(index, {decay_}),
+                        decoupled_ ? decay_of(index, {decay_}) : 0.0,
                         gamma};
-  adam_kernel(c, block.size, g.data(), x.data(), m_.data() + block.offset, v_.data() + block.offset,
-              next.data());
+  if (amsgrad_)
+    amsgrad_kernel(c, block.size, g.data(), x.data(), m_.data() + block.offset,
+                   v_.data() + block.offset, v_max_.data() + block.offset, next.data());
+  else
+    adam_kernel(c, block.size, g.data(), x.data(), m_.data() + block.offset,
+                v_.data() + block.offset, next.data());
 }
 
 void AdamStep::save_state(StateArchive& out) const {
   out.put("m", m_);
   out.put("v", v_);
+  if (amsgrad_) out.put("v_max", v_max_);
   // The step counts of the blocks, as doubles (exact below 2^53).
   Vector t(static_cast<Index>(t_.size()));
   for (std::size_t b = 0; b < t_.size(); ++b) t[static_cast<Index>(b)] = double(t_[b]);
@@ -76,6 +101,7 @@ void AdamStep::save_state(StateArchive& out) const {
 void AdamStep::load_state(const StateArchive& in) {
   m_ = in.vector("m");
   v_ = in.vector("v");
+  if (amsgrad_) v_max_ = in.vector("v_max");
   if (!in.has_vector("t")) {  // a checkpoint from before the per-block counts: one t for all
     t_.assign(t_.size(), in.integer("t"));
   } else {

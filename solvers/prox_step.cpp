@@ -2,6 +2,26 @@
 
 namespace sgda {
 
+BlockPredicate name_ends_with(const std::string& patterns) {
+  std::vector<std::string> suffixes;
+  std::string current;
+  for (const char c : patterns + ",") {
+    if (c == ',') {
+      if (!current.empty()) suffixes.push_back(current);
+      current.clear();
+    } else if (c != ' ') {
+      current += c;
+    }
+  }
+  if (suffixes.empty()) return nullptr;
+  return [suffixes](const Block& b) {
+    for (const std::string& s : suffixes)
+      if (b.name.size() >= s.size() && b.name.compare(b.name.size() - s.size(), s.size(), s) == 0)
+        return true;
+    return false;
+  };
+}
+
 StepOutcome StepRule::checked_step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next,
                                    const Player* only) {
   if (!all_finite(g)) return StepOutcome::kNonFiniteEstimate;
@@ -14,6 +34,9 @@ void BlockRule::bind(const Problem& problem, const std::vector<Block>& blocks) {
   blocks_ = blocks;
   covers_all_ = covers(blocks, problem.dim());
   regularized_ = !problem.regularizer().is_zero();
+  excluded_blocks_.assign(blocks_.size(), 0);
+  for (std::size_t i = 0; i < blocks_.size(); ++i)
+    excluded_blocks_[i] = excluded_ && excluded_(blocks_[i]);
   on_bind(problem.dim());
 }
 

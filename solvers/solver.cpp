@@ -27,12 +27,14 @@ std::string format(double v) {
 }
 
 // γ_k for the run, from the options and, unless γ is a given number, analyse_theory: the theory
-// step, the switching rule's h, or the step rule's own default.
+// step, the switching rule's h, or the step rule's own default; times the options' decay,
+// warmup or custom schedule.
 StepSchedule make_schedule(const SolverOptions& options, const Problem& problem,
                            const Estimator& estimator, const StepRule& step, ConstVectorRef x0,
                            double* theory_gamma) {
   const StepSizeOptions& s = options.step_size;
-  if (s.rule == StepSizeRule::kConstant) return StepSchedule::constant(s.gamma);
+  const std::int64_t k = options.max_iterations;
+  if (s.rule == StepSizeRule::kConstant) return StepSchedule::scheduled(s.gamma, s, k);
   // The step needs no σ₀ (nor V₀).
   const Theory t =
       analyse_theory(problem, estimator, step, options, x0, {.estimator_at_x0 = false});
@@ -43,7 +45,7 @@ StepSchedule make_schedule(const SolverOptions& options, const Problem& problem,
             " has no default (prox takes the theory step size, adam and adamw 1e-3, the rules "
             "outside the theory none; players' rules must agree); accepted a number, or "
             "\"theory\" for the method's theory step size"});
-  if (t.step_source == StepSource::kRuleDefault) return StepSchedule::constant(t.gamma);
+  if (t.step_source == StepSource::kRuleDefault) return StepSchedule::scheduled(t.gamma, s, k);
   *theory_gamma = t.theory_step_size;
   if (!(std::isfinite(*theory_gamma) && *theory_gamma > 0.0))
     throw InputError(FieldError{"SolverOptions::step_size.gamma",
@@ -51,8 +53,8 @@ StepSchedule make_schedule(const SolverOptions& options, const Problem& problem,
                                     " is unknown on this problem (its constants are not "
                                     "available); accepted a number"});
   if (t.step_source == StepSource::kSwitching)
-    return StepSchedule::switching(t.switching_h, t.mu, options.max_iterations);
-  return StepSchedule::constant(t.gamma);
+    return StepSchedule::switching(t.switching_h, t.mu, k);
+  return StepSchedule::scheduled(t.gamma, s, k);
 }
 
 }  // namespace
@@ -150,6 +152,13 @@ std::optional<FieldError> SolverOptions::Check() const {
     return FieldError{
         "SolverOptions::step_size." + error->field.substr(error->field.find("::") + 2),
         error->problem};
+  // The decay runs over the iterations after the warmup: at least one.
+  if (step_size.warmup_iterations > 0 && step_size.warmup_iterations >= max_iterations)
+    return FieldError{"SolverOptions::step_size.warmup_iterations",
+                      "is " + std::to_string(step_size.warmup_iterations) +
+                          ", not less than the run's " + std::to_string(max_iterations) +
+                          " iterations; accepted 0 (no warmup) to " +
+                          std::to_string(max_iterations - 1)};
   // Asked for in code, Extra-Adam must not be silently dropped by another scheme.
   if (extrapolation == Extrapolation::kStep && scheme != Scheme::kExtragradient &&
       scheme != Scheme::kExtragradientSameSample)

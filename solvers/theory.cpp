@@ -171,6 +171,8 @@ Theory analyse_theory(const Problem& problem, const Estimator& estimator, const 
     t.why_not = "the problem is not strongly monotone (mu = " + number_text(mu) + ")";
   else if (!x_star)
     t.why_not = "x* is unknown";
+  else if (s.scheduled())
+    t.why_not = "the step follows a schedule (step_decay, warmup or custom), not the theorem's";
   else if (t.gamma > t.theory_step_size * (1.0 + 1e-12))
     t.why_not = "gamma = " + number_text(t.gamma) + " exceeds the theory step " +
                 number_text(t.theory_step_size);
@@ -191,7 +193,8 @@ Theory analyse_theory(const Problem& problem, const Estimator& estimator, const 
   // ‖x^k − x*‖²/‖x⁰ − x*‖² ≤ q^k V₀/‖x⁰ − x*‖² ≤ target.
   t.target = theory_options.target;
   const bool linear = std::isfinite(t.gamma) && strongly_monotone && known;
-  if (linear && t.step_source != StepSource::kSwitching && p.D1 == 0.0 && p.D2 == 0.0 && x_star) {
+  if (linear && t.step_source != StepSource::kSwitching && !s.scheduled() && p.D1 == 0.0 &&
+      p.D2 == 0.0 && x_star) {
     if (!(t.initial_distance > 0.0)) {
       t.iterations_to_target = 0.0;
     } else if (theory_options.estimator_at_x0) {

@@ -1,6 +1,8 @@
 // Checkpoint and resume in the library: a run stopped and resumed from its checkpoint ends with
 // the same iterate and trace (every column but wall_time), bit for bit, as one never stopped.
 #include <catch2/catch.hpp>
+#include <functional>
+#include <vector>
 
 #include "sgda/problems/affine_game.hpp"
 #include "sgda/registry.hpp"
@@ -139,6 +141,64 @@ TEST_CASE("resuming from a checkpoint continues bit for bit, for every method wi
     REQUIRE(last.trace.iteration.back() == 353);  // 353 is not a log point
     auto sixth = make_estimator(method(name), problem);
     require_same_run(reference, solve(problem, *sixth, step, options(), x0, {}, resume));
+  }
+}
+
+TEST_CASE("resuming a run with a learning-rate schedule continues it bit for bit",
+          "[checkpoint][schedule]") {
+  const AffineGame problem = game();
+  const Vector x0 = Vector::Zero(problem.dim());
+  struct Case {
+    const char* name;
+    std::function<void(StepSizeOptions&)> set;
+  };
+  const std::vector<Case> cases = {
+      {"warmup + cosine",
+       [](StepSizeOptions& s) {
+         s.warmup_iterations = 100, s.warmup_start_factor = 0.1;
+         s.decay = StepDecay::kCosine, s.decay_end = 0.01;
+       }},
+      {"cosine with warm restarts",
+       [](StepSizeOptions& s) {
+         s.decay = StepDecay::kCosine, s.restart_period = 40, s.restart_mult = 2;
+       }},
+      {"step", [](StepSizeOptions& s) { s.decay = StepDecay::kStep, s.decay_every = 90; }},
+      {"exponential",
+       [](StepSizeOptions& s) { s.decay = StepDecay::kExponential, s.decay_rate = 0.997; }},
+      {"polynomial",
+       [](StepSizeOptions& s) { s.decay = StepDecay::kPolynomial, s.decay_power = 2; }},
+      {"inverse-power",
+       [](StepSizeOptions& s) { s.decay = StepDecay::kInversePower, s.decay_power = 0.6; }},
+      {"custom",
+       [](StepSizeOptions& s) {
+         s.custom = [](std::int64_t k) { return k % 100 < 50 ? 1.0 : 0.25; };
+       }},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    SolverOptions o = options();
+    o.step_size.rule = StepSizeRule::kTheory;
+    c.set(o.step_size);
+    ProxStep step;
+    auto reference_estimator = make_estimator(method("l-svrgda"), problem);
+    const Summary reference = solve(problem, *reference_estimator, step, o, x0);
+    REQUIRE(reference.trace.step_size.front() != reference.trace.step_size.back());
+
+    // Stopped between log points (as a clock reading finding Ctrl-C does), resumed.
+    Checkpoint last;
+    CheckpointHooks save;
+    save.save = [&](const Checkpoint& ck, bool final) {
+      if (final) last = ck;
+    };
+    StopBetweenLogs between(353);
+    auto first = make_estimator(method("l-svrgda"), problem);
+    REQUIRE(solve(problem, *first, step, o, x0, {&between}, save).reason ==
+            TerminationReason::kStoppedByCallback);
+    REQUIRE(last.counters.iterations == 353);
+    CheckpointHooks resume;
+    resume.resume = &last;
+    auto second = make_estimator(method("l-svrgda"), problem);
+    require_same_run(reference, solve(problem, *second, step, o, x0, {}, resume));
   }
 }
 

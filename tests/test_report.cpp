@@ -448,6 +448,70 @@ step = "nesterov"
   CHECK(config.at("optimistic")->origin.at("step.rule") == "s.toml:18");
 }
 
+TEST_CASE("a method may set its own learning-rate schedule, also as a grid axis",
+          "[report][schedule]") {
+  const ExperimentPlan plan = parse_experiment(R"([experiment]
+step_sizes = [0.1, "theory"]
+[problem]
+type = "quadratic"
+[run]
+iterations = 1000
+warmup_iterations = 50
+[[method]]
+name = "sgda"
+label = "plain"
+[[method]]
+name = "sgda"
+step_decay = ["polynomial", "cosine"]
+decay_end = 0.1
+)",
+                                               "s.toml");
+  REQUIRE(plan.runs.size() == 2 * 3);
+  using sgda::StepDecay;
+  CHECK(plan.runs[0].label == "plain");
+  CHECK(plan.runs[0].config.solver.step_size.decay == StepDecay::kConstant);
+  CHECK(plan.runs[0].config.solver.step_size.warmup_iterations == 50);  // the experiment's [run]
+  int polynomial = 0, cosine = 0;
+  for (const PlannedRun& run : plan.runs) {
+    if (run.label == "plain") continue;
+    INFO(run.label << ", step " << run.step);
+    const sgda::StepSizeOptions& s = run.config.solver.step_size;
+    CHECK(run.label.find("step_decay=" + sgda::to_string(s.decay)) != std::string::npos);
+    polynomial += s.decay == StepDecay::kPolynomial;
+    CHECK(s.decay_end == 0.1);
+    cosine += s.decay == StepDecay::kCosine;
+    CHECK(s.rule ==
+          (run.step == "theory" ? sgda::StepSizeRule::kTheory : sgda::StepSizeRule::kConstant));
+    CHECK(s.warmup_iterations == 50);  // the experiment's [run]
+    CHECK(run.config.origin.at("run.step_decay") == "s.toml:13");
+  }
+  CHECK(polynomial == 2);
+  CHECK(cosine == 2);
+  // decay_rate applies to exponential only: the cosine variant refuses it at its line.
+  CHECK_THROWS_WITH(parse_experiment(R"([problem]
+type = "quadratic"
+[[method]]
+name = "sgda"
+step_decay = ["exponential", "cosine"]
+decay_rate = 0.99
+)",
+                                     "e.toml"),
+                    Catch::StartsWith("e.toml:6: method.decay_rate: applies only to step_decay = "
+                                      "\"exponential\" (here step_decay = \"cosine\""));
+  const ExperimentPlan restarts = parse_experiment(R"([problem]
+type = "quadratic"
+[[method]]
+name = "sgda"
+step_decay = "cosine"
+restart_period = [100, 200]
+)",
+                                                   "c.toml");
+  REQUIRE(restarts.runs.size() == 2);
+  CHECK(restarts.runs[0].config.solver.step_size.restart_period == 100);
+  CHECK(restarts.runs[1].config.solver.step_size.restart_period == 200);
+  CHECK(restarts.runs[0].key != restarts.runs[1].key);
+}
+
 TEST_CASE("experiment-file errors are one line naming the file, line and field", "[report]") {
   const std::string problem = "[problem]\ntype = \"quadratic\"\n";
   auto error = [&](const std::string& text) {
@@ -493,13 +557,15 @@ TEST_CASE("experiment-file errors are one line naming the file, line and field",
         "e.toml:5: method.scheme: must be a string, got the integer 2");
   CHECK(error(problem + "[[method]]\nname = \"sgda\"\nstep = \"adamm\"\n") ==
         "e.toml:5: method.step: unknown \"adamm\" (did you mean \"adam\"?); accepted: prox, "
-        "momentum, nesterov, adam, adamw, optimistic");
+        "sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, nadam, lars, lamb, optimistic");
   CHECK(error(problem + "[[method]]\nname = \"sgda\"\nstep = { rule = \"adam\" }\n") ==
         "e.toml:5: method.step: must be a string naming a step rule, got a table; accepted prox, "
-        "momentum, nesterov, adam, adamw, optimistic (the rule's options go in [step])");
+        "sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, nadam, lars, lamb, optimistic "
+        "(the rule's options go in [step])");
   CHECK(error(problem + "[step]\nmomentum = 0.5\n[[method]]\nname = \"sgda\"\nstep = \"adam\"\n") ==
-        "e.toml:4: step.momentum: applies only to rule = \"momentum\" or \"nesterov\" (here "
-        "rule = \"adam\", whose keys are beta1, beta2, epsilon, weight_decay)");
+        "e.toml:4: step.momentum: applies only to rule = \"momentum\" or \"nesterov\" or "
+        "\"lars\" or \"rmsprop\" (here rule = \"adam\", whose keys are beta1, beta2, epsilon, "
+        "weight_decay, decoupled_weight_decay, amsgrad, no_decay)");
 }
 
 // ---- the paper's findings, on the examples' JSON ----------------------------------------------

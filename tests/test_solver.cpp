@@ -258,6 +258,81 @@ TEST_CASE("the alternating and Extra-Adam loops allocate nothing", "[solver]") {
     CHECK(long_run == short_run);
   }
 }
+
+TEST_CASE("every step rule, with its options and clipping, allocates nothing per step",
+          "[solver]") {
+  // Weight and bias blocks per player, so the parameter groups and trust ratios take both paths.
+  const AffineGame game = small_game();
+  std::vector<Matrix> matrices;
+  for (Index i = 0; i < game.num_samples(); ++i) matrices.push_back(game.sample_matrix(i));
+  const Index half = game.dim() / 2, quarter = half / 2;
+  const AffineGame layers(matrices, game.offsets(),
+                          {Block{"x.layer0.weight", 0, quarter, false},
+                           Block{"x.layer0.bias", quarter, half - quarter, false},
+                           Block{"y.layer0.weight", half, quarter, true},
+                           Block{"y.layer0.bias", half + quarter, half - quarter, true}});
+  std::vector<StepRuleOptions> rules;
+  for (const StepRuleType type :
+       {StepRuleType::kProx, StepRuleType::kSgd, StepRuleType::kMomentum, StepRuleType::kNesterov,
+        StepRuleType::kAdagrad, StepRuleType::kRmsprop, StepRuleType::kAdam, StepRuleType::kAdamW,
+        StepRuleType::kNadam, StepRuleType::kLars, StepRuleType::kLamb,
+        StepRuleType::kOptimistic}) {
+    StepRuleOptions r;
+    r.rule = type;
+    r.weight_decay = type == StepRuleType::kProx || type == StepRuleType::kOptimistic ? 0.0 : 0.01;
+    rules.push_back(r);
+  }
+  REQUIRE(rules.size() == enum_names<StepRuleType>().size());
+  StepRuleOptions variant;
+  variant.rule = StepRuleType::kMomentum;
+  variant.dampening = 0.5;
+  variant.decoupled_weight_decay = true;
+  variant.weight_decay = 0.01;
+  variant.clip_norm = 0.5;
+  rules.push_back(variant);
+  variant = {};
+  variant.rule = StepRuleType::kRmsprop;
+  variant.centered = true;
+  variant.rmsprop_momentum = 0.5;
+  variant.clip_block_norm = 0.5;
+  variant.clip_value = 0.1;
+  rules.push_back(variant);
+  variant = {};
+  variant.rule = StepRuleType::kAdam;
+  variant.amsgrad = true;
+  rules.push_back(variant);
+  variant = {};
+  variant.rule = StepRuleType::kLamb;
+  variant.phi = TrustNorm::kClip;
+  variant.bias_correction = false;
+  variant.clip_norm = 1.0;
+  rules.push_back(variant);
+  for (const StepRuleOptions& r : rules) {
+    for (const std::string scheme : {"simultaneous", "alternating"}) {
+      INFO(to_string(r.rule) << ", " << scheme << ", clip_norm " << r.clip_norm);
+      auto allocations_of_run = [&](std::int64_t iterations) {
+        SolverOptions o;
+        o.max_iterations = iterations;
+        o.log_every = iterations;
+        o.step_size.rule = sgda::StepSizeRule::kConstant;
+        o.step_size.gamma = 1e-3;
+        o.scheme = sgda::parse_enum<sgda::Scheme>(scheme);
+        layers.solution();
+        EstimatorOptions e;
+        const long before = g_allocations.load();
+        auto estimator = make_estimator(e, layers);
+        auto step = make_step_rule(r);
+        const Summary s = solve(layers, *estimator, *step, o, Vector::Ones(layers.dim()));
+        REQUIRE(s.counters.iterations == iterations);
+        return g_allocations.load() - before;
+      };
+      allocations_of_run(10);
+      const long short_run = allocations_of_run(200);
+      const long long_run = allocations_of_run(2000);
+      CHECK(long_run == short_run);
+    }
+  }
+}
 #endif
 
 TEST_CASE("a problem's metrics become trace columns, logged with the other metrics", "[solver]") {

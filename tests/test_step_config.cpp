@@ -46,10 +46,12 @@ TEST_CASE("bad step tables name the field and what is accepted", "[steps][config
   const std::vector<Case> cases = {
       {"[step]\nrule = \"adamm\"\n", "step.rule: unknown \"adamm\" (did you mean \"adam\"?)"},
       {"[step]\nrule = \"adam\"\nmomentum = 0.5\n",
-       "step.momentum: applies only to rule = \"momentum\" or \"nesterov\" (here rule = \"adam\", "
-       "whose keys are beta1, beta2, epsilon, weight_decay)"},
+       "step.momentum: applies only to rule = \"momentum\" or \"nesterov\" or \"lars\" or "
+       "\"rmsprop\" (here rule = \"adam\", whose keys are beta1, beta2, epsilon, weight_decay, "
+       "decoupled_weight_decay, amsgrad, no_decay)"},
       {"[step]\nrule = \"momentum\"\nbeta2 = 0.5\n",
-       "step.beta2: applies only to rule = \"adam\" or \"adamw\" (here rule = \"momentum\""},
+       "step.beta2: applies only to rule = \"adam\" or \"adamw\" or \"nadam\" or \"lamb\" (here "
+       "rule = \"momentum\""},
       {"[step]\nrule = \"adam\"\nbeta1 = 1.5\n", "step.beta1: must be a number in [0, 1), got 1.5"},
       {"[step]\nscale = -1\n", "step.scale: must be a number > 0"},
       {"[step]\nlr = 0.1\n", "step.lr: unknown key"},

@@ -62,8 +62,14 @@ TEST_CASE("every step rule decreases a convex quadratic and increases a concave 
       INFO(name << (maximize ? " maximizing" : " minimizing"));
       const AffineGame q = quadratic(maximize);
       const Vector solution = *q.solution();
-      auto step = make_step_rule(rule(name));
-      const Summary s = run(q, *step, constant(0.05, 2000));
+      StepRuleOptions o = rule(name);
+      // A trust-ratio rule moves a block by about γ·ratio·‖x‖ per step, however small g is:
+      // LARS at a larger η to get there in time, LAMB at a smaller step to end nearer x*.
+      o.trust_coefficient = 0.02;
+      auto step = make_step_rule(o);
+      // RMSprop has no bias correction: at 0.05 its nearly sign-like steps end farther off.
+      const double gamma = name == "lamb" ? 0.005 : name == "rmsprop" ? 0.01 : 0.05;
+      const Summary s = run(q, *step, constant(gamma, 2000));
       const double start = objective(q, Vector::Zero(3)), end = objective(q, s.x);
       const double best = objective(q, solution);
       if (maximize) {
@@ -181,7 +187,7 @@ TEST_CASE("stateful step rules resume from a checkpoint bit for bit", "[steps][c
   SolverOptions options = constant(0.01, 400);
   options.log_every = 10;
   options.averaging = sgda::Averaging::kUniform;
-  for (const std::string name : {"momentum", "adam", "optimistic"}) {
+  for (const std::string& name : enum_names<StepRuleType>()) {
     INFO(name);
     auto reference_step = make_step_rule(rule(name));
     const Summary reference = run(game, *reference_step, options);

@@ -444,7 +444,9 @@ class OptionTable {
         keys_here.push_back(row.key);
     }
     return "applies only to " + selector + " = " + quoted + " (here " +
-           (here ? selector + " = \"" + value_text(*here) + "\"" : selector + " does not apply") +
+           (here                      ? selector + " = \"" + value_text(*here) + "\""
+            : find(selector, options) ? selector + " is not given"
+                                      : selector + " does not apply") +
            (keys_here.empty() ? "" : ", whose keys are " + join(keys_here)) + ")";
   }
   // Every applicable row's value against its type and range: the first problem, or nullopt.

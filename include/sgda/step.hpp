@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
@@ -41,6 +42,21 @@ struct DefaultStepSize {
   double gamma = std::numeric_limits<double>::quiet_NaN();
 };
 
+// Parameter groups: the blocks a predicate selects (by default those whose name ends in "bias":
+// layer0.bias, generator.layer1.bias) take no weight decay and a LARS/LAMB trust ratio of 1, as
+// the reference implementations of LARS and LAMB (and the usual torch parameter groups) do.
+using BlockPredicate = std::function<bool(const Block&)>;
+// True for the blocks whose name ends in one of `patterns` (comma-separated, spaces ignored, as
+// StepRuleOptions::no_decay holds them); "" selects no block.
+BlockPredicate name_ends_with(const std::string& patterns);
+
+// Weight decay λ ≥ 0, coupled (L2: the rule sees g + λx) or decoupled (AdamW-style: the rule
+// sees g, and x ← x − γλx beside its own move), for the rules that honour it.
+struct WeightDecay {
+  double lambda = 0.0;
+  bool decoupled = false;
+};
+
 class StepRule {
  public:
   virtual ~StepRule() = default;
@@ -54,6 +70,10 @@ class StepRule {
   // Per-block state (momenta, moments, previous estimates) for checkpoints, as for estimators.
   virtual void save_state(StateArchive& out) const { (void)out; }
   virtual void load_state(const StateArchive& in) { (void)in; }
+  // The blocks excluded from weight decay and from a trust ratio (parameter groups), for the
+  // blocks bound after this call; rules without either ignore it. The default is
+  // name_ends_with("bias"). A null predicate excludes nothing.
+  virtual void exclude_blocks(BlockPredicate excluded) { (void)excluded; }
   // next_b ← the iterate after x_b from g_b at step size γ, for every bound block b, or only for
   // the blocks of player `only` when it is not null (the other bound blocks are copied from x):
   // the alternating scheme moves one player, all its blocks at once. A rule's state (momenta,
@@ -82,6 +102,7 @@ class BlockRule : public StepRule {
             const Player* only) final;
   bool covers_all() const { return covers_all_; }    // the bound blocks tile the whole variable
   bool regularized() const { return regularized_; }  // R ≠ 0
+  void exclude_blocks(BlockPredicate excluded) override { excluded_ = std::move(excluded); }
 
  protected:
   // Sizes state for a variable of dimension `dim` (only the bound blocks' entries are used).
@@ -92,11 +113,19 @@ class BlockRule : public StepRule {
                           ConstVectorRef x, VectorRef next) = 0;
   const Problem& problem() const { return *problem_; }
   const std::vector<Block>& blocks() const { return blocks_; }
+  // Whether bound block number `index` is excluded from weight decay and trust ratios.
+  bool excluded(std::size_t index) const { return excluded_blocks_[index] != 0; }
+  // λ for bound block `index`: `decay`'s, or 0 for an excluded block.
+  double decay_of(std::size_t index, const WeightDecay& decay) const {
+    return excluded(index) ? 0.0 : decay.lambda;
+  }
 
  private:
   bool covers_all_ = false, regularized_ = false;
   const Problem* problem_ = nullptr;
   std::vector<Block> blocks_;
+  BlockPredicate excluded_ = name_ends_with("bias");
+  std::vector<char> excluded_blocks_;  // per bound block
 };
 
 // x_b ← prox_{γR}(x_b − γ g_b): the step of every SGDA-type method.
@@ -135,24 +164,69 @@ class ProxStep final : public BlockRule {
   const Regularizer* whole_prox_ = nullptr;
 };
 
-enum class StepRuleType { kProx, kMomentum, kNesterov, kAdam, kAdamW, kOptimistic };
+enum class StepRuleType {
+  kProx,
+  kSgd,
+  kMomentum,
+  kNesterov,
+  kAdagrad,
+  kRmsprop,
+  kAdam,
+  kAdamW,
+  kNadam,
+  kLars,
+  kLamb,
+  kOptimistic
+};
 template <>
 const std::vector<EnumValue<StepRuleType>>& enum_values<StepRuleType>();
 
+// LAMB's φ, the norm of x the trust ratio scales the update to.
+enum class TrustNorm { kIdentity, kClip };
+template <>
+const std::vector<EnumValue<TrustNorm>>& enum_values<TrustNorm>();
+
+// Defaults are torch.optim's (LAMB: the reference implementation's); which rules a member
+// applies to is in table() (the `.when` of its row).
 struct StepRuleOptions {
   StepRuleType rule = StepRuleType::kProx;
-  double momentum = 0.9;      // momentum, nesterov: μ ∈ [0, 1)
-  double beta1 = 0.9;         // adam, adamw: first-moment decay ∈ [0, 1)
-  double beta2 = 0.999;       // adam, adamw: second-moment decay ∈ [0, 1)
-  double epsilon = 1e-8;      // adam, adamw: added to √v̂, > 0
-  double weight_decay = 0.0;  // adam: λ added to g as λx (L2); adamw: decoupled λ ≥ 0
+  double momentum = 0.9;           // momentum, nesterov, lars: μ ∈ [0, 1)
+  double dampening = 0.0;          // momentum, nesterov: buf ← μ buf + (1 − dampening) g
+  double rmsprop_momentum = 0.0;   // rmsprop (key "momentum"): μ ∈ [0, 1)
+  double beta1 = 0.9;              // adam, adamw, nadam, lamb: first-moment decay ∈ [0, 1)
+  double beta2 = 0.999;            // adam, adamw, nadam, lamb: second-moment decay ∈ [0, 1)
+  double epsilon = 1e-8;           // adam, adamw, nadam, rmsprop: added to √v̂, > 0
+  double adagrad_epsilon = 1e-10;  // adagrad (key "epsilon")
+  double lamb_epsilon = 1e-6;      // lamb (key "epsilon")
+  double weight_decay = 0.0;       // λ ≥ 0 (every rule but prox and optimistic)
+  // Decoupled (x ← x − γλx) rather than coupled (g + λx) weight decay: sgd, momentum, nesterov,
+  // adagrad, rmsprop, adam, nadam (adamw is always decoupled; lars and lamb have their formula).
+  bool decoupled_weight_decay = false;
+  bool amsgrad = false;                    // adam, adamw: v̂ from the running max of v
+  double lr_decay = 0.0;                   // adagrad: γ/(1 + (t − 1) lr_decay)
+  double initial_accumulator_value = 0.0;  // adagrad: the sum of squares starts here
+  double alpha = 0.99;                     // rmsprop: square-average decay
+  bool centered = false;                   // rmsprop: divide by the variance estimate
+  double momentum_decay = 0.004;           // nadam: ψ of μ_t = β1 (1 − ½ 0.96^{tψ})
+  double trust_coefficient = 1e-3;         // lars: η of q = η‖x‖/‖d‖
+  TrustNorm phi = TrustNorm::kIdentity;  // lamb: φ(‖x‖) = ‖x‖ or clip(‖x‖, phi_min, phi_max)
+  double phi_min = 1e-3, phi_max = 10.0;  // lamb, phi = clip
+  bool bias_correction = true;            // lamb: m̂, v̂ bias-corrected as Adam's
+  std::string no_decay = "bias";  // block-name suffixes without decay and trust ratio; "" none
+  double clip_norm = 0.0;         // g scaled to this global norm when above it; 0 off
+  double clip_block_norm = 0.0;   // each block's g scaled to this norm when above it; 0 off
+  double clip_value = 0.0;        // each entry of g clamped to [−c, c]; 0 off
 
   static const OptionTable<StepRuleOptions>& table();
-  std::optional<FieldError> Check() const { return table().check(*this); }
+  // The table's checks, and phi_min ≤ phi_max.
+  std::optional<FieldError> Check() const;
   bool IsValid(std::string* error) const { return passes(Check(), error); }
 };
 
-// Throws InputError naming the field when the options are invalid.
-std::unique_ptr<StepRule> make_step_rule(const StepRuleOptions& options);
+// Throws InputError naming the field when the options are invalid. The rule excludes the blocks
+// `no_decay` names from weight decay and trust ratios, or those `excluded` selects when it is
+// given; with clip_* set it is wrapped in a ClippedStep.
+std::unique_ptr<StepRule> make_step_rule(const StepRuleOptions& options,
+                                         BlockPredicate excluded = nullptr);
 
 }  // namespace sgda

@@ -64,7 +64,8 @@ struct Theory {
   double theory_step_size = kNaN;                // min{1/μ, 1/(2(A + CM))}
   StepSource step_source = StepSource::kTheory;  // how γ is chosen
   double factor = 1.0;          // StepSizeOptions::factor (theory and rule defaults)
-  double gamma = kNaN;          // the step the run uses (its first for switching)
+  double gamma = kNaN;          // the step the run uses (its first for switching; the base
+                                // step γ that a decay or warmup multiplies)
   std::int64_t iterations = 0;  // K, the iteration limit (the switching rule's)
   double switching_h = kNaN;    // switching: max{2(A + CM), 2μ/ρ}/factor = 1/γ₀
   double switching_k0 = kNaN;   // switching: k₀ = ⌈K/2⌉, the last iteration at γ₀

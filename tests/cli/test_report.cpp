@@ -185,7 +185,8 @@ TEST_CASE("sgda experiment and sgda report refuse bad input with one line and ex
        "step_sizes instead\n"},
       {"experiment dirac_step.toml",
        "sgda: error: dirac_step.toml:7: method.step: must be a string naming a step rule, got 1; "
-       "accepted prox, momentum, nesterov, adam, adamw, optimistic (the rule's options go in "
+       "accepted prox, sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, nadam, lars, lamb, "
+       "optimistic (the rule's options go in "
        "[step])\n"},
       {"experiment bilinear.toml",
        "sgda: error: bilinear.toml:2: run.step_size: the theory step size of "

@@ -109,6 +109,10 @@ TEST_CASE("sgda solve resumes after a real SIGINT at a random point, bit for bit
       {{"--method", "vr-diana-sgda", "--workers", "4", "--compressor", "rand-k", "--k", "3"},
        iterations(4000000)},
       {{"--method", "sega-sgda"}, iterations(80000000)},
+      // A learning-rate schedule: γ_k depends on k alone, so the resumed run replays it.
+      {{"--method", "sgda", "--step-decay", "cosine", "--restart-period", "1000000",
+        "--restart-mult", "2", "--warmup-iterations", "100000"},
+       iterations(30000000)},
   };
   sgda::Rng delays(20261129);  // fixed: the "random point" is reproducible
   for (const Case& c : cases) {

@@ -81,6 +81,59 @@ TEST_CASE("sgda solve flags override the file", "[cli]") {
   }
 }
 
+TEST_CASE("sgda solve follows a learning-rate schedule from the file and from flags",
+          "[cli][schedule]") {
+  TempDir dir;
+  dir.write("cosine.toml",
+            "[problem]\ntype = \"quadratic\"\nsamples = 20\ndimension = 3\nseed = 4\n"
+            "[method]\nname = \"sgda\"\n"
+            "[run]\n"
+            "step_size = 0.01\n"
+            "iterations = 110\n"
+            "log_every = 1\n"
+            "step_decay = \"cosine\"\n"
+            "decay_end = 0.2\n"
+            "warmup_iterations = 10\n"
+            "warmup_start_factor = 0.1\n");
+  {
+    const Result r = run("solve cosine.toml -o cosine.h5", dir);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const sgda::RunRecord record = sgda::load_run(dir.file("cosine.h5"));
+    CHECK(record.settings.at("run.step_decay") == "cosine");
+    CHECK(record.settings.at("run.decay_end") == "0.2");
+    CHECK(record.settings.at("run.warmup_iterations") == "10");
+    CHECK(record.settings.at("run.warmup_start_factor") == "0.1");
+    CHECK(record.settings.count("run.decay_every") == 0);  // only the keys that apply
+    const std::vector<double>& gamma = record.trace.step_size;
+    REQUIRE(gamma.size() == 111);                       // rows 0..110; row k > 0 has γ_{k−1}
+    CHECK(gamma[0] == Approx(0.001).epsilon(1e-14));    // γ_0 = 0.01 · 0.1
+    CHECK(gamma[10] == Approx(0.0091).epsilon(1e-14));  // γ_9 = 0.01 (0.1 + 0.9 · 9/10)
+    CHECK(gamma[11] == 0.01);                           // γ_10: the cosine starts
+    CHECK(gamma[61] == Approx(0.006).epsilon(1e-14));   // γ_60 = 0.01 (0.2 + 0.8/2)
+    CHECK(gamma[110] == Approx(0.002).epsilon(1e-2));   // γ_109, next to the end 0.01 · 0.2
+    CHECK(gamma[110] > 0.002);
+    for (std::size_t row = 12; row < gamma.size(); ++row) CHECK(gamma[row] < gamma[row - 1]);
+  }
+  {
+    // Flags over the file: a step decay every 20 iterations, no warmup.
+    const Result r =
+        run("solve cosine.toml --step-decay step --decay-every 20 --decay-factor 0.5 "
+            "--warmup-iterations 0 -o step.h5",
+            dir);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const sgda::RunRecord record = sgda::load_run(dir.file("step.h5"));
+    CHECK(record.settings.at("run.step_decay") == "step");
+    CHECK(record.settings.at("run.decay_every") == "20");
+    CHECK(record.settings.count("run.warmup_iterations") == 0);
+    const std::vector<double>& gamma = record.trace.step_size;
+    CHECK(gamma[20] == 0.01);   // γ_19
+    CHECK(gamma[21] == 0.005);  // γ_20
+    CHECK(gamma[41] == 0.0025);
+  }
+}
+
 TEST_CASE("sgda solve stops on SIGTERM and still writes the trace", "[cli][signal]") {
   TempDir dir;
   dir.write("long.toml", kSmallGame);
