@@ -155,7 +155,7 @@ int solve_command(const SolveArgs& args) {
   int signal = 0;
   {
     InterruptGuard guard;
-    SolverOptions options = config.solver;
+    SolverOptions options = solver_options(config, *problem);  // log_every_epochs resolved
     options.interrupt = InterruptGuard::flag();
     try {
       summary = solve(*problem, *estimator, *step, options, x0, {&progress}, hooks);
@@ -170,6 +170,27 @@ int solve_command(const SolveArgs& args) {
   if (!config.output.empty())
     save_run(config.output, summary, settings, have_last ? &last : nullptr);
   std::cout << summary.BriefReport() << std::endl;
+  if (training_task(config.problem.type) && summary.trace.size() > 0) {
+    // Training problems: the last logged metrics, test accuracy first.
+    std::string line;
+    auto show = [&](const char* name, const char* label, bool percent) {
+      for (const TraceColumn& c : summary.trace.extra)
+        if (c.name == name && !c.values.empty()) {
+          char text[96];
+          std::snprintf(text, sizeof text, percent ? "%s%s %.2f %%" : "%s%s %.4g",
+                        line.empty() ? "" : ", ", label,
+                        percent ? 100.0 * c.values.back() : c.values.back());
+          line += text;
+        }
+    };
+    show("test_accuracy", "test accuracy", true);
+    show("test_loss", "test loss", false);
+    show("test_squared_error", "test squared error", false);
+    show("train_accuracy", "train accuracy", true);
+    show("train_loss", "train loss", false);
+    std::printf("%s (epoch %.4g, iteration %lld)\n", line.c_str(), summary.trace.epochs.back(),
+                static_cast<long long>(summary.trace.iteration.back()));
+  }
   if (signal != 0) {
     std::cerr << "sgda: " << summary.message
               << (config.output.empty()
@@ -224,6 +245,8 @@ int theory_command(const TheoryArgs& args) {
   for (const auto& [label, value] : t.alternatives)
     std::printf("  also valid     %s = %s (not used for the step size)\n", label.c_str(),
                 number(value).c_str());
+  if (const std::string why = estimator->parameters(*problem).not_covered; !why.empty())
+    std::printf("  not covered    %s\n", why.c_str());
   std::printf("theory (Beznosikov et al. 2023, Theorem 2.2, M = 2B/rho)\n");
   std::printf("  step size      %s  (min{1/mu, 1/(2(A + C M))})\n",
               number(t.theory_step_size).c_str());

@@ -56,12 +56,32 @@ CallbackResult Progress::logged(const LogEntry& entry) {
       const int filled = static_cast<int>(fraction * kWidth);
       for (int i = 0; i < kWidth; ++i) bar[i] = i < filled ? '#' : '.';
       bar[kWidth] = '\0';
-      char distance[32] = "n/a";
-      if (std::isfinite(entry.relative_distance_sq))
-        std::snprintf(distance, sizeof distance, "%.2e", entry.relative_distance_sq);
-      std::fprintf(stderr, "\r%3.0f%% [%s] iter %lld  rel.dist^2 %s  residual^2 %.2e  %.1f s\033[K",
-                   100.0 * fraction, bar, static_cast<long long>(entry.counters.iterations),
-                   distance, entry.residual_sq, entry.wall_time);
+      // Training problems: epoch, training loss and test accuracy (the last logged values).
+      auto last = [&](const char* name) {
+        if (entry.trace)
+          for (const TraceColumn& c : entry.trace->extra)
+            if (c.name == name && !c.values.empty()) return c.values.back();
+        return std::nan("");
+      };
+      const double loss = last("train_loss");
+      if (!std::isnan(loss)) {
+        char accuracy[48] = "";
+        const double test = last("test_accuracy"), train = last("train_accuracy");
+        if (!std::isnan(test))
+          std::snprintf(accuracy, sizeof accuracy, "  test acc %.2f%%", 100.0 * test);
+        else if (!std::isnan(train))
+          std::snprintf(accuracy, sizeof accuracy, "  train acc %.2f%%", 100.0 * train);
+        std::fprintf(stderr, "\r%3.0f%% [%s] epoch %.2f  loss %.4g%s  %.1f s\033[K",
+                     100.0 * fraction, bar, entry.epochs, loss, accuracy, entry.wall_time);
+      } else {
+        char distance[32] = "n/a";
+        if (std::isfinite(entry.relative_distance_sq))
+          std::snprintf(distance, sizeof distance, "%.2e", entry.relative_distance_sq);
+        std::fprintf(stderr,
+                     "\r%3.0f%% [%s] iter %lld  rel.dist^2 %s  residual^2 %.2e  %.1f s\033[K",
+                     100.0 * fraction, bar, static_cast<long long>(entry.counters.iterations),
+                     distance, entry.residual_sq, entry.wall_time);
+      }
       std::fflush(stderr);
     }
   }

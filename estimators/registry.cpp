@@ -45,6 +45,9 @@ std::unique_ptr<Estimator> make_sgda(const EstimatorOptions& o, const Problem& p
     case SamplingType::kNice:
       sampling = as_option("batch_size", [&] { return make_nice_sampling(n, o.batch_size); });
       break;
+    case SamplingType::kShuffle:
+      sampling = as_option("batch_size", [&] { return make_shuffled_sampling(n, o.batch_size); });
+      break;
     case SamplingType::kImportance:
       sampling = as_option("sampling", [&] { return make_lipschitz_importance_sampling(problem); });
       break;
@@ -115,6 +118,9 @@ const std::vector<EnumValue<SamplingType>>& enum_values<SamplingType>() {
       {SamplingType::kNice, "nice", "tau distinct samples uniformly at random, weight 1/tau each"},
       {SamplingType::kImportance, "importance",
        "one sample w.p. p_i proportional to L_i, weight 1/(n p_i)"},
+      {SamplingType::kShuffle, "shuffle",
+       "shuffled epochs: a random permutation per epoch cut into batches of batch_size, "
+       "weight 1/batch (random reshuffling; not covered by Theorem 2.2)"},
   };
   return values;
 }
@@ -133,10 +139,11 @@ const OptionTable<EstimatorOptions>& EstimatorOptions::table() {
                 .with_flag("--method"),
             field("sampling", &O::sampling, "how SGDA draws its samples")
                 .when("name", {Method::kSgda}),
-            field("batch_size", &O::batch_size, "tau, the samples of nice sampling, at most n")
+            field("batch_size", &O::batch_size,
+                  "tau, the samples of a nice or shuffled batch, at most n")
                 .at_least(1)
                 .when("name", {Method::kSgda})
-                .when("sampling", {SamplingType::kNice}),
+                .when("sampling", {SamplingType::kNice, SamplingType::kShuffle}),
             field("probability", &O::probability,
                   "snapshot probability p of l-svrgda; the local p of vr-diana-sgda")
                 .bounds(0, true, 1, false)

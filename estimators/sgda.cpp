@@ -12,7 +12,11 @@ SgdaEstimator::SgdaEstimator(const SgdaEstimator& other)
       uniform_(other.uniform_),
       problem_(other.problem_),
       draw_(other.draw_),
-      workspace_(other.workspace_) {}
+      workspace_(other.workspace_) {
+  // A copy keeps the full capacity, so a short draw (an epoch's last batch) grows back freely.
+  draw_.indices.reserve(static_cast<std::size_t>(sampling_->batch_size()));
+  draw_.weights.reserve(static_cast<std::size_t>(sampling_->batch_size()));
+}
 
 std::string SgdaEstimator::describe() const {
   return "sgda(sampling=" + sampling_->describe() + ")";
@@ -27,9 +31,20 @@ void SgdaEstimator::reset(const Problem& problem, ConstVectorRef, Rng&, Counters
         "; accepted a sampling made for this problem (make_estimator)");
   problem_ = &problem;
   const auto batch = static_cast<std::size_t>(sampling_->batch_size());
+  sampling_->restart();
   draw_.indices.assign(batch, 0);
   draw_.weights.assign(batch, 0.0);
   workspace_.resize(problem.dim());
+}
+
+void SgdaEstimator::save_state(StateArchive& out) const {
+  StateArchive sampling;
+  sampling_->save_state(sampling);
+  out.put_all("sampling.", sampling);
+}
+
+void SgdaEstimator::load_state(const StateArchive& in) {
+  sampling_->load_state(in.under("sampling."));
 }
 
 TheoryParameters SgdaEstimator::parameters(const Problem& problem) const {
@@ -43,6 +58,7 @@ TheoryParameters SgdaEstimator::parameters(const Problem& problem) const {
   const auto x_star = problem.solution();
   t.D1 = x_star ? 2.0 * sampling_->variance_at(problem, *x_star) : TheoryParameters::kNaN;
   t.sigma_definition = "sigma_k = 0 (stateless)";
+  t.not_covered = sampling_->theory_caveat();
   t.note =
       "A = expected star-cocoercivity l_D of the sampling, D1 = 2 sigma*^2 with sigma*^2 = "
       "E||F_xi(x*) - F(x*)||^2 (docs/theory.md, SGDA)";

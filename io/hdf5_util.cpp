@@ -229,6 +229,24 @@ Array<std::int64_t> Reader::read_int64(const std::string& name, std::size_t rank
   return read_array<std::int64_t>(*this, file_, name, rank, accepted, Kind::kInt64);
 }
 
+bool Reader::is_integer(const std::string& name) const {
+  if (!has(name)) throw error(name, "missing dataset");
+  try {
+    return file_.openDataSet(name).getDataType().getClass() == H5T_INTEGER;
+  } catch (const H5::Exception& e) {
+    throw error(name, "cannot read (" + detail(e) + "); accepted a dataset");
+  }
+}
+
+std::size_t Reader::rank_of(const std::string& name) const {
+  if (!has(name)) throw error(name, "missing dataset");
+  try {
+    return extent_of(file_.openDataSet(name).getSpace()).size();
+  } catch (const H5::Exception& e) {
+    throw error(name, "cannot read (" + detail(e) + "); accepted a dataset");
+  }
+}
+
 void Reader::require_shape(const std::string& name, const Shape& actual, const Shape& expected,
                            const std::string& accepted) const {
   if (actual != expected)

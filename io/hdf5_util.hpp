@@ -43,6 +43,11 @@ class Reader {
   Array<std::int64_t> read_int64(const std::string& name, std::size_t rank,
                                  const std::string& accepted) const;
 
+  // Of an existing dataset `name` (InputError otherwise): whether it holds integers, and its
+  // rank, so a reader can choose between layouts (labels or targets).
+  bool is_integer(const std::string& name) const;
+  std::size_t rank_of(const std::string& name) const;
+
   // Throws naming `name`, the actual and the expected shape unless they are equal.
   void require_shape(const std::string& name, const Shape& actual, const Shape& expected,
                      const std::string& accepted) const;

@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <sstream>
 
@@ -28,6 +29,12 @@ const std::vector<EnumValue<ProblemType>>& enum_values<ProblemType>() {
        "linear generator Az + b learning N(m, Sigma) against a quadratic discriminator"},
       {ProblemType::kMlpGan, "mlp-gan",
        "MLP generator and discriminator on a ring of Gaussians; modes covered, good samples"},
+      {ProblemType::kClassifier, "classifier",
+       "train an MLP classifier (softmax cross-entropy) on a data set; test accuracy"},
+      {ProblemType::kRegression, "regression",
+       "train an MLP regression (squared loss) on an HDF5 data set"},
+      {ProblemType::kAutoencoder, "autoencoder",
+       "train a deep autoencoder (encoder + mirror; binary cross-entropy reconstruction)"},
   };
   return values;
 }
@@ -52,6 +59,14 @@ const OptionTable<ProblemSpec>& ProblemSpec::table() {
           nest(&O::gaussian, "gaussian", GaussianGanOptions::table(),
                {{"type", {to_string(T::kGaussianGan)}}}),
           nest(&O::mlp, "mlp", MlpGanOptions::table(), {{"type", {to_string(T::kMlpGan)}}}),
+          nest(&O::data, "data", DataOptions::table(),
+               {{"type",
+                 {to_string(T::kClassifier), to_string(T::kRegression),
+                  to_string(T::kAutoencoder)}}}),
+          nest(&O::training, "training", TrainingOptions::table(),
+               {{"type",
+                 {to_string(T::kClassifier), to_string(T::kRegression),
+                  to_string(T::kAutoencoder)}}}),
       });
   return table;
 }
@@ -83,6 +98,11 @@ const std::vector<RunSection>& run_sections() {
   static const OptionTable<C> run(
       "RunConfig", {
                        nest(&C::solver, "solver", SolverOptions::table()),
+                       field("log_every_epochs", &C::log_every_epochs,
+                             "log every this many epochs (iterations from n and the batch "
+                             "size), instead of log_every")
+                           .above(0)
+                           .or_zero("off: log_every applies"),
                        field("output", &C::output,
                              "the run file (HDF5): trace, settings, checkpoints; relative to the "
                              "problem file (to the working directory for the flag)")
@@ -197,6 +217,12 @@ void validate(const RunConfig& config) {
                              " doubles; accepted up to 1e9 (8 GB): lower samples or dimension"});
       break;
     }
+    case ProblemType::kClassifier:
+    case ProblemType::kRegression:
+    case ProblemType::kAutoencoder:
+      check(p.training.Check());
+      check(p.data.Check());
+      break;
     case ProblemType::kFile:
       break;
   }
@@ -210,6 +236,9 @@ void validate(const RunConfig& config) {
                    error->problem);
     }
   check(config.solver.Check());
+  if (config.log_every_epochs > 0.0 && config.solver.log_every > 0)
+    throw locate(config, "run.log_every_epochs",
+                 "accepted only without run.log_every (one of the two sets the log period)");
   // The solver reserves the trace up front: a row per log_every iterations.
   const SolverOptions& s = config.solver;
   const double rows = double(s.max_iterations) / double(s.effective_log_every());
@@ -344,8 +373,47 @@ void apply_overrides(RunConfig& config, const RunOverrides& overrides) {
   validate(config);
 }
 
+std::optional<TrainingTask> training_task(ProblemType type) {
+  switch (type) {
+    case ProblemType::kClassifier:
+      return TrainingTask::kClassifier;
+    case ProblemType::kRegression:
+      return TrainingTask::kRegression;
+    case ProblemType::kAutoencoder:
+      return TrainingTask::kAutoencoder;
+    default:
+      return std::nullopt;
+  }
+}
+
+SolverOptions solver_options(const RunConfig& config, const Problem& problem) {
+  SolverOptions options = config.solver;
+  if (config.log_every_epochs > 0.0) {
+    const EstimatorOptions& e = config.estimator;
+    const bool batched = e.method == Method::kSgda && (e.sampling == SamplingType::kNice ||
+                                                       e.sampling == SamplingType::kShuffle);
+    const Index batch = batched ? std::max<Index>(1, e.batch_size) : 1;
+    const Index per_epoch = (problem.num_samples() + batch - 1) / batch;
+    options.log_every = std::max<std::int64_t>(
+        1, std::llround(config.log_every_epochs * static_cast<double>(per_epoch)));
+  }
+  return options;
+}
+
 std::shared_ptr<Problem> make_problem(const RunConfig& config) {
   const ProblemSpec& p = config.problem;
+  if (const std::optional<TrainingTask> task = training_task(p.type)) {
+    try {
+      std::shared_ptr<const Regularizer> regularizer = make_regularizer(config.regularizer);
+      std::shared_ptr<const Dataset> data;
+      // A file's own error names the file and the field: it is shown as it is.
+      data = std::make_shared<const Dataset>(load_dataset(p.data, *task));
+      return std::make_shared<TrainingProblem>(*task, p.training, data, regularizer);
+    } catch (const InputError& e) {
+      if (!e.field()) throw;
+      throw located_error(config, e);
+    }
+  }
   if (p.type != ProblemType::kDiracGan && p.type != ProblemType::kGaussianGan &&
       p.type != ProblemType::kMlpGan)
     return build_problem(config);

@@ -5,17 +5,29 @@
 namespace sgda::nn {
 
 Network::Network(std::vector<Index> widths, Activation hidden, Activation output, double slope)
-    : widths_(std::move(widths)), hidden_(hidden), output_(output), slope_(slope) {
+    : Network(
+          widths,
+          [&] {
+            std::vector<Activation> a(widths.size() < 2 ? 1 : widths.size() - 1, hidden);
+            a.back() = output;
+            return a;
+          }(),
+          slope) {}
+
+Network::Network(std::vector<Index> widths, std::vector<Activation> activations, double slope)
+    : widths_(std::move(widths)), activations_(std::move(activations)), slope_(slope) {
   if (widths_.size() < 2) throw InputError("network: needs at least an input and an output width");
   for (Index w : widths_)
     if (w < 1) throw InputError("network: every width must be at least 1");
+  if (activations_.size() + 1 != widths_.size())
+    throw InputError("network: needs one activation per layer");
   for (std::size_t l = 0; l + 1 < widths_.size(); ++l) {
     layers_.push_back(Dense{widths_[l], widths_[l + 1], parameters_});
     parameters_ += layers_.back().num_parameters();
   }
 }
 
-Activation Network::activation(Index l) const { return l + 1 == num_layers() ? output_ : hidden_; }
+Activation Network::activation(Index l) const { return activations_[static_cast<std::size_t>(l)]; }
 
 std::vector<Block> Network::blocks(const std::string& prefix, Index offset, bool maximize) const {
   std::vector<Block> blocks;

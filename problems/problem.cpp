@@ -15,6 +15,17 @@ void Problem::set_regularizer(std::shared_ptr<const Regularizer> regularizer) {
   regularizer_ = regularizer ? std::move(regularizer) : make_regularizer(RegularizerOptions{});
 }
 
+void Problem::sample_sum(const SampleDraw& draw, ConstVectorRef x, VectorRef out,
+                         VectorRef workspace) const {
+  // g = Σ_{(i, w) drawn} w F_i(x), first term in place (the order of the sums is the results').
+  sample(draw.indices[0], x, out);
+  if (draw.weights[0] != 1.0) out *= draw.weights[0];
+  for (std::size_t k = 1; k < draw.indices.size(); ++k) {
+    sample(draw.indices[k], x, workspace);
+    out += draw.weights[k] * workspace;
+  }
+}
+
 void Problem::full(ConstVectorRef x, VectorRef out) const {
   // Generic finite sum; problems with structure (affine games) override this.
   const Index n = num_samples();

@@ -540,7 +540,7 @@ RunRecord execute_run(const PlannedRun& run, const Problem& problem,
   Theory theory = analyse_theory(problem, *probe, *step, config.solver, x0);
 
   Summary summary;
-  SolverOptions options = config.solver;
+  SolverOptions options = solver_options(config, problem);  // log_every_epochs resolved
   options.interrupt = interrupt;
   try {
     summary = solve(problem, *estimator, *step, options, x0, callbacks);

@@ -21,6 +21,8 @@ PACKAGES=(
   libtomlplusplus-dev
   libboost-dev
   nlohmann-json3-dev
+  zlib1g-dev
+  dataset-fashion-mnist
 )
 if [[ "${1:-}" == "--sanitizers" ]]; then
   PACKAGES+=(clang libclang-rt-14-dev llvm)
@@ -29,7 +31,8 @@ fi
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "setup: dpkg-query not found; this script knows Debian 12 only." >&2
   echo "setup: install a C++20 compiler, CMake >= 3.25, Eigen 3.4, HDF5 (C and C++ API)," >&2
-  echo "setup: CLI11, Catch2 v2, toml++ 3, Boost and nlohmann-json 3 by other means, then run" >&2
+  echo "setup: CLI11, Catch2 v2, toml++ 3, Boost, nlohmann-json 3 and zlib" >&2
+  echo "setup: (and Fashion-MNIST's IDX files for its tests) by other means, then run" >&2
   echo "setup: the build." >&2
   exit 1
 fi

@@ -562,8 +562,8 @@ class Run {
     trace_.residual_sq.push_back(residual);
     trace_.step_size.push_back(gamma_);
     last_logged_ = counters_.iterations;
-    const LogEntry entry{counters_, epochs, wall, relative,
-                         residual,  gamma_, x_,   options_.max_iterations};
+    const LogEntry entry{
+        counters_, epochs, wall, relative, residual, gamma_, x_, options_.max_iterations, &trace_};
     CallbackResult result = CallbackResult::kContinue;
     for (Callback* c : callbacks_) {
       const CallbackResult r = c->logged(entry);

@@ -159,7 +159,9 @@ Theory analyse_theory(const Problem& problem, const Estimator& estimator, const 
   }
 
   // Theorem 2.2 is about the prox step with every player moving at once.
-  if (step.name() != "prox")
+  if (!p.not_covered.empty())
+    t.why_not = p.not_covered;
+  else if (step.name() != "prox")
     t.why_not = "the step rule is not the plain prox step";
   else if (options.scheme != Scheme::kSimultaneous)
     t.why_not = "the scheme is " + to_string(options.scheme) + ", not simultaneous";

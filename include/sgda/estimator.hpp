@@ -26,6 +26,9 @@ struct TheoryParameters {
   double A = kNaN, B = kNaN, C = kNaN, D1 = kNaN, D2 = kNaN, rho = kNaN;
   std::string sigma_definition;  // what σ_k² is for this estimator
   std::string note;              // where the constants come from, and any caveat
+  // "" when Theorem 2.2's assumptions on the estimator hold; else why not (e.g. random
+  // reshuffling: draws not independent across iterations). analyse_theory reports it.
+  std::string not_covered;
   // Other valid constants worth showing beside the ones above (e.g. a paper's looser A), by
   // label; they never set the step size.
   std::vector<std::pair<std::string, double>> alternatives;

@@ -42,6 +42,15 @@ std::string player_name(const std::string& block_name);
 // player's blocks keep their order.
 std::vector<Player> players_of(const std::vector<Block>& blocks);
 
+// A drawn minibatch of an arbitrary sampling (estimators/sampling.hpp): the pairs (i_k, w_k) with
+// F_ξ(x) = Σ_k w_k F_{i_k}(x). The vectors' capacity is fixed when the estimator is reset (a
+// sampling may draw fewer pairs than its batch size, e.g. an epoch's last batch): drawing and
+// evaluating never allocate.
+struct SampleDraw {
+  std::vector<Index> indices;
+  std::vector<double> weights;
+};
+
 class Problem {
  public:
   virtual ~Problem() = default;
@@ -52,6 +61,12 @@ class Problem {
 
   // out = F_i(x).
   virtual void sample(Index i, ConstVectorRef x, VectorRef out) const = 0;
+  // out = Σ_k w_k F_{i_k}(x) over a drawn minibatch (at least one pair). The default calls
+  // sample() per pair, using `workspace` (size dim()) for the terms after the first; problems
+  // that evaluate a batch at once (networks: one forward and reverse pass of Eigen matrix
+  // products) override it and may ignore the workspace. The estimators' only batch entry point.
+  virtual void sample_sum(const SampleDraw& draw, ConstVectorRef x, VectorRef out,
+                          VectorRef workspace) const;
   // out = F(x) = (1/n) Σ_i F_i(x).
   virtual void full(ConstVectorRef x, VectorRef out) const;
   // [F(x)]_j. The default evaluates F in full; `coordinates_are_cheap()` tells estimators

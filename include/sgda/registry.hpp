@@ -22,14 +22,14 @@ template <>
 const std::vector<EnumValue<Method>>& enum_values<Method>();
 
 // How SGDA draws its samples (estimators/sampling.hpp).
-enum class SamplingType { kUniform, kNice, kImportance };
+enum class SamplingType { kUniform, kNice, kImportance, kShuffle };
 template <>
 const std::vector<EnumValue<SamplingType>>& enum_values<SamplingType>();
 
 struct EstimatorOptions {
   Method method = Method::kSgda;
   SamplingType sampling = SamplingType::kUniform;  // sgda
-  Index batch_size = 1;                            // sgda with nice sampling: τ ∈ [1, n]
+  Index batch_size = 1;  // sgda with nice or shuffle sampling: τ ∈ [1, n]
   // l-svrgda: snapshot probability p ∈ (0, 1], unset = 1/n; vr-diana-sgda: local p, unset =
   // 1/m_loc.
   std::optional<double> probability;

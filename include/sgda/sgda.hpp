@@ -31,6 +31,7 @@
 #include "sgda/problems/dirac_gan.hpp"
 #include "sgda/problems/gaussian_gan.hpp"
 #include "sgda/problems/mlp_gan.hpp"
+#include "sgda/problems/training.hpp"
 #include "sgda/registry.hpp"
 #include "sgda/regularizer.hpp"
 #include "sgda/rng.hpp"
@@ -53,6 +54,7 @@
 #include "sgda/version.hpp"
 
 // sgda::io
+#include "sgda/io/dataset_file.hpp"
 #include "sgda/io/game_file.hpp"
 #include "sgda/io/run_config.hpp"
 #include "sgda/io/trace_file.hpp"

@@ -151,6 +151,8 @@ struct LogEntry {
   double step_size;
   ConstVectorRef x;
   std::int64_t max_iterations;
+  // The trace so far, this row included (the problem's metrics are its extra columns).
+  const Trace* trace = nullptr;
 };
 
 // What a callback sees at the iterations it asked for (Callback::period()).

@@ -9,13 +9,9 @@
 
 #include "sgda/problem.hpp"
 #include "sgda/rng.hpp"
+#include "sgda/state.hpp"
 
 namespace sgda {
-
-struct SampleDraw {
-  std::vector<Index> indices;  // capacity fixed at construction: drawing never allocates
-  std::vector<double> weights;
-};
 
 // The draw of uniform sampling: one index, uniform on {0, ..., n − 1}.
 inline Index uniform_index(Rng& rng, Index n) {
@@ -31,7 +27,17 @@ class Sampling {
   virtual std::unique_ptr<Sampling> clone() const = 0;
   virtual Index batch_size() const = 0;
   virtual Index num_samples() const = 0;  // n, the samples it draws from
+  // Fills `out` (its capacity is batch_size()); it may draw fewer pairs than batch_size() (the
+  // last batch of a shuffled epoch), never none.
   virtual void draw(Rng& rng, SampleDraw& out) const = 0;
+  // Samplings with state across draws (shuffled epochs: the permutation and the position in it)
+  // start it afresh, and save and restore it for checkpoints; the others have none.
+  virtual void restart() const {}
+  virtual void save_state(StateArchive& out) const { (void)out; }
+  virtual void load_state(const StateArchive& in) const { (void)in; }
+  // "" when Theorem 2.2's assumptions on the draws hold (independent draws with E ξ_i = 1);
+  // otherwise why not (the theory is then not reported as applying).
+  virtual std::string theory_caveat() const { return ""; }
   // ℓ_D: E||F_ξ(x) − F_ξ(x*)||² ≤ ℓ_D Φ(x); NaN if the problem cannot tell.
   virtual double expected_cocoercivity(const Problem& problem) const = 0;
   // σ*² = E||F_ξ(x*) − F(x*)||², computed exactly from the samples at x*.
@@ -42,6 +48,12 @@ class Sampling {
 std::unique_ptr<Sampling> make_uniform_sampling(Index num_samples);
 // τ-nice: τ distinct samples uniformly at random, weight 1/τ each.
 std::unique_ptr<Sampling> make_nice_sampling(Index num_samples, Index batch_size);
+// Random reshuffling: every epoch a fresh uniformly random permutation of {0, ..., n − 1} (one
+// Fisher–Yates shuffle from the run's stream), cut into consecutive batches of batch_size
+// samples, weight 1/b each (b = the batch's size; the last batch of an epoch is smaller when
+// batch_size does not divide n). Each epoch draws every sample exactly once. Not covered by
+// Theorem 2.2 (draws are not independent across iterations): theory_caveat() says so.
+std::unique_ptr<Sampling> make_shuffled_sampling(Index num_samples, Index batch_size);
 // One sample i with probability p_i, weight 1/(n p_i) (Walker's alias method: O(1) per draw).
 std::unique_ptr<Sampling> make_importance_sampling(const Vector& probabilities);
 // p_i ∝ L_i (the problem's per-sample Lipschitz constants); throws InputError if unknown.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <type_traits>
 
 #include "sgda/estimator.hpp"
 #include "sgda/estimators/sampling.hpp"
@@ -24,6 +25,10 @@ class SgdaEstimator final : public Estimator {
     estimate_with(*problem_, x, g, rng, counters);  // P = Problem: the virtual calls
   }
   TheoryParameters parameters(const Problem& problem) const override;
+  // The sampling's state (shuffled epochs: permutation and position), under "sampling.".
+  void save_state(StateArchive& out) const override;
+  void load_state(const StateArchive& in) override;
+  const Sampling& sampling() const { return *sampling_; }
 
   // estimate() on the problem it was reset with, seen as its concrete type P and with the
   // caller's vector types: with a final P the sample call inlines (the solver's fused path).
@@ -36,12 +41,18 @@ class SgdaEstimator final : public Estimator {
       return;
     }
     sampling_->draw(rng, draw_);
-    // g = Σ_{(i, w) drawn} w F_i(x)
-    problem.sample(draw_.indices[0], x, g);
-    if (draw_.weights[0] != 1.0) g *= draw_.weights[0];
-    for (std::size_t k = 1; k < draw_.indices.size(); ++k) {
-      problem.sample(draw_.indices[k], x, workspace_);
-      g += draw_.weights[k] * workspace_;
+    // g = Σ_{(i, w) drawn} w F_i(x).
+    if constexpr (std::is_same_v<P, Problem>) {
+      problem.sample_sum(draw_, x, g, workspace_);  // one batched evaluation where there is one
+    } else {
+      // A concrete final type (the fused path): Problem::sample_sum's loop, its sample calls
+      // bound statically.
+      problem.sample(draw_.indices[0], x, g);
+      if (draw_.weights[0] != 1.0) g *= draw_.weights[0];
+      for (std::size_t k = 1; k < draw_.indices.size(); ++k) {
+        problem.sample(draw_.indices[k], x, workspace_);
+        g += draw_.weights[k] * workspace_;
+      }
     }
     counters.sample_evaluations += static_cast<std::int64_t>(draw_.indices.size());
   }

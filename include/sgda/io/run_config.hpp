@@ -14,12 +14,14 @@
 #include <vector>
 
 #include "sgda/error.hpp"
+#include "sgda/io/dataset_file.hpp"
 #include "sgda/io/trace_file.hpp"
 #include "sgda/options.hpp"
 #include "sgda/problems/affine_game.hpp"
 #include "sgda/problems/dirac_gan.hpp"
 #include "sgda/problems/gaussian_gan.hpp"
 #include "sgda/problems/mlp_gan.hpp"
+#include "sgda/problems/training.hpp"
 #include "sgda/registry.hpp"
 #include "sgda/regularizer.hpp"
 #include "sgda/solver.hpp"
@@ -27,7 +29,17 @@
 
 namespace sgda {
 
-enum class ProblemType { kQuadratic, kBilinear, kFile, kDiracGan, kGaussianGan, kMlpGan };
+enum class ProblemType {
+  kQuadratic,
+  kBilinear,
+  kFile,
+  kDiracGan,
+  kGaussianGan,
+  kMlpGan,
+  kClassifier,  // training problems (problems/training.hpp) on a data set (io/dataset_file.hpp)
+  kRegression,
+  kAutoencoder,
+};
 template <>
 const std::vector<EnumValue<ProblemType>>& enum_values<ProblemType>();
 
@@ -39,6 +51,8 @@ struct ProblemSpec {
   DiracGanOptions dirac;
   GaussianGanOptions gaussian;
   MlpGanOptions mlp;
+  TrainingOptions training;  // classifier, regression, autoencoder
+  DataOptions data;          // their data set
   std::string file;  // HDF5 game (type = file), relative paths resolved against the TOML's folder
 
   static const OptionTable<ProblemSpec>& table();
@@ -67,6 +81,9 @@ struct RunConfig {
   EstimatorOptions estimator;
   StepConfig step;
   SolverOptions solver;
+  // Log (metrics, a trace row) every this many epochs instead of solver.log_every; 0 = off.
+  // Converted to iterations from n and the batch size (solver_options()).
+  double log_every_epochs = 0.0;
   std::string output;  // trace file; empty = none
   // Where each explicitly set field came from ("run.toml:12" or "--iterations"), so errors
   // found after overrides still point at the right place.
@@ -113,6 +130,14 @@ std::shared_ptr<Problem> make_problem(const RunConfig& config);
 // The same for callers that need the matrices of an affine game; a GAN-style type is an
 // InputError naming problem.type.
 std::shared_ptr<AffineGame> build_problem(const RunConfig& config);
+
+// The training task of a training problem type (classifier, regression, autoencoder).
+std::optional<TrainingTask> training_task(ProblemType type);
+
+// The solver's options for `problem` (built from the config): config.solver, with log_every
+// from log_every_epochs when that is set (epochs · ⌈n / batch⌉ iterations, batch = the
+// sampling's batch_size for nice and shuffle sampling, 1 otherwise; at least 1).
+SolverOptions solver_options(const RunConfig& config, const Problem& problem);
 
 // The step rule of [step] (a BlockwiseStep when players have their own tables or scales).
 std::unique_ptr<StepRule> build_step(const RunConfig& config);

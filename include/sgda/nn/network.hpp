@@ -36,6 +36,9 @@ class Network {
   // every layer but the last, `output` the last. `slope` is LeakyReLU's negative slope.
   Network(std::vector<Index> widths, Activation hidden, Activation output = Activation::kIdentity,
           double slope = 0.2);
+  // One activation per layer (activations.size() = widths.size() − 1), e.g. an autoencoder's
+  // linear code layer between nonlinear ones.
+  Network(std::vector<Index> widths, std::vector<Activation> activations, double slope = 0.2);
   Network() = default;
 
   Index inputs() const { return widths_.front(); }
@@ -70,7 +73,7 @@ class Network {
  private:
   std::vector<Index> widths_;
   std::vector<Dense> layers_;
-  Activation hidden_ = Activation::kRelu, output_ = Activation::kIdentity;
+  std::vector<Activation> activations_;  // one per layer
   double slope_ = 0.2;
   Index parameters_ = 0;
 };

@@ -1,0 +1,152 @@
+// Supervised training as a one-player problem: minimize the empirical risk
+//   L(x) = (1/N) Σ_i ℓ(net_x(a_i), b_i)
+// of a network (nn::Network) over a data set of N examples. A minimization is a game with one
+// minimizing player, so F_i(x) = ∇ℓ_i(x), F = ∇L, and every estimator, step rule and scheme of
+// sgda applies; the samples are the training examples (n = N).
+//
+// Tasks and losses (per example; the risk averages them):
+//   classifier   softmax cross-entropy on the logits s (k = classes outputs):
+//                ℓ = logsumexp(s) − s_y;
+//   regression   squared loss averaged over the k outputs: ℓ = (1/k)‖p − t‖² (as
+//                nn::mse_loss and torch's MSELoss);
+//   autoencoder  the input is the target; the network is an encoder d-h_1-...-h_m (the last
+//                width is the code, a linear layer) and its mirror h_m-...-h_1-d; the
+//                reconstruction loss is the binary cross-entropy of the logits s against the
+//                pixels t ∈ [0, 1], summed over the d pixels:
+//                ℓ = Σ_p softplus(s_p) − t_p s_p (Hinton & Salakhutdinov 2006; Martens 2010's
+//                and K-FAC's MNIST autoencoder 784-1000-500-250-30), the reconstruction being
+//                σ(s). The squared error Σ_p (σ(s_p) − t_p)², which those papers also report,
+//                is a metric.
+//
+// Evaluation is batched: a minibatch (SampleDraw) is ONE forward and reverse pass of Eigen
+// matrix products over its gathered columns (sample_sum), each example's weight folded into
+// its column of the loss gradient. full() and the metrics go through the data in chunks.
+//
+// blocks() are the network's weights and biases ("layer0.weight", "layer0.bias", ...), so step
+// rules act per block. Metrics (trace columns; they cost a pass over the data, so log them
+// every epoch or so): train_loss (and train_accuracy for a classifier) on the training set,
+// test_loss, test_accuracy (classifier) or test_squared_error (autoencoder) on the test set
+// when the data set has one. The training loss and accuracy reuse the pass of the last full()
+// at the same x (the solver's residual), so logging costs one gradient pass plus the test set.
+//
+// Not safe to share across threads (workspaces in const methods), as MlpGan.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sgda/nn/network.hpp"
+#include "sgda/options.hpp"
+#include "sgda/problem.hpp"
+
+namespace sgda {
+
+using FloatMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic>;
+
+// A data set in memory, one example per column (features as float: Fashion-MNIST's 60000
+// images take 188 MB). Classification sets have labels, regression sets targets; a test set is
+// optional (test_features empty when there is none).
+struct Dataset {
+  std::string name;           // where it came from, for messages
+  FloatMatrix features;       // d × N
+  std::vector<Index> labels;  // N class indices in [0, classes), or empty
+  FloatMatrix targets;        // k × N real targets, or empty
+  FloatMatrix test_features;  // d × N_test, or empty
+  std::vector<Index> test_labels;
+  FloatMatrix test_targets;
+  Index classes = 0;  // number of classes (classification)
+
+  Index size() const { return features.cols(); }
+  Index dimension() const { return features.rows(); }
+  bool has_test() const { return test_features.cols() > 0; }
+};
+
+enum class TrainingTask { kClassifier, kRegression, kAutoencoder };
+template <>
+const std::vector<EnumValue<TrainingTask>>& enum_values<TrainingTask>();
+
+struct TrainingOptions {
+  // Hidden widths, comma-separated ("256,256"); "" = the task's default: 256,256 for a
+  // classifier or a regression, 1000,500,250,30 for an autoencoder (its encoder, ending in the
+  // code; the decoder mirrors it).
+  std::string hidden;
+  nn::Activation activation = nn::Activation::kRelu;  // of the hidden layers (not the code)
+  std::uint64_t seed = 0;  // initial network: He normal for (leaky) ReLU, Xavier uniform else
+
+  static const OptionTable<TrainingOptions>& table();
+  std::optional<FieldError> Check() const;  // the table's ranges; hidden parses
+  bool IsValid(std::string* error) const { return passes(Check(), error); }
+  // The hidden widths for `task`; throws InputError naming TrainingOptions::hidden.
+  std::vector<Index> hidden_widths(TrainingTask task) const;
+};
+
+class TrainingProblem final : public Problem {
+ public:
+  // Checks that the data fit the task (labels for a classifier, targets for a regression,
+  // test shapes); throws InputError naming the field.
+  TrainingProblem(TrainingTask task, const TrainingOptions& options,
+                  std::shared_ptr<const Dataset> data,
+                  std::shared_ptr<const Regularizer> regularizer = nullptr);
+
+  std::string name() const override { return to_string(task_); }
+  Index dim() const override { return network_.num_parameters(); }
+  Index num_samples() const override { return data_->size(); }
+  // ∇ℓ_i(x), through the batched path with one column.
+  void sample(Index i, ConstVectorRef x, VectorRef out) const override;
+  // Σ_k w_k ∇ℓ_{i_k}(x) by one batched forward and reverse pass; `workspace` is not used.
+  void sample_sum(const SampleDraw& draw, ConstVectorRef x, VectorRef out,
+                  VectorRef workspace) const override;
+  // ∇L(x) over the whole training set in chunks; remembers L(x) for metrics().
+  void full(ConstVectorRef x, VectorRef out) const override;
+  std::vector<Block> blocks() const override { return network_.blocks(); }
+  Vector initial_point() const override { return initial_; }
+  std::vector<std::pair<std::string, double>> metrics(ConstVectorRef x) const override;
+
+  // The loss (mean over the examples) and, for a classifier, the fraction classified right
+  // (the arg max of the logits is the label); for an autoencoder, the mean squared error Σ_p.
+  struct Evaluation {
+    double loss = 0.0;
+    double accuracy = 0.0;       // classifier
+    double squared_error = 0.0;  // autoencoder
+  };
+  Evaluation evaluate_training(ConstVectorRef x) const;
+  Evaluation evaluate_test(ConstVectorRef x) const;  // needs a test set
+
+  TrainingTask task() const { return task_; }
+  const nn::Network& network() const { return network_; }
+  const Dataset& data() const { return *data_; }
+  // Examples per chunk of full() and the metrics (bounded memory).
+  static constexpr Index kChunk = 1024;
+
+ private:
+  struct Workspace {
+    nn::Tape tape;
+    Matrix input, target, grad;
+    std::vector<Index> labels;
+  };
+  // Gathers the columns `indices` (weights `weights`, or 1/N... as given) and evaluates:
+  // returns the weighted loss sum; with `gradient` non-empty writes Σ w ∇ℓ into it.
+  Evaluation batch(const FloatMatrix& features, const std::vector<Index>& labels,
+                   const FloatMatrix& targets, const Index* indices, Index first, Index count,
+                   const double* weights, double weight, ConstVectorRef x, VectorRef gradient,
+                   Workspace& work) const;
+  Evaluation pass(const FloatMatrix& features, const std::vector<Index>& labels,
+                  const FloatMatrix& targets, ConstVectorRef x, VectorRef gradient) const;
+  Workspace& workspace(Index batch) const;
+
+  TrainingTask task_;
+  TrainingOptions options_;
+  std::shared_ptr<const Dataset> data_;
+  nn::Network network_;
+  Vector initial_;
+  mutable std::map<Index, Workspace> work_;  // by batch size: no allocation once seen
+  mutable Vector part_;                      // full(): one chunk's gradient
+  mutable SampleDraw single_;                // sample(): one pair
+  mutable Vector cached_x_;                  // the x of the last full(), and what it found
+  mutable Evaluation cached_;
+};
+
+}  // namespace sgda

@@ -1,0 +1,320 @@
+#include "sgda/problems/training.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "sgda/error.hpp"
+#include "sgda/nn/loss.hpp"
+#include "sgda/rng.hpp"
+
+namespace sgda {
+namespace {
+
+bool is_rectifier(nn::Activation a) {
+  return a == nn::Activation::kRelu || a == nn::Activation::kLeakyRelu;
+}
+
+FieldError hidden_error(const std::string& problem) {
+  return FieldError{"TrainingOptions::hidden", problem};
+}
+
+std::vector<Index> parse_widths(const std::string& text) {
+  std::vector<Index> widths;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find(',', start), text.size());
+    std::string item = text.substr(start, end - start);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    std::size_t used = 0;
+    long long width = 0;
+    try {
+      width = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (item.empty() || used != item.size() || width < 1 || width > 1000000)
+      throw InputError(hidden_error(
+          "must be positive widths separated by commas (e.g. \"256,256\"), got \"" + text + "\""));
+    widths.push_back(static_cast<Index>(width));
+    start = end + 1;
+  }
+  return widths;
+}
+
+}  // namespace
+
+template <>
+const std::vector<EnumValue<TrainingTask>>& enum_values<TrainingTask>() {
+  static const std::vector<EnumValue<TrainingTask>> values = {
+      {TrainingTask::kClassifier, "classifier", "softmax cross-entropy on class labels"},
+      {TrainingTask::kRegression, "regression", "squared loss on real targets"},
+      {TrainingTask::kAutoencoder, "autoencoder",
+       "encoder and mirrored decoder; binary cross-entropy reconstruction"},
+  };
+  return values;
+}
+
+const OptionTable<TrainingOptions>& TrainingOptions::table() {
+  using O = TrainingOptions;
+  static const OptionTable<O> table(
+      "TrainingOptions",
+      {
+          field("hidden", &O::hidden,
+                "hidden widths, comma-separated; an autoencoder's encoder ending in the code "
+                "(the decoder mirrors it)")
+              .defaults_to("256,256 (classifier, regression); 1000,500,250,30 (autoencoder)"),
+          field("activation", &O::activation, "activation of the hidden layers"),
+          field("seed", &O::seed,
+                "the initial network (He normal for relu/leaky-relu, Xavier uniform otherwise)"),
+      });
+  return table;
+}
+
+std::optional<FieldError> TrainingOptions::Check() const {
+  if (auto error = table().check(*this)) return error;
+  try {
+    if (!hidden.empty()) parse_widths(hidden);
+  } catch (const InputError& e) {
+    return *e.field();
+  }
+  return std::nullopt;
+}
+
+std::vector<Index> TrainingOptions::hidden_widths(TrainingTask task) const {
+  if (!hidden.empty()) return parse_widths(hidden);
+  if (task == TrainingTask::kAutoencoder) return {1000, 500, 250, 30};
+  return {256, 256};
+}
+
+TrainingProblem::TrainingProblem(TrainingTask task, const TrainingOptions& options,
+                                 std::shared_ptr<const Dataset> data,
+                                 std::shared_ptr<const Regularizer> regularizer)
+    : Problem(std::move(regularizer)), task_(task), options_(options), data_(std::move(data)) {
+  if (const auto error = options_.Check()) throw InputError(*error);
+  if (!data_ || data_->size() < 1 || data_->dimension() < 1)
+    throw InputError("training: the data set has no examples");
+  const Dataset& d = *data_;
+  const std::string where = d.name.empty() ? "data" : d.name;
+  auto fail = [&](const std::string& problem) { throw InputError(where + ": " + problem); };
+  if (d.has_test() && d.test_features.rows() != d.dimension())
+    fail("X_test: has " + std::to_string(d.test_features.rows()) + " features, X has " +
+         std::to_string(d.dimension()));
+  auto check_labels = [&](const std::vector<Index>& labels, Index n, const char* name) {
+    if (static_cast<Index>(labels.size()) != n)
+      fail(std::string(name) + ": " + std::to_string(labels.size()) + " labels for " +
+           std::to_string(n) + " examples");
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      if (labels[i] < 0 || labels[i] >= d.classes)
+        fail(std::string(name) + ": label " + std::to_string(labels[i]) + " of example " +
+             std::to_string(i) + " out of range; accepted 0.." + std::to_string(d.classes - 1));
+  };
+  Index outputs = 0;
+  switch (task_) {
+    case TrainingTask::kClassifier:
+      if (d.classes < 2) fail("y: a classifier needs integer class labels (at least 2 classes)");
+      check_labels(d.labels, d.size(), "y");
+      if (d.has_test()) check_labels(d.test_labels, d.test_features.cols(), "y_test");
+      outputs = d.classes;
+      break;
+    case TrainingTask::kRegression:
+      if (d.targets.cols() != d.size() || d.targets.rows() < 1)
+        fail("y: a regression needs real targets, one per example (" +
+             std::to_string(d.targets.cols()) + " for " + std::to_string(d.size()) + ")");
+      if (d.has_test() && (d.test_targets.cols() != d.test_features.cols() ||
+                           d.test_targets.rows() != d.targets.rows()))
+        fail("y_test: needs one target of " + std::to_string(d.targets.rows()) +
+             " values per test example");
+      outputs = d.targets.rows();
+      break;
+    case TrainingTask::kAutoencoder:
+      outputs = d.dimension();
+      break;
+  }
+
+  const std::vector<Index> hidden = options_.hidden_widths(task_);
+  const nn::Activation act = options_.activation;
+  std::vector<Index> widths{d.dimension()};
+  std::vector<nn::Activation> activations;
+  for (Index w : hidden) widths.push_back(w), activations.push_back(act);
+  if (task_ == TrainingTask::kAutoencoder) {
+    activations.back() = nn::Activation::kIdentity;  // the code layer is linear
+    for (std::size_t l = hidden.size() - 1; l-- > 0;)
+      widths.push_back(hidden[l]), activations.push_back(act);
+  }
+  widths.push_back(outputs);
+  activations.push_back(nn::Activation::kIdentity);  // logits or predictions
+  network_ = nn::Network(widths, activations);
+
+  Rng rng(options_.seed);
+  initial_.resize(dim());
+  network_.initialize(initial_, is_rectifier(act) ? nn::Init::kHeNormal : nn::Init::kXavierUniform,
+                      rng);
+  single_.indices.assign(1, 0);
+  single_.weights.assign(1, 1.0);
+}
+
+TrainingProblem::Workspace& TrainingProblem::workspace(Index batch) const {
+  Workspace& work = work_[batch];
+  if (work.input.cols() != batch) {
+    network_.prepare(work.tape, batch);
+    work.input.resize(data_->dimension(), batch);
+    work.grad.resize(network_.outputs(), batch);
+    if (task_ == TrainingTask::kRegression) work.target.resize(network_.outputs(), batch);
+    work.labels.resize(static_cast<std::size_t>(batch));
+  }
+  return work;
+}
+
+TrainingProblem::Evaluation TrainingProblem::batch(const FloatMatrix& features,
+                                                   const std::vector<Index>& labels,
+                                                   const FloatMatrix& targets, const Index* indices,
+                                                   Index first, Index count, const double* weights,
+                                                   double weight, ConstVectorRef x,
+                                                   VectorRef gradient, Workspace& work) const {
+  // Gather the batch's columns (one example each), as doubles.
+  if (indices) {
+    for (Index k = 0; k < count; ++k) {
+      const Index i = indices[k];
+      work.input.col(k) = features.col(i).cast<double>();
+      if (task_ == TrainingTask::kClassifier)
+        work.labels[static_cast<std::size_t>(k)] = labels[static_cast<std::size_t>(i)];
+      if (task_ == TrainingTask::kRegression) work.target.col(k) = targets.col(i).cast<double>();
+    }
+  } else {
+    work.input = features.middleCols(first, count).cast<double>();
+    if (task_ == TrainingTask::kClassifier)
+      std::copy_n(labels.begin() + first, count, work.labels.begin());
+    if (task_ == TrainingTask::kRegression)
+      work.target = targets.middleCols(first, count).cast<double>();
+  }
+  const Matrix& out = network_.forward(x, work.input, work.tape);
+  const bool want_gradient = gradient.size() > 0;
+  Evaluation e;
+  const Index k = out.rows();
+  for (Index j = 0; j < count; ++j) {
+    const double w = weights ? weights[j] : weight;
+    const auto s = out.col(j);
+    auto g = work.grad.col(j);
+    switch (task_) {
+      case TrainingTask::kClassifier: {
+        // ℓ = logsumexp(s) − s_y; ∇ℓ = softmax(s) − e_y. Shifted by the maximum: no overflow.
+        const Index y = work.labels[static_cast<std::size_t>(j)];
+        Index arg = 0;
+        const double shift = s.maxCoeff(&arg);
+        g = (s.array() - shift).exp().matrix();
+        const double sum = g.sum();
+        e.loss += w * (shift + std::log(sum) - s[y]);
+        e.accuracy += arg == y ? w : 0.0;
+        if (want_gradient) {
+          g *= w / sum;
+          g[y] -= w;
+        }
+        break;
+      }
+      case TrainingTask::kRegression: {
+        // ℓ = (1/k)‖p − t‖²; ∇ℓ = (2/k)(p − t).
+        g = s - work.target.col(j);
+        e.loss += w * g.squaredNorm() / double(k);
+        if (want_gradient) g *= 2.0 * w / double(k);
+        break;
+      }
+      case TrainingTask::kAutoencoder: {
+        // ℓ = Σ_p softplus(s_p) − t_p s_p; ∇ℓ = σ(s) − t. Target = the input.
+        double loss = 0.0, squared = 0.0;
+        for (Index p = 0; p < k; ++p) {
+          const double t = work.input(p, j), sp = s[p];
+          loss += nn::softplus(sp) - t * sp;
+          const double r = nn::sigmoid(sp) - t;
+          squared += r * r;
+          g[p] = w * r;
+        }
+        e.loss += w * loss;
+        e.squared_error += w * squared;
+        break;
+      }
+    }
+  }
+  if (want_gradient) {
+    const auto used = work.grad.leftCols(count);
+    network_.backward(x, used, work.tape, gradient, false);
+  }
+  return e;
+}
+
+void TrainingProblem::sample(Index i, ConstVectorRef x, VectorRef out) const {
+  single_.indices[0] = i;
+  Eigen::Map<Vector> none(nullptr, 0);
+  sample_sum(single_, x, out, none);
+}
+
+void TrainingProblem::sample_sum(const SampleDraw& draw, ConstVectorRef x, VectorRef out,
+                                 VectorRef) const {
+  const auto count = static_cast<Index>(draw.indices.size());
+  const Dataset& d = *data_;
+  batch(d.features, d.labels, d.targets, draw.indices.data(), 0, count, draw.weights.data(), 0.0, x,
+        out, workspace(count));
+}
+
+TrainingProblem::Evaluation TrainingProblem::pass(const FloatMatrix& features,
+                                                  const std::vector<Index>& labels,
+                                                  const FloatMatrix& targets, ConstVectorRef x,
+                                                  VectorRef gradient) const {
+  const Index total = features.cols();
+  const double weight = 1.0 / static_cast<double>(total);
+  const bool want_gradient = gradient.size() > 0;
+  Eigen::Map<Vector> none(nullptr, 0);
+  if (want_gradient) {
+    part_.resize(dim());
+    gradient.setZero();
+  }
+  Evaluation sum;
+  for (Index first = 0; first < total; first += kChunk) {
+    const Index count = std::min(kChunk, total - first);
+    const Evaluation e =
+        batch(features, labels, targets, nullptr, first, count, nullptr, weight, x,
+              want_gradient ? VectorRef(part_) : VectorRef(none), workspace(count));
+    if (want_gradient) gradient += part_;
+    sum.loss += e.loss;
+    sum.accuracy += e.accuracy;
+    sum.squared_error += e.squared_error;
+  }
+  return sum;
+}
+
+void TrainingProblem::full(ConstVectorRef x, VectorRef out) const {
+  const Dataset& d = *data_;
+  cached_ = pass(d.features, d.labels, d.targets, x, out);
+  cached_x_ = x;
+}
+
+TrainingProblem::Evaluation TrainingProblem::evaluate_training(ConstVectorRef x) const {
+  if (cached_x_.size() == x.size() && cached_x_ == x) return cached_;
+  const Dataset& d = *data_;
+  Eigen::Map<Vector> none(nullptr, 0);
+  return pass(d.features, d.labels, d.targets, x, none);
+}
+
+TrainingProblem::Evaluation TrainingProblem::evaluate_test(ConstVectorRef x) const {
+  const Dataset& d = *data_;
+  if (!d.has_test()) throw InputError(d.name + ": has no test set");
+  Eigen::Map<Vector> none(nullptr, 0);
+  return pass(d.test_features, d.test_labels, d.test_targets, x, none);
+}
+
+std::vector<std::pair<std::string, double>> TrainingProblem::metrics(ConstVectorRef x) const {
+  std::vector<std::pair<std::string, double>> out;
+  const Evaluation train = evaluate_training(x);
+  out.emplace_back("train_loss", train.loss);
+  if (task_ == TrainingTask::kClassifier) out.emplace_back("train_accuracy", train.accuracy);
+  if (data_->has_test()) {
+    const Evaluation test = evaluate_test(x);
+    out.emplace_back("test_loss", test.loss);
+    if (task_ == TrainingTask::kClassifier) out.emplace_back("test_accuracy", test.accuracy);
+    if (task_ == TrainingTask::kAutoencoder)
+      out.emplace_back("test_squared_error", test.squared_error);
+  }
+  return out;
+}
+
+}  // namespace sgda
