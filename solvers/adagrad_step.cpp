@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "block_counts.hpp"
 #include "sgda/error.hpp"
 
 namespace sgda {
@@ -27,19 +28,12 @@ void AdagradStep::step_block(double gamma, std::size_t index, const Block& block
 
 void AdagradStep::save_state(StateArchive& out) const {
   out.put("sum", sum_);
-  Vector t(static_cast<Index>(t_.size()));
-  for (std::size_t b = 0; b < t_.size(); ++b) t[static_cast<Index>(b)] = double(t_[b]);
-  out.put("t", t);
+  detail::put_block_counts(out, "t", t_);
 }
 
 void AdagradStep::load_state(const StateArchive& in) {
   sum_ = in.vector("sum");
-  const Vector& t = in.vector("t");
-  if (t.size() != static_cast<Index>(t_.size()))
-    throw InputError("checkpoint: step state 't' has " + std::to_string(t.size()) +
-                     " block counts, the step rule moves " + std::to_string(t_.size()) + " blocks");
-  for (std::size_t b = 0; b < t_.size(); ++b)
-    t_[b] = static_cast<std::int64_t>(t[static_cast<Index>(b)]);
+  detail::get_block_counts(in, "t", t_);
 }
 
 }  // namespace sgda

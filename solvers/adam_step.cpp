@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "block_counts.hpp"
 #include "sgda/error.hpp"
 
 namespace sgda {
@@ -92,10 +93,7 @@ void AdamStep::save_state(StateArchive& out) const {
   out.put("m", m_);
   out.put("v", v_);
   if (amsgrad_) out.put("v_max", v_max_);
-  // The step counts of the blocks, as doubles (exact below 2^53).
-  Vector t(static_cast<Index>(t_.size()));
-  for (std::size_t b = 0; b < t_.size(); ++b) t[static_cast<Index>(b)] = double(t_[b]);
-  out.put("t", t);
+  detail::put_block_counts(out, "t", t_);
 }
 
 void AdamStep::load_state(const StateArchive& in) {
@@ -105,13 +103,7 @@ void AdamStep::load_state(const StateArchive& in) {
   if (!in.has_vector("t")) {  // a checkpoint from before the per-block counts: one t for all
     t_.assign(t_.size(), in.integer("t"));
   } else {
-    const Vector& t = in.vector("t");
-    if (t.size() != static_cast<Index>(t_.size()))
-      throw InputError("checkpoint: step state 't' has " + std::to_string(t.size()) +
-                       " block counts, the step rule moves " + std::to_string(t_.size()) +
-                       " blocks");
-    for (std::size_t b = 0; b < t_.size(); ++b)
-      t_[b] = static_cast<std::int64_t>(t[static_cast<Index>(b)]);
+    detail::get_block_counts(in, "t", t_);
   }
   corrected_t_ = 0;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "block_counts.hpp"
 #include "sgda/error.hpp"
 #include "sum_squares.hpp"
 
@@ -71,20 +72,13 @@ void LambStep::step_block(double gamma, std::size_t index, const Block& block, C
 void LambStep::save_state(StateArchive& out) const {
   out.put("m", m_);
   out.put("v", v_);
-  Vector t(static_cast<Index>(t_.size()));
-  for (std::size_t b = 0; b < t_.size(); ++b) t[static_cast<Index>(b)] = double(t_[b]);
-  out.put("t", t);
+  detail::put_block_counts(out, "t", t_);
 }
 
 void LambStep::load_state(const StateArchive& in) {
   m_ = in.vector("m");
   v_ = in.vector("v");
-  const Vector& t = in.vector("t");
-  if (t.size() != static_cast<Index>(t_.size()))
-    throw InputError("checkpoint: step state 't' has " + std::to_string(t.size()) +
-                     " block counts, the step rule moves " + std::to_string(t_.size()) + " blocks");
-  for (std::size_t b = 0; b < t_.size(); ++b)
-    t_[b] = static_cast<std::int64_t>(t[static_cast<Index>(b)]);
+  detail::get_block_counts(in, "t", t_);
 }
 
 }  // namespace sgda

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "block_counts.hpp"
 #include "sgda/error.hpp"
 
 namespace sgda {
@@ -40,27 +41,22 @@ void NadamStep::step_block(double gamma, std::size_t index, const Block& block, 
 void NadamStep::save_state(StateArchive& out) const {
   out.put("m", m_);
   out.put("v", v_);
-  Vector t(static_cast<Index>(t_.size())), product(static_cast<Index>(t_.size()));
-  for (std::size_t b = 0; b < t_.size(); ++b) {
-    t[static_cast<Index>(b)] = double(t_[b]);
-    product[static_cast<Index>(b)] = mu_product_[b];
-  }
-  out.put("t", t);
-  out.put("mu_product", product);
+  detail::put_block_counts(out, "t", t_);
+  out.put("mu_product",
+          Eigen::Map<const Vector>(mu_product_.data(), static_cast<Index>(mu_product_.size())));
 }
 
 void NadamStep::load_state(const StateArchive& in) {
   m_ = in.vector("m");
   v_ = in.vector("v");
-  const Vector& t = in.vector("t");
+  detail::get_block_counts(in, "t", t_);
   const Vector& product = in.vector("mu_product");
-  if (t.size() != static_cast<Index>(t_.size()) || product.size() != t.size())
-    throw InputError("checkpoint: step state 't' has " + std::to_string(t.size()) +
-                     " block counts, the step rule moves " + std::to_string(t_.size()) + " blocks");
-  for (std::size_t b = 0; b < t_.size(); ++b) {
-    t_[b] = static_cast<std::int64_t>(t[static_cast<Index>(b)]);
+  if (product.size() != static_cast<Index>(mu_product_.size()))
+    throw InputError("checkpoint: step state 'mu_product' has " + std::to_string(product.size()) +
+                     " entries, the step rule moves " + std::to_string(mu_product_.size()) +
+                     " blocks");
+  for (std::size_t b = 0; b < mu_product_.size(); ++b)
     mu_product_[b] = product[static_cast<Index>(b)];
-  }
 }
 
 }  // namespace sgda
