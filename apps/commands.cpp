@@ -170,27 +170,9 @@ int solve_command(const SolveArgs& args) {
   if (!config.output.empty())
     save_run(config.output, summary, settings, have_last ? &last : nullptr);
   std::cout << summary.BriefReport() << std::endl;
-  if (training_task(config.problem.type) && summary.trace.size() > 0) {
-    // Training problems: the last logged metrics, test accuracy first.
-    std::string line;
-    auto show = [&](const char* name, const char* label, bool percent) {
-      for (const TraceColumn& c : summary.trace.extra)
-        if (c.name == name && !c.values.empty()) {
-          char text[96];
-          std::snprintf(text, sizeof text, percent ? "%s%s %.2f %%" : "%s%s %.4g",
-                        line.empty() ? "" : ", ", label,
-                        percent ? 100.0 * c.values.back() : c.values.back());
-          line += text;
-        }
-    };
-    show("test_accuracy", "test accuracy", true);
-    show("test_loss", "test loss", false);
-    show("test_squared_error", "test squared error", false);
-    show("train_accuracy", "train accuracy", true);
-    show("train_loss", "train loss", false);
-    std::printf("%s (epoch %.4g, iteration %lld)\n", line.c_str(), summary.trace.epochs.back(),
+  if (const std::string metrics = training_metrics_line(summary.trace); !metrics.empty())
+    std::printf("%s (epoch %.4g, iteration %lld)\n", metrics.c_str(), summary.trace.epochs.back(),
                 static_cast<long long>(summary.trace.iteration.back()));
-  }
   if (signal != 0) {
     std::cerr << "sgda: " << summary.message
               << (config.output.empty()

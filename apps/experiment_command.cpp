@@ -122,13 +122,16 @@ int experiment_command(const ExperimentArgs& args) {
     const auto& s = record.settings;
     const auto& r = record.trace.relative_distance_sq;
     const bool distance = !r.empty() && std::isfinite(r.back());
+    const std::string metrics = training_metrics_line(record.trace);  // training runs
     std::cerr << "run " << i + 1 << " of " << total << ": " << run.label << ", step " << run.step
               << ", seed " << run.seed << ": " << s.at("termination") << " after "
               << (record.trace.size() ? record.trace.iteration.back() : 0) << " iterations, "
               << (distance ? "rel. dist^2 " + short_number(r.back())
-                           : "residual^2 " + short_number(record.trace.size()
-                                                              ? record.trace.residual_sq.back()
-                                                              : NAN))
+                  : !metrics.empty()
+                      ? metrics
+                      : "residual^2 " + short_number(record.trace.size()
+                                                         ? record.trace.residual_sq.back()
+                                                         : NAN))
               << std::endl;
     runs.runs.push_back(record);
     ++added;

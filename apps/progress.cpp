@@ -42,6 +42,30 @@ int InterruptGuard::received() { return g_signal; }
 
 const std::atomic<bool>* InterruptGuard::flag() { return &g_interrupted; }
 
+double last_metric(const Trace& trace, const char* name) {
+  for (const TraceColumn& c : trace.extra)
+    if (c.name == name && !c.values.empty()) return c.values.back();
+  return std::nan("");
+}
+
+std::string training_metrics_line(const Trace& trace) {
+  std::string line;
+  auto show = [&](const char* name, const char* label, bool percent) {
+    const double v = last_metric(trace, name);
+    if (std::isnan(v)) return;
+    char text[96];
+    std::snprintf(text, sizeof text, percent ? "%s%s %.2f %%" : "%s%s %.4g",
+                  line.empty() ? "" : ", ", label, percent ? 100.0 * v : v);
+    line += text;
+  };
+  show("test_accuracy", "test accuracy", true);
+  show("test_loss", "test loss", false);
+  show("test_squared_error", "test squared error", false);
+  show("train_accuracy", "train accuracy", true);
+  show("train_loss", "train loss", false);
+  return line;
+}
+
 CallbackResult Progress::logged(const LogEntry& entry) {
   if (draw_) {
     const auto now = std::chrono::steady_clock::now();
@@ -58,10 +82,7 @@ CallbackResult Progress::logged(const LogEntry& entry) {
       bar[kWidth] = '\0';
       // Training problems: epoch, training loss and test accuracy (the last logged values).
       auto last = [&](const char* name) {
-        if (entry.trace)
-          for (const TraceColumn& c : entry.trace->extra)
-            if (c.name == name && !c.values.empty()) return c.values.back();
-        return std::nan("");
+        return entry.trace ? last_metric(*entry.trace, name) : std::nan("");
       };
       const double loss = last("train_loss");
       if (!std::isnan(loss)) {

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <string>
 
 #include "sgda/solver.hpp"
 
@@ -34,6 +35,13 @@ class Progress final : public Callback {
   bool drawn_ = false;
   std::chrono::steady_clock::time_point last_{};
 };
+
+// A trace's last value of the further column `name` (Trace::extra), NaN when it has none.
+double last_metric(const Trace& trace, const char* name);
+
+// A training run's last logged metrics, test accuracy first ("test accuracy 88.1 %, test loss
+// 0.34, ..."); empty for a run without them (games).
+std::string training_metrics_line(const Trace& trace);
 
 // Whether stderr is a terminal (the progress line would garble a pipe or a log file).
 bool stderr_is_terminal();

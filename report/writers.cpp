@@ -268,14 +268,18 @@ bool log_scale(const ExperimentReport& e, std::size_t k) {
   return low <= high && high >= 100.0 * low;
 }
 
+// A plot's x axis in its title: "iterations", "epochs", "bits", "wall time".
+std::string axis_title(Axis axis) {
+  return axis == Axis::kWallTime ? "wall time" : axis_name(axis);
+}
+
 std::string plots_block(const ExperimentReport& e, const std::vector<Style>& st,
                         std::size_t experiment) {
   std::string html = "<div class=\"plots\">\n";
   for (const Axis axis : e.axes()) {
     report::Plot plot;
     plot.id = "e" + std::to_string(experiment) + "-" + axis_name(axis);
-    plot.title =
-        metric_label(e) + " vs " + (axis == Axis::kWallTime ? "wall time" : axis_name(axis));
+    plot.title = metric_label(e) + " vs " + axis_title(axis);
     plot.x_label = axis_label(axis);
     plot.y_label = metric_label(e) + " (log scale)";
     for (std::size_t i = 0; i < e.groups.size(); ++i) {
@@ -287,21 +291,28 @@ std::string plots_block(const ExperimentReport& e, const std::vector<Style>& st,
     }
     html += "<figure>" + report::svg_plot(plot) + "</figure>\n";
   }
-  // The further trace columns (the problem's metrics, averaged iterates) against iterations.
-  for (std::size_t k = 0; k < e.extra_columns.size(); ++k) {
-    const std::string& name = e.extra_columns[k];
-    report::Plot plot;
-    plot.id = "e" + std::to_string(experiment) + "-extra-" + std::to_string(k);
-    plot.title = name + " vs iterations";
-    plot.x_label = axis_label(Axis::kIterations);
-    plot.log_y = log_scale(e, k);
-    plot.y_label = name + (plot.log_y ? " (log scale)" : "");
-    for (std::size_t i = 0; i < e.groups.size(); ++i) {
-      const Curve& c = e.groups[i].extras[k].curve;
-      plot.series.push_back({st[i].color, st[i].dash, &c.x, &c.mean, &c.low, &c.high, nullptr});
+  // The further trace columns (the problem's metrics, averaged iterates) against iterations;
+  // where x* is unknown (training, the MLP GAN) they are what runs are judged by, so against
+  // epochs and wall time too (and bits, when sent).
+  const std::vector<Axis> extra_axes =
+      e.metric == "relative_distance_sq" ? std::vector<Axis>{Axis::kIterations} : e.axes();
+  for (std::size_t k = 0; k < e.extra_columns.size(); ++k)
+    for (const Axis axis : extra_axes) {
+      const std::string& name = e.extra_columns[k];
+      report::Plot plot;
+      plot.id = "e";  // not "e" + std::string: a false -Wrestrict of GCC 12
+      plot.id += std::to_string(experiment) + "-extra-" + std::to_string(k) + "-" + axis_name(axis);
+      plot.title = name + " vs " + axis_title(axis);
+      plot.x_label = axis_label(axis);
+      plot.log_y = log_scale(e, k);
+      plot.y_label = name + (plot.log_y ? " (log scale)" : "");
+      for (std::size_t i = 0; i < e.groups.size(); ++i) {
+        const Curve& c = e.groups[i].extras[k].curve;
+        const std::vector<double>& x = e.groups[i].curves[int(axis)].x;  // the same rows
+        plot.series.push_back({st[i].color, st[i].dash, &x, &c.mean, &c.low, &c.high, nullptr});
+      }
+      html += "<figure>" + report::svg_plot(plot) + "</figure>\n";
     }
-    html += "<figure>" + report::svg_plot(plot) + "</figure>\n";
-  }
   return html + "</div>\n";
 }
 

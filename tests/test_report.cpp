@@ -368,6 +368,34 @@ TEST_CASE(
   CHECK(json.at("columns").back().get<std::string>() == "final_error");
 }
 
+TEST_CASE(
+    "where x* is unknown (training), further trace columns are plotted against epochs and wall "
+    "time too",
+    "[report]") {
+  std::vector<double> values;
+  for (int k = 0; k <= 40; ++k) values.push_back(std::pow(0.8, k));
+  ExperimentRuns runs = synthetic_run(values, "yes");
+  Trace& t = runs.runs[0].trace;
+  std::vector<double> accuracy;
+  for (int k = 0; k <= 40; ++k) accuracy.push_back(0.1 + 0.02 * k);
+  t.extra = {{"test_accuracy", accuracy}};
+  t.relative_distance_sq.assign(t.size(), std::nan(""));  // a training run: no x*
+
+  const ExperimentReport report = analyse_experiment(runs, "s.h5");
+  CHECK(report.metric == "residual_sq");
+  const std::string html = html_report({report});
+  CHECK(check_html(html) == "");
+  CHECK(count(html, "<svg xmlns") == 3 + 3);  // the residual and the column, 3 axes each
+  for (const char* axis : {"iterations", "epochs", "wall time"})
+    CHECK(count(html, std::string("<title>test_accuracy vs ") + axis + "</title>") == 1);
+  CHECK(count(html, "<title>test_accuracy vs bits</title>") == 0);  // nothing sent
+
+  // Where x* is known the columns stay against iterations only (the test above).
+  runs.runs[0].trace.relative_distance_sq = values;
+  const std::string known = html_report({analyse_experiment(runs, "s.h5")});
+  CHECK(count(known, "<title>test_accuracy vs epochs</title>") == 0);
+}
+
 // ---- experiment files -------------------------------------------------------------------------
 
 TEST_CASE("an experiment file expands into its grid", "[report]") {

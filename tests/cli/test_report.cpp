@@ -456,14 +456,17 @@ TEST_CASE(
     }
   }
 
-  // HTML: well formed, one plot per further column (and per axis: no bits here), each column
-  // in the final-values table and the table of every run.
+  // HTML: well formed, three plots of the metric (one per axis: no bits here), one plot per
+  // further column where x* is known (the Dirac game) and one per column and axis where it is
+  // not (the Gaussian game), each column in the final-values table and the table of every run.
   const std::string html = read(dir / "report.html");
   CHECK(check_html(html) == "");
-  CHECK(count(html, "<svg xmlns") == 2 * 3 + names[0].size() + names[1].size());
-  for (const auto& list : names)
-    for (const std::string& name : list) {
+  CHECK(count(html, "<svg xmlns") == 2 * 3 + names[0].size() + 3 * names[1].size());
+  for (std::size_t i = 0; i < 2; ++i)
+    for (const std::string& name : names[i]) {
       CHECK(count(html, "<title>" + name + " vs iterations</title>") == 1);
+      CHECK(count(html, "<title>" + name + " vs epochs</title>") == i);
+      CHECK(count(html, "<title>" + name + " vs wall time</title>") == i);
       CHECK(count(html, "<th>" + name + "</th>") == 2);
     }
   CHECK(count(html, "Further trace columns at the last row") == 2);
