@@ -9,8 +9,10 @@
 //   - AffineGame: yes. Its caches (x*, the constants, S^{-1/2}, the row-major M̄) are computed
 //     once, by the first caller, under a lock (detail::Lazy); everything else only reads.
 //   - Regularizers: yes (stateless).
-//   - DiracGan: yes (no state). GaussianGan and MlpGan: no, they evaluate minibatches in
-//     workspaces kept in the object; give each thread its own copy. So does the default
+//   - DiracGan: yes (no state). GaussianGan, MlpGan and TrainingProblem: no, they evaluate
+//     minibatches in workspaces kept in the object (TrainingProblem also caches its last full
+//     pass for the metrics); give each thread its own copy (a TrainingProblem's data set is
+//     shared, read-only, between copies). So does the default
 //     Problem::coordinate(), which evaluates F into a workspace: problems that keep it (all but
 //     AffineGame) are not safe for the coordinate methods across threads.
 #pragma once
