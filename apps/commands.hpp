@@ -26,6 +26,7 @@ struct GenerateArgs {
   std::string kind;        // quadratic | bilinear
   RunOverrides overrides;  // [problem] keys of the kind
   std::string output;
+  bool force = false;  // overwrite an existing game file
 };
 
 int solve_command(const SolveArgs& args);

@@ -136,6 +136,7 @@ int run(int argc, char** argv) {
   generate_cmd->add_option("-o,--output", generate.output, "the game file to write (HDF5)")
       ->required()
       ->type_name("game.h5");
+  generate_cmd->add_flag("--force", generate.force, "overwrite an existing game file");
 
   bool markdown = false;
   CLI::App* list_cmd = app.add_subcommand(

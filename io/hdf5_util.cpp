@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "sgda/io/files.hpp"
+
 namespace sgda::hdf5 {
 namespace {
 
@@ -158,6 +160,8 @@ H5::H5File open_file(const Reader& reader) {
     throw reader.error("", "no such file; accepted the path of an existing HDF5 file");
   if (std::filesystem::is_directory(status))
     throw reader.error("", "is a directory; accepted the path of an HDF5 file");
+  // FIFOs and devices are refused before HDF5 opens them (opening a FIFO would block).
+  check_input_file(path, path, "the path of an HDF5 file");
   try {
     if (!H5::H5File::isHdf5(path))
       throw reader.error("", "not an HDF5 file; accepted an HDF5 file (check it with h5dump)");
@@ -445,6 +449,8 @@ void write_atomically(const std::string& path, const std::function<void(Writer&)
     throw input_error(path, "",
                       "no such directory " + parent.string() +
                           "; accepted a path in an existing, writable directory");
+  // A device, FIFO or socket at `path` would be replaced by a regular file: refused.
+  check_output_file(path, path, true, {}, "");
   const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
   try {
     Writer writer(temporary, path);

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sgda/error.hpp"
+#include "sgda/io/files.hpp"
 #include "sgda/version.hpp"
 #include "svg_plot.hpp"
 
@@ -764,6 +765,8 @@ void write_text_file(const std::string& path, const std::string& text) {
                           "folder");
   if (std::filesystem::is_directory(path, ec))
     throw input_error(path, "", "is a directory; accepted a file path");
+  // A device, FIFO or socket at `path` would be replaced by a regular file: refused.
+  check_output_file(path, path, true, {}, "");
   const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
