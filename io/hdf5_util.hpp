@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,10 @@ class Writer {
  public:
   // Creates (truncates) `file`; messages name `shown_path`, the path the user asked for.
   Writer(const std::string& file, std::string shown_path);
+  // Built in memory: close() writes `file`. A file not closed by close() is never written.
+  ~Writer();
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
 
   InputError error(const std::string& field, const std::string& problem) const;
 
@@ -101,11 +106,16 @@ class Writer {
   void write_int64_attribute(const std::string& object, const std::string& name,
                              std::int64_t value);
 
+  // Closes the file and writes it in one go; a failure (a full disk: "disk full: ENOSPC ...") is
+  // an InputError, the HDF5 file closed either way (never closed twice).
   void close();
 
  private:
-  std::string shown_path_;
-  H5::H5File file_;
+  // Closes the file unwritten.
+  void abandon() noexcept;
+
+  std::string file_path_, shown_path_;
+  std::unique_ptr<H5::H5File> file_;  // null once closed
 };
 
 // Writes `path` + ".tmp-<pid>" through `write`, then renames it over `path`, so readers never see
