@@ -178,6 +178,12 @@ int solve_command(const SolveArgs& args) {
               << std::endl;
     return 128 + signal;  // the shell convention for a run ended by a signal
   }
+  if (summary.reason == TerminationReason::kNonFinite) {
+    std::cerr << "sgda: " << summary.message << "; the run stopped without converging"
+              << (config.output.empty() ? "" : " (its trace is written to " + config.output + ")")
+              << std::endl;
+    return kExitNonFinite;
+  }
   return 0;
 }
 
