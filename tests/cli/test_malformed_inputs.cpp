@@ -334,6 +334,27 @@ TEST_CASE("malformed problem files and flags: exit 2, one line, file, field, acc
       {"--step with an unknown rule", kGood, "--step bogus", {"--step", "accepted: prox"}},
       {"--scheme with an unknown scheme", kGood, "--scheme x", {"--scheme", "extragradient"}},
       {"--workers 0", kGood, "--method qsgda --workers 0", {"--workers", ">= 1"}},
+      // Number flags: the parser of the keys' values, nothing more lenient.
+      {"an empty --tolerance", kGood, "--tolerance ''", {"--tolerance", "\"\""}},
+      {"an empty --max-time", kGood, "--max-time ''", {"--max-time", "\"\""}},
+      {"an empty --checkpoint-seconds",
+       kGood,
+       "--checkpoint-seconds ''",
+       {"--checkpoint-seconds", "\"\""}},
+      {"a hexadecimal --iterations",
+       kGood,
+       "--iterations 0x10",
+       {"--iterations", "\"0x10\" is not an integer"}},
+      {"a leading space in --iterations",
+       kGood,
+       "--iterations ' 5'",
+       {"--iterations", "\" 5\" is not an integer"}},
+      {"a plus sign in --iterations",
+       kGood,
+       "--iterations +3",
+       {"--iterations", "\"+3\" is not an integer"}},
+      {"a hexadecimal --tolerance", kGood, "--tolerance 0x10", {"--tolerance", "0x10"}},
+      {"a plus sign in --tolerance", kGood, "--tolerance +1e-3", {"--tolerance", "+1e-3"}},
   };
   REQUIRE(cases.size() >= 30);
   for (const FileCase& c : cases) {
@@ -361,6 +382,11 @@ TEST_CASE("sgda generate refuses what problem files refuse, naming the flag", "[
        "generate quadratic --seed 99999999999999999999 -o g.h5",
        {"--seed", "out of range"}},
       {"a folder as the output", "", "generate quadratic -o .", {"--output", "is a directory"}},
+      {"an empty --noise",
+       "",
+       "generate quadratic --noise '' -o g.h5",
+       {"--noise", "\"\" is not a number"}},
+      {"a hexadecimal --samples", "", "generate quadratic --samples 0x10 -o g.h5", {"--samples"}},
   };
   for (const FileCase& c : cases) {
     TempDir dir;
