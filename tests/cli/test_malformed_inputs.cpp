@@ -770,3 +770,96 @@ TEST_CASE("messages that once lost the field or repeated themselves", "[malforme
   CHECK(r.status == 2);
   CHECK(r.err.find("accepted") == r.err.rfind("accepted"));
 }
+
+// ---- runs files given to sgda report --------------------------------------------------------
+
+namespace {
+
+void string_attribute(H5::H5Object& object, const std::string& name, const std::string& value) {
+  if (object.attrExists(name)) object.removeAttr(name);
+  H5::StrType text(H5::PredType::C_S1, H5T_VARIABLE);
+  object.createAttribute(name, text, H5::DataSpace(H5S_SCALAR)).write(text, value);
+}
+
+// The first run's group of a runs file ("/runs/...").
+std::string first_run(H5::H5File& file) {
+  return "/runs/" + file.openGroup("/runs").getObjnameByIdx(0);
+}
+
+struct RunsCase {
+  const char* what;
+  std::function<void(H5::H5File&)> change;  // applied to a valid runs file of one run
+  std::vector<std::string> expected;        // besides runs.h5
+};
+
+}  // namespace
+
+TEST_CASE("sgda report validates runs files as games are validated (was: a report on garbage)",
+          "[malformed][cli][report]") {
+  const std::vector<RunsCase> cases = {
+      {"a target that is not a number",
+       [](H5::H5File& f) { string_attribute(f, "experiment.target", "zzz"); },
+       {"experiment.target", "is \"zzz\"", "accepted a number > 0"}},
+      {"a negative target",
+       [](H5::H5File& f) { string_attribute(f, "experiment.target", "-1"); },
+       {"experiment.target", "is \"-1\"", "accepted a number > 0"}},
+      {"a negative number of planned runs",
+       [](H5::H5File& f) { string_attribute(f, "experiment.planned_runs", "-5"); },
+       {"experiment.planned_runs", "is \"-5\"", "accepted an integer >= 1"}},
+      {"a seed that is not an integer",
+       [](H5::H5File& f) {
+         H5::Group run = f.openGroup(first_run(f));
+         string_attribute(run, "experiment.seed", "1.5");
+       },
+       {"/runs/", "experiment.seed", "is \"1.5\"", "an integer >= 0"}},
+      {"a theory number that is not a number (the layout of sgda 0.1.0)",
+       [](H5::H5File& f) {
+         const std::string run = first_run(f);
+         f.unlink(run + "/theory");
+         H5::Group group = f.openGroup(run);
+         string_attribute(group, "theory.mu", "not a number");
+       },
+       {"/runs/", "theory.mu", "is \"not a number\"", "accepted a number"}},
+      {"a dataset where a run's group belongs",
+       [](H5::H5File& f) { write_doubles(f, "/runs/zz", {1}, {1.0}); },
+       {"/runs/zz", "is a dataset", "accepted only groups in /runs"}},
+      {"no runs at all",
+       [](H5::H5File& f) { f.unlink(first_run(f)); },
+       {"/runs", "is empty", "at least one"}},
+      {"decreasing iteration counts",
+       [](H5::H5File& f) {
+         const std::string name = first_run(f) + "/trace/iteration";
+         H5::DataSet d = f.openDataSet(name);
+         std::vector<std::int64_t> values(
+             static_cast<std::size_t>(d.getSpace().getSimpleExtentNpoints()));
+         d.read(values.data(), H5::PredType::NATIVE_INT64);
+         std::reverse(values.begin(), values.end());
+         d.write(values.data(), H5::PredType::NATIVE_INT64);
+       },
+       {"/trace/iteration", "decreases at row 1", "increasing order"}},
+  };
+  TempDir source;
+  source.write("e.toml", "[experiment]\ntitle = \"t\"\nseeds = [1]\nstep_sizes = [0.1]\n" +
+                             kQuadratic + "[run]\niterations = 200\nlog_every = 20\n" +
+                             "[[method]]\nname = \"sgda\"\n");
+  REQUIRE(run("experiment e.toml -o runs.h5", source).status == 0);
+  {  // The unchanged file gives a report: each case fails for its own reason.
+    const Result r = run("report runs.h5 -o r.html", source);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+  }
+  for (const RunsCase& c : cases) {
+    TempDir dir;
+    fs::copy_file(source / "runs.h5", dir / "runs.h5");
+    {
+      H5::H5File file((dir / "runs.h5").string(), H5F_ACC_RDWR);
+      c.change(file);
+    }
+    const Result r = run("report runs.h5 -o r.html", dir);
+    INFO(c.what << "\nstderr: " << r.err);
+    std::vector<std::string> expected = {"runs.h5: "};
+    expected.insert(expected.end(), c.expected.begin(), c.expected.end());
+    check_refused(r, expected);
+    CHECK_FALSE(fs::exists(dir / "r.html"));
+  }
+}
