@@ -145,6 +145,33 @@ void check_output_file(const std::string& path, const std::string& where, bool f
     throw path_error(where, path, "exists; accepted a new file, or " + exists_hint);
 }
 
+void write_new_file(const std::string& path, const void* data, std::size_t size,
+                    const std::string& shown) {
+  const auto fail = [&](int code) {
+    const bool full = code == ENOSPC || code == EDQUOT;
+    return input_error(shown, "",
+                       "cannot write " + path + " (" +
+                           (full ? std::string("disk full: ENOSPC, no space left on device")
+                                 : std::string(std::strerror(code))) +
+                           "); accepted a writable path in a folder with free space");
+  };
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) throw fail(errno);
+  const char* bytes = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t done = ::write(fd, bytes, size);
+    if (done < 0 && errno == EINTR) continue;
+    if (done <= 0) {
+      const int code = done < 0 ? errno : ENOSPC;
+      ::close(fd);
+      throw fail(code);
+    }
+    bytes += done;
+    size -= static_cast<std::size_t>(done);
+  }
+  if (::close(fd) != 0) throw fail(errno);
+}
+
 int remove_stale_temporaries(const std::string& path) {
   const fs::path target(path);
   const fs::path folder = target.parent_path().empty() ? fs::path(".") : target.parent_path();

@@ -1,6 +1,5 @@
 #include "hdf5_util.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,8 +34,6 @@ std::string innermost_error() {
       &found);
   return found;
 }
-
-constexpr const char* kDiskFull = "disk full: ENOSPC, no space left on device";
 
 std::string detail(const H5::Exception& e) {
   std::string text = e.getFuncName();
@@ -230,25 +227,6 @@ void fix_superblock_checksum(std::vector<char>& image) {
   if (image.size() < covered + 4) return;
   const std::uint32_t sum = lookup3(bytes, covered);
   for (int i = 0; i < 4; ++i) bytes[covered + i] = static_cast<unsigned char>(sum >> (8 * i));
-}
-
-// Writes `size` bytes to a new `path`; false with errno set on failure (the file may be left).
-bool write_file(const std::string& path, const char* data, std::size_t size) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) return false;
-  while (size > 0) {
-    const ssize_t done = ::write(fd, data, size);
-    if (done < 0 && errno == EINTR) continue;
-    if (done <= 0) {
-      const int code = done < 0 ? errno : ENOSPC;
-      ::close(fd);
-      errno = code;
-      return false;
-    }
-    data += done;
-    size -= static_cast<std::size_t>(done);
-  }
-  return ::close(fd) == 0;
 }
 
 }  // namespace
@@ -528,13 +506,7 @@ void Writer::close() {
   if (size < 0)
     throw error("", "cannot finish writing (" + (cause.empty() ? "HDF5 error" : cause) +
                         "); accepted a writable file with free space");
-  if (!write_file(file_path_, image.data(), image.size())) {
-    const int code = errno;
-    throw error("", "cannot write " + file_path_ + " (" +
-                        (code == ENOSPC || code == EDQUOT ? std::string(kDiskFull)
-                                                          : std::string(std::strerror(code))) +
-                        "); accepted a writable path in a folder with free space");
-  }
+  write_new_file(file_path_, image.data(), image.size(), shown_path_);
 }
 
 void write_atomically(const std::string& path, const std::function<void(Writer&)>& write) {

@@ -768,14 +768,11 @@ void write_text_file(const std::string& path, const std::string& text) {
   // A device, FIFO or socket at `path` would be replaced by a regular file: refused.
   check_output_file(path, path, true, {}, "");
   const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::remove(temporary.c_str());
-      throw input_error(path, "", "cannot write; accepted a writable path with free space");
-    }
+  try {
+    write_new_file(temporary, text.data(), text.size(), path);  // names a full disk
+  } catch (...) {
+    std::remove(temporary.c_str());
+    throw;
   }
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
     const int code = errno;

@@ -136,6 +136,22 @@ TEST_CASE("a full disk while a game or a checkpoint is written: exit 2 naming it
     }
   }
   CHECK(refused > 0);
+
+  // sgda report: its text files name the full disk too (was: "cannot write").
+  dir.write("e.toml", "[experiment]\ntitle = \"t\"\nseeds = [1]\nstep_sizes = [0.001]\n" +
+                          std::string(kGame).substr(0, std::string(kGame).find("[method]")) +
+                          "[run]\niterations = 200\n[[method]]\nname = \"sgda\"\n");
+  REQUIRE(run("experiment e.toml -o runs.h5", dir).status == 0);
+  fs::remove(dir / "fs/run.h5");
+  disk.fill_leaving(0);
+  const Result r = run("report runs.h5 -o fs/r.html", dir);
+  INFO(r.err);
+  CHECK(r.status == 2);
+  CHECK(sgda::testing::lines(r.err) == 1);
+  CHECK(r.err.find("fs/r.html: cannot write") != std::string::npos);
+  CHECK(r.err.find("disk full: ENOSPC") != std::string::npos);
+  CHECK_FALSE(has_temporary(dir / "fs"));
+  CHECK_FALSE(fs::exists(dir / "fs/r.html"));
 }
 
 TEST_CASE("temporaries of runs that were killed are removed by the next run of that output",

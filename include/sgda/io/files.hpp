@@ -5,6 +5,7 @@
 // is accepted.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -37,6 +38,13 @@ bool same_file(const std::string& a, const std::string& b);
 //   - it is the same file (device and inode) as one of `inputs` (empty entries are skipped).
 void check_output_file(const std::string& path, const std::string& where, bool force,
                        const std::vector<std::string>& inputs, const std::string& exists_hint);
+
+// Writes `size` bytes at `data` into the file `path`, created or truncated, with write(2).
+// Throws an InputError naming `shown` (the path the user gave; `path` may be its temporary) when
+// it cannot, a full disk as "disk full: ENOSPC, no space left on device"; the caller removes
+// what was written.
+void write_new_file(const std::string& path, const void* data, std::size_t size,
+                    const std::string& shown);
 
 // Removes `path`.tmp-<pid> files left by processes that no longer run (a kill -9 during a
 // write); temporaries of running processes are kept. Returns how many were removed.
