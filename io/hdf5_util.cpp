@@ -245,6 +245,20 @@ Reader::Reader(std::string path) : path_(std::move(path)) {
   file_ = open_file(*this);
 }
 
+Reader::Reader(std::string path, const void* data, std::size_t size) : path_(std::move(path)) {
+  quiet();
+  try {
+    H5::FileAccPropList access;
+    if (H5Pset_fapl_core(access.getId(), 1 << 20, false) < 0 ||
+        H5Pset_file_image(access.getId(), const_cast<void*>(data), size) < 0)
+      throw error("", "cannot open the file image (" + innermost_error() +
+                          "); accepted an HDF5 file image");
+    file_ = H5::H5File(path_, H5F_ACC_RDONLY, H5::FileCreatPropList::DEFAULT, access);
+  } catch (const H5::Exception& e) {
+    throw error("", "cannot open (" + detail(e) + "); accepted a readable HDF5 file");
+  }
+}
+
 InputError Reader::error(const std::string& field, const std::string& problem) const {
   return input_error(path_, field, problem);
 }
@@ -490,20 +504,22 @@ void Writer::write_int64_attribute(const std::string& name,
   }
 }
 
+std::vector<char> file_image(hid_t file) {
+  if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) return {};
+  const ssize_t size = H5Fget_file_image(file, nullptr, 0);
+  if (size < 0) return {};
+  std::vector<char> image(static_cast<std::size_t>(size));
+  if (H5Fget_file_image(file, image.data(), image.size()) != size) return {};
+  fix_superblock_checksum(image);
+  return image;
+}
+
 void Writer::close() {
   if (!file_) return;
-  const hid_t id = file_->getId();
-  std::vector<char> image;
-  ssize_t size = -1;
-  if (H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0) size = H5Fget_file_image(id, nullptr, 0);
-  if (size >= 0) {
-    image.resize(static_cast<std::size_t>(size));
-    if (H5Fget_file_image(id, image.data(), image.size()) != size) size = -1;
-  }
-  const std::string cause = size < 0 ? innermost_error() : "";
+  const std::vector<char> image = file_image(file_->getId());
+  const std::string cause = image.empty() ? innermost_error() : "";
   abandon();
-  fix_superblock_checksum(image);
-  if (size < 0)
+  if (image.empty())
     throw error("", "cannot finish writing (" + (cause.empty() ? "HDF5 error" : cause) +
                         "); accepted a writable file with free space");
   write_new_file(file_path_, image.data(), image.size(), shown_path_);
