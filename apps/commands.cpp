@@ -11,6 +11,7 @@
 #include "option_docs.hpp"
 #include "progress.hpp"
 #include "sgda/error.hpp"
+#include "sgda/io/files.hpp"
 #include "sgda/io/game_file.hpp"
 #include "sgda/io/trace_file.hpp"
 #include "sgda/registry.hpp"
@@ -46,17 +47,6 @@ std::string lipschitz_range(const ProblemConstants& c) {
   out += ", ";
   out += number(c.sample_lipschitz.maxCoeff());
   return out + "]";
-}
-
-// Fails before a long run rather than after it when the output cannot be created.
-void check_output_folder(const std::string& output, const std::string& where) {
-  const fs::path parent = fs::path(output).parent_path();
-  std::error_code ec;
-  if (!parent.empty() && !fs::is_directory(parent, ec))
-    throw InputError(where + ": folder not found: " + parent.string() +
-                     "; accepted a path in an existing folder");
-  if (fs::is_directory(output, ec))
-    throw InputError(where + ": is a directory: " + output + "; accepted a file path");
 }
 
 std::string output_origin(const RunConfig& config) {
@@ -108,20 +98,26 @@ RunConfig resumed_config(const SolveArgs& args, RunRecord& record) {
 int solve_command(const SolveArgs& args) {
   RunRecord resumed;
   RunConfig config;
+  OutputClaim claim;  // held until the run file is written, released on every way out
   if (!args.resume.empty()) {
+    // Claimed before it is read: a run being resumed by another process is refused.
+    check_input_file(args.resume, "--resume", "a run file written by sgda solve -o");
+    claim = OutputClaim(args.resume, "--resume");
     config = resumed_config(args, resumed);
   } else {
     if (args.file.empty())
       throw InputError("solve: a problem file is required; accepted FILE.toml, or --resume run.h5");
     config = load_run_config(args.file);
     apply_overrides(config, args.overrides);
+    // Fails before a long run rather than after it when the output cannot be written; checked
+    // again once claimed, since another run may have written it in between.
     if (!config.output.empty()) {
-      check_output_folder(config.output, output_origin(config) + ": run.output");
-      std::error_code ec;
-      if (fs::exists(config.output, ec) && !args.force)
-        throw InputError(output_origin(config) + ": run.output: " + config.output +
-                         " exists; accepted a new file, --force to overwrite it, or --resume " +
-                         config.output + " to continue it");
+      const std::string where = output_origin(config) + ": run.output";
+      const std::string hint =
+          "--force to overwrite it, or --resume " + config.output + " to continue it";
+      check_output_file(config.output, where, args.force, input_files(config), hint);
+      claim = OutputClaim(config.output, where);
+      check_output_file(config.output, where, args.force, input_files(config), hint);
     }
   }
   if (config.output.empty() && config.solver.checkpoint_every > 0)
@@ -181,6 +177,12 @@ int solve_command(const SolveArgs& args) {
                             "; continue with: sgda solve --resume " + config.output)
               << std::endl;
     return 128 + signal;  // the shell convention for a run ended by a signal
+  }
+  if (summary.reason == TerminationReason::kNonFinite) {
+    std::cerr << "sgda: " << summary.message << "; the run stopped without converging"
+              << (config.output.empty() ? "" : " (its trace is written to " + config.output + ")")
+              << std::endl;
+    return kExitNonFinite;
   }
   return 0;
 }
@@ -268,7 +270,9 @@ int generate_command(const GenerateArgs& args) {
       (config.problem.type != ProblemType::kQuadratic &&
        config.problem.type != ProblemType::kBilinear))
     throw InputError("generate: " + unknown_choice(args.kind, {"quadratic", "bilinear"}));
-  check_output_folder(args.output, "--output");
+  check_output_file(args.output, "--output", args.force, {}, "--force to overwrite it");
+  const OutputClaim claim(args.output, "--output");
+  check_output_file(args.output, "--output", args.force, {}, "--force to overwrite it");
   apply_overrides(config, args.overrides);
   const std::shared_ptr<AffineGame> game = build_problem(config);
   save_affine_game(args.output, *game);

@@ -10,6 +10,11 @@
 
 namespace sgda::cli {
 
+// Exit codes of `sgda` (also in --help and the README): 0 done (converged, or stopped by a
+// limit), 2 bad input, 3 a run stopped at non-finite values, 128 + signal when interrupted.
+inline constexpr int kExitBadInput = 2;
+inline constexpr int kExitNonFinite = 3;
+
 struct SolveArgs {
   std::string file;  // the problem file; empty with --resume
   RunOverrides overrides;
@@ -26,6 +31,7 @@ struct GenerateArgs {
   std::string kind;        // quadratic | bilinear
   RunOverrides overrides;  // [problem] keys of the kind
   std::string output;
+  bool force = false;  // overwrite an existing game file
 };
 
 int solve_command(const SolveArgs& args);

@@ -8,6 +8,7 @@
 #include "progress.hpp"
 #include "report_commands.hpp"
 #include "sgda/error.hpp"
+#include "sgda/io/files.hpp"
 #include "sgda/report/experiment.hpp"
 
 namespace sgda::cli {
@@ -49,6 +50,8 @@ void add_report_commands(CLI::App& app, ExperimentArgs& experiment, ReportArgs& 
                 "the HTML file; .csv and .json with the same name go beside it (default "
                 "report.html)")
       ->type_name("report.html");
+  r->add_flag("--force", report.force,
+              "overwrite existing report files (the .html, .csv and .json)");
 }
 
 int run_report_commands(const CLI::App& app, const ExperimentArgs& experiment,
@@ -63,13 +66,12 @@ int experiment_command(const ExperimentArgs& args) {
   const std::string output =
       args.output.empty() ? fs::path(args.file).stem().string() + ".h5" : args.output;
   const std::string flag = args.output.empty() ? "output" : "--output";
-  const fs::path parent = fs::path(output).parent_path();
+  std::vector<std::string> inputs = {args.file};
+  for (const PlannedRun& run : plan.runs)
+    for (const std::string& file : input_files(run.config)) inputs.push_back(file);
+  check_output_file(output, flag, true, inputs, "");  // an existing runs file is resumed
+  const OutputClaim claim(output, flag);              // one experiment at a time writes it
   std::error_code ec;
-  if (!parent.empty() && !fs::is_directory(parent, ec))
-    throw InputError(flag + ": folder not found: " + parent.string() +
-                     "; accepted a path in an existing folder");
-  if (fs::is_directory(output, ec))
-    throw InputError(flag + ": is a directory: " + output + "; accepted a file path");
 
   // Resume: keep the finished runs of this experiment; refuse files of another one.
   ExperimentRuns runs;
@@ -77,7 +79,10 @@ int experiment_command(const ExperimentArgs& args) {
     try {
       runs = load_experiment_runs(output);
     } catch (const InputError& e) {
-      throw InputError(std::string(e.what()) +
+      // The reader's own "; accepted ..." is replaced by what is accepted here.
+      std::string what = e.what();
+      what = what.substr(0, what.find("; accepted"));
+      throw InputError(what +
                        " (resuming it); accepted the runs file of this experiment, or --force "
                        "to replace it");
     }

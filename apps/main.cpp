@@ -1,6 +1,7 @@
 // The `sgda` command line: argument parsing and the one place errors become exit codes.
-//   0  success (also --help, --version)
+//   0  success (also --help, --version): a run converged or stopped at a limit
 //   2  bad input: one line "sgda: error: <message>" on stderr
+//   3  sgda solve: the run stopped at a non-finite estimate or iterate (its trace is written)
 //   128 + signal  a run stopped by SIGINT/SIGTERM (its trace is still written)
 #include <CLI/CLI.hpp>
 
@@ -86,8 +87,9 @@ int run(int argc, char** argv) {
   app.set_version_flag("--version", std::string("sgda ") + sgda::kVersion);
   app.require_subcommand(1);
   app.footer(
-      "Problem files: docs/problem-files.md. Exit codes: 0 ok, 2 bad input, 128+signal "
-      "when interrupted.");
+      "Problem files: docs/problem-files.md. Exit codes: 0 done (converged or stopped at a "
+      "limit), 2 bad input (also a file that cannot be written, a full disk), 3 a run of sgda "
+      "solve stopped at non-finite values, 128+signal when interrupted.");
 
   sgda::cli::SolveArgs solve;
   CLI::App* solve_cmd = app.add_subcommand(
@@ -136,6 +138,7 @@ int run(int argc, char** argv) {
   generate_cmd->add_option("-o,--output", generate.output, "the game file to write (HDF5)")
       ->required()
       ->type_name("game.h5");
+  generate_cmd->add_flag("--force", generate.force, "overwrite an existing game file");
 
   bool markdown = false;
   CLI::App* list_cmd = app.add_subcommand(
@@ -181,7 +184,7 @@ int run(int argc, char** argv) {
 int fail(const std::string& message) {
   std::cout.flush();
   std::cerr << "sgda: error: " << one_line(message) << std::endl;
-  return 2;
+  return sgda::cli::kExitBadInput;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include "report_commands.hpp"
 #include "sgda/error.hpp"
+#include "sgda/io/files.hpp"
 #include "sgda/report/analysis.hpp"
 #include "sgda/report/writers.hpp"
 
@@ -18,6 +19,12 @@ int report_command(const ReportArgs& args) {
   fs::path csv = html, json = html;
   csv.replace_extension(".csv");
   json.replace_extension(".json");
+
+  // Every file written, checked before any is: none may be an input, none overwritten unless
+  // --force says so.
+  for (const fs::path& path : {html, csv, json})
+    check_output_file(path.string(), "--output", args.force, args.runs, "--force to overwrite it");
+  const OutputClaim claim(html.string(), "--output");  // the three files, written by one report
 
   std::vector<ExperimentReport> reports;
   for (const std::string& file : args.runs)

@@ -19,6 +19,7 @@ struct ExperimentArgs {
 struct ReportArgs {
   std::vector<std::string> runs;       // runs files, one section each
   std::string output = "report.html";  // .csv and .json go beside it
+  bool force = false;                  // overwrite existing report files
 };
 
 // Adds the two subcommands to `app`; run_report_commands() runs whichever was parsed.

@@ -161,10 +161,9 @@ void save_affine_game(const std::string& path, const AffineGame& game) {
   });
 }
 
-AffineGame load_affine_game(const std::string& path,
-                            std::shared_ptr<const Regularizer> regularizer) {
-  const hdf5::Reader file(path);
+namespace {
 
+AffineGame load_game(const hdf5::Reader& file, std::shared_ptr<const Regularizer> regularizer) {
   const std::string m_layout = "float64 [n, D, D] with n, D >= 1";
   const hdf5::Array<double> m = file.read_float64("/M", 3, m_layout);
   if (m.shape[0] == 0 || m.shape[1] == 0 || m.shape[1] != m.shape[2])
@@ -225,6 +224,18 @@ AffineGame load_affine_game(const std::string& path,
   require_finite_mean("/q", game->mean_offset());
   game->set_worker_partition(std::move(workers));
   return std::move(*game);
+}
+
+}  // namespace
+
+AffineGame load_affine_game(const std::string& path,
+                            std::shared_ptr<const Regularizer> regularizer) {
+  return load_game(hdf5::Reader(path), std::move(regularizer));
+}
+
+AffineGame load_affine_game_image(const std::string& name, const void* data, std::size_t size,
+                                  std::shared_ptr<const Regularizer> regularizer) {
+  return load_game(hdf5::Reader(name, data, size), std::move(regularizer));
 }
 
 }  // namespace sgda

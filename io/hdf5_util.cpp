@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -11,6 +12,8 @@
 #include <new>
 #include <stdexcept>
 #include <utility>
+
+#include "sgda/io/files.hpp"
 
 namespace sgda::hdf5 {
 namespace {
@@ -158,6 +161,8 @@ H5::H5File open_file(const Reader& reader) {
     throw reader.error("", "no such file; accepted the path of an existing HDF5 file");
   if (std::filesystem::is_directory(status))
     throw reader.error("", "is a directory; accepted the path of an HDF5 file");
+  // FIFOs and devices are refused before HDF5 opens them (opening a FIFO would block).
+  check_input_file(path, path, "the path of an HDF5 file");
   try {
     if (!H5::H5File::isHdf5(path))
       throw reader.error("", "not an HDF5 file; accepted an HDF5 file (check it with h5dump)");
@@ -167,17 +172,61 @@ H5::H5File open_file(const Reader& reader) {
   }
 }
 
-H5::H5File create_file(const std::string& file, const std::string& shown_path) {
+// The file is built in memory (HDF5's core driver, no backing store) and written to disk by
+// Writer::close() in one go: HDF5 never meets a full disk, whose write errors in its metadata
+// cache and in H5Dclose/H5Fclose leave freed objects behind live ids (a crash at the next close).
+std::unique_ptr<H5::H5File> create_file(const std::string& file, const std::string& shown_path) {
   try {
     // 1.8 object headers store many or long attributes densely instead of failing at 64 KiB.
     H5::FileAccPropList access;
     access.setLibverBounds(H5F_LIBVER_V18, H5F_LIBVER_LATEST);
-    return H5::H5File(file, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, access);
+    if (H5Pset_fapl_core(access.getId(), 1 << 20, false) < 0)
+      throw input_error(shown_path, "", "cannot set up HDF5's in-memory file driver");
+    return std::make_unique<H5::H5File>(file, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT,
+                                        access);
   } catch (const H5::Exception& e) {
     throw input_error(shown_path, "",
                       "cannot create " + file + " (" + detail(e) +
                           "); accepted a path in an existing, writable directory");
   }
+}
+
+// Bob Jenkins' lookup3 hash (hashlittle), the checksum of HDF5's metadata.
+std::uint32_t lookup3(const unsigned char* k, std::size_t length) {
+  auto rot = [](std::uint32_t x, int r) { return (x << r) | (x >> (32 - r)); };
+  auto word = [](const unsigned char* p) {
+    return std::uint32_t(p[0]) | std::uint32_t(p[1]) << 8 | std::uint32_t(p[2]) << 16 |
+           std::uint32_t(p[3]) << 24;
+  };
+  std::uint32_t a, b, c;
+  a = b = c = 0xdeadbeefu + static_cast<std::uint32_t>(length);
+  for (; length > 12; length -= 12, k += 12) {
+    a += word(k), b += word(k + 4), c += word(k + 8);
+    a -= c, a ^= rot(c, 4), c += b, b -= a, b ^= rot(a, 6), a += c, c -= b, c ^= rot(b, 8);
+    b += a, a -= c, a ^= rot(c, 16), c += b, b -= a, b ^= rot(a, 19), a += c, c -= b;
+    c ^= rot(b, 4), b += a;
+  }
+  if (length == 0) return c;
+  unsigned char tail[12] = {};  // zero bytes add nothing: the short final block, padded
+  std::copy(k, k + length, tail);
+  a += word(tail), b += word(tail + 4), c += word(tail + 8);
+  c ^= b, c -= rot(b, 14), a ^= c, a -= rot(c, 11), b ^= a, b -= rot(a, 25), c ^= b;
+  c -= rot(b, 16), a ^= c, a -= rot(c, 4), b ^= a, b -= rot(a, 14), c ^= b, c -= rot(b, 24);
+  return c;
+}
+
+// H5Fget_file_image of HDF5 1.10.8 clears the superblock's status flags (the file is open for
+// writing) without updating the checksum of a version 2 or 3 superblock, which makes the image
+// unreadable; later versions recompute it, as this does.
+void fix_superblock_checksum(std::vector<char>& image) {
+  auto* bytes = reinterpret_cast<unsigned char*>(image.data());
+  static const unsigned char kSignature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+  if (image.size() < 12 || !std::equal(kSignature, kSignature + 8, bytes)) return;
+  if (bytes[8] != 2 && bytes[8] != 3) return;
+  const std::size_t covered = 12 + 4 * std::size_t(bytes[9]);  // four addresses
+  if (image.size() < covered + 4) return;
+  const std::uint32_t sum = lookup3(bytes, covered);
+  for (int i = 0; i < 4; ++i) bytes[covered + i] = static_cast<unsigned char>(sum >> (8 * i));
 }
 
 }  // namespace
@@ -194,6 +243,20 @@ std::string format_shape(const Shape& shape) {
 Reader::Reader(std::string path) : path_(std::move(path)) {
   quiet();
   file_ = open_file(*this);
+}
+
+Reader::Reader(std::string path, const void* data, std::size_t size) : path_(std::move(path)) {
+  quiet();
+  try {
+    H5::FileAccPropList access;
+    if (H5Pset_fapl_core(access.getId(), 1 << 20, false) < 0 ||
+        H5Pset_file_image(access.getId(), const_cast<void*>(data), size) < 0)
+      throw error("", "cannot open the file image (" + innermost_error() +
+                          "); accepted an HDF5 file image");
+    file_ = H5::H5File(path_, H5F_ACC_RDONLY, H5::FileCreatPropList::DEFAULT, access);
+  } catch (const H5::Exception& e) {
+    throw error("", "cannot open (" + detail(e) + "); accepted a readable HDF5 file");
+  }
 }
 
 InputError Reader::error(const std::string& field, const std::string& problem) const {
@@ -374,9 +437,22 @@ void write_dataset(Writer& writer, H5::H5File& file, const std::string& name, co
 }  // namespace
 
 Writer::Writer(const std::string& file, std::string shown_path)
-    : shown_path_(std::move(shown_path)) {
+    : file_path_(file), shown_path_(std::move(shown_path)) {
   quiet();
   file_ = create_file(file, shown_path_);
+}
+
+Writer::~Writer() { abandon(); }
+
+void Writer::abandon() noexcept {
+  if (!file_) return;
+  // In memory: closing cannot meet a full disk. Should it fail anyway, HDF5 has freed the file
+  // but kept its id, and closing that id again (as ~H5File would) crashes in H5F__close: the
+  // small C++ object is then left alone.
+  if (H5Fclose(file_->getId()) >= 0)
+    file_.reset();  // the C++ object sees an invalid id and does not close it again
+  else
+    static_cast<void>(file_.release());
 }
 
 InputError Writer::error(const std::string& field, const std::string& problem) const {
@@ -385,7 +461,7 @@ InputError Writer::error(const std::string& field, const std::string& problem) c
 
 void Writer::create_group(const std::string& name) {
   try {
-    file_.createGroup(name);
+    file_->createGroup(name);
   } catch (const H5::Exception& e) {
     throw error(name, "cannot create the group (" + detail(e) +
                           "); accepted a writable file with free space");
@@ -393,12 +469,12 @@ void Writer::create_group(const std::string& name) {
 }
 
 void Writer::write_float64(const std::string& name, const Shape& shape, const double* data) {
-  write_dataset(*this, file_, name, shape, data, H5::PredType::IEEE_F64LE,
+  write_dataset(*this, *file_, name, shape, data, H5::PredType::IEEE_F64LE,
                 H5::PredType::NATIVE_DOUBLE);
 }
 
 void Writer::write_int64(const std::string& name, const Shape& shape, const std::int64_t* data) {
-  write_dataset(*this, file_, name, shape, data, H5::PredType::STD_I64LE,
+  write_dataset(*this, *file_, name, shape, data, H5::PredType::STD_I64LE,
                 H5::PredType::NATIVE_INT64);
 }
 
@@ -407,7 +483,7 @@ void Writer::write_string_attribute(const std::string& name, const std::string& 
     // Variable-length UTF-8: what h5py writes for str, and read back by it as str.
     H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
     type.setCset(H5T_CSET_UTF8);
-    const H5::Attribute attribute = file_.createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
+    const H5::Attribute attribute = file_->createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
     attribute.write(type, value);
   } catch (const H5::Exception& e) {
     throw error(name, "cannot write the string attribute (" + detail(e) +
@@ -420,7 +496,7 @@ void Writer::write_int64_attribute(const std::string& name,
   try {
     const hsize_t size = values.size();
     const H5::Attribute attribute =
-        file_.createAttribute(name, H5::PredType::STD_I64LE, H5::DataSpace(1, &size));
+        file_->createAttribute(name, H5::PredType::STD_I64LE, H5::DataSpace(1, &size));
     if (!values.empty()) attribute.write(H5::PredType::NATIVE_INT64, values.data());
   } catch (const H5::Exception& e) {
     throw error(name, "cannot write the int64 attribute (" + detail(e) +
@@ -428,13 +504,25 @@ void Writer::write_int64_attribute(const std::string& name,
   }
 }
 
+std::vector<char> file_image(hid_t file) {
+  if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) return {};
+  const ssize_t size = H5Fget_file_image(file, nullptr, 0);
+  if (size < 0) return {};
+  std::vector<char> image(static_cast<std::size_t>(size));
+  if (H5Fget_file_image(file, image.data(), image.size()) != size) return {};
+  fix_superblock_checksum(image);
+  return image;
+}
+
 void Writer::close() {
-  try {
-    file_.close();
-  } catch (const H5::Exception& e) {
-    throw error(
-        "", "cannot finish writing (" + detail(e) + "); accepted a writable file with free space");
-  }
+  if (!file_) return;
+  const std::vector<char> image = file_image(file_->getId());
+  const std::string cause = image.empty() ? innermost_error() : "";
+  abandon();
+  if (image.empty())
+    throw error("", "cannot finish writing (" + (cause.empty() ? "HDF5 error" : cause) +
+                        "); accepted a writable file with free space");
+  write_new_file(file_path_, image.data(), image.size(), shown_path_);
 }
 
 void write_atomically(const std::string& path, const std::function<void(Writer&)>& write) {
@@ -445,6 +533,8 @@ void write_atomically(const std::string& path, const std::function<void(Writer&)
     throw input_error(path, "",
                       "no such directory " + parent.string() +
                           "; accepted a path in an existing, writable directory");
+  // A device, FIFO or socket at `path` would be replaced by a regular file: refused.
+  check_output_file(path, path, true, {}, "");
   const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
   try {
     Writer writer(temporary, path);
@@ -510,7 +600,7 @@ void Writer::write_string_attribute(const std::string& object, const std::string
   try {
     H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
     type.setCset(H5T_CSET_UTF8);
-    const H5::Group g = file_.openGroup(object);
+    const H5::Group g = file_->openGroup(object);
     g.createAttribute(name, type, H5::DataSpace(H5S_SCALAR)).write(type, value);
   } catch (const H5::Exception& e) {
     throw error(object + " attribute " + name,
@@ -575,13 +665,13 @@ std::int64_t Reader::read_int64_attribute(const std::string& object,
 
 void Writer::write_float64_attribute(const std::string& object, const std::string& name,
                                      double value) {
-  write_number_attribute(*this, file_, object, name, value, H5::PredType::IEEE_F64LE,
+  write_number_attribute(*this, *file_, object, name, value, H5::PredType::IEEE_F64LE,
                          H5::PredType::NATIVE_DOUBLE);
 }
 
 void Writer::write_int64_attribute(const std::string& object, const std::string& name,
                                    std::int64_t value) {
-  write_number_attribute(*this, file_, object, name, value, H5::PredType::STD_I64LE,
+  write_number_attribute(*this, *file_, object, name, value, H5::PredType::STD_I64LE,
                          H5::PredType::NATIVE_INT64);
 }
 

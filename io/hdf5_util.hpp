@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ class Reader {
  public:
   // Opens read-only; InputError when the file is missing, a directory or not HDF5.
   explicit Reader(std::string path);
+  // Opens an HDF5 file image held in memory (HDF5's core driver, a copy of `size` bytes at
+  // `data`), read-only; `path` names it in messages and anchors external links.
+  Reader(std::string path, const void* data, std::size_t size);
 
   const std::string& path() const { return path_; }
   InputError error(const std::string& field, const std::string& problem) const;
@@ -83,6 +87,10 @@ class Writer {
  public:
   // Creates (truncates) `file`; messages name `shown_path`, the path the user asked for.
   Writer(const std::string& file, std::string shown_path);
+  // Built in memory: close() writes `file`. A file not closed by close() is never written.
+  ~Writer();
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
 
   InputError error(const std::string& field, const std::string& problem) const;
 
@@ -101,12 +109,21 @@ class Writer {
   void write_int64_attribute(const std::string& object, const std::string& name,
                              std::int64_t value);
 
+  // Closes the file and writes it in one go; a failure (a full disk: "disk full: ENOSPC ...") is
+  // an InputError, the HDF5 file closed either way (never closed twice).
   void close();
 
  private:
-  std::string shown_path_;
-  H5::H5File file_;
+  // Closes the file unwritten.
+  void abandon() noexcept;
+
+  std::string file_path_, shown_path_;
+  std::unique_ptr<H5::H5File> file_;  // null once closed
 };
+
+// The bytes of an open file (flushed), as a file on disk would hold them after closing it;
+// empty when HDF5 cannot give them (its error stack says why).
+std::vector<char> file_image(hid_t file);
 
 // Writes `path` + ".tmp-<pid>" through `write`, then renames it over `path`, so readers never see
 // a half-written file; the temporary is removed on failure. Throws InputError naming `path`.

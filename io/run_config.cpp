@@ -352,6 +352,14 @@ RunConfig load_run_config(const std::string& path) {
   return parse_run_config(detail::read_toml_file(path, "TOML problem file"), path);
 }
 
+std::vector<std::string> input_files(const RunConfig& config) {
+  std::vector<std::string> files = {config.source};
+  if (config.problem.type == ProblemType::kFile) files.push_back(config.problem.file);
+  if (training_task(config.problem.type) && config.problem.data.data == DataSource::kHdf5)
+    files.push_back(config.problem.data.path);
+  return files;
+}
+
 void apply_overrides(RunConfig& config, const RunOverrides& overrides) {
   for (const RunSection& section : run_sections()) {
     std::vector<GivenValue> given;

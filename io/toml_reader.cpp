@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "sgda/io/files.hpp"
+
 namespace sgda::detail {
 
 namespace fs = std::filesystem;
@@ -24,14 +26,8 @@ toml::table parse_toml(const std::string& text, const std::string& source) {
 }
 
 std::string read_toml_file(const std::string& path, const std::string& kind) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw input_error(path, "", "file not found; accepted a " + kind);
-  if (fs::is_directory(path, ec)) throw input_error(path, "", "is a directory; accepted a " + kind);
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in) throw input_error(path, "", "cannot be read; accepted a readable " + kind);
-  return text.str();
+  // A regular file of at most 16 MiB, read without blocking (FIFOs and devices are refused).
+  return read_text_file(path, "a " + kind);
 }
 
 std::string describe_node(const toml::node& node) {
@@ -98,9 +94,7 @@ std::string TomlReader::resolve(const std::string& path) const {
 }
 
 void TomlReader::check_input_file(const std::string& path, const std::string& where) const {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw InputError(where + ": file not found: " + path);
-  if (fs::is_directory(path, ec)) throw InputError(where + ": is a directory, not a file: " + path);
+  sgda::check_input_file(path, where, "the path of an existing file");
 }
 
 }  // namespace sgda::detail

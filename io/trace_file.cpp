@@ -285,16 +285,23 @@ Theory read_theory(const hdf5::Reader& file, const std::string& group) {
 // Runs files of sgda 0.1.0 kept the theory as string attributes theory.* (numbers as their
 // shortest text, so exact): read into the struct, and taken out of the settings. What they did
 // not keep is derived from the run's settings (step schedule, factor, K) or stays NaN.
-std::optional<Theory> theory_from_attributes(Settings& settings) {
+std::optional<Theory> theory_from_attributes(const hdf5::Reader& file, const std::string& group,
+                                             Settings& settings) {
   const auto first = settings.lower_bound("theory.");
   if (first == settings.end() || first->first.rfind("theory.", 0) != 0) return std::nullopt;
+  // A number that is missing stays NaN (unknown); one that is not a number is refused.
   auto number = [&](const std::string& key) {
     const auto it = settings.find(key);
     double value = Theory::kNaN;
     if (it == settings.end()) return value;
     const std::string& text = it->second;
     const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
-    return result.ec == std::errc() ? value : Theory::kNaN;
+    const bool whole = result.ec == std::errc() && result.ptr == text.data() + text.size();
+    if (!whole && key.rfind("theory.", 0) != 0) return Theory::kNaN;  // a setting, not ours
+    if (!whole)
+      throw file.error((group.empty() ? "/" : group) + " attribute " + key,
+                       "is \"" + text + "\"; accepted a number (nan when unknown)");
+    return value;
   };
   auto text = [&](const std::string& key) {
     const auto it = settings.find(key);
@@ -412,6 +419,15 @@ RunRecord read_run_group(const hdf5::Reader& file, const std::string& group) {
     first = false;
   });
 
+  // Rows are logged in the order of the run: a decreasing iteration is a damaged file.
+  for (std::size_t row = 1; row < record.trace.iteration.size(); ++row)
+    if (record.trace.iteration[row] < record.trace.iteration[row - 1])
+      throw file.error(group + "/trace/iteration",
+                       "decreases at row " + std::to_string(row) + " (" +
+                           std::to_string(record.trace.iteration[row - 1]) + " then " +
+                           std::to_string(record.trace.iteration[row]) +
+                           "); accepted iteration counts in increasing order");
+
   // Any other dataset under trace/ is an extra column (averaging, problem metrics).
   for (const std::string& name : file.dataset_names(group + "/trace")) {
     bool fixed = false;
@@ -433,7 +449,7 @@ RunRecord read_run_group(const hdf5::Reader& file, const std::string& group) {
   if (file.has(group + "/theory"))
     record.theory = read_theory(file, group + "/theory");
   else
-    record.theory = theory_from_attributes(record.settings);
+    record.theory = theory_from_attributes(file, group, record.settings);
   return record;
 }
 

@@ -3,6 +3,7 @@
 #include <Eigen/Cholesky>
 #include <Eigen/QR>
 #include <cmath>
+#include <cstdio>
 
 #include "sgda/error.hpp"
 
@@ -62,6 +63,19 @@ std::optional<FieldError> GaussianGanOptions::Check() const {
     return FieldError{"GaussianGanOptions::samples",
                       "must be a multiple of batch = " + std::to_string(batch) + ", got " +
                           std::to_string(samples)};
+  // As for the affine games, at most 1e9 doubles (8 GB), checked before allocating: the draws
+  // and noise (2·N·d), and about ten d×d matrices (covariance, its factors, the parameters).
+  const double d = double(dimension), n = double(samples);
+  const double draws = 2.0 * n * d, matrices = 10.0 * d * d;
+  if (!(draws + matrices <= 1e9)) {
+    char total[32];
+    std::snprintf(total, sizeof total, "%.3g", draws + matrices);
+    const char* field = matrices > draws ? "dimension" : "samples";
+    return FieldError{std::string("GaussianGanOptions::") + field,
+                      std::string("the draws and matrices would hold about ") + total +
+                          " doubles; accepted sizes up to 1e9 doubles in all (8 GB): lower " +
+                          field};
+  }
   return std::nullopt;
 }
 

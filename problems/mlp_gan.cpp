@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numbers>
+#include <string>
+#include <utility>
 
 #include "sgda/error.hpp"
 #include "sgda/nn/loss.hpp"
@@ -16,6 +19,17 @@ std::vector<Index> widths(Index in, Index width, Index depth, Index out) {
   for (Index l = 0; l < depth; ++l) w.push_back(width);
   w.push_back(out);
   return w;
+}
+
+// Sizes: as for the affine games, what the problem holds is at most 1e9 doubles (8 GB), checked
+// before anything is allocated; a network has at most 1000 hidden layers.
+constexpr double kMaxValues = 1e9;
+constexpr double kMaxDepth = 1000;
+
+std::string approx(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", value);
+  return text;
 }
 
 bool is_rectifier(nn::Activation a) {
@@ -49,13 +63,13 @@ const OptionTable<MlpGanOptions>& MlpGanOptions::table() {
           field("generator_width", &O::generator_width, "hidden units per generator layer")
               .at_least(1),
           field("generator_depth", &O::generator_depth, "hidden layers of the generator")
-              .at_least(0),
+              .bounds(0, false, kMaxDepth, false),
           field("discriminator_width", &O::discriminator_width,
                 "hidden units per discriminator layer")
               .at_least(1),
           field("discriminator_depth", &O::discriminator_depth,
                 "hidden layers of the discriminator")
-              .at_least(0),
+              .bounds(0, false, kMaxDepth, false),
           field("generator_activation", &O::generator_activation,
                 "activation of the generator's hidden layers"),
           field("discriminator_activation", &O::discriminator_activation,
@@ -77,6 +91,32 @@ std::optional<FieldError> MlpGanOptions::Check() const {
     return FieldError{"MlpGanOptions::samples",
                       "must be a positive multiple of batch = " + std::to_string(batch) + ", got " +
                           std::to_string(samples)};
+  // What the networks (with room for the step rules' state), the data, the noise and the batched
+  // passes hold, in doubles (in double arithmetic: no overflow), each part charged to the field
+  // that makes it large; the depths are bounded by the table.
+  const double nd = double(noise_dimension), gw = double(generator_width),
+               gd = double(generator_depth), dw = double(discriminator_width),
+               dd = double(discriminator_depth), n = double(samples), b = double(batch),
+               e = double(eval_samples);
+  const std::pair<const char*, double> parts[] = {
+      {"modes", 2.0 * double(modes)},
+      {"samples", 2.0 * n},
+      {"noise_dimension", nd * (n + e + gw + b)},
+      {"eval_samples", e * (4.0 + gw * (gd + 1.0))},
+      {"generator_width", (gd * (gw * gw + gw) * 4.0 + 4.0 * gw) + b * gw * (gd + 1.0)},
+      {"discriminator_width", (dd * (dw * dw + dw) * 4.0 + 4.0 * dw) + b * dw * (dd + 1.0)},
+  };
+  double total = 0.0;
+  const std::pair<const char*, double>* largest = &parts[0];
+  for (const auto& part : parts) {
+    total += part.second;
+    if (part.second > largest->second) largest = &part;
+  }
+  if (!(total <= kMaxValues))
+    return FieldError{std::string("MlpGanOptions::") + largest->first,
+                      "the networks, data and passes would hold about " + approx(total) +
+                          " doubles; accepted sizes up to 1e9 doubles in all (8 GB): lower " +
+                          largest->first};
   return std::nullopt;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "sgda/error.hpp"
 #include "sgda/nn/loss.hpp"
@@ -74,7 +75,18 @@ const OptionTable<TrainingOptions>& TrainingOptions::table() {
 std::optional<FieldError> TrainingOptions::Check() const {
   if (auto error = table().check(*this)) return error;
   try {
-    if (!hidden.empty()) parse_widths(hidden);
+    if (!hidden.empty()) {
+      // The hidden layers' weights (and their optimizer states) at most 1e9 doubles, as for
+      // every other problem, checked before a network is built.
+      const std::vector<Index> w = parse_widths(hidden);
+      double weights = 0.0;
+      for (std::size_t l = 1; l < w.size(); ++l) weights += double(w[l - 1]) * double(w[l]);
+      if (weights > 1e9)
+        return FieldError{"TrainingOptions::hidden",
+                          "the hidden layers would hold " + std::to_string(std::int64_t(weights)) +
+                              " weights; accepted up to 1e9 in all (8 GB): fewer or narrower "
+                              "layers"};
+    }
   } catch (const InputError& e) {
     return *e.field();
   }

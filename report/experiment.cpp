@@ -575,6 +575,28 @@ void save_experiment_runs(const std::string& path, const ExperimentRuns& runs) {
   });
 }
 
+namespace {
+
+// A number attribute stored as text (settings are strings): present and the whole text a
+// number that `ok` accepts, or an InputError naming the file, the attribute and `accepted`.
+double checked_number(const hdf5::Reader& file, const Settings& settings, const std::string& object,
+                      const std::string& key, bool (*ok)(double), const std::string& accepted) {
+  const auto it = settings.find(key);
+  if (it == settings.end()) return std::nan("");
+  const std::string& text = it->second;
+  double value = 0.0;
+  const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (result.ec != std::errc() || result.ptr != text.data() + text.size() || !ok(value))
+    throw file.error(object + " attribute " + key, "is \"" + text + "\"; accepted " + accepted);
+  return value;
+}
+
+bool positive(double v) { return std::isfinite(v) && v > 0.0; }
+bool count(double v) { return v >= 1.0 && v <= 1e15 && v == std::floor(v); }
+bool seed(double v) { return v >= 0.0 && v <= 18446744073709551615.0 && v == std::floor(v); }
+
+}  // namespace
+
 ExperimentRuns load_experiment_runs(const std::string& path) {
   const hdf5::Reader file(path);
   ExperimentRuns runs;
@@ -583,7 +605,23 @@ ExperimentRuns load_experiment_runs(const std::string& path) {
     throw file.error("",
                      "not a runs file (no experiment.title attribute or /runs group); "
                      "accepted a file written by sgda experiment");
+  // Checked here, as game files are, so that a report is never built on garbage.
+  checked_number(file, runs.attributes, "/", "experiment.target", positive,
+                 "a number > 0 (the relative squared distance the runs aim at)");
+  const double planned = checked_number(file, runs.attributes, "/", "experiment.planned_runs",
+                                        count, "an integer >= 1 (the runs the experiment plans)");
+  for (const std::string& name : file.dataset_names("/runs"))
+    throw file.error("/runs/" + name,
+                     "is a dataset; accepted only groups in /runs, one per run, as sgda "
+                     "experiment writes them");
   std::vector<std::string> names = file.group_names("/runs");
+  if (names.empty())
+    throw file.error("/runs", "is empty; accepted the runs of sgda experiment (at least one)");
+  if (planned < double(names.size()))
+    throw file.error("/ attribute experiment.planned_runs",
+                     "is " + runs.attributes.at("experiment.planned_runs") + ", fewer than the " +
+                         std::to_string(names.size()) +
+                         " runs in /runs; accepted at least as many as the file holds");
   std::sort(names.begin(), names.end());
   for (const std::string& name : names) {
     RunRecord record = detail::read_run_group(file, "/runs/" + name);
@@ -591,6 +629,8 @@ ExperimentRuns load_experiment_runs(const std::string& path) {
       if (!record.settings.count(key))
         throw file.error("/runs/" + name, std::string("missing attribute ") + key +
                                               "; accepted runs written by sgda experiment");
+    checked_number(file, record.settings, "/runs/" + name, "experiment.seed", seed,
+                   "an integer >= 0 (the run's seed)");
     runs.runs.push_back(std::move(record));
   }
   return runs;

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sgda/error.hpp"
+#include "sgda/io/files.hpp"
 #include "sgda/version.hpp"
 #include "svg_plot.hpp"
 
@@ -764,15 +765,14 @@ void write_text_file(const std::string& path, const std::string& text) {
                           "folder");
   if (std::filesystem::is_directory(path, ec))
     throw input_error(path, "", "is a directory; accepted a file path");
+  // A device, FIFO or socket at `path` would be replaced by a regular file: refused.
+  check_output_file(path, path, true, {}, "");
   const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::remove(temporary.c_str());
-      throw input_error(path, "", "cannot write; accepted a writable path with free space");
-    }
+  try {
+    write_new_file(temporary, text.data(), text.size(), path);  // names a full disk
+  } catch (...) {
+    std::remove(temporary.c_str());
+    throw;
   }
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
     const int code = errno;

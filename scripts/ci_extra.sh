@@ -6,7 +6,11 @@
 #   2. each fuzz target of tests/fuzz for SGDA_FUZZ_SECONDS (default 60) seconds from its corpus;
 #      a crash, hang, leak or sanitizer report fails CI and leaves the input in
 #      build-asan/fuzz-artifacts/ (copy it into tests/fuzz/corpus/<target>/ once fixed).
-# Usage: bash scripts/ci_extra.sh   (SGDA_JOBS, default 2; SGDA_FUZZ_SECONDS, default 60)
+# Usage: bash scripts/ci_extra.sh   (SGDA_JOBS, default 2; SGDA_FUZZ_SECONDS, default 90;
+#   SGDA_FUZZ_RUNS, SGDA_FUZZ_SEED, default 1; SGDA_FUZZ_ONLY=1 skips the sanitizer test suite)
+# A longer seeded campaign (tests/fuzz/README.md):
+#   SGDA_FUZZ_ONLY=1 SGDA_FUZZ_SECONDS=3600 SGDA_FUZZ_RUNS=2000000 SGDA_FUZZ_SEED=7 \
+#     bash scripts/ci_extra.sh
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -31,7 +35,9 @@ export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 ASAN_SYMBOLIZER_PATH=$(command -v llvm-symbolizer)
 export ASAN_SYMBOLIZER_PATH
-ctest --test-dir "$build" --output-on-failure -j"$jobs"
+if [[ "${SGDA_FUZZ_ONLY:-0}" != 1 ]]; then
+  ctest --test-dir "$build" --output-on-failure -j"$jobs"
+fi
 tested=$SECONDS
 
 mkdir -p "$build/fuzz-artifacts"
@@ -46,7 +52,7 @@ for target in problem_file game_file; do
     problem_file) runs=${SGDA_FUZZ_RUNS:-30000} ;;
     *) runs=${SGDA_FUZZ_RUNS:-15000} ;;
   esac
-  options=(-seed=1 -runs="$runs" -max_total_time="$fuzz_seconds" -timeout=10
+  options=(-seed="${SGDA_FUZZ_SEED:-1}" -runs="$runs" -max_total_time="$fuzz_seconds" -timeout=10
            -rss_limit_mb=2048 -print_final_stats=1
            -artifact_prefix="$build/fuzz-artifacts/$target-")
   [[ -f "tests/fuzz/$target.dict" ]] && options+=(-dict="tests/fuzz/$target.dict")

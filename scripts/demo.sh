@@ -35,6 +35,6 @@ done
 echo
 echo "== build/sgda report ... -o $demo/report.html"
 build/sgda report "$demo"/{importance,variance_reduction_l1_linf,distributed,distributed_exact}.h5 \
-  "$demo"/{distributed_many_workers,coordinate,dirac_gan}.h5 -o "$demo/report.html"
+  "$demo"/{distributed_many_workers,coordinate,dirac_gan}.h5 -o "$demo/report.html" --force
 echo
 echo "The report: $(pwd)/$demo/report.html (tables also in report.csv and report.json beside it)"

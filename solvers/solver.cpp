@@ -532,6 +532,16 @@ class Run {
     return initial_distance_ > 0.0 ? distance / initial_distance_ : distance;
   }
 
+  // ||x − x*|| / ||x⁰ − x*|| (or ||x − x*||), scaled by the largest entry so that no square
+  // overflows; NaN when x* is unknown. Off the loop: only for the Summary.
+  double relative_distance(const Vector& x) const {
+    if (!x_star_) return std::nan("");
+    const double scale = (x - *x_star_).cwiseAbs().maxCoeff();
+    if (!(scale > 0.0) || !std::isfinite(scale)) return scale;  // 0, +inf or NaN
+    const double distance = scale * std::sqrt(((x - *x_star_) / scale).squaredNorm());
+    return initial_distance_ > 0.0 ? distance / std::sqrt(initial_distance_) : distance;
+  }
+
   // Computes the metrics at x (and at the averaged iterate), appends a trace row, runs
   // callbacks; false to stop. Everything but the callbacks counts as metric time.
   bool log() {
@@ -619,6 +629,7 @@ class Run {
       stop(reason, message);
     }
     summary_.final_relative_distance_sq = trace_.relative_distance_sq.back();
+    summary_.final_relative_distance = relative_distance(x_);
     summary_.final_residual_sq = trace_.residual_sq.back();
     summary_.solve_seconds = seconds_since(start_);
     summary_.metric_seconds = metric_seconds_;

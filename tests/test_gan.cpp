@@ -457,7 +457,7 @@ TEST_CASE("problem files: the GAN types, their keys and their errors", "[gan][ru
         "discriminator_depth, generator_activation, discriminator_activation, loss, "
         "eval_samples, mode_threshold, seed)");
   CHECK(error("type = \"mlp-gan\"\ngenerator_depth = -1") ==
-        "gan.toml:3: problem.generator_depth: must be a non-negative integer, got -1");
+        "gan.toml:3: problem.generator_depth: must be an integer from 0 to 1000, got -1");
   CHECK(error("type = \"dirac\"")
             .find("accepted: quadratic, bilinear, file, dirac-gan, "
                   "gaussian-gan, mlp-gan") != std::string::npos);

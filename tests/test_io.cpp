@@ -194,6 +194,22 @@ TEST_CASE("a generated game survives save and load bitwise", "[io]") {
   CHECK(bitwise_equal(*x_star, *loaded.solution()));
 }
 
+TEST_CASE("a game loads from its file image in memory as from the file", "[io]") {
+  TempDir dir("image");
+  sgda::QuadraticGameOptions options;
+  options.samples = 4;
+  options.dimension = 2;
+  const sgda::AffineGame game = sgda::generate_quadratic_game(options);
+  const std::string path = dir.file("game.h5");
+  sgda::save_affine_game(path, game);
+  const std::string bytes = sgda::testing::read(path);
+  check_games_equal(sgda::load_affine_game_image("memory.h5", bytes.data(), bytes.size()),
+                    sgda::load_affine_game(path));
+  // A cut image is an InputError naming the name given, as a cut file names the file.
+  CHECK_THROWS_WITH(sgda::load_affine_game_image("memory.h5", bytes.data(), bytes.size() / 2),
+                    Contains("memory.h5: cannot open"));
+}
+
 TEST_CASE("a hand-made game with named blocks and x* round-trips", "[io]") {
   TempDir dir("blocks");
   const sgda::Index d = 5;

@@ -55,6 +55,7 @@
 
 // sgda::io
 #include "sgda/io/dataset_file.hpp"
+#include "sgda/io/files.hpp"
 #include "sgda/io/game_file.hpp"
 #include "sgda/io/run_config.hpp"
 #include "sgda/io/trace_file.hpp"

@@ -236,6 +236,9 @@ struct Summary {
   double initial_step_size = 0.0;
   double theory_step_size = std::numeric_limits<double>::quiet_NaN();
   double final_relative_distance_sq = std::numeric_limits<double>::quiet_NaN();
+  // ||x − x*|| / ||x⁰ − x*||, computed without squaring: finite for a finite iterate even where
+  // its square overflows (a diverging run), so reports can print that square (BriefReport).
+  double final_relative_distance = std::numeric_limits<double>::quiet_NaN();
   double final_residual_sq = std::numeric_limits<double>::quiet_NaN();
   std::int64_t skipped_steps = 0;  // non-finite steps skipped (skip_non_finite)
   Vector x;                        // the last finite iterate

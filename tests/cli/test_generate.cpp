@@ -41,3 +41,18 @@ TEST_CASE("sgda generate writes a game that a type = file problem solves", "[cli
   INFO(b.err);
   CHECK(b.status == 0);
 }
+
+TEST_CASE("sgda generate overwrites a game only with --force", "[cli][files]") {
+  TempDir dir;
+  REQUIRE(run("generate quadratic --samples 5 --dimension 2 -o g.h5", dir).status == 0);
+  const std::string first = sgda::testing::read(dir / "g.h5");
+  const Result again = run("generate quadratic --samples 6 --dimension 2 -o g.h5", dir);
+  CHECK(again.status == 2);
+  CHECK(again.err.find("--output: g.h5: exists; accepted a new file, or --force") !=
+        std::string::npos);
+  CHECK(sgda::testing::read(dir / "g.h5") == first);
+  const Result forced = run("generate quadratic --samples 6 --dimension 2 -o g.h5 --force", dir);
+  INFO(forced.err);
+  CHECK(forced.status == 0);
+  CHECK(sgda::testing::read(dir / "g.h5") != first);
+}

@@ -118,11 +118,11 @@ TEST_CASE("malformed problem files and flags: exit 2, one line, file, field, acc
        kQuadratic + "mu = 1e200\nell = 1e201\n" + kSgda,
        "",
        {"bad.toml:5", "problem.mu", "between 1e-100 and 1e100", "1e+200"}},
-      {"bilinear coupling so large the game overflowed (was: accepted)",
+      {"bilinear coupling so large the game overflowed",
        "[problem]\ntype = \"bilinear\"\ncoupling = 1e300\n" + kSgda,
        "",
        {"bad.toml:3", "problem.coupling", "between 1e-100 and 1e100"}},
-      {"bilinear mu that overflowed the offsets (was: accepted)",
+      {"bilinear mu that overflowed the offsets",
        "[problem]\ntype = \"bilinear\"\nmu = 1e308\n" + kSgda,
        "",
        {"bad.toml:3", "problem.mu", ">= 0", "1e+308"}},
@@ -308,6 +308,37 @@ TEST_CASE("malformed problem files and flags: exit 2, one line, file, field, acc
        kGood + "[step.z]\nrule = \"adam\"\n",
        "",
        {"bad.toml:7", "step.z", "no player \"z\"", "accepted: x, y"}},
+      // Network and data sizes: bounded from memory before anything is allocated.
+      {"a discriminator of 2^63 - 1 layers (was: ran on and on)",
+       "[problem]\ntype = \"mlp-gan\"\ndiscriminator_depth = 9223372036854775807\n" + kSgda,
+       "",
+       {"bad.toml:3", "problem.discriminator_depth", "an integer from 0 to 1000"}},
+      {"a generator of 1e8 layers (was: ran on and on)",
+       "[problem]\ntype = \"mlp-gan\"\ngenerator_depth = 100000000\n" + kSgda,
+       "",
+       {"bad.toml:3", "problem.generator_depth", "an integer from 0 to 1000"}},
+      {"2^63 - 1 modes (was: \"out of memory\", no file, no field)",
+       "[problem]\ntype = \"mlp-gan\"\nmodes = 9223372036854775807\n" + kSgda,
+       "",
+       {"bad.toml:3", "problem.modes", "accepted sizes up to 1e9 doubles", "lower modes"}},
+      {"a noise dimension of 2^63 - 1 (was: \"out of memory\")",
+       "[problem]\ntype = \"mlp-gan\"\nnoise_dimension = 9223372036854775807\n" + kSgda,
+       "",
+       {"bad.toml:3", "problem.noise_dimension", "up to 1e9 doubles"}},
+      {"generator layers of 1e6 units: 4e12 weights",
+       "[problem]\ntype = \"mlp-gan\"\ngenerator_width = 1000000\n" + kSgda,
+       "",
+       {"bad.toml:3", "problem.generator_width", "up to 1e9 doubles", "lower generator_width"}},
+      {"a Gaussian GAN of dimension 1e5",
+       "[problem]\ntype = \"gaussian-gan\"\ndimension = 100000\nsamples = 200000\n"
+       "batch = 1\n" +
+           kSgda,
+       "",
+       {"bad.toml:3", "problem.dimension", "up to 1e9 doubles"}},
+      {"hidden layers of 1e12 weights",
+       "[problem]\ntype = \"classifier\"\nhidden = \"1000000,1000000\"\n" + kSgda,
+       "",
+       {"bad.toml:3", "problem.hidden", "accepted up to 1e9"}},
       // Flags
       {"an integer flag beyond 64 bits (was: clamped to 2^63 - 1, a run without end)",
        kGood,
@@ -334,6 +365,27 @@ TEST_CASE("malformed problem files and flags: exit 2, one line, file, field, acc
       {"--step with an unknown rule", kGood, "--step bogus", {"--step", "accepted: prox"}},
       {"--scheme with an unknown scheme", kGood, "--scheme x", {"--scheme", "extragradient"}},
       {"--workers 0", kGood, "--method qsgda --workers 0", {"--workers", ">= 1"}},
+      // Number flags: the parser of the keys' values, nothing more lenient.
+      {"an empty --tolerance", kGood, "--tolerance ''", {"--tolerance", "\"\""}},
+      {"an empty --max-time", kGood, "--max-time ''", {"--max-time", "\"\""}},
+      {"an empty --checkpoint-seconds",
+       kGood,
+       "--checkpoint-seconds ''",
+       {"--checkpoint-seconds", "\"\""}},
+      {"a hexadecimal --iterations",
+       kGood,
+       "--iterations 0x10",
+       {"--iterations", "\"0x10\" is not an integer"}},
+      {"a leading space in --iterations",
+       kGood,
+       "--iterations ' 5'",
+       {"--iterations", "\" 5\" is not an integer"}},
+      {"a plus sign in --iterations",
+       kGood,
+       "--iterations +3",
+       {"--iterations", "\"+3\" is not an integer"}},
+      {"a hexadecimal --tolerance", kGood, "--tolerance 0x10", {"--tolerance", "0x10"}},
+      {"a plus sign in --tolerance", kGood, "--tolerance +1e-3", {"--tolerance", "+1e-3"}},
   };
   REQUIRE(cases.size() >= 30);
   for (const FileCase& c : cases) {
@@ -361,6 +413,11 @@ TEST_CASE("sgda generate refuses what problem files refuse, naming the flag", "[
        "generate quadratic --seed 99999999999999999999 -o g.h5",
        {"--seed", "out of range"}},
       {"a folder as the output", "", "generate quadratic -o .", {"--output", "is a directory"}},
+      {"an empty --noise",
+       "",
+       "generate quadratic --noise '' -o g.h5",
+       {"--noise", "\"\" is not a number"}},
+      {"a hexadecimal --samples", "", "generate quadratic --samples 0x10 -o g.h5", {"--samples"}},
   };
   for (const FileCase& c : cases) {
     TempDir dir;
@@ -544,5 +601,296 @@ TEST_CASE(
     std::vector<std::string> expected = {"game.toml:3: problem.file: game.h5: "};
     expected.insert(expected.end(), c.expected.begin(), c.expected.end());
     check_refused(r, expected);
+  }
+}
+
+// ---- files: what a command may write and read -------------------------------------------------
+
+namespace {
+
+struct FileSystemCase {
+  const char* what;
+  std::string setup;  // shell commands run in the folder first
+  std::string args;
+  std::vector<std::string> expected;
+  std::string after;  // a shell test that must hold afterwards, e.g. "test -p out.h5"
+};
+
+// Runs each case in a fresh folder holding good.toml (kGood) and the experiment e.toml; a case
+// whose setup fails (mknod without root) is skipped with a warning.
+void check_file_cases(const std::vector<FileSystemCase>& cases) {
+  for (const FileSystemCase& c : cases) {
+    TempDir dir;
+    dir.write("good.toml", kGood + "[run]\niterations = 20\n");
+    dir.write("e.toml", "[experiment]\ntitle = \"t\"\nseeds = [1]\nstep_sizes = [0.1]\n" +
+                            kQuadratic + "[run]\niterations = 20\n[[method]]\nname = \"sgda\"\n");
+    // In a subshell: shell() redirects the output of the last command.
+    if (!c.setup.empty() && sgda::testing::shell("(" + c.setup + ")", dir).status != 0) {
+      WARN("skipped (its setup failed here, e.g. mknod needs root): " << c.what);
+      continue;
+    }
+    const Result r = run(c.args, dir, "timeout 60 ");  // was: some of these blocked forever
+    INFO(c.what << "\nargs: " << c.args << "\nstderr: " << r.err << "stdout: " << r.out);
+    check_refused(r, c.expected);
+    if (!c.after.empty()) CHECK(sgda::testing::shell("(" + c.after + ")", dir).status == 0);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("outputs that are devices, FIFOs or folders are refused, also with --force",
+          "[malformed][cli][files]") {
+  const std::string accepted = "accepted a new or regular file path";
+  check_file_cases({
+      {"a character device as the run file, with --force (was: replaced by a regular file)",
+       "mknod -m 666 nul c 1 3",
+       "solve good.toml -o nul --force",
+       {"--output", "nul", "is a character device", accepted},
+       "test -c nul"},
+      {"a character device as the run file",
+       "mknod -m 666 nul c 1 3",
+       "solve good.toml -o nul",
+       {"--output", "nul", "is a character device"},
+       "test -c nul"},
+      {"a character device as the game of sgda generate (was: replaced without any flag)",
+       "mknod -m 666 nul c 1 3",
+       "generate quadratic -o nul",
+       {"--output", "nul", "is a character device", accepted},
+       "test -c nul"},
+      {"a FIFO as the run file, with --force",
+       "mkfifo out.h5",
+       "solve good.toml -o out.h5 --force",
+       {"--output", "out.h5", "is a FIFO", accepted},
+       "test -p out.h5"},
+      {"a FIFO as the runs file of sgda experiment, with --force",
+       "mkfifo runs.h5",
+       "experiment e.toml -o runs.h5 --force",
+       {"--output", "runs.h5", "is a FIFO"},
+       "test -p runs.h5"},
+      {"a FIFO as the CSV beside a report",
+       "mkfifo r.csv",
+       "report missing.h5 -o r.html",
+       {"--output", "r.csv", "is a FIFO"},
+       "test -p r.csv"},
+      {"a folder as the run file, with --force",
+       "mkdir out.h5",
+       "solve good.toml -o out.h5 --force",
+       {"--output", "is a directory", "accepted a file path"},
+       "test -d out.h5"},
+  });
+}
+
+TEST_CASE("generate and report refuse to overwrite any file they write without --force",
+          "[malformed][cli][files]") {
+  check_file_cases({
+      {"generate over an existing file (was: overwritten silently)",
+       "echo precious > g.h5",
+       "generate quadratic -o g.h5",
+       {"--output", "g.h5", "exists", "accepted a new file, or --force to overwrite it"},
+       "grep -q precious g.h5"},
+      {"report over an existing HTML file",
+       "echo precious > r.html",
+       "report missing.h5 -o r.html",
+       {"--output", "r.html", "exists", "--force to overwrite it"},
+       "grep -q precious r.html"},
+      {"report over an existing JSON beside it: nothing is written",
+       "echo precious > r.json",
+       "report missing.h5 -o r.html",
+       {"--output", "r.json", "exists", "--force to overwrite it"},
+       "grep -q precious r.json && test ! -e r.html && test ! -e r.csv"},
+      {"an empty output path (was: \"cannot move .tmp-PID into place\")",
+       "",
+       "generate quadratic -o ''",
+       {"--output", "is empty", "accepted a file path"},
+       ""},
+  });
+}
+
+TEST_CASE("inputs must be regular files; problem and experiment files at most 16 MiB",
+          "[malformed][cli][files]") {
+  const std::string game_toml =
+      "printf '[problem]\\ntype = \"file\"\\nfile = \"game.h5\"\\n[method]\\nname = \"sgda\"\\n' "
+      "> p.toml";
+  check_file_cases({
+      {"a FIFO as the problem file (was: blocked forever)",
+       "mkfifo f.toml",
+       "solve f.toml",
+       {"f.toml", "is a FIFO", "accepted a TOML problem file"},
+       ""},
+      {"a FIFO to sgda theory", "mkfifo f.toml", "theory f.toml", {"f.toml", "is a FIFO"}, ""},
+      {"a FIFO as the experiment file",
+       "mkfifo f.toml",
+       "experiment f.toml",
+       {"f.toml", "is a FIFO", "accepted a TOML experiment file"},
+       ""},
+      {"a FIFO to --resume", "mkfifo r.h5", "solve --resume r.h5", {"r.h5", "is a FIFO"}, ""},
+      {"a FIFO as a runs file of sgda report",
+       "mkfifo r.h5",
+       "report r.h5 -o r.html",
+       {"r.h5", "is a FIFO", "accepted the path of an HDF5 file"},
+       "test ! -e r.html"},
+      {"a FIFO as problem.file",
+       "mkfifo game.h5 && " + game_toml,
+       "solve p.toml",
+       {"p.toml:3", "problem.file", "game.h5", "is a FIFO"},
+       ""},
+      {"/dev/zero to sgda theory (was: never returned)",
+       "",
+       "theory /dev/zero",
+       {"/dev/zero", "is a character device", "accepted a TOML problem file"},
+       ""},
+      {"a problem file above 16 MiB (was: minutes of parsing)",
+       "head -c 17000000 /dev/zero | tr '\\0' '#' > big.toml",
+       "solve big.toml",
+       {"big.toml", "17000000 bytes", "more than the limit of 16 MiB", "at most 16 MiB"},
+       ""},
+  });
+}
+
+TEST_CASE("an output that is an input of the same command is refused, by device and inode",
+          "[malformed][cli][files]") {
+  const std::string game = "'" + sgda::testing::kCli +
+                           "' generate quadratic --samples 5 --dimension 2 -o game.h5 >/dev/null "
+                           "&& printf '[problem]\\ntype = \"file\"\\nfile = \"game.h5\"\\n"
+                           "[method]\\nname = \"sgda\"\\n' > g.toml && cksum game.h5 > sum";
+  check_file_cases({
+      {"the problem file as the run file, with --force (was: overwritten)",
+       "",
+       "solve good.toml -o good.toml --force",
+       {"--output", "good.toml", "is the same file as the input good.toml"},
+       "grep -q quadratic good.toml"},
+      {"the problem's own game as the run file, with --force (was: replaced by the run)",
+       game,
+       "solve g.toml -o game.h5 --force",
+       {"--output", "game.h5", "same file as the input"},
+       "cksum game.h5 | cmp -s - sum"},
+      {"a hard link to the problem file as the run file",
+       "ln good.toml other.toml",
+       "solve good.toml -o other.toml --force",
+       {"other.toml", "same file as the input good.toml"},
+       "grep -q quadratic other.toml"},
+      {"the experiment file as the runs file",
+       "",
+       "experiment e.toml -o e.toml",
+       {"--output", "e.toml", "same file as the input e.toml"},
+       "grep -q experiment e.toml"},
+      {"a runs file as the report's JSON",
+       "echo x > r.json",
+       "report r.json -o r.html --force",
+       {"--output", "r.json", "same file as the input r.json"},
+       "test ! -e r.html"},
+  });
+}
+
+TEST_CASE("messages that once lost the field or repeated themselves", "[malformed][cli][files]") {
+  check_file_cases({
+      {"a runs file to resume that is not HDF5",
+       "echo notes > notes.h5",
+       "experiment e.toml -o notes.h5",
+       {"notes.h5", "not an HDF5 file",
+        "(resuming it); accepted the runs file of this experiment, or --force to replace it"},
+       "grep -q notes notes.h5"},
+  });
+  // Was: "accepted an HDF5 file ... (resuming it); accepted the runs file ...".
+  TempDir dir;
+  dir.write("e.toml", "[experiment]\ntitle = \"t\"\nseeds = [1]\nstep_sizes = [0.1]\n" +
+                          kQuadratic + "[run]\niterations = 20\n[[method]]\nname = \"sgda\"\n");
+  dir.write("notes.h5", "notes\n");
+  const Result r = run("experiment e.toml -o notes.h5", dir);
+  INFO(r.err);
+  CHECK(r.status == 2);
+  CHECK(r.err.find("accepted") == r.err.rfind("accepted"));
+}
+
+// ---- runs files given to sgda report --------------------------------------------------------
+
+namespace {
+
+void string_attribute(H5::H5Object& object, const std::string& name, const std::string& value) {
+  if (object.attrExists(name)) object.removeAttr(name);
+  H5::StrType text(H5::PredType::C_S1, H5T_VARIABLE);
+  object.createAttribute(name, text, H5::DataSpace(H5S_SCALAR)).write(text, value);
+}
+
+// The first run's group of a runs file ("/runs/...").
+std::string first_run(H5::H5File& file) {
+  return "/runs/" + file.openGroup("/runs").getObjnameByIdx(0);
+}
+
+struct RunsCase {
+  const char* what;
+  std::function<void(H5::H5File&)> change;  // applied to a valid runs file of one run
+  std::vector<std::string> expected;        // besides runs.h5
+};
+
+}  // namespace
+
+TEST_CASE("sgda report validates runs files as games are validated (was: a report on garbage)",
+          "[malformed][cli][report]") {
+  const std::vector<RunsCase> cases = {
+      {"a target that is not a number",
+       [](H5::H5File& f) { string_attribute(f, "experiment.target", "zzz"); },
+       {"experiment.target", "is \"zzz\"", "accepted a number > 0"}},
+      {"a negative target",
+       [](H5::H5File& f) { string_attribute(f, "experiment.target", "-1"); },
+       {"experiment.target", "is \"-1\"", "accepted a number > 0"}},
+      {"a negative number of planned runs",
+       [](H5::H5File& f) { string_attribute(f, "experiment.planned_runs", "-5"); },
+       {"experiment.planned_runs", "is \"-5\"", "accepted an integer >= 1"}},
+      {"a seed that is not an integer",
+       [](H5::H5File& f) {
+         H5::Group run = f.openGroup(first_run(f));
+         string_attribute(run, "experiment.seed", "1.5");
+       },
+       {"/runs/", "experiment.seed", "is \"1.5\"", "an integer >= 0"}},
+      {"a theory number that is not a number (the layout of sgda 0.1.0)",
+       [](H5::H5File& f) {
+         const std::string run = first_run(f);
+         f.unlink(run + "/theory");
+         H5::Group group = f.openGroup(run);
+         string_attribute(group, "theory.mu", "not a number");
+       },
+       {"/runs/", "theory.mu", "is \"not a number\"", "accepted a number"}},
+      {"a dataset where a run's group belongs",
+       [](H5::H5File& f) { write_doubles(f, "/runs/zz", {1}, {1.0}); },
+       {"/runs/zz", "is a dataset", "accepted only groups in /runs"}},
+      {"no runs at all",
+       [](H5::H5File& f) { f.unlink(first_run(f)); },
+       {"/runs", "is empty", "at least one"}},
+      {"decreasing iteration counts",
+       [](H5::H5File& f) {
+         const std::string name = first_run(f) + "/trace/iteration";
+         H5::DataSet d = f.openDataSet(name);
+         std::vector<std::int64_t> values(
+             static_cast<std::size_t>(d.getSpace().getSimpleExtentNpoints()));
+         d.read(values.data(), H5::PredType::NATIVE_INT64);
+         std::reverse(values.begin(), values.end());
+         d.write(values.data(), H5::PredType::NATIVE_INT64);
+       },
+       {"/trace/iteration", "decreases at row 1", "increasing order"}},
+  };
+  TempDir source;
+  source.write("e.toml", "[experiment]\ntitle = \"t\"\nseeds = [1]\nstep_sizes = [0.1]\n" +
+                             kQuadratic + "[run]\niterations = 200\nlog_every = 20\n" +
+                             "[[method]]\nname = \"sgda\"\n");
+  REQUIRE(run("experiment e.toml -o runs.h5", source).status == 0);
+  {  // The unchanged file gives a report: each case fails for its own reason.
+    const Result r = run("report runs.h5 -o r.html", source);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+  }
+  for (const RunsCase& c : cases) {
+    TempDir dir;
+    fs::copy_file(source / "runs.h5", dir / "runs.h5");
+    {
+      H5::H5File file((dir / "runs.h5").string(), H5F_ACC_RDWR);
+      c.change(file);
+    }
+    const Result r = run("report runs.h5 -o r.html", dir);
+    INFO(c.what << "\nstderr: " << r.err);
+    std::vector<std::string> expected = {"runs.h5: "};
+    expected.insert(expected.end(), c.expected.begin(), c.expected.end());
+    check_refused(r, expected);
+    CHECK_FALSE(fs::exists(dir / "r.html"));
   }
 }

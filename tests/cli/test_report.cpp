@@ -61,6 +61,9 @@ TEST_CASE(
   CHECK(r.out.find("wrote report.html, report.csv, report.json") != std::string::npos);
   const ExperimentRuns runs = load_experiment_runs((dir / "runs.h5").string());
   REQUIRE(runs.runs.size() == 12);
+  // A second report refuses to overwrite the three files; --force replaces them.
+  CHECK(run("report runs.h5 -o report.html", dir).status == 2);
+  CHECK(run("report runs.h5 -o report.html --force", dir).status == 0);
 
   // HTML: well formed, self-contained, a plot per axis (bits too: DIANA sends them), every
   // table column and every run.

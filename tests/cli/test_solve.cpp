@@ -167,3 +167,28 @@ TEST_CASE("sgda solve runs the Dirac-GAN example to the equilibrium", "[gan][cli
   CHECK(record.trace.relative_distance_sq.back() <= 1e-20);
   CHECK(record.settings.at("problem.type") == "dirac-gan");
 }
+
+TEST_CASE("a run stopped at non-finite values exits with code 3, documented in --help",
+          "[cli][exit]") {
+  TempDir dir;
+  dir.write("game.toml", kSmallGame);
+  // A step of 1e200 makes x^1 huge but finite and x^2 overflow.
+  const Result diverged = run("solve game.toml --step-size 1e200 --iterations 10 -o d.h5", dir);
+  INFO(diverged.err);
+  CHECK(diverged.status == 3);  // was: 0, like a converged run
+  CHECK(diverged.out.find("non-finite after 1 iterations") != std::string::npos);
+  CHECK(lines(diverged.err) == 1);
+  CHECK(diverged.err.find("the run stopped without converging (its trace is written to d.h5)") !=
+        std::string::npos);
+  CHECK(sgda::load_run((dir / "d.h5").string()).settings.at("termination") == "non-finite");
+
+  // x^1 itself: its squared distance is beyond a double, printed from the distance (was: inf).
+  const Result huge = run("solve game.toml --step-size 1e200 --iterations 1", dir);
+  INFO(huge.out);
+  CHECK(huge.status == 0);
+  CHECK(huge.out.find("rel. dist^2 inf") == std::string::npos);
+  CHECK(huge.out.find("e+4") != std::string::npos);
+
+  const Result help = run("--help", dir);
+  CHECK(help.out.find("3 a run of sgda solve stopped at non-finite values") != std::string::npos);
+}

@@ -2,7 +2,8 @@
 // bytes: the HDF5 library is not hardened against arbitrary corrupted files, sgda's checks of
 // what a well-formed file holds are what is under test.
 //
-// The input describes a file; the target writes it with the HDF5 C API and loads it. Every
+// The input describes a file; the target writes it with the HDF5 C API in memory (the core
+// driver) and loads the file image from memory (load_affine_game_image): no disk per input. Every
 // byte string is a description (missing bytes read as 0), so libFuzzer's byte mutations become
 // changes of datasets, shapes, types, values, links and attributes.
 //
@@ -52,6 +53,7 @@
 #include <string>
 #include <vector>
 
+#include "../../io/hdf5_util.hpp"  // file_image: the bytes of a file built in memory
 #include "fuzz_target.hpp"
 #include "sgda/error.hpp"
 #include "sgda/io/game_file.hpp"
@@ -497,13 +499,15 @@ void write_attribute(hid_t object, const AttributeSpec& a) {
 
 std::string game_path() { return (fs::path(sgda::fuzz::scratch_dir()) / "game.h5").string(); }
 
-// Writes the described file; returns the header byte.
-std::uint8_t write_file(Bytes& in) {
+// Writes the described file, in memory (HDF5's core driver: no disk per input), into `image`
+// (its bytes, as a file on disk would hold them); returns the header byte.
+std::uint8_t write_file(Bytes& in, std::vector<char>& image) {
   const std::uint8_t header = in.byte();
   const Id access(H5Pcreate(H5P_FILE_ACCESS));
+  H5Pset_fapl_core(access, 1 << 16, false);
   if (header & 0x10) H5Pset_libver_bounds(access, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
   const Id file(H5Fcreate(game_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access));
-  if (!file.ok()) sgda::fuzz::fail("cannot create the scratch file", game_path());
+  if (!file.ok()) sgda::fuzz::fail("cannot create the in-memory file", game_path());
   while (!in.empty()) {
     switch (in.byte() % 8) {
       case 0:
@@ -543,6 +547,8 @@ std::uint8_t write_file(Bytes& in) {
         break;
     }
   }
+  image = sgda::hdf5::file_image(file);
+  if (image.empty()) sgda::fuzz::fail("cannot take the file image", game_path());
   return header;
 }
 
@@ -558,8 +564,8 @@ std::shared_ptr<const sgda::Regularizer> regularizer(std::uint8_t header) {
   return sgda::make_regularizer(o);
 }
 
-void truncate(const std::string& path, std::uint8_t header) {
-  fs::resize_file(path, fs::file_size(path) * (1 + (header >> 6)) / 5);
+void truncate(std::vector<char>& image, std::uint8_t header) {
+  image.resize(image.size() * (1 + (header >> 6)) / 5);
 }
 
 // Open files, datasets, groups and attributes of any file. (Not datatypes: the HDF5 C++ API
@@ -601,14 +607,16 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   Bytes in(data, size);
-  const std::uint8_t header = write_file(in);
+  std::vector<char> image;
+  const std::uint8_t header = write_file(in, image);
   if (open_objects() != 0)
     sgda::fuzz::fail("the fuzz target left HDF5 objects open", describe_open_objects());
-  const std::string path = game_path();
-  if (header & 0x20) truncate(path, header);
+  const std::string path = game_path();  // the image's name: external links resolve beside it
+  if (header & 0x20) truncate(image, header);
 
   try {
-    const sgda::AffineGame game = sgda::load_affine_game(path, regularizer(header));
+    const sgda::AffineGame game =
+        sgda::load_affine_game_image(path, image.data(), image.size(), regularizer(header));
     if (header & 0x08) {
       game.constants();
       game.solution();

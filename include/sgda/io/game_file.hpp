@@ -9,6 +9,7 @@
 //             block "x"
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -24,5 +25,9 @@ void save_affine_game(const std::string& path, const AffineGame& game);
 // non-finite values, inconsistent blocks) is an InputError naming the file and the dataset.
 AffineGame load_affine_game(const std::string& path,
                             std::shared_ptr<const Regularizer> regularizer = nullptr);
+// The same from an HDF5 file image in memory (`size` bytes at `data`, as a file holds them);
+// `name` stands for the file in messages (the fuzz target reads games this way, without disk).
+AffineGame load_affine_game_image(const std::string& name, const void* data, std::size_t size,
+                                  std::shared_ptr<const Regularizer> regularizer = nullptr);
 
 }  // namespace sgda

@@ -113,6 +113,10 @@ RunConfig load_run_config(const std::string& path);
 // The same from text; `source` names it in errors and anchors relative paths (its folder).
 RunConfig parse_run_config(const std::string& text, const std::string& source);
 
+// The files a run of the config reads: the problem file (config.source), the game of
+// problem.file and the HDF5 data set, those that apply. A command's outputs must be none of them.
+std::vector<std::string> input_files(const RunConfig& config);
+
 // Values given on a command line, each for the key `section.key` of run_sections() (flag
 // --key, or the row's own spelling). Applied after the file: flags that do not apply are
 // errors; the file's keys that no longer apply are ignored.
