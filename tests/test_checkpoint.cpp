@@ -25,6 +25,10 @@ AffineGame game() {
 
 EstimatorOptions method(const std::string& name) {
   EstimatorOptions e;
+  if (name == "sgda adaptive") {  // its state: the learned norm estimates
+    e.sampling = sgda::SamplingType::kAdaptive, e.batch_size = 3;
+    return e;
+  }
   e.method = sgda::parse_enum<sgda::Method>(name);
   if (name == "sgda") e.sampling = sgda::SamplingType::kNice, e.batch_size = 3;
   if (name != "sgda" && name != "l-svrgda" && name.find("coordinate") == std::string::npos &&
@@ -91,8 +95,8 @@ TEST_CASE("resuming from a checkpoint continues bit for bit, for every method wi
           "[checkpoint]") {
   const AffineGame problem = game();
   const Vector x0 = Vector::Zero(problem.dim());
-  for (const std::string name : {"sgda", "l-svrgda", "qsgda", "diana-sgda", "vr-diana-sgda",
-                                 "coordinate-sgda", "sega-sgda"}) {
+  for (const std::string name : {"sgda", "sgda adaptive", "l-svrgda", "qsgda", "diana-sgda",
+                                 "vr-diana-sgda", "coordinate-sgda", "sega-sgda"}) {
     INFO(name);
     ProxStep step;
     auto reference_estimator = make_estimator(method(name), problem);

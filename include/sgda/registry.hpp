@@ -22,14 +22,18 @@ template <>
 const std::vector<EnumValue<Method>>& enum_values<Method>();
 
 // How SGDA draws its samples (estimators/sampling.hpp).
-enum class SamplingType { kUniform, kNice, kImportance, kShuffle };
+enum class SamplingType { kUniform, kNice, kImportance, kShuffle, kAdaptive };
 template <>
 const std::vector<EnumValue<SamplingType>>& enum_values<SamplingType>();
 
 struct EstimatorOptions {
   Method method = Method::kSgda;
   SamplingType sampling = SamplingType::kUniform;  // sgda
-  Index batch_size = 1;  // sgda with nice or shuffle sampling: τ ∈ [1, n]
+  Index batch_size = 1;  // sgda with nice, shuffle or adaptive sampling: τ ∈ [1, n]
+  // sgda with adaptive sampling: the weight of a sample's old norm estimate when it is drawn
+  // again, and the share of uniform sampling mixed in (every π_i ≥ mixing·b/n).
+  double adaptive_decay = 0.5;
+  double adaptive_mixing = 0.1;
   // l-svrgda: snapshot probability p ∈ (0, 1], unset = 1/n; vr-diana-sgda: local p, unset =
   // 1/m_loc.
   std::optional<double> probability;
