@@ -180,6 +180,13 @@ const OptionTable<EstimatorOptions>& EstimatorOptions::table() {
                 .defaults_to("1/(1+omega) (diana-sgda), min{1/(3 m_loc), 1/(1+omega)} "
                              "(vr-diana-sgda)")
                 .when("name", {Method::kDianaSgda, Method::kVrDianaSgda}),
+            field("delay", &O::delay,
+                  "tau: each estimate at the iterate of up to tau steps before (0 = none)")
+                .at_least(0),
+            field("delay_model", &O::delay_model, "how the delays tau_k <= delay are made"),
+            field("delay_workers", &O::delay_workers, "P, the simulated workers of the delays")
+                .at_least(1)
+                .when("delay_model", {DelayModel::kWorkers}),
         });
   }();
   return table;
@@ -190,6 +197,11 @@ std::unique_ptr<Estimator> make_estimator(const EstimatorOptions& options, const
   for (const MethodInfo& m : methods()) {
     if (m.method != options.method) continue;
     std::unique_ptr<Estimator> estimator = m.make(options, problem);
+    DelaySettings delay;
+    delay.delay = options.delay;
+    delay.model = options.delay_model;
+    delay.workers = options.delay_workers;
+    estimator = as_option("delay", [&] { return make_delayed(std::move(estimator), delay); });
     estimator->bind(problem);
     return estimator;
   }

@@ -11,6 +11,7 @@
 
 #include "sgda/estimator.hpp"
 #include "sgda/estimators/compressor.hpp"
+#include "sgda/estimators/delayed.hpp"
 #include "sgda/estimators/distributed.hpp"
 #include "sgda/options.hpp"
 #include "sgda/problem.hpp"
@@ -41,6 +42,11 @@ struct EstimatorOptions {
   LocalOracle local = LocalOracle::kExact;  // qsgda, diana-sgda: exact | sample
   CompressorOptions compressor;             // distributed methods
   std::optional<double> alpha;  // diana-sgda, vr-diana-sgda: shift step; unset = theory's
+  // Any method: estimates at the iterate of up to `delay` steps before (DelayedEstimator);
+  // 0 = none.
+  Index delay = 0;
+  DelayModel delay_model = DelayModel::kFixed;
+  Index delay_workers = 4;  // the workers delay model's P
 
   static const OptionTable<EstimatorOptions>& table();
   std::optional<FieldError> Check() const { return table().check(*this); }
