@@ -64,9 +64,12 @@ TheoryParameters SgdaEstimator::parameters(const Problem& problem) const {
   t.D1 = x_star ? 2.0 * sampling_->variance_at(problem, *x_star) : TheoryParameters::kNaN;
   t.sigma_definition = "sigma_k = 0 (stateless)";
   t.not_covered = sampling_->theory_caveat();
-  t.note =
-      "A = expected star-cocoercivity l_D of the sampling, D1 = 2 sigma*^2 with sigma*^2 = "
-      "E||F_xi(x*) - F(x*)||^2 (docs/theory.md, SGDA)";
+  t.note = sampling_->wants_norms()
+               ? "A = l_hat/mixing, D1 = 2 sigma*^2 with sigma*^2 <= (1/mixing)(1/n) sum "
+                 "||F_i(x*)||^2 - ||F(x*)||^2: worst cases over the probabilities the adaptive "
+                 "sampling may learn, each pi_i >= mixing*b/n (docs/theory.md, SGDA)"
+               : "A = expected star-cocoercivity l_D of the sampling, D1 = 2 sigma*^2 with "
+                 "sigma*^2 = E||F_xi(x*) - F(x*)||^2 (docs/theory.md, SGDA)";
   return t;
 }
 
