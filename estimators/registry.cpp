@@ -54,6 +54,11 @@ std::unique_ptr<Estimator> make_sgda(const EstimatorOptions& o, const Problem& p
     case SamplingType::kUniform:
       sampling = make_uniform_sampling(n);
       break;
+    case SamplingType::kAdaptive:
+      sampling = as_option("batch_size", [&] {
+        return make_adaptive_sampling(n, o.batch_size, o.adaptive_decay, o.adaptive_mixing);
+      });
+      break;
   }
   return std::make_unique<SgdaEstimator>(std::move(sampling));
 }
@@ -121,6 +126,9 @@ const std::vector<EnumValue<SamplingType>>& enum_values<SamplingType>() {
       {SamplingType::kShuffle, "shuffle",
        "shuffled epochs: a random permutation per epoch cut into batches of batch_size, "
        "weight 1/batch (random reshuffling; not covered by Theorem 2.2)"},
+      {SamplingType::kAdaptive, "adaptive",
+       "minimal-variance adaptive: batch_size distinct samples w.p. pi_i proportional to "
+       "learned norms ||F_i||, clipped at 1 and mixed with uniform, weight 1/(n pi_i)"},
   };
   return values;
 }
@@ -140,10 +148,21 @@ const OptionTable<EstimatorOptions>& EstimatorOptions::table() {
             field("sampling", &O::sampling, "how SGDA draws its samples")
                 .when("name", {Method::kSgda}),
             field("batch_size", &O::batch_size,
-                  "tau, the samples of a nice or shuffled batch, at most n")
+                  "tau, the samples of a nice, shuffled or adaptive batch, at most n")
                 .at_least(1)
                 .when("name", {Method::kSgda})
-                .when("sampling", {SamplingType::kNice, SamplingType::kShuffle}),
+                .when("sampling",
+                      {SamplingType::kNice, SamplingType::kShuffle, SamplingType::kAdaptive}),
+            field("adaptive_decay", &O::adaptive_decay,
+                  "weight of a sample's old norm estimate when it is drawn again")
+                .bounds(0, false, 1, true)
+                .when("name", {Method::kSgda})
+                .when("sampling", {SamplingType::kAdaptive}),
+            field("adaptive_mixing", &O::adaptive_mixing,
+                  "share of uniform sampling mixed in: every pi_i >= mixing * batch_size / n")
+                .bounds(0, true, 1, false)
+                .when("name", {Method::kSgda})
+                .when("sampling", {SamplingType::kAdaptive}),
             field("probability", &O::probability,
                   "snapshot probability p of l-svrgda; the local p of vr-diana-sgda")
                 .bounds(0, true, 1, false)
@@ -161,6 +180,13 @@ const OptionTable<EstimatorOptions>& EstimatorOptions::table() {
                 .defaults_to("1/(1+omega) (diana-sgda), min{1/(3 m_loc), 1/(1+omega)} "
                              "(vr-diana-sgda)")
                 .when("name", {Method::kDianaSgda, Method::kVrDianaSgda}),
+            field("delay", &O::delay,
+                  "tau: each estimate at the iterate of up to tau steps before (0 = none)")
+                .at_least(0),
+            field("delay_model", &O::delay_model, "how the delays tau_k <= delay are made"),
+            field("delay_workers", &O::delay_workers, "P, the simulated workers of the delays")
+                .at_least(1)
+                .when("delay_model", {DelayModel::kWorkers}),
         });
   }();
   return table;
@@ -171,6 +197,11 @@ std::unique_ptr<Estimator> make_estimator(const EstimatorOptions& options, const
   for (const MethodInfo& m : methods()) {
     if (m.method != options.method) continue;
     std::unique_ptr<Estimator> estimator = m.make(options, problem);
+    DelaySettings delay;
+    delay.delay = options.delay;
+    delay.model = options.delay_model;
+    delay.workers = options.delay_workers;
+    estimator = as_option("delay", [&] { return make_delayed(std::move(estimator), delay); });
     estimator->bind(problem);
     return estimator;
   }

@@ -277,4 +277,166 @@ std::unique_ptr<Sampling> make_lipschitz_importance_sampling(const Problem& prob
   return make_importance_sampling(floored / floored.sum());
 }
 
+// ---- Minimal-variance adaptive sampling --------------------------------------------------------
+
+AdaptiveSampling::AdaptiveSampling(Index num_samples, Index batch_size, double decay, double mixing)
+    : n_(num_samples),
+      batch_(batch_size),
+      decay_(decay),
+      mixing_(mixing),
+      estimates_(Vector::Constant(num_samples, -1.0)),
+      pi_(num_samples),
+      order_(static_cast<std::size_t>(num_samples)) {}
+
+std::unique_ptr<Sampling> AdaptiveSampling::clone() const {
+  return std::make_unique<AdaptiveSampling>(*this);
+}
+
+std::string AdaptiveSampling::describe() const {
+  std::ostringstream out;
+  out << "adaptive(batch_size=" << batch_ << ", decay=" << decay_ << ", mixing=" << mixing_ << ")";
+  return out.str();
+}
+
+void AdaptiveSampling::restart() const { estimates_.setConstant(-1.0); }
+
+// π_i = min(1, c s_i) with Σ π = b, s_i = ḡ_i (the largest estimate for samples never drawn),
+// then mixed with uniform. The clipping loop: c = (b − #clipped)/Σ_unclipped s; clip every
+// sample with c s_i ≥ 1 and repeat until none is newly clipped (at most b rounds, usually one).
+// Clipped samples are marked by −1 in pi_ while the loop runs. Allocates nothing.
+void AdaptiveSampling::compute_probabilities() const {
+  const double n = static_cast<double>(n_), b = static_cast<double>(batch_);
+  const double largest = estimates_.maxCoeff();
+  if (!(largest > 0.0)) {  // nothing drawn yet, or every norm seen is 0: uniform
+    pi_.setConstant(b / n);
+    return;
+  }
+  for (Index i = 0; i < n_; ++i) pi_[i] = estimates_[i] < 0.0 ? largest : estimates_[i];
+  Index clipped = 0;
+  while (clipped < n_) {
+    double rest = 0.0;
+    for (Index i = 0; i < n_; ++i)
+      if (pi_[i] >= 0.0) rest += pi_[i];
+    const double budget = b - static_cast<double>(clipped);
+    if (!(rest > 0.0)) {  // the unclipped scores are all 0: share the budget evenly
+      const double each = budget / static_cast<double>(n_ - clipped);
+      for (Index i = 0; i < n_; ++i)
+        if (pi_[i] >= 0.0) pi_[i] = each;
+      break;
+    }
+    const double c = budget / rest;
+    Index newly = 0;
+    for (Index i = 0; i < n_; ++i)
+      if (pi_[i] >= 0.0 && c * pi_[i] >= 1.0) pi_[i] = -1.0, ++newly;
+    if (newly == 0) {
+      for (Index i = 0; i < n_; ++i)
+        if (pi_[i] >= 0.0) pi_[i] *= c;
+      break;
+    }
+    clipped += newly;
+  }
+  for (Index i = 0; i < n_; ++i) {
+    const double clipped_pi = pi_[i] < 0.0 ? 1.0 : std::min(pi_[i], 1.0);
+    pi_[i] = (1.0 - mixing_) * clipped_pi + mixing_ * b / n;
+  }
+}
+
+Vector AdaptiveSampling::inclusion_probabilities() const {
+  compute_probabilities();
+  return pi_ * (static_cast<double>(batch_) / pi_.sum());  // as draw() uses them
+}
+
+// Systematic sampling over a random order: the samples are put in a uniformly random order
+// (Fisher–Yates from the identity, so a draw depends only on the stream), and the points
+// u·s, (u + 1)·s, ..., (u + b − 1)·s with s = Σπ/b (= 1 up to rounding) fall into the
+// consecutive intervals of lengths π_i in that order; sample i is drawn when a point falls in
+// its interval, with probability π_i/s ≤ 1, and weighted 1/(n π_i/s). The random order makes it
+// τ-nice sampling exactly when π is uniform (a fixed set of b positions of a random permutation
+// is a uniformly random b-subset); in the index order the joint inclusions would follow the
+// numbering of the samples. For b = 1 the order does not matter and is not drawn. The last point
+// is below Σπ, so b samples are drawn; only an interval longer than s by rounding could hold two
+// points, and the second is then skipped (a draw of b − 1 samples, still unbiased to rounding).
+void AdaptiveSampling::draw(Rng& rng, SampleDraw& out) const {
+  compute_probabilities();
+  std::iota(order_.begin(), order_.end(), Index{0});
+  if (batch_ > 1)
+    for (Index k = n_ - 1; k > 0; --k) {
+      const auto j = static_cast<Index>(rng.index(static_cast<std::uint64_t>(k + 1)));
+      std::swap(order_[static_cast<std::size_t>(k)], order_[static_cast<std::size_t>(j)]);
+    }
+  double total = 0.0;
+  for (const Index i : order_) total += pi_[i];
+  const double spacing = total / static_cast<double>(batch_);
+  double point = rng.uniform() * spacing;
+  out.indices.resize(static_cast<std::size_t>(batch_));  // within capacity: no allocation
+  out.weights.resize(static_cast<std::size_t>(batch_));
+  double cumulative = 0.0;
+  std::size_t k = 0;
+  for (std::size_t position = 0; position < order_.size() && k < static_cast<std::size_t>(batch_);
+       ++position) {
+    const Index i = order_[position];
+    cumulative += pi_[i];
+    if (point < cumulative) {
+      out.indices[k] = i;
+      out.weights[k] = spacing / (static_cast<double>(n_) * pi_[i]);
+      ++k;
+      point += spacing;
+      while (point < cumulative) point += spacing;
+    }
+  }
+  out.indices.resize(k);
+  out.weights.resize(k);
+}
+
+void AdaptiveSampling::observe(const SampleDraw& draw, const std::vector<double>& norms) const {
+  for (std::size_t k = 0; k < draw.indices.size(); ++k) {
+    const double norm = norms[k];
+    if (!std::isfinite(norm)) continue;  // a diverging run must not poison the estimates
+    double& estimate = estimates_[draw.indices[k]];
+    estimate = estimate < 0.0 ? norm : decay_ * estimate + (1.0 - decay_) * norm;
+  }
+}
+
+void AdaptiveSampling::save_state(StateArchive& out) const { out.put("estimates", estimates_); }
+
+void AdaptiveSampling::load_state(const StateArchive& in) const {
+  const Vector& estimates = in.vector("estimates");
+  if (estimates.size() != n_)
+    throw InputError("checkpoint: the adaptive sampling's state does not fit n = " +
+                     std::to_string(n_));
+  estimates_ = estimates;
+}
+
+// Given the past, π_i ≥ mixing·b/n, and for a draw S of at most b samples
+//   E||Σ_{i∈S} a_i/(nπ_i)||² ≤ b Σ_i π_i ||a_i||²/(nπ_i)² ≤ (1/mixing)(1/n) Σ_i ||a_i||²
+// (Cauchy–Schwarz over the b terms): with a_i = F_i(x) − F_i(x*) this is ≤ (ℓ̂/mixing) Φ(x).
+double AdaptiveSampling::expected_cocoercivity(const Problem& problem) const {
+  return problem.constants().ell_hat / mixing_;
+}
+
+// The same bound with a_i = F_i(x*): σ*² ≤ (1/mixing)(1/n)Σ||F_i(x*)||² − ||F(x*)||².
+double AdaptiveSampling::variance_at(const Problem& problem, ConstVectorRef x_star) const {
+  Vector mean(problem.dim()), term(problem.dim());
+  problem.full(x_star, mean);
+  double second = 0.0;
+  for (Index i = 0; i < n_; ++i) {
+    problem.sample(i, x_star, term);
+    second += term.squaredNorm();
+  }
+  return std::max(0.0, second / (mixing_ * static_cast<double>(n_)) - mean.squaredNorm());
+}
+
+std::unique_ptr<Sampling> make_adaptive_sampling(Index num_samples, Index batch_size, double decay,
+                                                 double mixing) {
+  if (batch_size < 1 || batch_size > num_samples)
+    throw InputError(FieldError{"batch_size", "must be between 1 and the number of samples (" +
+                                                  std::to_string(num_samples) + "), got " +
+                                                  std::to_string(batch_size)});
+  if (!(decay >= 0.0 && decay < 1.0))
+    throw InputError(FieldError{"adaptive_decay", "must be in [0, 1)"});
+  if (!(mixing > 0.0 && mixing <= 1.0))
+    throw InputError(FieldError{"adaptive_mixing", "must be in (0, 1]"});
+  return std::make_unique<AdaptiveSampling>(num_samples, batch_size, decay, mixing);
+}
+
 }  // namespace sgda

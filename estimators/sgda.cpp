@@ -5,14 +5,18 @@
 namespace sgda {
 
 SgdaEstimator::SgdaEstimator(std::unique_ptr<Sampling> sampling)
-    : sampling_(std::move(sampling)), uniform_(sampling_->is_uniform()) {}
+    : sampling_(std::move(sampling)),
+      uniform_(sampling_->is_uniform()),
+      observing_(sampling_->wants_norms()) {}
 
 SgdaEstimator::SgdaEstimator(const SgdaEstimator& other)
     : sampling_(other.sampling_->clone()),
       uniform_(other.uniform_),
+      observing_(other.observing_),
       problem_(other.problem_),
       draw_(other.draw_),
-      workspace_(other.workspace_) {
+      workspace_(other.workspace_),
+      norms_(other.norms_) {
   // A copy keeps the full capacity, so a short draw (an epoch's last batch) grows back freely.
   draw_.indices.reserve(static_cast<std::size_t>(sampling_->batch_size()));
   draw_.weights.reserve(static_cast<std::size_t>(sampling_->batch_size()));
@@ -35,6 +39,7 @@ void SgdaEstimator::reset(const Problem& problem, ConstVectorRef, Rng&, Counters
   draw_.indices.assign(batch, 0);
   draw_.weights.assign(batch, 0.0);
   workspace_.resize(problem.dim());
+  norms_.assign(observing_ ? batch : 0, 0.0);
 }
 
 void SgdaEstimator::save_state(StateArchive& out) const {
@@ -59,9 +64,12 @@ TheoryParameters SgdaEstimator::parameters(const Problem& problem) const {
   t.D1 = x_star ? 2.0 * sampling_->variance_at(problem, *x_star) : TheoryParameters::kNaN;
   t.sigma_definition = "sigma_k = 0 (stateless)";
   t.not_covered = sampling_->theory_caveat();
-  t.note =
-      "A = expected star-cocoercivity l_D of the sampling, D1 = 2 sigma*^2 with sigma*^2 = "
-      "E||F_xi(x*) - F(x*)||^2 (docs/theory.md, SGDA)";
+  t.note = sampling_->wants_norms()
+               ? "A = l_hat/mixing, D1 = 2 sigma*^2 with sigma*^2 <= (1/mixing)(1/n) sum "
+                 "||F_i(x*)||^2 - ||F(x*)||^2: worst cases over the probabilities the adaptive "
+                 "sampling may learn, each pi_i >= mixing*b/n (docs/theory.md, SGDA)"
+               : "A = expected star-cocoercivity l_D of the sampling, D1 = 2 sigma*^2 with "
+                 "sigma*^2 = E||F_xi(x*) - F(x*)||^2 (docs/theory.md, SGDA)";
   return t;
 }
 

@@ -399,7 +399,8 @@ SolverOptions solver_options(const RunConfig& config, const Problem& problem) {
   if (config.log_every_epochs > 0.0) {
     const EstimatorOptions& e = config.estimator;
     const bool batched = e.method == Method::kSgda && (e.sampling == SamplingType::kNice ||
-                                                       e.sampling == SamplingType::kShuffle);
+                                                       e.sampling == SamplingType::kShuffle ||
+                                                       e.sampling == SamplingType::kAdaptive);
     const Index batch = batched ? std::max<Index>(1, e.batch_size) : 1;
     const Index per_epoch = (problem.num_samples() + batch - 1) / batch;
     options.log_every = std::max<std::int64_t>(

@@ -102,6 +102,10 @@ inline std::vector<Configuration> all_configurations() {
   nice.estimator.sampling = sgda::SamplingType::kNice;
   nice.estimator.batch_size = 4;
   method("sgda importance", "sgda").estimator.sampling = sgda::SamplingType::kImportance;
+  method("sgda adaptive", "sgda").estimator.sampling = sgda::SamplingType::kAdaptive;
+  Configuration& adaptive = method("sgda adaptive tau=4", "sgda");
+  adaptive.estimator.sampling = sgda::SamplingType::kAdaptive;
+  adaptive.estimator.batch_size = 4;
   method("l-svrgda", "l-svrgda");
   method("l-svrgda p=0.3", "l-svrgda").estimator.probability = 0.3;
   distributed("qsgda exact identity", "qsgda", "exact", "identity");

@@ -25,6 +25,15 @@ AffineGame game() {
 
 EstimatorOptions method(const std::string& name) {
   EstimatorOptions e;
+  if (name == "sgda adaptive") {  // its state: the learned norm estimates
+    e.sampling = sgda::SamplingType::kAdaptive, e.batch_size = 3;
+    return e;
+  }
+  if (name == "l-svrgda delayed") {  // the iterates kept, the workers and the inner state
+    e.method = sgda::Method::kLSvrgda;
+    e.delay = 3, e.delay_model = sgda::DelayModel::kWorkers, e.delay_workers = 3;
+    return e;
+  }
   e.method = sgda::parse_enum<sgda::Method>(name);
   if (name == "sgda") e.sampling = sgda::SamplingType::kNice, e.batch_size = 3;
   if (name != "sgda" && name != "l-svrgda" && name.find("coordinate") == std::string::npos &&
@@ -91,8 +100,8 @@ TEST_CASE("resuming from a checkpoint continues bit for bit, for every method wi
           "[checkpoint]") {
   const AffineGame problem = game();
   const Vector x0 = Vector::Zero(problem.dim());
-  for (const std::string name : {"sgda", "l-svrgda", "qsgda", "diana-sgda", "vr-diana-sgda",
-                                 "coordinate-sgda", "sega-sgda"}) {
+  for (const std::string name : {"sgda", "sgda adaptive", "l-svrgda", "l-svrgda delayed", "qsgda",
+                                 "diana-sgda", "vr-diana-sgda", "coordinate-sgda", "sega-sgda"}) {
     INFO(name);
     ProxStep step;
     auto reference_estimator = make_estimator(method(name), problem);

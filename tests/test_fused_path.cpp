@@ -52,7 +52,9 @@ Summary run(const AffineGame& game, const std::string& method, const SolverOptio
   e.method = sgda::parse_enum<sgda::Method>(method.substr(0, method.find('/')));
   if (method.find('/') != std::string::npos)
     e.sampling = sgda::parse_enum<sgda::SamplingType>(method.substr(method.find('/') + 1));
-  e.batch_size = e.sampling == sgda::SamplingType::kNice ? 4 : 1;
+  e.batch_size =
+      e.sampling == sgda::SamplingType::kNice || e.sampling == sgda::SamplingType::kAdaptive ? 4
+                                                                                             : 1;
   return run(game, e, options, fused);
 }
 
@@ -122,8 +124,8 @@ TEST_CASE("the fused path gives the generic loop's run bit for bit", "[solver][f
     r.lambda = 0.05;
     r.radius = 0.5;  // the ℓ2 ball's prox is per player: the fused step takes the blocks
     const AffineGame game = plain.with_regularizer(make_regularizer(r));
-    for (const std::string method :
-         {"sgda", "sgda/nice", "sgda/importance", "l-svrgda", "coordinate-sgda", "sega-sgda"}) {
+    for (const std::string method : {"sgda", "sgda/nice", "sgda/importance", "sgda/adaptive",
+                                     "l-svrgda", "coordinate-sgda", "sega-sgda"}) {
       INFO(method << " with " << type);
       SolverOptions o;
       o.max_iterations = 3000;

@@ -11,6 +11,7 @@
 
 #include "sgda/estimator.hpp"
 #include "sgda/estimators/compressor.hpp"
+#include "sgda/estimators/delayed.hpp"
 #include "sgda/estimators/distributed.hpp"
 #include "sgda/options.hpp"
 #include "sgda/problem.hpp"
@@ -22,14 +23,18 @@ template <>
 const std::vector<EnumValue<Method>>& enum_values<Method>();
 
 // How SGDA draws its samples (estimators/sampling.hpp).
-enum class SamplingType { kUniform, kNice, kImportance, kShuffle };
+enum class SamplingType { kUniform, kNice, kImportance, kShuffle, kAdaptive };
 template <>
 const std::vector<EnumValue<SamplingType>>& enum_values<SamplingType>();
 
 struct EstimatorOptions {
   Method method = Method::kSgda;
   SamplingType sampling = SamplingType::kUniform;  // sgda
-  Index batch_size = 1;  // sgda with nice or shuffle sampling: τ ∈ [1, n]
+  Index batch_size = 1;  // sgda with nice, shuffle or adaptive sampling: τ ∈ [1, n]
+  // sgda with adaptive sampling: the weight of a sample's old norm estimate when it is drawn
+  // again, and the share of uniform sampling mixed in (every π_i ≥ mixing·b/n).
+  double adaptive_decay = 0.5;
+  double adaptive_mixing = 0.1;
   // l-svrgda: snapshot probability p ∈ (0, 1], unset = 1/n; vr-diana-sgda: local p, unset =
   // 1/m_loc.
   std::optional<double> probability;
@@ -37,6 +42,11 @@ struct EstimatorOptions {
   LocalOracle local = LocalOracle::kExact;  // qsgda, diana-sgda: exact | sample
   CompressorOptions compressor;             // distributed methods
   std::optional<double> alpha;  // diana-sgda, vr-diana-sgda: shift step; unset = theory's
+  // Any method: estimates at the iterate of up to `delay` steps before (DelayedEstimator);
+  // 0 = none.
+  Index delay = 0;
+  DelayModel delay_model = DelayModel::kFixed;
+  Index delay_workers = 4;  // the workers delay model's P
 
   static const OptionTable<EstimatorOptions>& table();
   std::optional<FieldError> Check() const { return table().check(*this); }

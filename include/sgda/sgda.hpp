@@ -9,6 +9,7 @@
 #include "sgda/estimators/compressor.hpp"
 #include "sgda/estimators/coordinate_oracle.hpp"
 #include "sgda/estimators/coordinate_sgda.hpp"
+#include "sgda/estimators/delayed.hpp"
 #include "sgda/estimators/diana_sgda.hpp"
 #include "sgda/estimators/distributed.hpp"
 #include "sgda/estimators/l_svrgda.hpp"

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <type_traits>
+#include <vector>
 
 #include "sgda/estimator.hpp"
 #include "sgda/estimators/sampling.hpp"
@@ -41,6 +42,19 @@ class SgdaEstimator final : public Estimator {
       return;
     }
     sampling_->draw(rng, draw_);
+    if (observing_) {  // adaptive sampling: the same sum, sample by sample, and each ||F_i(x)||
+      for (std::size_t k = 0; k < draw_.indices.size(); ++k) {
+        sample_of(problem, draw_.indices[k], x, workspace_);
+        norms_[k] = workspace_.norm();
+        if (k == 0)
+          g = draw_.weights[0] * workspace_;
+        else
+          g += draw_.weights[k] * workspace_;
+      }
+      sampling_->observe(draw_, norms_);
+      counters.sample_evaluations += static_cast<std::int64_t>(draw_.indices.size());
+      return;
+    }
     // g = Σ_{(i, w) drawn} w F_i(x).
     if constexpr (std::is_same_v<P, Problem>) {
       problem.sample_sum(draw_, x, g, workspace_);  // one batched evaluation where there is one
@@ -59,10 +73,12 @@ class SgdaEstimator final : public Estimator {
 
  private:
   std::unique_ptr<Sampling> sampling_;
-  bool uniform_ = false;  // sampling_->is_uniform()
+  bool uniform_ = false;    // sampling_->is_uniform()
+  bool observing_ = false;  // sampling_->wants_norms()
   const Problem* problem_ = nullptr;
   SampleDraw draw_;
   Vector workspace_;
+  std::vector<double> norms_;  // ||F_i(x)|| of the drawn samples, for an observing sampling
 };
 
 }  // namespace sgda
