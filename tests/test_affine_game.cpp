@@ -138,7 +138,7 @@ TEST_CASE("mu, ell, ell_hat hold at random points and are attained along eigenve
   }
 }
 
-TEST_CASE("the samples average exactly to the mean; individual samples are not monotone",
+TEST_CASE("the samples average exactly to the mean, individual samples are not monotone",
           "[theory]") {
   for (std::uint64_t seed : {0, 1, 2}) {
     INFO("seed=" << seed);

@@ -78,7 +78,7 @@ TEST_CASE("delayed estimates are the wrapped estimator's at the iterate tau_k st
   }
 }
 
-TEST_CASE("delays are deterministic for a seed; one worker has none; delay 0 is no wrapper",
+TEST_CASE("delays are deterministic for a seed, one worker has none, delay 0 is no wrapper",
           "[delayed]") {
   const AffineGame g = game();
   const Index d = g.dim();
@@ -113,7 +113,7 @@ TEST_CASE("delays are deterministic for a seed; one worker has none; delay 0 is 
   CHECK(dynamic_cast<const DelayedEstimator*>(plain.get()) == nullptr);
 }
 
-TEST_CASE("delayed SGDA runs through the solver; larger delays need smaller steps", "[delayed]") {
+TEST_CASE("delayed SGDA runs through the solver, larger delays need smaller steps", "[delayed]") {
   const AffineGame g = game();
   SolverOptions o;
   o.max_iterations = 3000;

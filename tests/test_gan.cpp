@@ -110,7 +110,7 @@ TEST_CASE("Dirac-GAN: the operator matches the hand-derived formulas", "[gan]") 
                     "DiracGanOptions::r1: must be a number >= 0 (0 = no R1 penalty), got -1");
 }
 
-TEST_CASE("Dirac-GAN: GDA spirals out; extragradient, optimistic and GDA with R1 converge",
+TEST_CASE("Dirac-GAN: GDA spirals out, extragradient, optimistic and GDA with R1 converge",
           "[gan]") {
   const DiracGan plain;
   Vector x = plain.initial_point(), f(2), half(2), f_half(2), previous(2);
@@ -254,7 +254,7 @@ TEST_CASE("Gaussian game: every equilibrium b = m, AAᵀ = Σ, v = W = 0 is a ze
   CHECK_THROWS_WITH(GaussianGan(o), "GaussianGanOptions::lambda: must be a number > 0, got 0");
 }
 
-TEST_CASE("Gaussian game: full GDA converges; minibatch SGDA learns mean and covariance", "[gan]") {
+TEST_CASE("Gaussian game: full GDA converges, minibatch SGDA learns mean and covariance", "[gan]") {
   // Tolerances: mean ‖b − m‖ ≤ 1e-2, covariance ‖AAᵀ − Σ‖_F/‖Σ‖_F ≤ 2e-2.
   GaussianGanOptions o;
   o.dimension = 3;

@@ -678,8 +678,8 @@ TEST_CASE("(b) L-SVRGDA reaches the solution while SGDA stalls, with and without
 }
 
 TEST_CASE(
-    "(c) with stochastic local operators only VR-DIANA-SGDA reaches the solution; "
-    "compression cuts bits per iteration; bits to accuracy as measured",
+    "(c) with stochastic local operators only VR-DIANA-SGDA reaches the solution, "
+    "compression cuts bits per iteration, bits to accuracy as measured",
     "[report][findings]") {
   const Findings f = findings("distributed.toml");
   const Json& vr = f["VR-DIANA-SGDA, rand-4"];

@@ -148,7 +148,7 @@ TEST_CASE("step rules follow their formulas", "[steps]") {
   }
 }
 
-TEST_CASE("per-player rules and scales; a single-player step leaves the others", "[steps]") {
+TEST_CASE("per-player rules and scales, a single-player step leaves the others", "[steps]") {
   QuadraticGameOptions o;
   o.samples = 5;
   o.dimension = 2;

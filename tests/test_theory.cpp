@@ -421,7 +421,7 @@ RunRecord run_record(const std::string& label) {
 
 }  // namespace
 
-TEST_CASE("runs files keep the theory as a typed group; files of sgda 0.1.0 still load",
+TEST_CASE("runs files keep the theory as a typed group, files of sgda 0.1.0 still load",
           "[theory][io]") {
   const AffineGame game = small_game();
   EstimatorOptions e;

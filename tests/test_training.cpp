@@ -321,7 +321,7 @@ TEST_CASE("training problems: the batched sum equals the per-example gradients",
   }
 }
 
-TEST_CASE("training problems: the autoencoder mirrors its encoder; data errors", "[training]") {
+TEST_CASE("training problems: the autoencoder mirrors its encoder, data errors", "[training]") {
   TrainingOptions o;
   o.hidden = "8,4,2";
   const TrainingProblem ae(TrainingTask::kAutoencoder, o, blobs(10, 6, 2, 1));

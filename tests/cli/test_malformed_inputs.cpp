@@ -706,7 +706,7 @@ TEST_CASE("generate and report refuse to overwrite any file they write without -
   });
 }
 
-TEST_CASE("inputs must be regular files; problem and experiment files at most 16 MiB",
+TEST_CASE("inputs must be regular files, problem and experiment files at most 16 MiB",
           "[malformed][cli][files]") {
   const std::string game_toml =
       "printf '[problem]\\ntype = \"file\"\\nfile = \"game.h5\"\\n[method]\\nname = \"sgda\"\\n' "

@@ -43,7 +43,7 @@ using sgda::testing::TempDir;
 }  // namespace
 
 TEST_CASE(
-    "sgda experiment and sgda report: every run, every column, every plot; the HTML parses "
+    "sgda experiment and sgda report: every run, every column, every plot, the HTML parses "
     "and the JSON matches the traces",
     "[report][cli]") {
   TempDir dir;

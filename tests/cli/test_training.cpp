@@ -183,7 +183,8 @@ seed = 1
 }
 
 TEST_CASE(
-    "sgda experiment grids step rules, batch sizes and seeds on a training problem; sgda report "
+    "sgda experiment grids step rules, batch sizes and seeds on a training problem, and sgda "
+    "report "
     "plots loss and accuracy against epochs and wall time",
     "[cli][training][report]") {
   TempDir dir("training-grid");
