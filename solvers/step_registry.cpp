@@ -54,10 +54,14 @@ const std::vector<EnumValue<TrustNorm>>& enum_values<TrustNorm>() {
 const OptionTable<StepRuleOptions>& StepRuleOptions::table() {
   using O = StepRuleOptions;
   using T = StepRuleType;
-  // The rules with weight decay, and those where it may be coupled or decoupled.
-  const std::initializer_list<T> decaying = {T::kSgd,     T::kMomentum, T::kNesterov, T::kAdagrad,
-                                             T::kRmsprop, T::kAdam,     T::kAdamW,    T::kNadam,
-                                             T::kLars,    T::kLamb};
+  // The rules with weight decay (adamw's has its own default, torch's 0.01).
+  const std::initializer_list<T> decaying = {T::kSgd,     T::kMomentum, T::kNesterov,
+                                             T::kAdagrad, T::kRmsprop,  T::kAdam,
+                                             T::kNadam,   T::kLars,     T::kLamb};
+  // The rules with parameter groups (no_decay): those and adamw, whose decay has its own default.
+  const std::initializer_list<T> grouped = {T::kSgd,     T::kMomentum, T::kNesterov, T::kAdagrad,
+                                            T::kRmsprop, T::kAdam,     T::kAdamW,    T::kNadam,
+                                            T::kLars,    T::kLamb};
   static const OptionTable<O> table(
       "StepRuleOptions",
       {
@@ -88,10 +92,13 @@ const OptionTable<StepRuleOptions>& StepRuleOptions::table() {
               .above(0)
               .when("rule", {T::kLamb}),
           field("weight_decay", &O::weight_decay,
-                "lambda: coupled (g + lambda x) unless decoupled; adamw decoupled; lars, lamb in "
-                "the trust ratio")
+                "lambda: coupled (g + lambda x) unless decoupled; lars, lamb in the trust ratio")
               .at_least(0)
               .when("rule", decaying),
+          field("weight_decay", &O::adamw_weight_decay,
+                "lambda: decoupled, x <- x - gamma lambda x")
+              .at_least(0)
+              .when("rule", {T::kAdamW}),
           field("decoupled_weight_decay", &O::decoupled_weight_decay,
                 "x <- x - gamma lambda x beside the rule's move instead of g + lambda x")
               .when("rule", {T::kSgd, T::kMomentum, T::kNesterov, T::kAdagrad, T::kRmsprop,
@@ -134,7 +141,7 @@ const OptionTable<StepRuleOptions>& StepRuleOptions::table() {
           field("no_decay", &O::no_decay,
                 "comma-separated block-name suffixes without weight decay and trust ratio; \"\" "
                 "excludes none")
-              .when("rule", decaying),
+              .when("rule", grouped),
           field("clip_norm", &O::clip_norm,
                 "g scaled to this norm when its norm (over the moved blocks) is above it")
               .above(0)
@@ -178,9 +185,10 @@ std::unique_ptr<StepRule> make_rule(const StepRuleOptions& o) {
                                            decay);
     case StepRuleType::kAdam:
     case StepRuleType::kAdamW:
-      return std::make_unique<AdamStep>(o.beta1, o.beta2, o.epsilon, o.weight_decay,
-                                        o.rule == StepRuleType::kAdamW || o.decoupled_weight_decay,
-                                        o.amsgrad);
+      return std::make_unique<AdamStep>(
+          o.beta1, o.beta2, o.epsilon,
+          o.rule == StepRuleType::kAdamW ? o.adamw_weight_decay : o.weight_decay,
+          o.rule == StepRuleType::kAdamW || o.decoupled_weight_decay, o.amsgrad);
     case StepRuleType::kNadam:
       return std::make_unique<NadamStep>(o.beta1, o.beta2, o.epsilon, o.momentum_decay, decay);
     case StepRuleType::kLars:

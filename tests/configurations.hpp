@@ -145,7 +145,7 @@ inline std::vector<Configuration> all_configurations() {
   for (const std::string rule : {"momentum", "nesterov", "adam", "adamw", "optimistic"}) {
     Configuration& c = method("sgda uniform " + rule, "sgda");
     c.step.rule = sgda::parse_enum<sgda::StepRuleType>(rule);
-    if (rule == "adam" || rule == "adamw") c.step.weight_decay = 0.01;
+    if (rule == "adam") c.step.weight_decay = 0.01;  // adamw: its default, 0.01
     // The heavy ball's effective step is γ/(1 − μ) = 10γ at the default μ = 0.9.
     if (rule == "momentum" || rule == "nesterov") c.gamma = 0.01;
     Configuration& r = method("sgda uniform " + rule + " l1-linf", "sgda");

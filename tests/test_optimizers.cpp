@@ -127,6 +127,22 @@ TEST_CASE("the default step sizes are torch.optim's", "[steps][optimizers]") {
   CHECK(options_from("rule=rmsprop").rmsprop_momentum == 0.0);
   CHECK(options_from("rule=rmsprop momentum=0.5").rmsprop_momentum == 0.5);
   CHECK(options_from("rule=lamb epsilon=1e-5").lamb_epsilon == 1e-5);
+  // AdamW decays by torch's 0.01 unless told otherwise; the other rules by nothing.
+  CHECK(d.weight_decay == 0.0);
+  CHECK(options_from("rule=adamw").adamw_weight_decay == 0.01);
+  CHECK(options_from("rule=adamw weight_decay=0.2").adamw_weight_decay == 0.2);
+  const Blocks problem = layer(3, 2);
+  auto adamw = make_step_rule(options_from("rule=adamw"));
+  auto same =
+      make_step_rule(options_from("rule=adam decoupled_weight_decay=true weight_decay=0.01"));
+  auto adam = make_step_rule(options_from("rule=adam"));
+  Vector x = vec(kGoldenX0), a(5), b(5), c(5);
+  for (auto* rule : {&adamw, &same, &adam}) (*rule)->reset(problem);
+  adamw->apply(0.1, vec(kGoldenGrads[0]), x, a);
+  same->apply(0.1, vec(kGoldenGrads[0]), x, b);
+  adam->apply(0.1, vec(kGoldenGrads[0]), x, c);
+  CHECK(a == b);
+  CHECK(a != c);
 }
 
 TEST_CASE("LARS and LAMB move a weight block by gamma phi(|x|) and a bias block without a ratio",

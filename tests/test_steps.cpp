@@ -102,13 +102,14 @@ TEST_CASE("step rules follow their formulas", "[steps]") {
   }
   SECTION("AdamW decays decoupled from the moments; Adam's weight decay enters g") {
     StepRuleOptions o = rule("adamw");
-    o.weight_decay = 0.5;
+    o.adamw_weight_decay = 0.5;
     auto adamw = make_step_rule(o);
     adamw->reset(q);
     adamw->apply(0.1, g1, x, next);
     CHECK(next.isApprox(x - 0.1 * (g1.array() / (g1.array().abs() + 1e-8)).matrix() - 0.1 * 0.5 * x,
                         1e-14));
     o.rule = sgda::StepRuleType::kAdam;
+    o.weight_decay = 0.5;
     auto adam = make_step_rule(o);
     adam->reset(q);
     adam->apply(0.1, g1, x, next);

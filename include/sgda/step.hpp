@@ -190,15 +190,16 @@ const std::vector<EnumValue<TrustNorm>>& enum_values<TrustNorm>();
 // applies to is in table() (the `.when` of its row).
 struct StepRuleOptions {
   StepRuleType rule = StepRuleType::kProx;
-  double momentum = 0.9;           // momentum, nesterov, lars: μ ∈ [0, 1)
-  double dampening = 0.0;          // momentum, nesterov: buf ← μ buf + (1 − dampening) g
-  double rmsprop_momentum = 0.0;   // rmsprop (key "momentum"): μ ∈ [0, 1)
-  double beta1 = 0.9;              // adam, adamw, nadam, lamb: first-moment decay ∈ [0, 1)
-  double beta2 = 0.999;            // adam, adamw, nadam, lamb: second-moment decay ∈ [0, 1)
-  double epsilon = 1e-8;           // adam, adamw, nadam, rmsprop: added to √v̂, > 0
-  double adagrad_epsilon = 1e-10;  // adagrad (key "epsilon")
-  double lamb_epsilon = 1e-6;      // lamb (key "epsilon")
-  double weight_decay = 0.0;       // λ ≥ 0 (every rule but prox and optimistic)
+  double momentum = 0.9;             // momentum, nesterov, lars: μ ∈ [0, 1)
+  double dampening = 0.0;            // momentum, nesterov: buf ← μ buf + (1 − dampening) g
+  double rmsprop_momentum = 0.0;     // rmsprop (key "momentum"): μ ∈ [0, 1)
+  double beta1 = 0.9;                // adam, adamw, nadam, lamb: first-moment decay ∈ [0, 1)
+  double beta2 = 0.999;              // adam, adamw, nadam, lamb: second-moment decay ∈ [0, 1)
+  double epsilon = 1e-8;             // adam, adamw, nadam, rmsprop: added to √v̂, > 0
+  double adagrad_epsilon = 1e-10;    // adagrad (key "epsilon")
+  double lamb_epsilon = 1e-6;        // lamb (key "epsilon")
+  double weight_decay = 0.0;         // λ ≥ 0 (every rule but prox, optimistic and adamw)
+  double adamw_weight_decay = 0.01;  // adamw (key "weight_decay"): torch.optim.AdamW's default
   // Decoupled (x ← x − γλx) rather than coupled (g + λx) weight decay: sgd, momentum, nesterov,
   // adagrad, rmsprop, adam, nadam (adamw is always decoupled; lars and lamb have their formula).
   bool decoupled_weight_decay = false;
