@@ -264,8 +264,29 @@ void TrainingProblem::sample_sum(const SampleDraw& draw, ConstVectorRef x, Vecto
                                  VectorRef) const {
   const auto count = static_cast<Index>(draw.indices.size());
   const Dataset& d = *data_;
+  Workspace& work = workspace(count);
   batch(d.features, d.labels, d.targets, draw.indices.data(), 0, count, draw.weights.data(), 0.0, x,
-        out, workspace(count));
+        out, work);
+  last_ = &work;
+  last_weights_.assign(draw.weights.begin(), draw.weights.end());
+}
+
+std::vector<nn::Dense> TrainingProblem::dense_layers() const {
+  std::vector<nn::Dense> layers;
+  for (Index l = 0; l < network_.num_layers(); ++l) layers.push_back(network_.layer(l));
+  return layers;
+}
+
+nn::DenseBatch TrainingProblem::last_batch() const {
+  if (!last_) throw InputError(name() + ": no minibatch has been evaluated yet");
+  nn::DenseBatch b;
+  b.layers = dense_layers();
+  for (std::size_t l = 0; l < b.layers.size(); ++l) {
+    b.inputs.push_back(l == 0 ? &last_->tape.input : &last_->tape.post[l - 1]);
+    b.deltas.push_back(&last_->tape.delta[l]);
+  }
+  b.weights = &last_weights_;
+  return b;
 }
 
 TrainingProblem::Evaluation TrainingProblem::pass(const FloatMatrix& features,

@@ -5,8 +5,11 @@
 #include "sgda/steps/adagrad_step.hpp"
 #include "sgda/steps/adam_step.hpp"
 #include "sgda/steps/clipped_step.hpp"
+#include "sgda/steps/fisher_step.hpp"
+#include "sgda/steps/kfac.hpp"
 #include "sgda/steps/lamb_step.hpp"
 #include "sgda/steps/lars_step.hpp"
+#include "sgda/steps/mini_block_fisher.hpp"
 #include "sgda/steps/momentum_step.hpp"
 #include "sgda/steps/nadam_step.hpp"
 #include "sgda/steps/optimistic_step.hpp"
@@ -36,6 +39,11 @@ const std::vector<EnumValue<StepRuleType>>& enum_values<StepRuleType>() {
        "v <- mu v + q (g + lambda x), q = eta |x|/|g + lambda x| per block; x <- x - gamma v"},
       {StepRuleType::kLamb, "lamb",
        "r = Adam's direction + lambda x; x <- x - gamma phi(|x|)/|r| r per block"},
+      {StepRuleType::kMbf, "mbf",
+       "mini-block Fisher: d = (F + damping I)^-1 g per mini-block of each dense layer; then "
+       "momentum"},
+      {StepRuleType::kKfac, "kfac",
+       "K-FAC: d = (G + ..)^-1 grad (A + ..)^-1 per dense layer (F ~ A x G); then momentum"},
       {StepRuleType::kOptimistic, "optimistic",
        "x <- prox(x - gamma (2 g_k - g_{k-1})) (past extragradient)"},
   };
@@ -51,24 +59,37 @@ const std::vector<EnumValue<TrustNorm>>& enum_values<TrustNorm>() {
   return values;
 }
 
+template <>
+const std::vector<EnumValue<MiniBlocks>>& enum_values<MiniBlocks>() {
+  static const std::vector<EnumValue<MiniBlocks>> values = {
+      {MiniBlocks::kRow, "row", "an output neuron's weights and bias, in blocks of block_size"},
+      {MiniBlocks::kColumn, "column",
+       "an input's weights (or the biases), in blocks of block_size"},
+      {MiniBlocks::kDiagonal, "diagonal", "single entries: g/(diag F + damping)"},
+      {MiniBlocks::kLayer, "layer", "one block per layer: the exact block natural gradient"},
+  };
+  return values;
+}
+
 const OptionTable<StepRuleOptions>& StepRuleOptions::table() {
   using O = StepRuleOptions;
   using T = StepRuleType;
   // The rules with weight decay (adamw's has its own default, torch's 0.01).
-  const std::initializer_list<T> decaying = {T::kSgd,     T::kMomentum, T::kNesterov,
-                                             T::kAdagrad, T::kRmsprop,  T::kAdam,
-                                             T::kNadam,   T::kLars,     T::kLamb};
+  const std::initializer_list<T> decaying = {T::kSgd,     T::kMomentum, T::kNesterov, T::kAdagrad,
+                                             T::kRmsprop, T::kAdam,     T::kNadam,    T::kLars,
+                                             T::kLamb,    T::kMbf,      T::kKfac};
   // The rules with parameter groups (no_decay): those and adamw, whose decay has its own default.
   const std::initializer_list<T> grouped = {T::kSgd,     T::kMomentum, T::kNesterov, T::kAdagrad,
                                             T::kRmsprop, T::kAdam,     T::kAdamW,    T::kNadam,
-                                            T::kLars,    T::kLamb};
+                                            T::kLars,    T::kLamb,     T::kMbf,      T::kKfac};
+  const std::initializer_list<T> fisher = {T::kMbf, T::kKfac};
   static const OptionTable<O> table(
       "StepRuleOptions",
       {
           field("rule", &O::rule, "the step rule").with_flag("--step"),
           field("momentum", &O::momentum, "mu of the buffer buf <- mu buf + (1 - dampening) g")
               .bounds(0, false, 1, true)
-              .when("rule", {T::kMomentum, T::kNesterov, T::kLars}),
+              .when("rule", {T::kMomentum, T::kNesterov, T::kLars, T::kMbf, T::kKfac}),
           field("momentum", &O::rmsprop_momentum, "mu of the buffer b <- mu b + g/sigma")
               .bounds(0, false, 1, true)
               .when("rule", {T::kRmsprop}),
@@ -102,7 +123,7 @@ const OptionTable<StepRuleOptions>& StepRuleOptions::table() {
           field("decoupled_weight_decay", &O::decoupled_weight_decay,
                 "x <- x - gamma lambda x beside the rule's move instead of g + lambda x")
               .when("rule", {T::kSgd, T::kMomentum, T::kNesterov, T::kAdagrad, T::kRmsprop,
-                             T::kAdam, T::kNadam}),
+                             T::kAdam, T::kNadam, T::kMbf, T::kKfac}),
           field("amsgrad", &O::amsgrad, "v_hat from the running maximum of v (AMSGrad)")
               .when("rule", {T::kAdam, T::kAdamW}),
           field("lr_decay", &O::lr_decay, "gamma_t = gamma/(1 + (t - 1) lr_decay)")
@@ -138,6 +159,27 @@ const OptionTable<StepRuleOptions>& StepRuleOptions::table() {
               .when("phi", {TrustNorm::kClip}),
           field("bias_correction", &O::bias_correction, "m and v divided by 1 - beta^t")
               .when("rule", {T::kLamb}),
+          field("damping", &O::damping, "lambda of (F + lambda I)^-1")
+              .above(0)
+              .when("rule", fisher),
+          field("fisher_decay", &O::fisher_decay,
+                "beta of the statistics' average F <- beta F + (1 - beta) F(batch)")
+              .bounds(0, false, 1, true)
+              .when("rule", fisher),
+          field("update_every", &O::update_every, "the Fisher statistics every this many steps")
+              .at_least(1)
+              .when("rule", fisher),
+          field("refresh_every", &O::refresh_every,
+                "the factors of F + lambda I every this many steps")
+              .at_least(1)
+              .when("rule", fisher),
+          field("mbf_blocks", &O::mbf_blocks, "the mini-blocks of each dense layer")
+              .when("rule", {T::kMbf}),
+          field("mbf_block_size", &O::mbf_block_size,
+                "entries per mini-block of a row or column (0: whole rows or columns)")
+              .at_least(0)
+              .when("rule", {T::kMbf})
+              .when("mbf_blocks", {MiniBlocks::kRow, MiniBlocks::kColumn}),
           field("no_decay", &O::no_decay,
                 "comma-separated block-name suffixes without weight decay and trust ratio; \"\" "
                 "excludes none")
@@ -199,6 +241,15 @@ std::unique_ptr<StepRule> make_rule(const StepRuleOptions& o) {
       l.weight_decay = o.weight_decay, l.bias_correction = o.bias_correction;
       l.clip_phi = o.phi == TrustNorm::kClip, l.phi_min = o.phi_min, l.phi_max = o.phi_max;
       return std::make_unique<LambStep>(l);
+    }
+    case StepRuleType::kMbf:
+    case StepRuleType::kKfac: {
+      const FisherOptions f{o.damping,       o.fisher_decay, o.update_every,
+                            o.refresh_every, o.momentum,     decay};
+      if (o.rule == StepRuleType::kKfac)
+        return std::make_unique<FisherStep>(std::make_unique<Kfac>(), f);
+      return std::make_unique<FisherStep>(
+          std::make_unique<MiniBlockFisher>(o.mbf_blocks, o.mbf_block_size), f);
     }
     case StepRuleType::kOptimistic:
       return std::make_unique<OptimisticStep>();

@@ -14,6 +14,7 @@
 #include "sgda/steps/clipped_step.hpp"
 #include "sgda/steps/lamb_step.hpp"
 #include "sgda/steps/lars_step.hpp"
+#include "step_rules.hpp"
 
 using namespace sgda;
 
@@ -321,7 +322,7 @@ TEST_CASE("every rule is odd: from -x on -g it moves to minus its iterates",
   // With λ = 0 and no trust ratio this is plain sign-equivariance: the move on −g is minus the
   // move on g. (The golden cases "maximize ..." check the same against torch's maximize flag.)
   const Vector x = vec(kGoldenX0);
-  for (const std::string& name : enum_names<StepRuleType>()) {
+  for (const std::string& name : sgda::testing::game_step_rules()) {
     INFO(name);
     const Blocks descent = layer(3, 2, false), ascent = layer(3, 2, true);
     const std::string decay =

@@ -585,14 +585,17 @@ TEST_CASE("experiment-file errors are one line naming the file, line and field",
         "e.toml:5: method.scheme: must be a string, got the integer 2");
   CHECK(error(problem + "[[method]]\nname = \"sgda\"\nstep = \"adamm\"\n") ==
         "e.toml:5: method.step: unknown \"adamm\" (did you mean \"adam\"?); accepted: prox, "
-        "sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, nadam, lars, lamb, optimistic");
+        "sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, nadam, lars, lamb, mbf, kfac, "
+        "optimistic");
   CHECK(error(problem + "[[method]]\nname = \"sgda\"\nstep = { rule = \"adam\" }\n") ==
         "e.toml:5: method.step: must be a string naming a step rule, got a table; accepted prox, "
-        "sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, nadam, lars, lamb, optimistic "
+        "sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, nadam, lars, lamb, mbf, kfac, "
+        "optimistic "
         "(the rule's options go in [step])");
   CHECK(error(problem + "[step]\nmomentum = 0.5\n[[method]]\nname = \"sgda\"\nstep = \"adam\"\n") ==
         "e.toml:4: step.momentum: applies only to rule = \"momentum\" or \"nesterov\" or "
-        "\"lars\" or \"rmsprop\" (here rule = \"adam\", whose keys are beta1, beta2, epsilon, "
+        "\"lars\" or \"mbf\" or \"kfac\" or \"rmsprop\" (here rule = \"adam\", whose keys are "
+        "beta1, beta2, epsilon, "
         "weight_decay, decoupled_weight_decay, amsgrad, no_decay)");
 }
 

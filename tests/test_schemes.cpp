@@ -20,6 +20,7 @@
 #include "sgda/solver.hpp"
 #include "sgda/step.hpp"
 #include "sgda/steps/blockwise_step.hpp"
+#include "step_rules.hpp"
 
 using namespace sgda;
 
@@ -150,7 +151,7 @@ TEST_CASE("alternating with a stateful rule equals one instance of the rule per 
   const Vector x0 = (Vector(4) << 1, 0, 0, 1).finished();
   const double gamma = 0.05;
   const int iterations = 7;
-  for (const std::string& name : enum_names<StepRuleType>()) {
+  for (const std::string& name : sgda::testing::game_step_rules()) {
     INFO(name);
     std::vector<std::unique_ptr<StepRule>> own;
     for (const auto& player : players) {

@@ -10,6 +10,7 @@
 #include "sgda/problems/affine_game.hpp"
 #include "sgda/registry.hpp"
 #include "sgda/solver.hpp"
+#include "step_rules.hpp"
 
 using namespace sgda;
 
@@ -282,7 +283,7 @@ TEST_CASE("every step rule, with its options and clipping, allocates nothing per
     r.weight_decay = type == StepRuleType::kProx || type == StepRuleType::kOptimistic ? 0.0 : 0.01;
     rules.push_back(r);
   }
-  REQUIRE(rules.size() == enum_names<StepRuleType>().size());
+  REQUIRE(rules.size() == sgda::testing::game_step_rules().size());
   StepRuleOptions variant;
   variant.rule = StepRuleType::kMomentum;
   variant.dampening = 0.5;

@@ -47,7 +47,8 @@ TEST_CASE("bad step tables name the field and what is accepted", "[steps][config
       {"[step]\nrule = \"adamm\"\n", "step.rule: unknown \"adamm\" (did you mean \"adam\"?)"},
       {"[step]\nrule = \"adam\"\nmomentum = 0.5\n",
        "step.momentum: applies only to rule = \"momentum\" or \"nesterov\" or \"lars\" or "
-       "\"rmsprop\" (here rule = \"adam\", whose keys are beta1, beta2, epsilon, weight_decay, "
+       "\"mbf\" or \"kfac\" or \"rmsprop\" (here rule = \"adam\", whose keys are beta1, beta2, "
+       "epsilon, weight_decay, "
        "decoupled_weight_decay, amsgrad, no_decay)"},
       {"[step]\nrule = \"momentum\"\nbeta2 = 0.5\n",
        "step.beta2: applies only to rule = \"adam\" or \"adamw\" or \"nadam\" or \"lamb\" (here "

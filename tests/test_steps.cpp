@@ -10,6 +10,7 @@
 #include "sgda/step.hpp"
 #include "sgda/steps/adam_step.hpp"
 #include "sgda/steps/blockwise_step.hpp"
+#include "step_rules.hpp"
 
 using namespace sgda;
 
@@ -57,7 +58,7 @@ StepRuleOptions rule(const std::string& name) {
 }  // namespace
 
 TEST_CASE("every step rule decreases a convex quadratic and increases a concave one", "[steps]") {
-  for (const std::string& name : enum_names<StepRuleType>()) {
+  for (const std::string& name : sgda::testing::game_step_rules()) {
     for (const bool maximize : {false, true}) {
       INFO(name << (maximize ? " maximizing" : " minimizing"));
       const AffineGame q = quadratic(maximize);
@@ -188,7 +189,7 @@ TEST_CASE("stateful step rules resume from a checkpoint bit for bit", "[steps][c
   SolverOptions options = constant(0.01, 400);
   options.log_every = 10;
   options.averaging = sgda::Averaging::kUniform;
-  for (const std::string& name : enum_names<StepRuleType>()) {
+  for (const std::string& name : sgda::testing::game_step_rules()) {
     INFO(name);
     auto reference_step = make_step_rule(rule(name));
     const Summary reference = run(game, *reference_step, options);

@@ -176,6 +176,8 @@ enum class StepRuleType {
   kNadam,
   kLars,
   kLamb,
+  kMbf,
+  kKfac,
   kOptimistic
 };
 template <>
@@ -185,6 +187,11 @@ const std::vector<EnumValue<StepRuleType>>& enum_values<StepRuleType>();
 enum class TrustNorm { kIdentity, kClip };
 template <>
 const std::vector<EnumValue<TrustNorm>>& enum_values<TrustNorm>();
+
+// MBF's partition of each dense layer into mini-blocks (steps/mini_block_fisher.hpp).
+enum class MiniBlocks { kRow, kColumn, kDiagonal, kLayer };
+template <>
+const std::vector<EnumValue<MiniBlocks>>& enum_values<MiniBlocks>();
 
 // Defaults are torch.optim's (LAMB: the reference implementation's); which rules a member
 // applies to is in table() (the `.when` of its row).
@@ -217,6 +224,13 @@ struct StepRuleOptions {
   double clip_norm = 0.0;         // g scaled to this global norm when above it; 0 off
   double clip_block_norm = 0.0;   // each block's g scaled to this norm when above it; 0 off
   double clip_value = 0.0;        // each entry of g clamped to [−c, c]; 0 off
+  // mbf, kfac (steps/fisher_step.hpp): the Fisher statistics and their factors.
+  double damping = 1e-2;                     // λ > 0 of (F + λI)⁻¹
+  double fisher_decay = 0.95;                // β ∈ [0, 1) of F ← β F + (1 − β) F(batch)
+  std::int64_t update_every = 10;            // the statistics every this many steps
+  std::int64_t refresh_every = 100;          // the factors every this many steps
+  MiniBlocks mbf_blocks = MiniBlocks::kRow;  // mbf: the partition of each layer
+  std::int64_t mbf_block_size = 16;          // mbf, row or column: entries per block; 0 whole
 
   static const OptionTable<StepRuleOptions>& table();
   // The table's checks, and phi_min ≤ phi_max.

@@ -189,6 +189,7 @@ TEST_CASE("sgda experiment and sgda report refuse bad input with one line and ex
       {"experiment dirac_step.toml",
        "sgda: error: dirac_step.toml:7: method.step: must be a string naming a step rule, got 1; "
        "accepted prox, sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, nadam, lars, lamb, "
+       "mbf, kfac, "
        "optimistic (the rule's options go in "
        "[step])\n"},
       {"experiment bilinear.toml",

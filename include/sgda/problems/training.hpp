@@ -29,6 +29,9 @@
 // when the data set has one. The training loss and accuracy reuse the pass of the last full()
 // at the same x (the solver's residual), so logging costs one gradient pass plus the test set.
 //
+// The per-example gradients of the last minibatch, in factored form, are open to curvature step
+// rules (nn::DenseBatchSource: MBF, K-FAC).
+//
 // Not safe to share across threads (workspaces in const methods), as MlpGan.
 #pragma once
 
@@ -38,6 +41,7 @@
 #include <string>
 #include <vector>
 
+#include "sgda/nn/dense_batch.hpp"
 #include "sgda/nn/network.hpp"
 #include "sgda/options.hpp"
 #include "sgda/problem.hpp"
@@ -83,7 +87,7 @@ struct TrainingOptions {
   std::vector<Index> hidden_widths(TrainingTask task) const;
 };
 
-class TrainingProblem final : public Problem {
+class TrainingProblem final : public Problem, public nn::DenseBatchSource {
  public:
   // Checks that the data fit the task (labels for a classifier, targets for a regression,
   // test shapes); throws InputError naming the field.
@@ -104,6 +108,8 @@ class TrainingProblem final : public Problem {
   std::vector<Block> blocks() const override { return network_.blocks(); }
   Vector initial_point() const override { return initial_; }
   std::vector<std::pair<std::string, double>> metrics(ConstVectorRef x) const override;
+  std::vector<nn::Dense> dense_layers() const override;
+  nn::DenseBatch last_batch() const override;
 
   // The loss (mean over the examples) and, for a classifier, the fraction classified right
   // (the arg max of the logits is the label); for an autoencoder, the mean squared error Σ_p.
@@ -147,6 +153,8 @@ class TrainingProblem final : public Problem {
   mutable SampleDraw single_;                // sample(): one pair
   mutable Vector cached_x_;                  // the x of the last full(), and what it found
   mutable Evaluation cached_;
+  mutable const Workspace* last_ = nullptr;  // of the last sample_sum, and its weights
+  mutable std::vector<double> last_weights_;
 };
 
 }  // namespace sgda
