@@ -16,6 +16,16 @@
 namespace sgda {
 
 template <>
+const std::vector<EnumValue<BatchScaling>>& enum_values<BatchScaling>() {
+  static const std::vector<EnumValue<BatchScaling>> values = {
+      {BatchScaling::kNone, "none", "step_size as given, whatever the batch"},
+      {BatchScaling::kLinear, "linear", "p = 1 (Goyal et al. 2017; LARS)"},
+      {BatchScaling::kSqrt, "sqrt", "p = 1/2 (LAMB, You et al. 2020)"},
+  };
+  return values;
+}
+
+template <>
 const std::vector<EnumValue<ProblemType>>& enum_values<ProblemType>() {
   static const std::vector<EnumValue<ProblemType>> values = {
       {ProblemType::kQuadratic, "quadratic",
@@ -103,6 +113,23 @@ const std::vector<RunSection>& run_sections() {
                              "size), instead of log_every")
                            .above(0)
                            .or_zero("off: log_every applies"),
+                       field("epochs", &C::epochs,
+                             "stop after this many epochs (iterations from n and the batch "
+                             "size), instead of iterations")
+                           .above(0)
+                           .or_zero("off: iterations applies"),
+                       field("warmup_epochs", &C::warmup_epochs,
+                             "the warmup in epochs (iterations from n and the batch size), "
+                             "instead of warmup_iterations")
+                           .above(0)
+                           .or_zero("off: warmup_iterations applies"),
+                       field("batch_scaling", &C::batch_scaling,
+                             "a constant step_size grows with the batch size B: gamma (B / "
+                             "reference_batch_size)^p"),
+                       field("reference_batch_size", &C::reference_batch_size,
+                             "B_ref: the batch size at which step_size applies unscaled")
+                           .at_least(1)
+                           .when("batch_scaling", {BatchScaling::kLinear, BatchScaling::kSqrt}),
                        field("output", &C::output,
                              "the run file (HDF5): trace, settings, checkpoints; relative to the "
                              "problem file (to the working directory for the flag)")
@@ -235,10 +262,31 @@ void validate(const RunConfig& config) {
       throw locate(config, "step." + player.player + "." + (row ? row->key : "rule"),
                    error->problem);
     }
+  // MBF and K-FAC precondition by the per-example gradients of the minibatch the problem
+  // evaluated last: the step's own batch only when SGDA evaluates its batch at once (adaptive
+  // sampling evaluates example by example, other methods also at snapshots and shifts).
+  const auto fisher = [](const StepSettings& s) {
+    return s.rule.rule == StepRuleType::kMbf || s.rule.rule == StepRuleType::kKfac;
+  };
+  const bool players_fisher = std::any_of(config.step.players.begin(), config.step.players.end(),
+                                          [&](const PlayerStep& p) { return fisher(p.settings); });
+  if ((fisher(config.step.all) || players_fisher) &&
+      (config.estimator.method != Method::kSgda ||
+       config.estimator.sampling == SamplingType::kAdaptive))
+    throw locate(config,
+                 config.estimator.method != Method::kSgda ? "method.name" : "method.sampling",
+                 "the step rules mbf and kfac precondition by the minibatch SGDA evaluated last; "
+                 "accepted method sgda with sampling uniform, nice, importance or shuffle");
   check(config.solver.Check());
   if (config.log_every_epochs > 0.0 && config.solver.log_every > 0)
     throw locate(config, "run.log_every_epochs",
                  "accepted only without run.log_every (one of the two sets the log period)");
+  if (config.epochs > 0.0 && config.origin.count("run.iterations"))
+    throw locate(config, "run.epochs",
+                 "accepted only without run.iterations (one of the two sets the run's length)");
+  if (config.warmup_epochs > 0.0 && config.solver.step_size.warmup_iterations > 0)
+    throw locate(config, "run.warmup_epochs",
+                 "accepted only without run.warmup_iterations (one of the two sets the warmup)");
   // The solver reserves the trace up front: a row per log_every iterations.
   const SolverOptions& s = config.solver;
   const double rows = double(s.max_iterations) / double(s.effective_log_every());
@@ -396,15 +444,41 @@ std::optional<TrainingTask> training_task(ProblemType type) {
 
 SolverOptions solver_options(const RunConfig& config, const Problem& problem) {
   SolverOptions options = config.solver;
-  if (config.log_every_epochs > 0.0) {
-    const EstimatorOptions& e = config.estimator;
-    const bool batched = e.method == Method::kSgda && (e.sampling == SamplingType::kNice ||
-                                                       e.sampling == SamplingType::kShuffle ||
-                                                       e.sampling == SamplingType::kAdaptive);
-    const Index batch = batched ? std::max<Index>(1, e.batch_size) : 1;
-    const Index per_epoch = (problem.num_samples() + batch - 1) / batch;
-    options.log_every = std::max<std::int64_t>(
-        1, std::llround(config.log_every_epochs * static_cast<double>(per_epoch)));
+  const EstimatorOptions& e = config.estimator;
+  const bool batched = e.method == Method::kSgda &&
+                       (e.sampling == SamplingType::kNice || e.sampling == SamplingType::kShuffle ||
+                        e.sampling == SamplingType::kAdaptive);
+  const Index batch = batched ? std::max<Index>(1, e.batch_size) : 1;
+  const double per_epoch = static_cast<double>((problem.num_samples() + batch - 1) / batch);
+  auto iterations = [&](const char* key, double epochs) {
+    const double k = std::round(epochs * per_epoch);
+    if (!(k <= 1e15))
+      throw locate(config, key,
+                   "is " + format_number(k) +
+                       " iterations on this problem (n = " + std::to_string(problem.num_samples()) +
+                       "); accepted up to 1e15: give iterations instead");
+    return std::max<std::int64_t>(1, static_cast<std::int64_t>(k));
+  };
+  if (config.log_every_epochs > 0.0)
+    options.log_every = iterations("run.log_every_epochs", config.log_every_epochs);
+  if (config.epochs > 0.0) options.max_iterations = iterations("run.epochs", config.epochs);
+  if (config.warmup_epochs > 0.0) {
+    options.step_size.warmup_iterations = iterations("run.warmup_epochs", config.warmup_epochs);
+    if (options.step_size.warmup_iterations >= options.max_iterations)
+      throw locate(config, "run.warmup_epochs",
+                   "is " + std::to_string(options.step_size.warmup_iterations) +
+                       " iterations, not fewer than the run's " +
+                       std::to_string(options.max_iterations) + "; accepted a shorter warmup");
+  }
+  if (config.batch_scaling != BatchScaling::kNone) {
+    // Checked here, not when the file is read: an experiment sets the step after that.
+    if (options.step_size.rule != StepSizeRule::kConstant)
+      throw locate(config, "run.batch_scaling",
+                   "accepted only with a constant run.step_size (a number): theory steps "
+                   "already account for the batch");
+    const double ratio = double(batch) / double(config.reference_batch_size);
+    options.step_size.gamma *=
+        config.batch_scaling == BatchScaling::kLinear ? ratio : std::sqrt(ratio);
   }
   return options;
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <set>
+#include <stdexcept>
 
 #include "../io/hdf5_util.hpp"
 #include "../io/run_config_toml.hpp"
@@ -39,6 +40,25 @@ const OptionTable<ExperimentSettings>& ExperimentSettings::table() {
   return table;
 }
 
+namespace {
+
+const OptionTable<RunConfig>& run_table() {
+  for (const RunSection& section : run_sections())
+    if (section.name == "run") return *section.table;
+  throw std::logic_error("run_sections() has no [run]");
+}
+
+// The [run] keys a [[method]] may give for itself, for its own learning-rate schedule: the
+// schedule's (StepSizeOptions' but the step size itself, which step_sizes sets) and the
+// batch-size-dependent ones.
+bool is_method_run_key(const std::string& key) {
+  if (key == "step_size" || key == "step_factor" || key == "step_schedule") return false;
+  return StepSizeOptions::table().has(key) || key == "warmup_epochs" || key == "batch_scaling" ||
+         key == "reference_batch_size";
+}
+
+}  // namespace
+
 const OptionTable<ExperimentMethod>& ExperimentMethod::table() {
   using O = ExperimentMethod;
   static const OptionTable<O> table = [] {
@@ -51,11 +71,10 @@ const OptionTable<ExperimentMethod>& ExperimentMethod::table() {
         documented<O>("step", FieldType::kChoice, "this method's own step rule ([step] rule)",
                       "step.rule"),
     };
-    // The schedule's keys (ExperimentParser::expand moves them to [run]).
+    // The [run] keys a method may give for itself (ExperimentParser::expand moves them).
     std::vector<std::string> seen;
-    for (const Field<StepSizeOptions>& row : StepSizeOptions::table().rows()) {
-      if (row.key == "step_size" || row.key == "step_factor" || row.key == "step_schedule" ||
-          std::find(seen.begin(), seen.end(), row.key) != seen.end())
+    for (const Field<RunConfig>& row : run_table().rows()) {
+      if (!is_method_run_key(row.key) || std::find(seen.begin(), seen.end(), row.key) != seen.end())
         continue;
       seen.push_back(row.key);
       Field<O> f =
@@ -385,13 +404,12 @@ class ExperimentParser {
                          "; accepted " + join(enum_names<StepRuleType>()) +
                          " (the rule's options go in [step])");
       const bool own_step = move_key(root, method, "step", "step", "rule");
-      // The schedule's keys (step_decay, warmup_iterations, ...: StepSizeOptions' rows but the
-      // step size itself, which step_sizes sets) go to [run] too, so a method may have its own
-      // schedule and grid over it.
+      // The schedule's keys (step_decay, warmup_iterations, batch_scaling, ...:
+      // is_method_run_key) go to [run] too, so a method may have its own schedule and grid over
+      // it.
       std::vector<std::string> own_schedule;
-      for (const std::string& key : StepSizeOptions::table().keys())
-        if (key != "step_size" && key != "step_factor" && key != "step_schedule" &&
-            move_key(root, method, key, "run", key))
+      for (const std::string& key : run_table().keys())
+        if (is_method_run_key(key) && move_key(root, method, key, "run", key))
           own_schedule.push_back(key);
       const std::string name =
           method["name"].is_string() ? std::string(method["name"].as_string()->get()) : "?";
@@ -494,6 +512,7 @@ Settings experiment_attributes(const ExperimentPlan& plan, const Problem& proble
 
 void check_planned_run(const PlannedRun& run, const Problem& problem) {
   const RunConfig& config = run.config;
+  solver_options(config, problem);  // epochs and batch scaling on this problem; errors located
   try {
     const std::unique_ptr<Estimator> estimator = make_estimator(config.estimator, problem);
     const StepSizeOptions& step_size = config.solver.step_size;

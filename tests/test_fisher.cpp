@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sgda/estimators/sgda.hpp"
+#include "sgda/io/run_config.hpp"
 #include "sgda/problems/affine_game.hpp"
 #include "sgda/problems/training.hpp"
 #include "sgda/registry.hpp"
@@ -334,4 +335,23 @@ TEST_CASE("MBF and K-FAC train a small classifier", "[steps][fisher][training]")
     CHECK(after.loss <= 0.5 * before);
     CHECK(after.accuracy >= 0.9);
   }
+}
+
+TEST_CASE("MBF and K-FAC refuse estimators that evaluate other batches than the step's",
+          "[steps][fisher][run_config]") {
+  auto error = [](const std::string& method) {
+    try {
+      parse_run_config(
+          "[problem]\ntype = \"classifier\"\n[method]\n" + method + "[step]\nrule = \"kfac\"\n",
+          "x.toml");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(error("name = \"sgda\"\nsampling = \"shuffle\"\nbatch_size = 32\n") == "no error");
+  CHECK_THAT(error("name = \"sgda\"\nsampling = \"adaptive\"\nbatch_size = 32\n"),
+             Catch::Contains("x.toml:5: method.sampling: the step rules mbf and kfac"));
+  CHECK_THAT(error("name = \"l-svrgda\"\n"),
+             Catch::Contains("x.toml:4: method.name: the step rules mbf and kfac"));
 }

@@ -540,6 +540,54 @@ restart_period = [100, 200]
   CHECK(restarts.runs[0].key != restarts.runs[1].key);
 }
 
+TEST_CASE("a method may scale its step with its batch size, over a grid of batch sizes",
+          "[report][schedule]") {
+  const ExperimentPlan plan = parse_experiment(R"([experiment]
+step_sizes = [0.01]
+[problem]
+type = "quadratic"
+samples = 512
+[run]
+epochs = 2
+warmup_epochs = 0.5
+[[method]]
+name = "sgda"
+sampling = "nice"
+batch_size = [64, 256]
+batch_scaling = "sqrt"
+reference_batch_size = 64
+label = "scaled"
+)",
+                                               "b.toml");
+  REQUIRE(plan.runs.size() == 2);
+  const std::shared_ptr<sgda::Problem> problem = sgda::make_problem(plan.runs[0].config);
+  std::vector<sgda::SolverOptions> options;
+  for (const PlannedRun& run : plan.runs) {
+    INFO(run.label);
+    check_planned_run(run, *problem);
+    options.push_back(sgda::solver_options(run.config, *problem));
+    CHECK(run.config.origin.at("run.batch_scaling") == "b.toml:13");
+  }
+  // 512/64 = 8 and 512/256 = 2 iterations per epoch; the step scaled by sqrt(256/64) = 2.
+  CHECK(options[0].max_iterations == 16);
+  CHECK(options[1].max_iterations == 4);
+  CHECK(options[0].step_size.warmup_iterations == 4);
+  CHECK(options[1].step_size.warmup_iterations == 1);
+  CHECK(options[0].step_size.gamma == 0.01);
+  CHECK(options[1].step_size.gamma == Approx(0.02).epsilon(1e-15));
+  // A theory step cannot be scaled: refused before anything runs, at the method's line.
+  const ExperimentPlan theory = parse_experiment(R"([problem]
+type = "quadratic"
+[[method]]
+name = "sgda"
+batch_scaling = "linear"
+)",
+                                                 "t.toml");
+  CHECK_THROWS_WITH(
+      check_planned_run(theory.runs[0], *problem),
+      Catch::StartsWith("t.toml:5: run.batch_scaling: accepted only with a constant"));
+}
+
 TEST_CASE("experiment-file errors are one line naming the file, line and field", "[report]") {
   const std::string problem = "[problem]\ntype = \"quadratic\"\n";
   auto error = [&](const std::string& text) {

@@ -455,3 +455,46 @@ TEST_CASE("problem files: the training examples parse and read back", "[training
                                      "x.toml"),
                     Catch::Contains("run.log_every_epochs: accepted only without run.log_every"));
 }
+
+TEST_CASE("problem files: epochs and warmup in epochs and batch scaling",
+          "[training][run_config]") {
+  const TrainingProblem p(TrainingTask::kClassifier, {}, blobs(1000, 4, 2, 1));
+  const std::string head =
+      "[problem]\ntype = \"classifier\"\n[method]\nname = \"sgda\"\nsampling = \"shuffle\"\n";
+  auto options = [&](const std::string& method, const std::string& run) {
+    return solver_options(parse_run_config(head + method + "[run]\n" + run, "x.toml"), p);
+  };
+  // ⌈1000/256⌉ = 4 iterations per epoch; ⌈1000/64⌉ = 16.
+  const SolverOptions big = options("batch_size = 256\n",
+                                    "step_size = 0.01\nepochs = 2.5\nwarmup_epochs = 0.5\n"
+                                    "batch_scaling = \"linear\"\nreference_batch_size = 64\n");
+  CHECK(big.max_iterations == 10);
+  CHECK(big.step_size.warmup_iterations == 2);
+  CHECK(big.step_size.gamma == Approx(0.04).epsilon(1e-15));
+  const SolverOptions root = options("batch_size = 256\n",
+                                     "step_size = 0.01\nbatch_scaling = \"sqrt\"\n"
+                                     "reference_batch_size = 64\n");
+  CHECK(root.step_size.gamma == Approx(0.02).epsilon(1e-15));
+  CHECK(root.max_iterations == 100000);  // the default iterations: epochs is off
+  const SolverOptions small =
+      options("batch_size = 16\n", "step_size = 0.01\nbatch_scaling = \"sqrt\"\n");
+  CHECK(small.step_size.gamma == Approx(0.01 * std::sqrt(16.0 / 128.0)).epsilon(1e-15));
+
+  // Each excludes the key it replaces; scaling needs a constant step.
+  auto error = [&](const std::string& run) {
+    try {
+      options("batch_size = 256\n", run);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK_THAT(error("iterations = 5\nepochs = 1\n"),
+             Catch::Contains("x.toml:9: run.epochs: accepted only without run.iterations"));
+  CHECK_THAT(error("warmup_iterations = 5\nwarmup_epochs = 1\n"),
+             Catch::Contains("run.warmup_epochs: accepted only without run.warmup_iterations"));
+  CHECK_THAT(error("step_size = \"theory\"\nbatch_scaling = \"linear\"\n"),
+             Catch::Contains("run.batch_scaling: accepted only with a constant run.step_size"));
+  CHECK_THAT(error("epochs = 1\nwarmup_epochs = 1\n"),
+             Catch::Contains("run.warmup_epochs: is 4 iterations, not fewer than the run's 4"));
+}

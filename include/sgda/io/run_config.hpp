@@ -74,6 +74,12 @@ struct StepConfig {
   std::vector<PlayerStep> players;
 };
 
+// How a constant step grows with the batch size B: p = 1 (linear; Goyal et al. 2017, LARS) or
+// p = 1/2 (square root; LAMB, You et al. 2020) in γ · (B / B_ref)^p.
+enum class BatchScaling { kNone, kLinear, kSqrt };
+template <>
+const std::vector<EnumValue<BatchScaling>>& enum_values<BatchScaling>();
+
 struct RunConfig {
   std::string source;  // the TOML file
   ProblemSpec problem;
@@ -81,10 +87,17 @@ struct RunConfig {
   EstimatorOptions estimator;
   StepConfig step;
   SolverOptions solver;
-  // Log (metrics, a trace row) every this many epochs instead of solver.log_every; 0 = off.
-  // Converted to iterations from n and the batch size (solver_options()).
+  // Settings in epochs of training runs, converted to iterations from n and the batch size
+  // (solver_options()); 0 = off. Log (metrics, a trace row) every this many epochs instead of
+  // solver.log_every; stop after `epochs` instead of solver.max_iterations; warm up over
+  // `warmup_epochs` instead of the step's warmup_iterations.
   double log_every_epochs = 0.0;
-  std::string output;  // trace file; empty = none
+  double epochs = 0.0;
+  double warmup_epochs = 0.0;
+  // Large-batch scaling of a constant step: γ · (B / B_ref)^p (solver_options()).
+  BatchScaling batch_scaling = BatchScaling::kNone;
+  Index reference_batch_size = 128;  // B_ref
+  std::string output;                // trace file; empty = none
   // Where each explicitly set field came from ("run.toml:12" or "--iterations"), so errors
   // found after overrides still point at the right place.
   std::map<std::string, std::string> origin;
@@ -138,9 +151,11 @@ std::shared_ptr<AffineGame> build_problem(const RunConfig& config);
 // The training task of a training problem type (classifier, regression, autoencoder).
 std::optional<TrainingTask> training_task(ProblemType type);
 
-// The solver's options for `problem` (built from the config): config.solver, with log_every
-// from log_every_epochs when that is set (epochs · ⌈n / batch⌉ iterations, batch = the
-// sampling's batch_size for nice and shuffle sampling, 1 otherwise; at least 1).
+// The solver's options for `problem` (built from the config): config.solver, with log_every,
+// max_iterations and the warmup from log_every_epochs, epochs and warmup_epochs when these are
+// set (epochs · ⌈n / batch⌉ iterations rounded, at least 1; batch = the sampling's batch_size
+// for nice, shuffle and adaptive sampling, 1 otherwise), and the constant step scaled by
+// batch_scaling. Throws InputError when the warmup would not end before the last iteration.
 SolverOptions solver_options(const RunConfig& config, const Problem& problem);
 
 // The step rule of [step] (a BlockwiseStep when players have their own tables or scales).

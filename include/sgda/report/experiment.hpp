@@ -66,7 +66,8 @@ struct ExperimentRuns {
 Settings experiment_attributes(const ExperimentPlan& plan, const Problem& problem);
 
 // Checks before anything runs what would stop a run halfway through the grid: the method's
-// options on this problem (workers, k, ...) and, for theory steps, that the constants give one.
+// options on this problem (workers, k, ...), its settings in epochs and batch scaling, and, for
+// theory steps, that the constants give one.
 // Throws InputError naming the experiment file's line.
 void check_planned_run(const PlannedRun& run, const Problem& problem);
 
