@@ -17,18 +17,6 @@ void damped_inverse(const Matrix& m, double mu, Matrix& out) {
   out = damped.llt().solve(Matrix::Identity(m.rows(), m.cols()));
 }
 
-void put_matrix(StateArchive& out, const std::string& key, const Matrix& m) {
-  out.put(key, Eigen::Map<const Vector>(m.data(), m.size()));
-}
-
-void get_matrix(const StateArchive& in, const std::string& key, Matrix& m) {
-  const Vector& v = in.vector(key);
-  if (v.size() != m.size())
-    throw InputError("checkpoint: step state '" + key + "' has " + std::to_string(v.size()) +
-                     " values, the rule's layer has " + std::to_string(m.size()));
-  m = Eigen::Map<const Matrix>(v.data(), m.rows(), m.cols());
-}
-
 }  // namespace
 
 void Kfac::bind(const std::vector<nn::Dense>& layers) {
@@ -52,11 +40,11 @@ void Kfac::update(const nn::DenseBatch& batch, double beta, bool first) {
     for (Index k = 0; k < scaled_.cols(); ++k)
       scaled_.col(k) *= std::sqrt(std::max((*batch.weights)[std::size_t(k)], 0.0));
     product_.noalias() = scaled_ * scaled_.transpose();
-    layer.a = first ? product_ : Matrix(beta * layer.a + (1.0 - beta) * product_);
+    detail::moving_average(layer.a, product_, beta, first);
     // G = Σ w_k δ_k δ_kᵀ from the columns w_k δ_k scaled by 1/√w_k.
     scaled_ = *batch.deltas[l] * inverse_sqrt_w_.asDiagonal();
     product_.noalias() = scaled_ * scaled_.transpose();
-    layer.g = first ? product_ : Matrix(beta * layer.g + (1.0 - beta) * product_);
+    detail::moving_average(layer.g, product_, beta, first);
   }
 }
 
@@ -81,20 +69,20 @@ void Kfac::apply(std::size_t l, nn::MatrixMap g) {
 void Kfac::save_state(StateArchive& out) const {
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     const std::string prefix = "layer" + std::to_string(l) + ".";
-    put_matrix(out, prefix + "a", layers_[l].a);
-    put_matrix(out, prefix + "g", layers_[l].g);
-    put_matrix(out, prefix + "a_inverse", layers_[l].a_inverse);
-    put_matrix(out, prefix + "g_inverse", layers_[l].g_inverse);
+    detail::put_matrix(out, prefix + "a", layers_[l].a);
+    detail::put_matrix(out, prefix + "g", layers_[l].g);
+    detail::put_matrix(out, prefix + "a_inverse", layers_[l].a_inverse);
+    detail::put_matrix(out, prefix + "g_inverse", layers_[l].g_inverse);
   }
 }
 
 void Kfac::load_state(const StateArchive& in) {
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     const std::string prefix = "layer" + std::to_string(l) + ".";
-    get_matrix(in, prefix + "a", layers_[l].a);
-    get_matrix(in, prefix + "g", layers_[l].g);
-    get_matrix(in, prefix + "a_inverse", layers_[l].a_inverse);
-    get_matrix(in, prefix + "g_inverse", layers_[l].g_inverse);
+    detail::get_matrix(in, prefix + "a", layers_[l].a);
+    detail::get_matrix(in, prefix + "g", layers_[l].g);
+    detail::get_matrix(in, prefix + "a_inverse", layers_[l].a_inverse);
+    detail::get_matrix(in, prefix + "g_inverse", layers_[l].g_inverse);
   }
 }
 

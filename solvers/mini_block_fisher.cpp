@@ -135,11 +135,7 @@ void MiniBlockFisher::update_lines(const nn::DenseBatch& batch, std::size_t l, d
   Index first_pair = 0, filled = 0;
   auto flush = [&] {
     product_.noalias() = pair_products_.leftCols(filled).transpose() * scale_.transpose();
-    auto stats = layer.stats.middleRows(first_pair, filled);
-    if (first)
-      stats = product_;
-    else
-      stats = beta * stats + (1.0 - beta) * product_;
+    detail::moving_average(layer.stats.middleRows(first_pair, filled), product_, beta, first);
     first_pair += filled;
     filled = 0;
   };
@@ -165,10 +161,7 @@ void MiniBlockFisher::update_layer(const nn::DenseBatch& batch, std::size_t l, d
       scale_.col(k).segment(c * outputs, outputs) =
           (augmented_(c, k) * inverse_sqrt_w_[k]) * delta.col(k);
   product_.noalias() = scale_ * scale_.transpose();
-  if (first)
-    layer.stats = product_;
-  else
-    layer.stats = beta * layer.stats + (1.0 - beta) * product_;
+  detail::moving_average(layer.stats, product_, beta, first);
 }
 
 void MiniBlockFisher::refresh(double damping) {
@@ -215,27 +208,16 @@ void MiniBlockFisher::apply(std::size_t l, nn::MatrixMap g) {
 void MiniBlockFisher::save_state(StateArchive& out) const {
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     const std::string prefix = "layer" + std::to_string(l) + ".";
-    const Layer& layer = layers_[l];
-    out.put(prefix + "statistics",
-            Eigen::Map<const Vector>(layer.stats.data(), layer.stats.size()));
-    out.put(prefix + "factors",
-            Eigen::Map<const Vector>(layer.factors.data(), layer.factors.size()));
+    detail::put_matrix(out, prefix + "statistics", layers_[l].stats);
+    detail::put_matrix(out, prefix + "factors", layers_[l].factors);
   }
 }
 
 void MiniBlockFisher::load_state(const StateArchive& in) {
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     const std::string prefix = "layer" + std::to_string(l) + ".";
-    Layer& layer = layers_[l];
-    for (auto [key, matrix] :
-         {std::pair{"statistics", &layer.stats}, {"factors", &layer.factors}}) {
-      const Vector& v = in.vector(prefix + key);
-      if (v.size() != matrix->size())
-        throw InputError("checkpoint: step state '" + prefix + key + "' has " +
-                         std::to_string(v.size()) + " values, the rule's layer has " +
-                         std::to_string(matrix->size()));
-      *matrix = Eigen::Map<const Matrix>(v.data(), matrix->rows(), matrix->cols());
-    }
+    detail::get_matrix(in, prefix + "statistics", layers_[l].stats);
+    detail::get_matrix(in, prefix + "factors", layers_[l].factors);
   }
 }
 
