@@ -518,7 +518,7 @@ void check_planned_run(const PlannedRun& run, const Problem& problem) {
     const StepSizeOptions& step_size = config.solver.step_size;
     if (step_size.rule == StepSizeRule::kConstant) return;
     const std::unique_ptr<StepRule> step = build_step(config);
-    const Theory t = analyse_theory(problem, *estimator, *step, config.solver,
+    const Theory t = analyse_theory(problem, *estimator, *step, solver_options(config, problem),
                                     problem.initial_point(), {.estimator_at_x0 = false});
     if (t.step_source == StepSource::kMissing)
       throw InputError(FieldError{
@@ -556,10 +556,11 @@ RunRecord execute_run(const PlannedRun& run, const Problem& problem,
   Rng rng(config.solver.seed);
   Counters counters;
   probe->reset(problem, x0, rng, counters);
-  Theory theory = analyse_theory(problem, *probe, *step, config.solver, x0);
+  // The step and length the run takes: epochs and batch scaling resolved.
+  SolverOptions options = solver_options(config, problem);
+  Theory theory = analyse_theory(problem, *probe, *step, options, x0);
 
   Summary summary;
-  SolverOptions options = solver_options(config, problem);  // log_every_epochs resolved
   options.interrupt = interrupt;
   try {
     summary = solve(problem, *estimator, *step, options, x0, callbacks);

@@ -822,3 +822,18 @@ TEST_CASE(
   for (const auto& [name, value] : game->metrics(game->initial_point())) names.insert(name);
   CHECK(names == std::set<std::string>{"modes_covered", "good_fraction"});
 }
+
+TEST_CASE("every example experiment file parses into its planned runs", "[report]") {
+  namespace fs = std::filesystem;
+  std::size_t experiments = 0;
+  for (const char* folder : {"experiments", "dnn"})
+    for (const auto& entry : fs::directory_iterator(kSource / "examples" / folder)) {
+      if (entry.path().extension() != ".toml") continue;
+      INFO(entry.path().string());
+      const std::string text = sgda::testing::read(entry.path());
+      if (text.find("[[method]]") == std::string::npos) continue;  // a problem file
+      ++experiments;
+      CHECK(!load_experiment(entry.path().string()).runs.empty());
+    }
+  CHECK(experiments >= 15);
+}
