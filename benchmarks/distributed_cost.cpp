@@ -122,12 +122,9 @@ Timing run_hand_distributed(const sgda::AffineGame& game, const DistributedMetho
       } else {  // e = F_mj(x) − F_mj(w_m) + F_m(w_m)
         const Index j = w.first + static_cast<Index>(worker_rng.index(std::uint64_t(local)));
         const Matrix& a = game.sample_matrix(j);
-        e = offsets.col(j);
-        e.noalias() += a * x;
-        w.workspace = offsets.col(j);
-        w.workspace.noalias() += a * w.snapshot;
-        e -= w.workspace;
-        e += w.snapshot_full;
+        w.workspace = x - w.snapshot;  // one product: M_j(x − w_m) + F_m(w_m)
+        e = w.snapshot_full;
+        e.noalias() += a * w.workspace;
         if (worker_rng.bernoulli(method.probability)) {
           w.snapshot = x;
           w.snapshot_full = w.offset;

@@ -61,23 +61,19 @@ Timing run_hand_l_svrgda(const sgda::AffineGame& game, bool l1, std::int64_t ite
   const Index dim = game.dim();
   const auto n = static_cast<std::uint64_t>(game.num_samples());
   const double p = 1.0 / double(n);
-  const Matrix& offsets = game.offsets();
   const Matrix& mean = game.mean_matrix();
   const Vector& mean_offset = game.mean_offset();
   sgda::Rng rng(kRunSeed);
-  Vector x = Vector::Zero(dim), g(dim), w = x, fw(dim), fjw(dim);
+  Vector x = Vector::Zero(dim), g(dim), w = x, fw(dim), diff(dim);
   fw = mean_offset;  // F(w⁰), outside the timing like the estimator's reset
   fw.noalias() += mean * w;
   const Stopwatch watch;
   for (std::int64_t k = 0; k < iterations; ++k) {
     const auto j = static_cast<Index>(rng.index(n));
     const Matrix& m = game.sample_matrix(j);
-    g = offsets.col(j);  // g = F_j(x) − F_j(w) + F(w)
-    g.noalias() += m * x;
-    fjw = offsets.col(j);
-    fjw.noalias() += m * w;
-    g -= fjw;
-    g += fw;
+    diff = x - w;  // g = F_j(x) − F_j(w) + F(w) = M_j(x − w) + F(w): one product
+    g = fw;
+    g.noalias() += m * diff;
     if (rng.bernoulli(p)) {  // w ← x, F(w) recomputed
       w = x;
       fw = mean_offset;

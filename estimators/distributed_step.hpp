@@ -40,13 +40,14 @@ void DistributedEstimator::local_estimate(Worker& w, const P& local, const X& x,
     return;
   }
   const auto j = static_cast<Index>(worker_rng.index(static_cast<std::uint64_t>(local_samples_)));
-  sample_of(local, j, x, estimate);
-  counters.sample_evaluations += 1;
-  if (settings_.local != LocalOracle::kSvrg) return;
-  sample_of(local, j, w.snapshot, w.workspace);
-  estimate -= w.workspace;
+  if (settings_.local != LocalOracle::kSvrg) {
+    sample_of(local, j, x, estimate);
+    counters.sample_evaluations += 1;
+    return;
+  }
+  sample_difference_of(local, j, x, w.snapshot, estimate, w.workspace);  // F_j(x) − F_j(w_m)
   estimate += w.snapshot_full;
-  counters.sample_evaluations += 1;
+  counters.sample_evaluations += 2;
   if (worker_rng.bernoulli(p_)) {  // w_m ← x
     w.snapshot = x;
     full_of(local, w.snapshot, w.snapshot_full);

@@ -26,6 +26,13 @@ void Problem::sample_sum(const SampleDraw& draw, ConstVectorRef x, VectorRef out
   }
 }
 
+void Problem::sample_difference(Index i, ConstVectorRef x, ConstVectorRef w, VectorRef out,
+                                VectorRef workspace) const {
+  sample(i, x, out);
+  sample(i, w, workspace);
+  out -= workspace;
+}
+
 void Problem::full(ConstVectorRef x, VectorRef out) const {
   // Generic finite sum; problems with structure (affine games) override this.
   const Index n = num_samples();

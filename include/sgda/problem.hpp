@@ -69,6 +69,12 @@ class Problem {
   // products) override it and may ignore the workspace. The estimators' only batch entry point.
   virtual void sample_sum(const SampleDraw& draw, ConstVectorRef x, VectorRef out,
                           VectorRef workspace) const;
+  // out = F_i(x) − F_i(w): what the variance-reduced estimators (L-SVRGDA, VR-DIANA) add to a
+  // snapshot's F(w). The default evaluates F_i twice, F_i(w) into `workspace` (size dim());
+  // affine games need one product, M_i(x − w). Estimators count it as two sample evaluations
+  // whatever the problem does: the methods' theory counts oracle calls, not products.
+  virtual void sample_difference(Index i, ConstVectorRef x, ConstVectorRef w, VectorRef out,
+                                 VectorRef workspace) const;
   // out = F(x) = (1/n) Σ_i F_i(x).
   virtual void full(ConstVectorRef x, VectorRef out) const;
   // [F(x)]_j. The default evaluates F in full; `coordinates_are_cheap()` tells estimators
@@ -135,6 +141,21 @@ void sample_of(const P& problem, Index i, const X& x, Out& out) {
     problem.sample_into(i, x, out);
   else
     problem.sample(i, x, out);
+}
+// F_i(x) − F_i(w) likewise: P::sample_difference_into when P offers it, else two sample_of
+// calls (F_i(w) into `workspace`) when P is a concrete type with sample_into, else the virtual.
+template <class P, class X, class W, class Out, class Work>
+void sample_difference_of(const P& problem, Index i, const X& x, const W& w, Out& out,
+                          Work& workspace) {
+  if constexpr (requires { problem.sample_difference_into(i, x, w, out, workspace); }) {
+    problem.sample_difference_into(i, x, w, out, workspace);
+  } else if constexpr (requires { problem.sample_into(i, x, out); }) {
+    problem.sample_into(i, x, out);
+    problem.sample_into(i, w, workspace);
+    out -= workspace;
+  } else {
+    problem.sample_difference(i, x, w, out, workspace);
+  }
 }
 template <class P, class X, class Out>
 void full_of(const P& problem, const X& x, Out& out) {

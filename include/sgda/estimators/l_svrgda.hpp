@@ -30,9 +30,7 @@ class LSvrgdaEstimator final : public Estimator {
   template <class P, class X, class G>
   void estimate_with(const P& problem, const X& x, G& g, Rng& rng, Counters& counters) {
     const Index j = uniform_index(rng, problem.num_samples());
-    sample_of(problem, j, x, g);
-    sample_of(problem, j, snapshot_, workspace_);
-    g -= workspace_;
+    sample_difference_of(problem, j, x, snapshot_, g, workspace_);  // F_j(x) − F_j(w)
     g += snapshot_full_;
     counters.sample_evaluations += 2;
     if (rng.bernoulli(p_)) {  // w^{k+1} = x^k

@@ -33,6 +33,12 @@ class AffineGame final : public Problem {
     out = offsets_.col(i);
     out.noalias() += *matrices_[static_cast<std::size_t>(i)] * x;
   }
+  // F_i(x) − F_i(w) = M_i(x − w): one product where two calls make two (the offsets cancel).
+  template <class X, class W, class Out, class Work>
+  void sample_difference_into(Index i, const X& x, const W& w, Out& out, Work& workspace) const {
+    workspace = x - w;
+    out.noalias() = *matrices_[static_cast<std::size_t>(i)] * workspace;
+  }
   template <class X, class Out>
   void full_into(const X& x, Out& out) const {
     out = mean_offset_;
@@ -40,6 +46,10 @@ class AffineGame final : public Problem {
   }
   void sample(Index i, ConstVectorRef x, VectorRef out) const override { sample_into(i, x, out); }
   void full(ConstVectorRef x, VectorRef out) const override { full_into(x, out); }
+  void sample_difference(Index i, ConstVectorRef x, ConstVectorRef w, VectorRef out,
+                         VectorRef workspace) const override {
+    sample_difference_into(i, x, w, out, workspace);
+  }
   // O(D): one row of the mean, read from a row-major copy of M̄ made on first use (a row of the
   // column-major M̄ is D cache lines apart).
   double coordinate(Index j, ConstVectorRef x) const override {
