@@ -139,6 +139,29 @@ TEST_CASE("streaming PCA operators: F_i from the draw, F = -Sigma v exactly", "[
   }
 }
 
+TEST_CASE("every step rule projects onto the sphere after its move", "[pca][steps]") {
+  // The sphere is the problem's regularizer: the rules apply its prox after their move, the
+  // momentum rules included (the heavy ball's x <- prox(x - gamma buf)).
+  const StreamingPca p(small(false), sphere());
+  const Vector x = p.initial_point();
+  Vector g(10), next(10);
+  for (const std::string name : {"prox", "sgd", "momentum", "nesterov", "adam"}) {
+    INFO(name);
+    StepRuleOptions r;
+    r.rule = parse_enum<StepRuleType>(name);
+    auto step = make_step_rule(r);
+    step->reset(p);
+    Vector current = x;
+    for (Index i = 0; i < 3; ++i) {
+      p.sample(i, current, g);
+      step->apply(0.1, g, current, next);
+      CHECK(next.norm() == Approx(1.0).epsilon(1e-14));
+      CHECK((next - current).norm() > 1e-6);  // it moved
+      current = next;
+    }
+  }
+}
+
 TEST_CASE("SGD on the sphere finds the top eigenvector from a random start", "[pca]") {
   // Plain projected SGD (no delay, no momentum), normalizing after every step.
   const StreamingPca p(small(false), sphere());
