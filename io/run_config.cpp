@@ -45,6 +45,8 @@ const std::vector<EnumValue<ProblemType>>& enum_values<ProblemType>() {
        "train an MLP regression (squared loss) on an HDF5 data set"},
       {ProblemType::kAutoencoder, "autoencoder",
        "train a deep autoencoder (encoder + mirror; binary cross-entropy reconstruction)"},
+      {ProblemType::kStreamingPca, "streaming-pca",
+       "maximize v'Sigma v on the sphere from fresh samples X ~ N(0, Sigma) (Async-MSGD's PCA)"},
   };
   return values;
 }
@@ -69,6 +71,8 @@ const OptionTable<ProblemSpec>& ProblemSpec::table() {
           nest(&O::gaussian, "gaussian", GaussianGanOptions::table(),
                {{"type", {to_string(T::kGaussianGan)}}}),
           nest(&O::mlp, "mlp", MlpGanOptions::table(), {{"type", {to_string(T::kMlpGan)}}}),
+          nest(&O::pca, "pca", StreamingPcaOptions::table(),
+               {{"type", {to_string(T::kStreamingPca)}}}),
           nest(&O::data, "data", DataOptions::table(),
                {{"type",
                  {to_string(T::kClassifier), to_string(T::kRegression),
@@ -250,6 +254,30 @@ void validate(const RunConfig& config) {
       check(p.training.Check());
       check(p.data.Check());
       break;
+    case ProblemType::kStreamingPca: {
+      check(p.pca.Check());
+      // −½vᵀΣv is unbounded below off the sphere (Oja's operator keeps ‖v‖ near 1 itself).
+      const RegularizerType r = config.regularizer.type;
+      if (!p.pca.oja && r != RegularizerType::kSphere && r != RegularizerType::kL2Ball)
+        throw locate(
+            config, "regularizer.type",
+            "problem.type = \"streaming-pca\" needs the sphere: accepted \"sphere\" "
+            "(normalization after each step) or \"l2-ball\" (or problem.oja = true), got \"" +
+                to_string(r) + "\"");
+      // Fresh samples: n = 2^62, so only a sampling that draws one index at a time applies.
+      const EstimatorOptions& e = config.estimator;
+      if (e.method != Method::kSgda)
+        throw locate(config, "method.name",
+                     "problem.type = \"streaming-pca\" draws fresh samples (n = 2^62): accepted "
+                     "\"sgda\", got \"" +
+                         to_string(e.method) + "\"");
+      if (e.sampling != SamplingType::kUniform)
+        throw locate(config, "method.sampling",
+                     "problem.type = \"streaming-pca\" draws fresh samples (n = 2^62): accepted "
+                     "\"uniform\", got \"" +
+                         to_string(e.sampling) + "\"");
+      break;
+    }
     case ProblemType::kFile:
       break;
   }
@@ -498,11 +526,13 @@ std::shared_ptr<Problem> make_problem(const RunConfig& config) {
     }
   }
   if (p.type != ProblemType::kDiracGan && p.type != ProblemType::kGaussianGan &&
-      p.type != ProblemType::kMlpGan)
+      p.type != ProblemType::kMlpGan && p.type != ProblemType::kStreamingPca)
     return build_problem(config);
   try {
     std::shared_ptr<const Regularizer> regularizer = make_regularizer(config.regularizer);
     if (p.type == ProblemType::kDiracGan) return std::make_shared<DiracGan>(p.dirac, regularizer);
+    if (p.type == ProblemType::kStreamingPca)
+      return std::make_shared<StreamingPca>(p.pca, regularizer);
     if (p.type == ProblemType::kGaussianGan)
       return std::make_shared<GaussianGan>(p.gaussian, regularizer);
     return std::make_shared<MlpGan>(p.mlp, regularizer);

@@ -88,6 +88,29 @@ class L2Ball final : public Regularizer {
   double radius_;
 };
 
+// Indicator of the sphere ||x||₂ = r, a non-convex set: its "prox" is the projection x ← r x/||x||
+// (the normalization of Oja-type streaming PCA, e.g. Async-MSGD of Liu et al. 2018), defined
+// for x ≠ 0; x = 0 is left as it is (every point of the sphere is nearest). The theory of
+// convex regularizers does not cover it.
+class Sphere final : public Regularizer {
+ public:
+  explicit Sphere(double radius) : radius_(radius) {}
+  std::string name() const override { return "sphere"; }
+  std::string describe() const override { return "sphere(radius=" + format(radius_) + ")"; }
+  double value(ConstVectorRef x) const override {
+    // The projection lands within rounding of the sphere.
+    return std::abs(x.norm() - radius_) <= 1e-12 * radius_ ? 0.0 : kInf;
+  }
+  bool separable() const override { return false; }
+  void prox(double, VectorRef x) const override {
+    const double norm = x.norm();
+    if (norm > 0.0) x *= radius_ / norm;
+  }
+
+ private:
+  double radius_;
+};
+
 // λ||x||₁ + indicator(||x||∞ ≤ r). Both parts are separable, so the prox acts per coordinate:
 // minimizing λ|y| + (y − x)²/(2γ) over |y| ≤ r gives clip(soft(x, γλ), −r, r).
 class L1Linf final : public Regularizer {
@@ -120,6 +143,9 @@ const std::vector<EnumValue<RegularizerType>>& enum_values<RegularizerType>() {
       {RegularizerType::kLinfBall, "linf-ball", "indicator of ||x||_inf <= radius"},
       {RegularizerType::kL2Ball, "l2-ball", "indicator of ||x_b||_2 <= radius for each player b"},
       {RegularizerType::kL1Linf, "l1-linf", "lambda ||x||_1 + indicator of ||x||_inf <= radius"},
+      {RegularizerType::kSphere, "sphere",
+       "indicator of ||x_b||_2 = radius for each player b (non-convex: projection x <- "
+       "radius x/||x||)"},
   };
   return values;
 }
@@ -136,7 +162,7 @@ const OptionTable<RegularizerOptions>& RegularizerOptions::table() {
               .when("type", {T::kL1, T::kL1Linf}),
           field("radius", &O::radius, "radius of the ball")
               .above(0)
-              .when("type", {T::kLinfBall, T::kL2Ball, T::kL1Linf}),
+              .when("type", {T::kLinfBall, T::kL2Ball, T::kL1Linf, T::kSphere}),
           field("lower", &O::lower, "lower bound of the box").when("type", {T::kBox}),
           field("upper", &O::upper, "upper bound of the box, >= lower").when("type", {T::kBox}),
       });
@@ -164,6 +190,8 @@ std::unique_ptr<Regularizer> make_regularizer(const RegularizerOptions& options)
       return std::make_unique<L2Ball>(options.radius);
     case RegularizerType::kL1Linf:
       return std::make_unique<L1Linf>(options.lambda, options.radius);
+    case RegularizerType::kSphere:
+      return std::make_unique<Sphere>(options.radius);
     case RegularizerType::kNone:
       break;
   }

@@ -82,9 +82,28 @@ const OptionTable<ExperimentMethod>& ExperimentMethod::table() {
       f.range = row.range, f.zero_means = row.zero_means, f.choices = row.choices;
       rows.push_back(std::move(f));
     }
+    // The step rule's keys (ExperimentParser::expand moves them to [step]).
+    for (const std::string& key : method_step_keys()) {
+      const Field<StepSettings>* row = nullptr;
+      for (const Field<StepSettings>& r : StepSettings::table().rows())
+        if (r.key == key) {
+          row = &r;
+          break;
+        }
+      Field<O> f = documented<O>(key, row->type, "this method's own [step] " + key, "step." + key);
+      f.range = row->range, f.zero_means = row->zero_means, f.choices = row->choices;
+      rows.push_back(std::move(f));
+    }
     return OptionTable<O>("ExperimentMethod", {TablePart<O>(std::move(rows))});
   }();
   return table;
+}
+
+std::vector<std::string> method_step_keys() {
+  std::vector<std::string> keys;
+  for (const std::string& key : StepSettings::table().keys())
+    if (key != "rule" && !EstimatorOptions::table().has(key)) keys.push_back(key);
+  return keys;
 }
 
 namespace {
@@ -402,8 +421,13 @@ class ExperimentParser {
                      "must be a string naming a step rule, got " +
                          (step->is_table() ? std::string("a table") : value_text(*step)) +
                          "; accepted " + join(enum_names<StepRuleType>()) +
-                         " (the rule's options go in [step])");
+                         " (the rule's options go in [step] or beside step)");
       const bool own_step = move_key(root, method, "step", "step", "rule");
+      // The step rule's options (momentum, beta1, ..., scale) go to [step] likewise, so a method
+      // may grid over them; a key that is also a [method] key (DIANA's alpha) stays the method's.
+      std::vector<std::string> own_rule;
+      for (const std::string& key : method_step_keys())
+        if (move_key(root, method, key, "step", key)) own_rule.push_back(key);
       // The schedule's keys (step_decay, warmup_iterations, batch_scaling, ...:
       // is_method_run_key) go to [run] too, so a method may have its own schedule and grid over
       // it.
@@ -425,6 +449,8 @@ class ExperimentParser {
         if (own_step) rename_field(message, "step.rule", "method.step");
         for (const std::string& key : own_schedule)
           rename_field(message, "run." + key, "method." + key);
+        for (const std::string& key : own_rule)
+          rename_field(message, "step." + key, "method." + key);
         throw InputError(message);
       }
 

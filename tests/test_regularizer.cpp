@@ -31,6 +31,7 @@ TEST_CASE("every prox is the minimizer of its prox objective", "[regularizer]") 
   // at least ||y − p||²/(2γ); we check that lower bound (minus rounding) on random perturbations.
   Rng rng(5);
   for (const std::string& type : enum_names<RegularizerType>()) {
+    if (type == "sphere") continue;  // not convex: its projection is tested below
     const auto r = make(type);
     for (int trial = 0; trial < 50; ++trial) {
       const double gamma = 0.1 + rng.uniform();
@@ -74,6 +75,34 @@ TEST_CASE("closed forms of the proxes", "[regularizer]") {
   p = x;
   make("none")->prox(3.0, p);
   CHECK(p == x);
+}
+
+TEST_CASE("the sphere's projection is the nearest point of the sphere", "[regularizer]") {
+  // The sphere is not convex, so the prox-objective bound above does not hold; the projection
+  // r x/||x|| is still the nearest point: ||y − x|| ≥ ||p − x|| for every y on the sphere.
+  const auto r = make("sphere");
+  CHECK(!r->separable());
+  Rng rng(9);
+  for (int trial = 0; trial < 50; ++trial) {
+    Vector x(6);
+    for (auto& v : x) v = 2.0 * rng.normal();
+    Vector p = x;
+    r->prox(0.3, p);
+    CHECK(p.norm() == Approx(0.7).epsilon(1e-14));
+    CHECK(p.normalized().isApprox(x.normalized(), 1e-14));
+    CHECK(r->value(p) == 0.0);
+    CHECK(std::isinf(r->value(2.0 * p)));
+    CHECK(std::isinf(r->value(0.5 * p)));  // inside: not on the sphere
+    for (int k = 0; k < 20; ++k) {
+      Vector y(6);
+      for (auto& v : y) v = rng.normal();
+      r->prox(1.0, y);
+      CHECK((y - x).norm() >= (p - x).norm() - 1e-12);
+    }
+  }
+  Vector zero = Vector::Zero(3);  // every point is nearest: 0 stays
+  r->prox(1.0, zero);
+  CHECK(zero.isZero(0.0));
 }
 
 TEST_CASE("bad regularizer options are refused naming the field", "[regularizer]") {

@@ -540,6 +540,74 @@ restart_period = [100, 200]
   CHECK(restarts.runs[0].key != restarts.runs[1].key);
 }
 
+TEST_CASE("a method may set its own step-rule options, also as grid axes", "[report][steps]") {
+  // momentum x delay: the Async-MSGD grid (examples/experiments/async_pca.toml).
+  const ExperimentPlan plan = parse_experiment(R"([experiment]
+step_sizes = [0.01]
+[problem]
+type = "quadratic"
+[step]
+rule = "momentum"
+momentum = 0.5
+dampening = 0.1
+[[method]]
+name = "sgda"
+label = "plain"
+[[method]]
+name = "sgda"
+label = "async"
+momentum = [0.0, 0.9]
+delay = [0, 4, 16]
+)",
+                                               "m.toml");
+  REQUIRE(plan.runs.size() == 1 + 2 * 3);
+  const sgda::StepRuleOptions plain = plan.runs[0].config.step.all.rule;
+  CHECK(plain.rule == sgda::StepRuleType::kMomentum);
+  CHECK(plain.momentum == 0.5);
+  CHECK(plain.dampening == 0.1);
+  std::set<std::pair<double, sgda::Index>> grid;
+  for (std::size_t i = 1; i <= 6; ++i) {
+    const PlannedRun& run = plan.runs[i];
+    INFO(run.label);
+    const sgda::StepRuleOptions& r = run.config.step.all.rule;
+    CHECK(r.rule == sgda::StepRuleType::kMomentum);
+    CHECK(r.dampening == 0.1);  // the experiment's [step] stays
+    grid.insert({r.momentum, run.config.estimator.delay});
+    CHECK(run.label == "async (delay=" + std::to_string(run.config.estimator.delay) +
+                           ", momentum=" + sgda::format_number(r.momentum) + ")");
+    CHECK(run.config.origin.at("step.momentum") == "m.toml:15");
+  }
+  CHECK(grid.size() == 6);
+  CHECK(grid.count({0.9, 16}) == 1);
+  // With the method's own rule (the [step] options must apply to it too).
+  const ExperimentPlan adam = parse_experiment(R"([problem]
+type = "quadratic"
+[[method]]
+name = "sgda"
+step = "adam"
+beta1 = 0.8
+)",
+                                               "a.toml");
+  REQUIRE(adam.runs.size() == 1);
+  CHECK(adam.runs[0].config.step.all.rule.rule == sgda::StepRuleType::kAdam);
+  CHECK(adam.runs[0].config.step.all.rule.beta1 == 0.8);
+  CHECK(adam.runs[0].label == "sgda (beta1=0.8, step=adam)");
+  // Errors name the method's key at its line; a key of both tables (alpha) is the method's.
+  const std::string problem = "[problem]\ntype = \"quadratic\"\n";
+  CHECK_THROWS_WITH(
+      parse_experiment(problem + "[[method]]\nname = \"sgda\"\nstep = \"momentum\"\n"
+                                 "momentum = [0.5, 1.5]\n",
+                       "e.toml"),
+      Catch::StartsWith("e.toml:6: method.momentum: must be a number in [0, 1), got 1.5"));
+  CHECK_THROWS_WITH(
+      parse_experiment(problem + "[[method]]\nname = \"sgda\"\nbeta1 = 0.8\n", "e.toml"),
+      Catch::StartsWith("e.toml:5: method.beta1: applies only to rule = "));
+  CHECK_THROWS_WITH(parse_experiment(problem + "[step]\nrule = \"rmsprop\"\n[[method]]\nname = "
+                                               "\"sgda\"\nalpha = 0.5\n",
+                                     "e.toml"),
+                    Catch::StartsWith("e.toml:7: method.alpha: applies only to name = "));
+}
+
 TEST_CASE("a method may scale its step with its batch size, over a grid of batch sizes",
           "[report][schedule]") {
   const ExperimentPlan plan = parse_experiment(R"([experiment]
@@ -639,7 +707,7 @@ TEST_CASE("experiment-file errors are one line naming the file, line and field",
         "e.toml:5: method.step: must be a string naming a step rule, got a table; accepted prox, "
         "sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, nadam, lars, lamb, mbf, kfac, "
         "optimistic "
-        "(the rule's options go in [step])");
+        "(the rule's options go in [step] or beside step)");
   CHECK(error(problem + "[step]\nmomentum = 0.5\n[[method]]\nname = \"sgda\"\nstep = \"adam\"\n") ==
         "e.toml:4: step.momentum: applies only to rule = \"momentum\" or \"nesterov\" or "
         "\"lars\" or \"mbf\" or \"kfac\" or \"rmsprop\" (here rule = \"adam\", whose keys are "

@@ -12,14 +12,15 @@
 
 namespace sgda {
 
-enum class RegularizerType { kNone, kL1, kBox, kLinfBall, kL2Ball, kL1Linf };
+enum class RegularizerType { kNone, kL1, kBox, kLinfBall, kL2Ball, kL1Linf, kSphere };
 template <>
 const std::vector<EnumValue<RegularizerType>>& enum_values<RegularizerType>();
 
 struct RegularizerOptions {
   RegularizerType type = RegularizerType::kNone;
   double lambda = 0.0;  // weight of λ||x||₁ (l1, l1-linf)
-  double radius = 1.0;  // radius r of the ℓ∞ / ℓ2 ball (linf-ball, l2-ball, l1-linf)
+  double radius = 1.0;  // radius r of the ℓ∞ / ℓ2 ball or the sphere (linf-ball, l2-ball, l1-linf,
+                        // sphere)
   double lower = -1.0;  // box lower bound (box)
   double upper = 1.0;   // box upper bound (box)
 

@@ -33,6 +33,7 @@
 #include "sgda/problems/dirac_gan.hpp"
 #include "sgda/problems/gaussian_gan.hpp"
 #include "sgda/problems/mlp_gan.hpp"
+#include "sgda/problems/streaming_pca.hpp"
 #include "sgda/problems/training.hpp"
 #include "sgda/registry.hpp"
 #include "sgda/regularizer.hpp"

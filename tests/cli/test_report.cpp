@@ -191,7 +191,7 @@ TEST_CASE("sgda experiment and sgda report refuse bad input with one line and ex
        "accepted prox, sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, nadam, lars, lamb, "
        "mbf, kfac, "
        "optimistic (the rule's options go in "
-       "[step])\n"},
+       "[step] or beside step)\n"},
       {"experiment bilinear.toml",
        "sgda: error: bilinear.toml:2: run.step_size: the theory step size of "
        "sgda(sampling=uniform) is unknown on this problem (its constants are not available); "

@@ -21,6 +21,7 @@
 #include "sgda/problems/dirac_gan.hpp"
 #include "sgda/problems/gaussian_gan.hpp"
 #include "sgda/problems/mlp_gan.hpp"
+#include "sgda/problems/streaming_pca.hpp"
 #include "sgda/problems/training.hpp"
 #include "sgda/registry.hpp"
 #include "sgda/regularizer.hpp"
@@ -39,6 +40,7 @@ enum class ProblemType {
   kClassifier,  // training problems (problems/training.hpp) on a data set (io/dataset_file.hpp)
   kRegression,
   kAutoencoder,
+  kStreamingPca,
 };
 template <>
 const std::vector<EnumValue<ProblemType>>& enum_values<ProblemType>();
@@ -51,6 +53,7 @@ struct ProblemSpec {
   DiracGanOptions dirac;
   GaussianGanOptions gaussian;
   MlpGanOptions mlp;
+  StreamingPcaOptions pca;
   TrainingOptions training;  // classifier, regression, autoencoder
   DataOptions data;          // their data set
   std::string file;  // HDF5 game (type = file), relative paths resolved against the TOML's folder
@@ -141,8 +144,9 @@ struct Override {
 using RunOverrides = std::vector<Override>;
 void apply_overrides(RunConfig& config, const RunOverrides& overrides);
 
-// The problem of the config, with its regularizer: an AffineGame (quadratic, bilinear, file) or
-// a GAN-style game (dirac-gan, gaussian-gan, mlp-gan). Throws InputError (options, HDF5).
+// The problem of the config, with its regularizer: an AffineGame (quadratic, bilinear, file), a
+// GAN-style game (dirac-gan, gaussian-gan, mlp-gan), a training problem or streaming-pca. Throws
+// InputError (options, HDF5).
 std::shared_ptr<Problem> make_problem(const RunConfig& config);
 // The same for callers that need the matrices of an affine game; a GAN-style type is an
 // InputError naming problem.type.

@@ -30,6 +30,9 @@ struct ExperimentSettings {
 struct ExperimentMethod {
   static const OptionTable<ExperimentMethod>& table();
 };
+// The [step] keys a [[method]] may give for itself (they move to its [step]): every key of
+// StepSettings but `rule` (that is `step`) and those [method] has too (`alpha`: DIANA's).
+std::vector<std::string> method_step_keys();
 
 // One point of the grid.
 struct PlannedRun {
