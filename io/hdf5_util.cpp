@@ -437,9 +437,26 @@ void write_dataset(Writer& writer, H5::H5File& file, const std::string& name, co
 }  // namespace
 
 Writer::Writer(const std::string& file, std::string shown_path)
-    : file_path_(file), shown_path_(std::move(shown_path)) {
+    : Writer(file, std::move(shown_path), Mode::kNew) {}
+
+Writer::Writer(const std::string& file, std::string shown_path, Mode mode)
+    : file_path_(file), shown_path_(std::move(shown_path)), mode_(mode) {
   quiet();
-  file_ = create_file(file, shown_path_);
+  if (mode == Mode::kNew) {
+    file_ = create_file(file, shown_path_);
+    return;
+  }
+  try {
+    // The bounds of create_file, so that added objects have the same layout as written ones.
+    H5::FileAccPropList access;
+    access.setLibverBounds(H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+    file_ =
+        std::make_unique<H5::H5File>(file, H5F_ACC_RDWR, H5::FileCreatPropList::DEFAULT, access);
+  } catch (const H5::Exception& e) {
+    throw input_error(shown_path_, "",
+                      "cannot open for writing (" + detail(e) +
+                          "); accepted a writable HDF5 file written by sgda");
+  }
 }
 
 Writer::~Writer() { abandon(); }
@@ -483,6 +500,7 @@ void Writer::write_string_attribute(const std::string& name, const std::string& 
     // Variable-length UTF-8: what h5py writes for str, and read back by it as str.
     H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
     type.setCset(H5T_CSET_UTF8);
+    if (mode_ == Mode::kInPlace && file_->attrExists(name)) file_->removeAttr(name);  // replaced
     const H5::Attribute attribute = file_->createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
     attribute.write(type, value);
   } catch (const H5::Exception& e) {
@@ -516,6 +534,15 @@ std::vector<char> file_image(hid_t file) {
 
 void Writer::close() {
   if (!file_) return;
+  if (mode_ == Mode::kInPlace) {
+    const bool flushed = H5Fflush(file_->getId(), H5F_SCOPE_GLOBAL) >= 0;
+    const std::string cause = flushed ? "" : innermost_error();
+    abandon();
+    if (!flushed)
+      throw error("", "cannot finish writing in place (" + (cause.empty() ? "HDF5 error" : cause) +
+                          "); accepted a writable file with free space");
+    return;
+  }
   const std::vector<char> image = file_image(file_->getId());
   const std::string cause = image.empty() ? innermost_error() : "";
   abandon();

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <set>
 #include <stdexcept>
 
@@ -582,6 +583,13 @@ std::string run_group_name(std::size_t index, std::size_t count) {
   return "/runs/r" + std::string(width - std::min(width, digits.size()), '0') + digits;
 }
 
+std::optional<std::size_t> run_group_number(const std::string& name) {
+  if (name.size() < 2 || name.size() > 16 || name[0] != 'r' ||
+      name.find_first_not_of("0123456789", 1) != std::string::npos)
+    return std::nullopt;
+  return std::stoull(name.substr(1));
+}
+
 void save_experiment_runs(const std::string& path, const ExperimentRuns& runs) {
   hdf5::write_atomically(path, [&](hdf5::Writer& file) {
     for (const auto& [key, value] : runs.attributes) file.write_string_attribute(key, value);
@@ -592,6 +600,27 @@ void save_experiment_runs(const std::string& path, const ExperimentRuns& runs) {
                               r.settings, r.theory ? &*r.theory : nullptr);
     }
   });
+}
+
+void append_experiment_run(const std::string& path, const Settings* attributes,
+                           const std::string& group, const RunRecord& record, bool create) {
+  auto write = [&](hdf5::Writer& file) {
+    if (attributes)
+      for (const auto& [key, value] : *attributes) file.write_string_attribute(key, value);
+    if (create) file.create_group("/runs");
+    detail::write_run_group(file, group, record.trace, record.x_final, record.settings,
+                            record.theory ? &*record.theory : nullptr);
+  };
+  if (create) return hdf5::write_atomically(path, write);
+  hdf5::Writer file(path, path, hdf5::Writer::Mode::kInPlace);
+  write(file);
+  file.close();
+}
+
+void update_experiment_attributes(const std::string& path, const Settings& attributes) {
+  hdf5::Writer file(path, path, hdf5::Writer::Mode::kInPlace);
+  for (const auto& [key, value] : attributes) file.write_string_attribute(key, value);
+  file.close();
 }
 
 namespace {
@@ -641,7 +670,13 @@ ExperimentRuns load_experiment_runs(const std::string& path) {
                      "is " + runs.attributes.at("experiment.planned_runs") + ", fewer than the " +
                          std::to_string(names.size()) +
                          " runs in /runs; accepted at least as many as the file holds");
-  std::sort(names.begin(), names.end());
+  // By number: appended groups may differ in width (r9999, r10000); other names after them.
+  auto number = [](const std::string& name) {
+    return run_group_number(name).value_or(std::numeric_limits<std::size_t>::max());
+  };
+  std::sort(names.begin(), names.end(), [&](const std::string& a, const std::string& b) {
+    return std::pair(number(a), a) < std::pair(number(b), b);
+  });
   for (const std::string& name : names) {
     RunRecord record = detail::read_run_group(file, "/runs/" + name);
     for (const char* key : {"experiment.label", "experiment.key", "experiment.seed"})
@@ -651,6 +686,7 @@ ExperimentRuns load_experiment_runs(const std::string& path) {
     checked_number(file, record.settings, "/runs/" + name, "experiment.seed", seed,
                    "an integer >= 0 (the run's seed)");
     runs.runs.push_back(std::move(record));
+    runs.groups.push_back(name);
   }
   return runs;
 }

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,7 +60,8 @@ ExperimentPlan parse_experiment(const std::string& text, const std::string& sour
 // and one record per finished run, each with its settings, theory constants and trace.
 struct ExperimentRuns {
   Settings attributes;
-  std::vector<RunRecord> runs;  // in the order they finished
+  std::vector<RunRecord> runs;      // by group number: the order of the plan (docs/file-formats.md)
+  std::vector<std::string> groups;  // the group of each run in /runs ("r0007"), when loaded
 };
 
 // The root attributes of a new runs file for `plan` on `problem` (constants.*, experiment.*).
@@ -81,11 +83,25 @@ RunRecord execute_run(const PlannedRun& run, const Problem& problem,
 
 // The group of run `index` of `count` in a runs file: "/runs/r0007" (at least four digits).
 std::string run_group_name(std::size_t index, std::size_t count);
+// The number of a group named as run_group_name does ("r0007" -> 7, the name in /runs); none
+// for other names.
+std::optional<std::size_t> run_group_number(const std::string& name);
 
 // Writes the whole file atomically (a temporary renamed into place): an interruption at any
 // moment leaves the previous complete file. Throws InputError.
 void save_experiment_runs(const std::string& path, const ExperimentRuns& runs);
-// Reads a runs file; InputError naming the file and the object when it is not one.
+// Adds one finished run as the group `group` ("/runs/r0007") of the runs file `path`, with
+// `attributes` (when given) as its root attributes, replacing those there. With `create`, the
+// file is written anew and atomically, with this run alone; else the run is appended in place
+// and flushed: earlier runs are not rewritten, so a grid costs time linear in its runs. Not
+// atomic then: a process killed during the append can leave the file unreadable.
+// Throws InputError.
+void append_experiment_run(const std::string& path, const Settings* attributes,
+                           const std::string& group, const RunRecord& record, bool create);
+// Replaces the root attributes of the runs file `path` in place (as an append does).
+void update_experiment_attributes(const std::string& path, const Settings& attributes);
+// Reads a runs file, its runs ordered by group number; InputError naming the file and the
+// object when it is not one.
 ExperimentRuns load_experiment_runs(const std::string& path);
 
 }  // namespace sgda
