@@ -4,6 +4,8 @@
 // to the file in place without moving the runs already there. Driven by counts, never timing.
 #include <H5Cpp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -127,6 +129,33 @@ name = "l-svrgda"
 name = "sgda"
 )";
 
+// A problem workers do not share (its minibatches are evaluated in workspaces kept in the
+// object): each worker builds its own, and the runs are still those of one job.
+const char* const kGanRuns = R"([experiment]
+seeds = [0, 1]
+step_sizes = [0.001, 0.003]
+
+[problem]
+type = "mlp-gan"
+modes = 4
+radius = 2.0
+std = 0.02
+samples = 512
+batch = 64
+eval_samples = 100
+seed = 0
+
+[step]
+rule = "adam"
+
+[run]
+iterations = 60
+log_every = 20
+
+[[method]]
+name = "sgda"
+)";
+
 }  // namespace
 
 TEST_CASE("sgda experiment --jobs 2 writes the runs file of --jobs 1 but for wall times",
@@ -155,6 +184,16 @@ TEST_CASE("sgda experiment --jobs 2 writes the runs file of --jobs 1 but for wal
                              "; accepted an integer >= 1, the runs to run at once (default: "
                              "the number of cores)\n");
   }
+
+  dir.write("gan.toml", kGanRuns);
+  REQUIRE(run("experiment gan.toml -o gan1.h5 --jobs 1", dir).status == 0);
+  const Result gan = run("experiment gan.toml -o gan2.h5 --jobs 2", dir);
+  INFO(gan.err);
+  REQUIRE(gan.status == 0);
+  const auto gan_serial = contents(dir.file("gan1.h5"));
+  CHECK(gan_serial.count("/runs/r0003/x_final") == 1);
+  CHECK(differences(gan_serial, contents(dir.file("gan2.h5"))).empty());
+
   const Result text = run("experiment small.toml -o bad.h5 --jobs two", dir);
   CHECK(text.status == 2);
   CHECK(text.err.find("--jobs") != std::string::npos);
@@ -229,4 +268,40 @@ TEST_CASE("appending a run leaves the runs already in the file where they are",
   const ExperimentRuns runs = load_experiment_runs(path);
   CHECK(runs.runs.size() == 12);
   CHECK(runs.groups.back() == "r0011");
+}
+
+TEST_CASE("an append waits for a reader that holds the runs file open", "[report][cli][jobs]") {
+  // HDF5 locks a file it opens; a reader (sgda report, h5py) holding the runs file would make
+  // the append fail. Here a child process holds it open while the experiment resumes and lets
+  // go after a while: the experiment waits and adds its runs. (A child, not this process: the
+  // command would inherit this process's descriptor and its lock.)
+  TempDir dir("jobs");
+  std::string subset = kSmallExperiment;
+  subset.replace(subset.find("seeds = [3, 4]"), 14, "seeds = [3]");
+  dir.write("subset.toml", subset);
+  dir.write("small.toml", kSmallExperiment);
+  REQUIRE(run("experiment subset.toml -o small.h5", dir).status == 0);
+  int opened[2];
+  REQUIRE(::pipe(opened) == 0);
+  const pid_t holder = ::fork();
+  REQUIRE(holder >= 0);
+  if (holder == 0) {
+    H5::Exception::dontPrint();
+    H5::H5File reader(dir.file("small.h5"), H5F_ACC_RDONLY);
+    const char byte = 1;
+    static_cast<void>(::write(opened[1], &byte, 1));
+    ::usleep(1500000);
+    reader.close();
+    ::_exit(0);
+  }
+  ::close(opened[1]);
+  char byte = 0;
+  CHECK(::read(opened[0], &byte, 1) == 1);  // the child has the file open
+  ::close(opened[0]);
+  const Result resumed = run("experiment small.toml -o small.h5", dir);
+  int status = 0;
+  ::waitpid(holder, &status, 0);
+  INFO(resumed.err);
+  CHECK(resumed.status == 0);
+  CHECK(load_experiment_runs(dir.file("small.h5")).runs.size() == 12);
 }
