@@ -92,7 +92,11 @@ int experiment_command(const ExperimentArgs& args) {
   ExperimentRuns runs;
   if (fs::exists(output, ec) && !args.force) {
     try {
-      runs = load_experiment_runs(output);
+      bool restored = false;
+      runs = recover_experiment_runs(output, restored);
+      if (restored)
+        std::cerr << "sgda: restored " << output << " from " << experiment_backup_path(output)
+                  << " (a crash during an append had left it unreadable)" << std::endl;
     } catch (const InputError& e) {
       // The reader's own "; accepted ..." is replaced by what is accepted here.
       std::string what = e.what();
@@ -224,9 +228,11 @@ int experiment_command(const ExperimentArgs& args) {
                                         " of " + std::to_string(total) + " (not saved)")
               << "; " << finished << " finished runs are in " << output
               << "; run the same command again to resume" << std::endl;
+    fs::remove(experiment_backup_path(output), ec);  // the file is closed and complete
     return 128 + signal;
   }
   if (added == 0 && new_attributes) update_experiment_attributes(output, attributes);
+  fs::remove(experiment_backup_path(output), ec);
   std::cout << "wrote " << output << ": " << finished << " runs (" << added
             << " new); report: sgda report " << output << " -o report.html" << std::endl;
   return 0;

@@ -1,9 +1,13 @@
 #include "sgda/report/experiment.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <exception>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <set>
 #include <stdexcept>
@@ -602,6 +606,42 @@ void save_experiment_runs(const std::string& path, const ExperimentRuns& runs) {
   });
 }
 
+std::string experiment_backup_path(const std::string& path) { return path + ".backup"; }
+
+namespace {
+
+// Makes `to` a copy of the runs file `path` (its backup), through a temporary renamed into
+// place, so a crash leaves the previous backup or the new one. The temporary is named as
+// write_atomically's, so that OutputClaim removes one a killed process left.
+void copy_runs_file(const std::string& path, const std::string& to) {
+  const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
+  std::error_code ec;
+  std::filesystem::copy_file(path, temporary, std::filesystem::copy_options::overwrite_existing,
+                             ec);
+  if (!ec) std::filesystem::rename(temporary, to, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    throw InputError(path + ": cannot copy it to its backup " + to + " (" + ec.message() +
+                     "); accepted a writable directory with free space");
+  }
+}
+
+// Applies `write` in place to the backup of `path`, then to `path`: a crash during either
+// leaves the other complete (docs/file-formats.md, "Appending").
+void write_in_place(const std::string& path, const std::function<void(hdf5::Writer&)>& write) {
+  const std::string backup = experiment_backup_path(path);
+  std::error_code ec;
+  if (!std::filesystem::exists(backup, ec)) copy_runs_file(path, backup);
+  for (const std::string& file : {backup, path}) {
+    hdf5::Writer writer(file, path, hdf5::Writer::Mode::kInPlace);
+    write(writer);
+    writer.close();
+  }
+}
+
+}  // namespace
+
 void append_experiment_run(const std::string& path, const Settings* attributes,
                            const std::string& group, const RunRecord& record, bool create) {
   auto write = [&](hdf5::Writer& file) {
@@ -611,16 +651,40 @@ void append_experiment_run(const std::string& path, const Settings* attributes,
     detail::write_run_group(file, group, record.trace, record.x_final, record.settings,
                             record.theory ? &*record.theory : nullptr);
   };
-  if (create) return hdf5::write_atomically(path, write);
-  hdf5::Writer file(path, path, hdf5::Writer::Mode::kInPlace);
-  write(file);
-  file.close();
+  if (!create) return write_in_place(path, write);
+  hdf5::write_atomically(path, write);
+  copy_runs_file(path, experiment_backup_path(path));
 }
 
 void update_experiment_attributes(const std::string& path, const Settings& attributes) {
-  hdf5::Writer file(path, path, hdf5::Writer::Mode::kInPlace);
-  for (const auto& [key, value] : attributes) file.write_string_attribute(key, value);
-  file.close();
+  write_in_place(path, [&](hdf5::Writer& file) {
+    for (const auto& [key, value] : attributes) file.write_string_attribute(key, value);
+  });
+}
+
+ExperimentRuns recover_experiment_runs(const std::string& path, bool& restored) {
+  const std::string backup = experiment_backup_path(path);
+  restored = false;
+  ExperimentRuns runs;
+  try {
+    runs = load_experiment_runs(path);
+  } catch (const InputError&) {
+    std::error_code ec;
+    if (!std::filesystem::exists(backup, ec)) throw;
+    const std::exception_ptr unreadable = std::current_exception();
+    try {
+      runs = load_experiment_runs(backup);
+    } catch (const InputError&) {
+      std::rethrow_exception(unreadable);  // the runs file's own problem, not the backup's
+    }
+    std::filesystem::rename(backup, path, ec);
+    if (ec)
+      throw InputError(path + ": cannot restore it from " + backup + " (" + ec.message() +
+                       "); accepted a writable directory");
+    restored = true;
+  }
+  copy_runs_file(path, backup);
+  return runs;
 }
 
 namespace {

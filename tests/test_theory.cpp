@@ -443,6 +443,7 @@ TEST_CASE("runs appended to a runs file load in the order of their group numbers
   CHECK_THROWS_WITH(append_experiment_run(path, nullptr, "/runs/r0002", run_record("d"), false),
                     Catch::Contains("/runs/r0002"));
   CHECK(load_experiment_runs(path).runs.size() == 3);
+  std::filesystem::remove(experiment_backup_path(path));
 }
 
 TEST_CASE("runs files keep the theory as a typed group, files of sgda 0.1.0 still load",

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <sstream>
 #include <string>
@@ -31,6 +32,7 @@ using sgda::testing::Result;
 using sgda::testing::run;
 using sgda::testing::shell;
 using sgda::testing::TempDir;
+namespace fs = std::filesystem;
 
 // The lines "run i of N: ..." an experiment printed, by i, sorted (with --jobs they come in the
 // order the runs finish).
@@ -226,12 +228,20 @@ TEST_CASE("an experiment killed with SIGKILL resumes to the file of an uninterru
   REQUIRE(before.runs.size() == 2);
   CHECK(before.groups == std::vector<std::string>{"r0000", "r0001"});
 
+  // A kill during an append could leave the runs file torn: made so here by cutting it in
+  // half. The backup beside it, written before the file at every append, replaces it.
+  REQUIRE(fs::exists(dir / "four.h5.backup"));
+  fs::resize_file(dir / "four.h5", fs::file_size(dir / "four.h5") / 2);
   const Result resumed = run("experiment four.toml -o four.h5 --jobs 2", dir);
   INFO(resumed.err);
   REQUIRE(resumed.status == 0);
+  CHECK(resumed.err.find("sgda: restored four.h5 from four.h5.backup (a crash during an append "
+                         "had left it unreadable)\n") != std::string::npos);
   CHECK(resumed.err.find("resuming four.h5: 2 of 4 runs already there") != std::string::npos);
   CHECK(runs_done(resumed.err) == std::vector<int>{3, 4});
   CHECK(differences(contents(dir.file("whole.h5")), contents(dir.file("four.h5"))).empty());
+  CHECK_FALSE(fs::exists(dir / "four.h5.backup"));  // removed once the experiment is done
+  CHECK_FALSE(fs::exists(dir / "whole.h5.backup"));
 }
 
 TEST_CASE("appending a run leaves the runs already in the file where they are",

@@ -90,16 +90,22 @@ std::optional<std::size_t> run_group_number(const std::string& name);
 // Writes the whole file atomically (a temporary renamed into place): an interruption at any
 // moment leaves the previous complete file. Throws InputError.
 void save_experiment_runs(const std::string& path, const ExperimentRuns& runs);
+// The backup of a runs file while sgda experiment writes it: `path`.backup.
+std::string experiment_backup_path(const std::string& path);
 // Adds one finished run as the group `group` ("/runs/r0007") of the runs file `path`, with
 // `attributes` (when given) as its root attributes, replacing those there. With `create`, the
-// file is written anew and atomically, with this run alone; else the run is appended in place
-// and flushed: earlier runs are not rewritten, so a grid costs time linear in its runs. Not
-// atomic then: a process killed during the append can leave the file unreadable.
-// Throws InputError.
+// file is written anew and atomically, with this run alone, and copied to its backup; else the
+// run is appended in place to the backup, then to the file (each flushed): earlier runs are
+// not rewritten, so a grid costs time linear in its runs, and a crash during an append leaves
+// one of the two complete (recover_experiment_runs). Throws InputError.
 void append_experiment_run(const std::string& path, const Settings* attributes,
                            const std::string& group, const RunRecord& record, bool create);
-// Replaces the root attributes of the runs file `path` in place (as an append does).
+// Replaces the root attributes of the runs file `path` (and its backup) in place.
 void update_experiment_attributes(const std::string& path, const Settings& attributes);
+// Loads the runs file `path` to resume it. When it does not load but its backup does (a crash
+// during an append), the backup replaces it and `restored` is set. Then the backup is made a
+// copy of it, for the appends to come. Throws the runs file's InputError otherwise.
+ExperimentRuns recover_experiment_runs(const std::string& path, bool& restored);
 // Reads a runs file, its runs ordered by group number; InputError naming the file and the
 // object when it is not one.
 ExperimentRuns load_experiment_runs(const std::string& path);
