@@ -1,5 +1,6 @@
 // Experiments: a grid of runs on one problem (methods × step sizes × seeds, with workers,
-// compressors or samplings as grid axes of a method), run one by one and kept in one HDF5 file.
+// compressors or samplings as grid axes of a method), run one by one or several at once (sgda
+// experiment --jobs), each appended to one HDF5 file as it finishes.
 // Experiment files: docs/experiment-files.md; the runs file: docs/file-formats.md.
 #pragma once
 
