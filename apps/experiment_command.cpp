@@ -1,14 +1,20 @@
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "progress.hpp"
 #include "report_commands.hpp"
 #include "sgda/error.hpp"
 #include "sgda/io/files.hpp"
+#include "sgda/problems/affine_game.hpp"
 #include "sgda/report/experiment.hpp"
 
 namespace sgda::cli {
@@ -36,6 +42,11 @@ void add_report_commands(CLI::App& app, ExperimentArgs& experiment, ReportArgs& 
   e->add_option("-o,--output", experiment.output,
                 "the runs file (HDF5); default: FILE's name with .h5, in the working directory")
       ->type_name("runs.h5");
+  experiment.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  e->add_option("-j,--jobs", experiment.jobs,
+                "runs at once, each in its own thread (default: the number of cores); the runs "
+                "file is the same whatever the number")
+      ->type_name("N");
   e->add_flag("--force", experiment.force,
               "start over: replace the runs file instead of resuming it");
 
@@ -62,6 +73,10 @@ int run_report_commands(const CLI::App& app, const ExperimentArgs& experiment,
 }
 
 int experiment_command(const ExperimentArgs& args) {
+  if (args.jobs < 1)
+    throw InputError("--jobs: is " + std::to_string(args.jobs) +
+                     "; accepted an integer >= 1, the runs to run at once (default: the number "
+                     "of cores)");
   const ExperimentPlan plan = load_experiment(args.file);
   const std::string output =
       args.output.empty() ? fs::path(args.file).stem().string() + ".h5" : args.output;
@@ -77,7 +92,11 @@ int experiment_command(const ExperimentArgs& args) {
   ExperimentRuns runs;
   if (fs::exists(output, ec) && !args.force) {
     try {
-      runs = load_experiment_runs(output);
+      bool restored = false;
+      runs = recover_experiment_runs(output, restored);
+      if (restored)
+        std::cerr << "sgda: restored " << output << " from " << experiment_backup_path(output)
+                  << " (a crash during an append had left it unreadable)" << std::endl;
     } catch (const InputError& e) {
       // The reader's own "; accepted ..." is replaced by what is accepted here.
       std::string what = e.what();
@@ -104,46 +123,117 @@ int experiment_command(const ExperimentArgs& args) {
   const std::shared_ptr<Problem> problem = make_problem(plan.runs.front().config);
   for (const PlannedRun& run : plan.runs)
     if (!done.count(run.key)) check_planned_run(run, *problem);
-  runs.attributes = experiment_attributes(plan, *problem);
+  const Settings attributes = experiment_attributes(plan, *problem);
   const std::size_t total = plan.runs.size();
   if (!done.empty())
     std::cerr << "sgda: resuming " << output << ": " << done.size() << " of " << total
               << " runs already there" << std::endl;
 
-  Progress progress(stderr_is_terminal());
-  InterruptGuard guard;
-  std::size_t added = 0;
-  for (std::size_t i = 0; i < total; ++i) {
-    const PlannedRun& run = plan.runs[i];
-    if (done.count(run.key)) continue;
-    const RunRecord record = execute_run(run, *problem, {&progress}, InterruptGuard::flag());
-    if (const int signal = InterruptGuard::received()) {
-      std::cerr << "sgda: interrupted by " << (signal == SIGINT ? "SIGINT" : "SIGTERM")
-                << " in run " << i + 1 << " of " << total << " (not saved); " << runs.runs.size()
-                << " finished runs are in " << output << "; run the same command again to "
-                << "resume" << std::endl;
-      return 128 + signal;
-    }
-    const auto& s = record.settings;
-    const auto& r = record.trace.relative_distance_sq;
-    const bool distance = !r.empty() && std::isfinite(r.back());
-    const std::string metrics = training_metrics_line(record.trace);  // training runs
-    std::cerr << "run " << i + 1 << " of " << total << ": " << run.label << ", step " << run.step
-              << ", seed " << run.seed << ": " << s.at("termination") << " after "
-              << (record.trace.size() ? record.trace.iteration.back() : 0) << " iterations, "
-              << (distance ? "rel. dist^2 " + short_number(r.back())
-                  : !metrics.empty()
-                      ? metrics
-                      : "residual^2 " + short_number(record.trace.size()
-                                                         ? record.trace.residual_sq.back()
-                                                         : NAN))
-              << std::endl;
-    runs.runs.push_back(record);
-    ++added;
-    save_experiment_runs(output, runs);
+  // The k-th run to do is stored as the k-th group number not used yet, so that each run gets
+  // the name (and the place in the file) a serial, uninterrupted experiment gives it, whatever
+  // --jobs and whichever runs an interruption left unfinished.
+  std::set<std::size_t> used;
+  for (const std::string& group : runs.groups)
+    if (const auto number = run_group_number(group)) used.insert(*number);
+  std::vector<std::size_t> todo;  // plan indices
+  std::vector<std::string> groups;
+  for (std::size_t i = 0, number = 0; i < total; ++i) {
+    if (done.count(plan.runs[i].key)) continue;
+    while (used.count(number)) ++number;
+    todo.push_back(i);
+    groups.push_back(run_group_name(number, std::max(total, number + 1)));
+    ++number;
   }
-  if (added == 0) save_experiment_runs(output, runs);  // refreshes the attributes
-  std::cout << "wrote " << output << ": " << runs.runs.size() << " runs (" << added
+
+  // Workers share an AffineGame (safe, and a large game is loaded once); other problems keep
+  // workspaces in the object, so each worker gets its own, built here as HDF5 is not
+  // thread-safe (every HDF5 call below is made under `mutex`).
+  const std::size_t workers = std::min<std::size_t>(args.jobs, todo.size());
+  std::vector<std::shared_ptr<Problem>> problems = {problem};
+  const bool shared = dynamic_cast<const AffineGame*>(problem.get()) != nullptr;
+  for (std::size_t w = 1; w < workers; ++w)
+    problems.push_back(shared ? problem : make_problem(plan.runs.front().config));
+
+  Progress progress(stderr_is_terminal());
+  std::vector<Callback*> callbacks;
+  if (workers == 1) callbacks.push_back(&progress);  // a bar per run only when runs go one by one
+  InterruptGuard guard;
+  std::mutex mutex;  // stderr, the runs file and what follows
+  bool create = args.force || !fs::exists(output, ec);
+  const Settings* new_attributes = &attributes;  // written with the first run appended
+  if (!create && attributes == runs.attributes) new_attributes = nullptr;
+  std::size_t added = 0, finished = runs.runs.size();
+  std::set<std::size_t> stopped;  // plan indices of runs an interruption stopped
+  std::exception_ptr failure;
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+
+  auto work = [&](const Problem& p) {
+    while (!InterruptGuard::received() && !failed) {
+      const std::size_t k = next++;
+      if (k >= todo.size()) return;
+      const std::size_t i = todo[k];
+      const PlannedRun& run = plan.runs[i];
+      try {
+        // Its own estimator, step rule and Rng from the run's seed: the same as run alone.
+        const RunRecord record = execute_run(run, p, callbacks, InterruptGuard::flag());
+        const std::lock_guard<std::mutex> lock(mutex);
+        if (record.settings.at("termination") == "interrupted") {
+          stopped.insert(i);
+          return;
+        }
+        // Saved before it is shown: a run shown is in the file.
+        append_experiment_run(output, new_attributes, groups[k], record, create);
+        create = false;
+        new_attributes = nullptr;
+        ++added;
+        ++finished;
+        const auto& s = record.settings;
+        const auto& r = record.trace.relative_distance_sq;
+        const bool distance = !r.empty() && std::isfinite(r.back());
+        const std::string metrics = training_metrics_line(record.trace);  // training runs
+        std::cerr << "run " << i + 1 << " of " << total << ": " << run.label << ", step "
+                  << run.step << ", seed " << run.seed << ": " << s.at("termination") << " after "
+                  << (record.trace.size() ? record.trace.iteration.back() : 0) << " iterations, "
+                  << (distance ? "rel. dist^2 " + short_number(r.back())
+                      : !metrics.empty()
+                          ? metrics
+                          : "residual^2 " + short_number(record.trace.size()
+                                                             ? record.trace.residual_sq.back()
+                                                             : NAN))
+                  << std::endl;
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(mutex);
+        if (!failure) failure = std::current_exception();
+        failed = true;  // the others finish their run and stop
+        return;
+      }
+    }
+  };
+  if (workers == 1) {
+    work(*problem);  // in this thread, as before --jobs
+  } else {
+    std::vector<std::thread> threads;
+    for (std::size_t w = 0; w < workers; ++w) threads.emplace_back(work, std::cref(*problems[w]));
+    for (std::thread& thread : threads) thread.join();
+  }
+  if (failure) std::rethrow_exception(failure);
+  if (const int signal = InterruptGuard::received()) {
+    std::string where;
+    for (const std::size_t i : stopped)
+      where += (where.empty() ? "" : ", ") + std::to_string(i + 1);
+    std::cerr << "sgda: interrupted by " << (signal == SIGINT ? "SIGINT" : "SIGTERM")
+              << (stopped.empty() ? ""
+                                  : (stopped.size() == 1 ? " in run " : " in runs ") + where +
+                                        " of " + std::to_string(total) + " (not saved)")
+              << "; " << finished << " finished runs are in " << output
+              << "; run the same command again to resume" << std::endl;
+    fs::remove(experiment_backup_path(output), ec);  // the file is closed and complete
+    return 128 + signal;
+  }
+  if (added == 0 && new_attributes) update_experiment_attributes(output, attributes);
+  fs::remove(experiment_backup_path(output), ec);
+  std::cout << "wrote " << output << ": " << finished << " runs (" << added
             << " new); report: sgda report " << output << " -o report.html" << std::endl;
   return 0;
 }

@@ -14,6 +14,7 @@ struct ExperimentArgs {
   std::string file;    // the experiment file
   std::string output;  // the runs file; default: the experiment file's name with .h5, here
   bool force = false;  // start over instead of resuming
+  int jobs = 1;        // runs at once (--jobs; the command line's default: the number of cores)
 };
 
 struct ReportArgs {

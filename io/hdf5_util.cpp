@@ -1,9 +1,12 @@
 #include "hdf5_util.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -11,6 +14,7 @@
 #include <limits>
 #include <new>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 
 #include "sgda/io/files.hpp"
@@ -153,6 +157,37 @@ Array<T> read_array(const Reader& reader, const H5::H5File& file, const std::str
   }
 }
 
+// Whether another open file holds a lock on `path` that excludes ours (`exclusive`: to write).
+// HDF5 locks every file it opens (flock: shared to read, exclusive to write), and fails an open
+// that conflicts instead of waiting.
+bool locked_by_another(const std::string& path, bool exclusive) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool locked =
+      ::flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);  // releases the lock if it was taken
+  return locked;
+}
+
+// `open()`, retried while another process holds `path` open in a conflicting way (a runs file
+// that sgda experiment appends to for a few milliseconds, a reader that sgda experiment must
+// wait for), for at most `patience`. Returns whether it gave up on such a lock.
+template <class Open>
+bool open_waiting(const std::string& path, bool exclusive, std::chrono::seconds patience,
+                  Open&& open) {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  for (;;) {
+    try {
+      open();
+      return false;
+    } catch (const H5::Exception&) {
+      if (!locked_by_another(path, exclusive)) throw;
+      if (std::chrono::steady_clock::now() >= deadline) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+}
+
 H5::H5File open_file(const Reader& reader) {
   const std::string& path = reader.path();
   std::error_code ec;
@@ -166,7 +201,14 @@ H5::H5File open_file(const Reader& reader) {
   try {
     if (!H5::H5File::isHdf5(path))
       throw reader.error("", "not an HDF5 file; accepted an HDF5 file (check it with h5dump)");
-    return H5::H5File(path, H5F_ACC_RDONLY);
+    H5::H5File file;
+    // A runs file that sgda experiment is appending to is locked for a few milliseconds.
+    if (open_waiting(path, false, std::chrono::seconds(10),
+                     [&] { file = H5::H5File(path, H5F_ACC_RDONLY); }))
+      throw reader.error("",
+                         "is being written by another program (HDF5's lock on it) for more "
+                         "than 10 s; accepted a file that no program is writing");
+    return file;
   } catch (const H5::Exception& e) {
     throw reader.error("", "cannot open (" + detail(e) + "); accepted a readable HDF5 file");
   }
@@ -437,9 +479,33 @@ void write_dataset(Writer& writer, H5::H5File& file, const std::string& name, co
 }  // namespace
 
 Writer::Writer(const std::string& file, std::string shown_path)
-    : file_path_(file), shown_path_(std::move(shown_path)) {
+    : Writer(file, std::move(shown_path), Mode::kNew) {}
+
+Writer::Writer(const std::string& file, std::string shown_path, Mode mode)
+    : file_path_(file), shown_path_(std::move(shown_path)), mode_(mode) {
   quiet();
-  file_ = create_file(file, shown_path_);
+  if (mode == Mode::kNew) {
+    file_ = create_file(file, shown_path_);
+    return;
+  }
+  try {
+    // The bounds of create_file, so that added objects have the same layout as written ones.
+    H5::FileAccPropList access;
+    access.setLibverBounds(H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+    // A reader (sgda report, h5py) holding the file open locks it: wait for it.
+    if (open_waiting(file, true, std::chrono::seconds(60), [&] {
+          file_ = std::make_unique<H5::H5File>(file, H5F_ACC_RDWR, H5::FileCreatPropList::DEFAULT,
+                                               access);
+        }))
+      throw input_error(shown_path_, "",
+                        "is open in another program (HDF5's lock on it) for more than 60 s; "
+                        "accepted a file that no other program holds open (close it, then run "
+                        "the same command again)");
+  } catch (const H5::Exception& e) {
+    throw input_error(shown_path_, "",
+                      "cannot open for writing (" + detail(e) +
+                          "); accepted a writable HDF5 file written by sgda");
+  }
 }
 
 Writer::~Writer() { abandon(); }
@@ -483,6 +549,7 @@ void Writer::write_string_attribute(const std::string& name, const std::string& 
     // Variable-length UTF-8: what h5py writes for str, and read back by it as str.
     H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
     type.setCset(H5T_CSET_UTF8);
+    if (mode_ == Mode::kInPlace && file_->attrExists(name)) file_->removeAttr(name);  // replaced
     const H5::Attribute attribute = file_->createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
     attribute.write(type, value);
   } catch (const H5::Exception& e) {
@@ -516,6 +583,15 @@ std::vector<char> file_image(hid_t file) {
 
 void Writer::close() {
   if (!file_) return;
+  if (mode_ == Mode::kInPlace) {
+    const bool flushed = H5Fflush(file_->getId(), H5F_SCOPE_GLOBAL) >= 0;
+    const std::string cause = flushed ? "" : innermost_error();
+    abandon();
+    if (!flushed)
+      throw error("", "cannot finish writing in place (" + (cause.empty() ? "HDF5 error" : cause) +
+                          "); accepted a writable file with free space");
+    return;
+  }
   const std::vector<char> image = file_image(file_->getId());
   const std::string cause = image.empty() ? innermost_error() : "";
   abandon();

@@ -88,6 +88,12 @@ class Writer {
   // Creates (truncates) `file`; messages name `shown_path`, the path the user asked for.
   Writer(const std::string& file, std::string shown_path);
   // Built in memory: close() writes `file`. A file not closed by close() is never written.
+  // With kInPlace, `file` is an existing HDF5 file opened for writing: what is written is added
+  // to it (root attributes of the same name are replaced), objects already there are left as
+  // they are, and close() flushes and closes it. Not atomic: a process killed before close()
+  // returns can leave `file` unreadable (HDF5 keeps no journal).
+  enum class Mode { kNew, kInPlace };
+  Writer(const std::string& file, std::string shown_path, Mode mode);
   ~Writer();
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
@@ -109,8 +115,9 @@ class Writer {
   void write_int64_attribute(const std::string& object, const std::string& name,
                              std::int64_t value);
 
-  // Closes the file and writes it in one go; a failure (a full disk: "disk full: ENOSPC ...") is
-  // an InputError, the HDF5 file closed either way (never closed twice).
+  // Closes the file and writes it in one go (kInPlace: flushes and closes it); a failure (a full
+  // disk: "disk full: ENOSPC ...") is an InputError, the HDF5 file closed either way (never
+  // closed twice).
   void close();
 
  private:
@@ -118,6 +125,7 @@ class Writer {
   void abandon() noexcept;
 
   std::string file_path_, shown_path_;
+  Mode mode_ = Mode::kNew;
   std::unique_ptr<H5::H5File> file_;  // null once closed
 };
 

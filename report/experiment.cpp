@@ -1,9 +1,14 @@
 #include "sgda/report/experiment.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <exception>
 #include <filesystem>
+#include <functional>
+#include <limits>
 #include <set>
 #include <stdexcept>
 
@@ -609,6 +614,13 @@ std::string run_group_name(std::size_t index, std::size_t count) {
   return "/runs/r" + std::string(width - std::min(width, digits.size()), '0') + digits;
 }
 
+std::optional<std::size_t> run_group_number(const std::string& name) {
+  if (name.size() < 2 || name.size() > 16 || name[0] != 'r' ||
+      name.find_first_not_of("0123456789", 1) != std::string::npos)
+    return std::nullopt;
+  return std::stoull(name.substr(1));
+}
+
 void save_experiment_runs(const std::string& path, const ExperimentRuns& runs) {
   hdf5::write_atomically(path, [&](hdf5::Writer& file) {
     for (const auto& [key, value] : runs.attributes) file.write_string_attribute(key, value);
@@ -619,6 +631,87 @@ void save_experiment_runs(const std::string& path, const ExperimentRuns& runs) {
                               r.settings, r.theory ? &*r.theory : nullptr);
     }
   });
+}
+
+std::string experiment_backup_path(const std::string& path) { return path + ".backup"; }
+
+namespace {
+
+// Makes `to` a copy of the runs file `path` (its backup), through a temporary renamed into
+// place, so a crash leaves the previous backup or the new one. The temporary is named as
+// write_atomically's, so that OutputClaim removes one a killed process left.
+void copy_runs_file(const std::string& path, const std::string& to) {
+  const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
+  std::error_code ec;
+  std::filesystem::copy_file(path, temporary, std::filesystem::copy_options::overwrite_existing,
+                             ec);
+  if (!ec) std::filesystem::rename(temporary, to, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    throw InputError(path + ": cannot copy it to its backup " + to + " (" + ec.message() +
+                     "); accepted a writable directory with free space");
+  }
+}
+
+// Applies `write` in place to the backup of `path`, then to `path`: a crash during either
+// leaves the other complete (docs/file-formats.md, "Appending").
+void write_in_place(const std::string& path, const std::function<void(hdf5::Writer&)>& write) {
+  const std::string backup = experiment_backup_path(path);
+  std::error_code ec;
+  if (!std::filesystem::exists(backup, ec)) copy_runs_file(path, backup);
+  for (const std::string& file : {backup, path}) {
+    hdf5::Writer writer(file, path, hdf5::Writer::Mode::kInPlace);
+    write(writer);
+    writer.close();
+  }
+}
+
+}  // namespace
+
+void append_experiment_run(const std::string& path, const Settings* attributes,
+                           const std::string& group, const RunRecord& record, bool create) {
+  auto write = [&](hdf5::Writer& file) {
+    if (attributes)
+      for (const auto& [key, value] : *attributes) file.write_string_attribute(key, value);
+    if (create) file.create_group("/runs");
+    detail::write_run_group(file, group, record.trace, record.x_final, record.settings,
+                            record.theory ? &*record.theory : nullptr);
+  };
+  if (!create) return write_in_place(path, write);
+  hdf5::write_atomically(path, write);
+  copy_runs_file(path, experiment_backup_path(path));
+}
+
+void update_experiment_attributes(const std::string& path, const Settings& attributes) {
+  write_in_place(path, [&](hdf5::Writer& file) {
+    for (const auto& [key, value] : attributes) file.write_string_attribute(key, value);
+  });
+}
+
+ExperimentRuns recover_experiment_runs(const std::string& path, bool& restored) {
+  const std::string backup = experiment_backup_path(path);
+  restored = false;
+  ExperimentRuns runs;
+  try {
+    runs = load_experiment_runs(path);
+  } catch (const InputError&) {
+    std::error_code ec;
+    if (!std::filesystem::exists(backup, ec)) throw;
+    const std::exception_ptr unreadable = std::current_exception();
+    try {
+      runs = load_experiment_runs(backup);
+    } catch (const InputError&) {
+      std::rethrow_exception(unreadable);  // the runs file's own problem, not the backup's
+    }
+    std::filesystem::rename(backup, path, ec);
+    if (ec)
+      throw InputError(path + ": cannot restore it from " + backup + " (" + ec.message() +
+                       "); accepted a writable directory");
+    restored = true;
+  }
+  copy_runs_file(path, backup);
+  return runs;
 }
 
 namespace {
@@ -668,7 +761,13 @@ ExperimentRuns load_experiment_runs(const std::string& path) {
                      "is " + runs.attributes.at("experiment.planned_runs") + ", fewer than the " +
                          std::to_string(names.size()) +
                          " runs in /runs; accepted at least as many as the file holds");
-  std::sort(names.begin(), names.end());
+  // By number: appended groups may differ in width (r9999, r10000); other names after them.
+  auto number = [](const std::string& name) {
+    return run_group_number(name).value_or(std::numeric_limits<std::size_t>::max());
+  };
+  std::sort(names.begin(), names.end(), [&](const std::string& a, const std::string& b) {
+    return std::pair(number(a), a) < std::pair(number(b), b);
+  });
   for (const std::string& name : names) {
     RunRecord record = detail::read_run_group(file, "/runs/" + name);
     for (const char* key : {"experiment.label", "experiment.key", "experiment.seed"})
@@ -678,6 +777,7 @@ ExperimentRuns load_experiment_runs(const std::string& path) {
     checked_number(file, record.settings, "/runs/" + name, "experiment.seed", seed,
                    "an integer >= 0 (the run's seed)");
     runs.runs.push_back(std::move(record));
+    runs.groups.push_back(name);
   }
   return runs;
 }

@@ -421,6 +421,31 @@ RunRecord run_record(const std::string& label) {
 
 }  // namespace
 
+TEST_CASE("runs appended to a runs file load in the order of their group numbers", "[report][io]") {
+  // The first append writes the file, the others add to it in place, out of order and across
+  // a change of width (r9999, r10000); the root attributes given replace those there.
+  TempFile file;
+  const std::string path = file.path.string();
+  const Settings first = {{"experiment.title", "t"}, {"experiment.planned_runs", "20000"}};
+  append_experiment_run(path, &first, "/runs/r10000", run_record("c"), true);
+  append_experiment_run(path, nullptr, "/runs/r0002", run_record("a"), false);
+  const Settings second = {{"experiment.title", "u"}, {"experiment.planned_runs", "20000"}};
+  append_experiment_run(path, &second, "/runs/r9999", run_record("b"), false);
+  ExperimentRuns runs = load_experiment_runs(path);
+  CHECK(runs.groups == std::vector<std::string>{"r0002", "r9999", "r10000"});
+  REQUIRE(runs.runs.size() == 3);
+  CHECK(runs.runs[0].settings.at("experiment.label") == "a");
+  CHECK(runs.runs[2].settings.at("experiment.label") == "c");
+  CHECK(runs.attributes.at("experiment.title") == "u");
+  update_experiment_attributes(path, first);
+  CHECK(load_experiment_runs(path).attributes.at("experiment.title") == "t");
+  // A group that is there already is refused, naming it; the file still loads.
+  CHECK_THROWS_WITH(append_experiment_run(path, nullptr, "/runs/r0002", run_record("d"), false),
+                    Catch::Contains("/runs/r0002"));
+  CHECK(load_experiment_runs(path).runs.size() == 3);
+  std::filesystem::remove(experiment_backup_path(path));
+}
+
 TEST_CASE("runs files keep the theory as a typed group, files of sgda 0.1.0 still load",
           "[theory][io]") {
   const AffineGame game = small_game();

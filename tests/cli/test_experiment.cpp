@@ -1,5 +1,6 @@
 // `sgda experiment` resuming a runs file, run as a real process: after a complete run of part of
 // the grid, and after SIGINT in the middle of a run; finished runs are never redone or touched.
+// One job, so that runs finish in the order of the plan (--jobs: test_experiment_jobs.cpp).
 #include <catch2/catch.hpp>
 #include <sstream>
 #include <string>
@@ -43,14 +44,14 @@ TEST_CASE("an experiment resumes without redoing finished runs", "[report][cli]"
   std::string subset = kSmallExperiment;
   subset.replace(subset.find("seeds = [3, 4]"), 14, "seeds = [3]");
   dir.write("subset.toml", subset);
-  const Result first = run("experiment subset.toml -o small.h5", dir);
+  const Result first = run("experiment subset.toml -o small.h5 --jobs 1", dir);
   INFO(first.err);
   REQUIRE(first.status == 0);
   REQUIRE(runs_done(first.err) == std::vector<int>{1, 2, 3, 4, 5, 6});
   const std::vector<RunRecord> before = load_experiment_runs(dir.file("small.h5")).runs;
   REQUIRE(before.size() == 6);
 
-  const Result second = run("experiment small.toml", dir);
+  const Result second = run("experiment small.toml --jobs 1", dir);
   INFO(second.err);
   REQUIRE(second.status == 0);
   CHECK(second.err.find("resuming small.h5: 6 of 12 runs already there") != std::string::npos);
@@ -123,16 +124,17 @@ name = "sgda"
   // Interrupts `sgda experiment long.toml` once stderr shows "run N of"; the poll is bounded
   // (10 minutes) so that a broken run cannot hang the suite: the checks below then fail.
   auto interrupt_after = [&](const std::string& line) {
-    dir.write("interrupt.sh", "'" + sgda::testing::kCli +
-                                  "' experiment long.toml >exp_out.txt 2>exp_err.txt & pid=$!\n"
-                                  "polls=0\n"
-                                  "until grep -q '^" +
-                                  line +
-                                  "' exp_err.txt 2>/dev/null || ! kill -0 $pid 2>/dev/null || "
-                                  "[ $polls -ge 30000 ]; do sleep 0.02; polls=$((polls + 1)); "
-                                  "done\n"
-                                  "kill -INT $pid 2>/dev/null\n"
-                                  "wait $pid\n");
+    dir.write("interrupt.sh",
+              "'" + sgda::testing::kCli +
+                  "' experiment long.toml --jobs 1 >exp_out.txt 2>exp_err.txt & pid=$!\n"
+                  "polls=0\n"
+                  "until grep -q '^" +
+                  line +
+                  "' exp_err.txt 2>/dev/null || ! kill -0 $pid 2>/dev/null || "
+                  "[ $polls -ge 30000 ]; do sleep 0.02; polls=$((polls + 1)); "
+                  "done\n"
+                  "kill -INT $pid 2>/dev/null\n"
+                  "wait $pid\n");
     Result r = shell("sh interrupt.sh", dir);
     r.out = read(dir / "exp_out.txt");
     r.err = read(dir / "exp_err.txt");

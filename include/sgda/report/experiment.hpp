@@ -1,11 +1,13 @@
 // Experiments: a grid of runs on one problem (methods × step sizes × seeds, with workers,
-// compressors or samplings as grid axes of a method), run one by one and kept in one HDF5 file.
+// compressors or samplings as grid axes of a method), run one by one or several at once (sgda
+// experiment --jobs), each appended to one HDF5 file as it finishes.
 // Experiment files: docs/experiment-files.md; the runs file: docs/file-formats.md.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,7 +64,8 @@ ExperimentPlan parse_experiment(const std::string& text, const std::string& sour
 // and one record per finished run, each with its settings, theory constants and trace.
 struct ExperimentRuns {
   Settings attributes;
-  std::vector<RunRecord> runs;  // in the order they finished
+  std::vector<RunRecord> runs;      // by group number: the order of the plan (docs/file-formats.md)
+  std::vector<std::string> groups;  // the group of each run in /runs ("r0007"), when loaded
 };
 
 // The root attributes of a new runs file for `plan` on `problem` (constants.*, experiment.*).
@@ -84,11 +87,31 @@ RunRecord execute_run(const PlannedRun& run, const Problem& problem,
 
 // The group of run `index` of `count` in a runs file: "/runs/r0007" (at least four digits).
 std::string run_group_name(std::size_t index, std::size_t count);
+// The number of a group named as run_group_name does ("r0007" -> 7, the name in /runs); none
+// for other names.
+std::optional<std::size_t> run_group_number(const std::string& name);
 
 // Writes the whole file atomically (a temporary renamed into place): an interruption at any
 // moment leaves the previous complete file. Throws InputError.
 void save_experiment_runs(const std::string& path, const ExperimentRuns& runs);
-// Reads a runs file; InputError naming the file and the object when it is not one.
+// The backup of a runs file while sgda experiment writes it: `path`.backup.
+std::string experiment_backup_path(const std::string& path);
+// Adds one finished run as the group `group` ("/runs/r0007") of the runs file `path`, with
+// `attributes` (when given) as its root attributes, replacing those there. With `create`, the
+// file is written anew and atomically, with this run alone, and copied to its backup; else the
+// run is appended in place to the backup, then to the file (each flushed): earlier runs are
+// not rewritten, so a grid costs time linear in its runs, and a crash during an append leaves
+// one of the two complete (recover_experiment_runs). Throws InputError.
+void append_experiment_run(const std::string& path, const Settings* attributes,
+                           const std::string& group, const RunRecord& record, bool create);
+// Replaces the root attributes of the runs file `path` (and its backup) in place.
+void update_experiment_attributes(const std::string& path, const Settings& attributes);
+// Loads the runs file `path` to resume it. When it does not load but its backup does (a crash
+// during an append), the backup replaces it and `restored` is set. Then the backup is made a
+// copy of it, for the appends to come. Throws the runs file's InputError otherwise.
+ExperimentRuns recover_experiment_runs(const std::string& path, bool& restored);
+// Reads a runs file, its runs ordered by group number; InputError naming the file and the
+// object when it is not one.
 ExperimentRuns load_experiment_runs(const std::string& path);
 
 }  // namespace sgda
