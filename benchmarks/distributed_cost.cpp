@@ -123,8 +123,8 @@ Timing run_hand_distributed(const sgda::AffineGame& game, const DistributedMetho
         const Index j = w.first + static_cast<Index>(worker_rng.index(std::uint64_t(local)));
         const Matrix& a = game.sample_matrix(j);
         w.workspace = x - w.snapshot;  // one product: M_j(x − w_m) + F_m(w_m)
-        e = w.snapshot_full;
-        e.noalias() += a * w.workspace;
+        e.noalias() = a * w.workspace;
+        e += w.snapshot_full;
         if (worker_rng.bernoulli(method.probability)) {
           w.snapshot = x;
           w.snapshot_full = w.offset;

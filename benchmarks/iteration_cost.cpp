@@ -72,8 +72,8 @@ Timing run_hand_l_svrgda(const sgda::AffineGame& game, bool l1, std::int64_t ite
     const auto j = static_cast<Index>(rng.index(n));
     const Matrix& m = game.sample_matrix(j);
     diff = x - w;  // g = F_j(x) − F_j(w) + F(w) = M_j(x − w) + F(w): one product
-    g = fw;
-    g.noalias() += m * diff;
+    g.noalias() = m * diff;
+    g += fw;
     if (rng.bernoulli(p)) {  // w ← x, F(w) recomputed
       w = x;
       fw = mean_offset;

@@ -1,5 +1,6 @@
 #include "sgda/io/game_file.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <set>
@@ -163,16 +164,41 @@ void save_affine_game(const std::string& path, const AffineGame& game) {
 
 namespace {
 
+// The D × D row-major matrix at `values` as a column-major Matrix: a transpose, copied in tiles
+// that stay in L1 (a plain copy reads or writes with a stride of D doubles).
+Matrix column_major(const double* values, Index d) {
+  const Eigen::Map<const RowMajorMatrix> rows(values, d, d);
+  Matrix m(d, d);
+  constexpr Index kTile = 32;
+  for (Index c = 0; c < d; c += kTile)
+    for (Index r = 0; r < d; r += kTile) {
+      const Index h = std::min(kTile, d - r), w = std::min(kTile, d - c);
+      m.block(r, c, h, w) = rows.block(r, c, h, w);
+    }
+  return m;
+}
+
 AffineGame load_game(const hdf5::Reader& file, std::shared_ptr<const Regularizer> regularizer) {
+  // /M sample by sample into the games' matrices: the file's row-major M_i pass through one
+  // D × D buffer, so the game never sits in memory twice.
   const std::string m_layout = "float64 [n, D, D] with n, D >= 1";
-  const hdf5::Array<double> m = file.read_float64("/M", 3, m_layout);
-  if (m.shape[0] == 0 || m.shape[1] == 0 || m.shape[1] != m.shape[2])
-    throw file.error("/M", "has shape " + hdf5::format_shape(m.shape) + "; accepted " + m_layout +
-                               " (square M_i)");
-  const hsize_t n = m.shape[0], d = m.shape[1];
+  std::vector<Matrix> matrices;
+  hsize_t n = 0, d = 0;
+  file.read_float64_slices(
+      "/M", 3, m_layout,
+      [&](const hdf5::Shape& shape) {
+        if (shape[0] == 0 || shape[1] == 0 || shape[1] != shape[2])
+          throw file.error("/M", "has shape " + hdf5::format_shape(shape) + "; accepted " +
+                                     m_layout + " (square M_i)");
+        n = shape[0], d = shape[1];
+        matrices.reserve(static_cast<std::size_t>(n));
+      },
+      [&](hsize_t i, const hdf5::Array<double>& slice) {
+        file.require_finite("/M", slice, {i});
+        matrices.push_back(column_major(slice.values.data(), static_cast<Index>(d)));
+      });
   const std::string sizes =
       " (n = " + std::to_string(n) + ", D = " + std::to_string(d) + " from /M)";
-  file.require_finite("/M", m);
 
   const hdf5::Array<double> q = file.read_float64("/q", 2, "float64 [n, D]" + sizes);
   file.require_shape("/q", q.shape, {n, d}, "float64 [n, D]" + sizes);
@@ -190,10 +216,6 @@ AffineGame load_game(const hdf5::Reader& file, std::shared_ptr<const Regularizer
   std::vector<std::vector<Index>> workers = read_workers(file, n, sizes);
 
   const auto dim = static_cast<Index>(d);
-  std::vector<Matrix> matrices;
-  matrices.reserve(static_cast<std::size_t>(n));
-  for (hsize_t i = 0; i < n; ++i)
-    matrices.emplace_back(Eigen::Map<const RowMajorMatrix>(m.values.data() + i * d * d, dim, dim));
   Matrix offsets = Eigen::Map<const Matrix>(q.values.data(), dim, static_cast<Index>(n));
 
   // x* in the file belongs to the unregularized game; with R ≠ 0 the game computes its own.

@@ -119,32 +119,45 @@ std::string format_value(double value) {
   return value > 0 ? "+Inf" : "-Inf";
 }
 
+// The dataset `name` of the given rank and a type that converts exactly to `kind`, of at most
+// kMaxValues values; its shape in `shape`. InputError naming it otherwise. Call within a try
+// that turns H5::Exception into an InputError.
+H5::DataSet open_checked(const Reader& reader, const H5::H5File& file, const std::string& name,
+                         std::size_t rank, const std::string& accepted, Kind kind,
+                         std::size_t element_size, Shape& shape) {
+  if (!reader.has(name)) throw reader.error(name, "missing dataset; accepted " + accepted);
+  if (file.childObjType(name) != H5O_TYPE_DATASET)
+    throw reader.error(name, "is not a dataset; accepted " + accepted);
+  H5::DataSet dataset = file.openDataSet(name);
+  const H5::DataType type = dataset.getDataType();
+  const H5::DataSpace space = dataset.getSpace();
+  if (space.getSimpleExtentType() == H5S_NULL)
+    throw reader.error(name, "has an empty (null) dataspace; accepted " + accepted);
+  shape = extent_of(space);
+  const std::string found = describe_type(type.getId()) + " " + format_shape(shape);
+  if (!converts_exactly(kind, type.getId()))
+    throw reader.error(name, "has type " + found + "; accepted " + accepted);
+  if (shape.size() != rank)
+    throw reader.error(name, "has rank " + std::to_string(shape.size()) + " (" + found +
+                                 "); accepted " + accepted);
+  std::size_t count = 0;
+  // Refused before allocating: a chunked dataset declares any shape at no cost on disk.
+  if (!element_count(shape, element_size, &count) || count > kMaxValues)
+    throw reader.error(name, "has shape " + format_shape(shape) +
+                                 ", more than the 1e9 values (8 GB) sgda loads; accepted " +
+                                 accepted);
+  return dataset;
+}
+
 template <class T>
 Array<T> read_array(const Reader& reader, const H5::H5File& file, const std::string& name,
                     std::size_t rank, const std::string& accepted, Kind kind) {
-  if (!reader.has(name)) throw reader.error(name, "missing dataset; accepted " + accepted);
   try {
-    if (file.childObjType(name) != H5O_TYPE_DATASET)
-      throw reader.error(name, "is not a dataset; accepted " + accepted);
-    const H5::DataSet dataset = file.openDataSet(name);
-    const H5::DataType type = dataset.getDataType();
-    const H5::DataSpace space = dataset.getSpace();
-    if (space.getSimpleExtentType() == H5S_NULL)
-      throw reader.error(name, "has an empty (null) dataspace; accepted " + accepted);
     Array<T> array;
-    array.shape = extent_of(space);
-    const std::string found = describe_type(type.getId()) + " " + format_shape(array.shape);
-    if (!converts_exactly(kind, type.getId()))
-      throw reader.error(name, "has type " + found + "; accepted " + accepted);
-    if (array.shape.size() != rank)
-      throw reader.error(name, "has rank " + std::to_string(array.shape.size()) + " (" + found +
-                                   "); accepted " + accepted);
+    const H5::DataSet dataset =
+        open_checked(reader, file, name, rank, accepted, kind, sizeof(T), array.shape);
     std::size_t count = 0;
-    // Refused before allocating: a chunked dataset declares any shape at no cost on disk.
-    if (!element_count(array.shape, sizeof(T), &count) || count > kMaxValues)
-      throw reader.error(name, "has shape " + format_shape(array.shape) +
-                                   ", more than the 1e9 values (8 GB) sgda loads; accepted " +
-                                   accepted);
+    element_count(array.shape, sizeof(T), &count);
     array.values.resize(count);
     if (count > 0) dataset.read(array.values.data(), memory_type(kind));
     return array;
@@ -329,6 +342,39 @@ Array<double> Reader::read_float64(const std::string& name, std::size_t rank,
   return read_array<double>(*this, file_, name, rank, accepted, Kind::kFloat64);
 }
 
+Shape Reader::read_float64_slices(
+    const std::string& name, std::size_t rank, const std::string& accepted,
+    const std::function<void(const Shape&)>& check_shape,
+    const std::function<void(hsize_t, const Array<double>&)>& each) const {
+  try {
+    Shape shape;
+    const H5::DataSet dataset =
+        open_checked(*this, file_, name, rank, accepted, Kind::kFloat64, sizeof(double), shape);
+    check_shape(shape);
+    Array<double> slice;
+    slice.shape.assign(shape.begin() + 1, shape.end());
+    std::size_t count = 0;
+    element_count(slice.shape, sizeof(double), &count);
+    slice.values.resize(count);
+    if (count == 0) return shape;
+    const H5::DataSpace file_space = dataset.getSpace();
+    Shape start(rank, 0), extent = shape;
+    extent[0] = 1;
+    const H5::DataSpace memory(static_cast<int>(slice.shape.size()), slice.shape.data());
+    for (hsize_t i = 0; i < shape[0]; ++i) {
+      start[0] = i;
+      file_space.selectHyperslab(H5S_SELECT_SET, extent.data(), start.data());
+      dataset.read(slice.values.data(), memory_type(Kind::kFloat64), memory, file_space);
+      each(i, slice);
+    }
+    return shape;
+  } catch (const H5::Exception& e) {
+    throw error(name, "cannot read (" + detail(e) + "); accepted " + accepted);
+  } catch (const std::bad_alloc&) {
+    throw error(name, "too large to load into memory; accepted " + accepted);
+  }
+}
+
 Array<std::int64_t> Reader::read_int64(const std::string& name, std::size_t rank,
                                        const std::string& accepted) const {
   return read_array<std::int64_t>(*this, file_, name, rank, accepted, Kind::kInt64);
@@ -359,7 +405,8 @@ void Reader::require_shape(const std::string& name, const Shape& actual, const S
                           "; accepted " + accepted);
 }
 
-void Reader::require_finite(const std::string& name, const Array<double>& array) const {
+void Reader::require_finite(const std::string& name, const Array<double>& array,
+                            const Shape& leading) const {
   for (std::size_t k = 0; k < array.values.size(); ++k) {
     if (std::isfinite(array.values[k])) continue;
     // Unravel the row-major index so users can find the entry (h5py, h5dump use the same order).
@@ -369,6 +416,7 @@ void Reader::require_finite(const std::string& name, const Array<double>& array)
       index[axis] = rest % array.shape[axis];
       rest /= array.shape[axis];
     }
+    index.insert(index.begin(), leading.begin(), leading.end());
     throw error(name, "has " + format_value(array.values[k]) + " at index " + format_shape(index) +
                           "; accepted finite float64 values only");
   }

@@ -46,6 +46,13 @@ class Reader {
                              const std::string& accepted) const;
   Array<std::int64_t> read_int64(const std::string& name, std::size_t rank,
                                  const std::string& accepted) const;
+  // The same checks as read_float64, then the dataset one slice [i, ...] at a time: calls
+  // check_shape(shape) before reading anything, then each(i, slice) for i = 0, 1, ... with the
+  // slice's values (row-major, shape without the first axis) in one buffer reused for all, so
+  // a large dataset never sits in memory twice. Returns the shape.
+  Shape read_float64_slices(const std::string& name, std::size_t rank, const std::string& accepted,
+                            const std::function<void(const Shape&)>& check_shape,
+                            const std::function<void(hsize_t, const Array<double>&)>& each) const;
 
   // Of an existing dataset `name` (InputError otherwise): whether it holds integers, and its
   // rank, so a reader can choose between layouts (labels or targets).
@@ -55,8 +62,10 @@ class Reader {
   // Throws naming `name`, the actual and the expected shape unless they are equal.
   void require_shape(const std::string& name, const Shape& actual, const Shape& expected,
                      const std::string& accepted) const;
-  // Throws naming `name` and the index of the first NaN or infinity.
-  void require_finite(const std::string& name, const Array<double>& array) const;
+  // Throws naming `name` and the index of the first NaN or infinity; `leading` is the index of
+  // a slice (read_float64_slices) on the axes before the array's.
+  void require_finite(const std::string& name, const Array<double>& array,
+                      const Shape& leading = {}) const;
 
   // The names of the datasets directly in group `group` (e.g. "/checkpoint/estimator").
   std::vector<std::string> dataset_names(const std::string& group) const;
