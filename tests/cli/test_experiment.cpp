@@ -141,12 +141,21 @@ name = "sgda"
     return r;
   };
 
+  // The signal lands in run 3, or (rarely: microseconds after the line is printed) just before
+  // it starts, when the message names no run. Either way nothing of run 3 is saved.
+  auto interrupted_in_run_3 = [](const std::string& err) {
+    return err.find("sgda: interrupted by SIGINT in run 3 of 4 (not saved); ") !=
+               std::string::npos ||
+           err.find("sgda: interrupted by SIGINT; ") != std::string::npos;
+  };
+
   const Result first = interrupt_after("run 2 of 4");
   INFO(first.err);
   REQUIRE(first.status == 130);
   CHECK(runs_done(first.err) == std::vector<int>{1, 2});
-  CHECK(first.err.find("interrupted by SIGINT in run 3 of 4 (not saved); 2 finished runs are in "
-                       "long.h5; run the same command again to resume") != std::string::npos);
+  CHECK(interrupted_in_run_3(first.err));
+  CHECK(first.err.find("; 2 finished runs are in long.h5; run the same command again to resume") !=
+        std::string::npos);
   const std::vector<RunRecord> before = load_experiment_runs(dir.file("long.h5")).runs;
   REQUIRE(before.size() == 2);
   for (const RunRecord& record : before) {
@@ -160,7 +169,7 @@ name = "sgda"
   INFO(second.err);
   REQUIRE(second.status == 130);
   CHECK(runs_done(second.err).empty());
-  CHECK(second.err.find("interrupted by SIGINT in run 3 of 4") != std::string::npos);
+  CHECK(interrupted_in_run_3(second.err));
   const std::vector<RunRecord> after = load_experiment_runs(dir.file("long.h5")).runs;
   REQUIRE(after.size() == 2);
   for (std::size_t i = 0; i < 2; ++i) {
