@@ -84,7 +84,8 @@ int run(int argc, char** argv) {
                    ": stochastic min-max problems and variational inequalities with SGDA-family "
                    "methods",
                "sgda"};
-  app.set_version_flag("--version", std::string("sgda ") + sgda::kVersion);
+  app.set_version_flag(
+      "--version", std::string("sgda ") + sgda::kVersion + " (" + sgda::instruction_set() + ")");
   app.require_subcommand(1);
   app.footer(
       "Problem files: docs/problem-files.md. Exit codes: 0 done (converged or stopped at a "

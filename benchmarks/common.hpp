@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <time.h>
@@ -22,6 +23,27 @@ using sgda::Index;
 using sgda::Matrix;
 using sgda::Vector;
 using Clock = std::chrono::steady_clock;
+
+#ifndef SGDA_BENCH_FLAGS
+#define SGDA_BENCH_FLAGS "the library's flags"  // the compiler has no -march=native
+#endif
+
+// Which instruction set each column used: the library's (SGDA_ARCH) and the hand loops', from
+// the compiler's macros in this program (built with -march=native, see CMakeLists.txt).
+inline std::string instruction_sets() {
+  const char* hand =
+#if defined(__AVX512F__) && defined(__FMA__)
+      "AVX-512, FMA";
+#elif defined(__AVX2__) && defined(__FMA__)
+      "AVX2, FMA";
+#elif defined(__AVX__)
+      "AVX";
+#else
+      "SSE2";
+#endif
+  return std::string("library: sgda ") + sgda::kVersion + " built for " + sgda::instruction_set() +
+         "; hand loops: " + SGDA_BENCH_FLAGS + " (" + hand + ")";
+}
 
 inline double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();

@@ -261,9 +261,9 @@ int main(int argc, char** argv) {
   const std::string only = argc > 2 ? argv[2] : "";
   auto selected = [&](const std::string& label) { return label.starts_with(only); };
   std::printf(
-      "sgda %s: median of %d runs, thread CPU ns per iteration (library = sgda::solve, hand = "
+      "%s\nmedian of %d runs, thread CPU ns per iteration (library = sgda::solve, hand = "
       "hand-written loop)\n\n",
-      sgda::kVersion, kRepetitions);
+      instruction_sets().c_str(), kRepetitions);
   std::printf("%-15s %5s %4s %3s %-9s %8s %12s %12s %7s %13s %9s\n", "method", "D", "n", "W",
               "compress", "iters", "library", "hand", "ratio", "ratio range", "max|dx|");
   bool all_match = true;

@@ -13,7 +13,7 @@ jobs=${SGDA_JOBS:-2}
 game=examples/games/quadratic.toml
 
 bash scripts/setup.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DSGDA_ARCH=auto
 cmake --build build -j"$jobs" --target sgda_cli
 
 for method in sgda l-svrgda; do

@@ -1,17 +1,19 @@
-// The golden file of final iterates: tests/golden/final_iterates.txt holds, for every
+// The golden files of final iterates: tests/golden/final_iterates*.txt hold, for every
 // configuration of tests/configurations.hpp (every method, sampling, local oracle, compressor,
 // step rule, scheme and averaging, on a small generated game and on the Dirac-GAN), the oracle
 // counts and the final iterate after kIterations iterations from seed kSeed, every double
 // written with 17 significant digits (so it reads back to the same bits). The library promises
-// bitwise reproducible runs for a seed, so the test recomputes each and compares them exactly.
+// bitwise reproducible runs for a seed within an instruction set, so the test recomputes each and
+// compares them exactly with the file of the build's set (kGolden).
 //
-// A deliberate change of a random stream or of an update formula changes lines of this file:
-// regenerate it and commit the diff with the change that caused it,
+// A deliberate change of a random stream or of an update formula changes lines of these files:
+// regenerate them and commit the diff with the change that caused it, in a build of each set
+// (cmake -DSGDA_ARCH=portable, x86-64-v3, x86-64-v4),
 //
-//   SGDA_UPDATE_GOLDEN=1 build/sgda_tests '[golden]'
+//   SGDA_UPDATE_GOLDEN=1 build/tests/sgda_tests '[golden]'
 //
-// which rewrites tests/golden/final_iterates.txt in the source tree (and still fails this run, so
-// that an update is never silent). Without the variable a missing, extra or different line fails.
+// which rewrites the build's file in the source tree (and still fails this run, so that an
+// update is never silent). Without the variable a missing, extra or different line fails.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -26,6 +28,7 @@
 #include <vector>
 
 #include "configurations.hpp"
+#include "sgda/version.hpp"
 
 using namespace sgda;
 using namespace sgda::testing;
@@ -35,7 +38,13 @@ namespace {
 
 constexpr std::int64_t kIterations = 300;
 constexpr std::uint64_t kSeed = 2023;
-const fs::path kGolden = fs::path(SGDA_SOURCE_DIR) / "tests" / "golden" / "final_iterates.txt";
+// One file per instruction set (FMA and wider vectors round differently; within one set a run
+// is the same bits on every machine): final_iterates.txt for the portable build,
+// final_iterates.<set>.txt for x86-64-v3 and x86-64-v4.
+const fs::path kGolden = fs::path(SGDA_SOURCE_DIR) / "tests" / "golden" /
+                         (std::string(instruction_set()) == "portable"
+                              ? std::string("final_iterates.txt")
+                              : "final_iterates." + std::string(instruction_set()) + ".txt");
 
 std::string full_precision(double v) {
   char buffer[40];
@@ -58,11 +67,14 @@ std::string record(const Summary& s) {
   return out.str();
 }
 
-const char* kHeader =
+const std::string kHeader =
     "# Final iterates of tests/configurations.hpp after 300 iterations from seed 2023 (constant\n"
     "# steps, x0 = the problem's initial point), checked bit for bit by tests/test_golden.cpp.\n"
     "# Regenerate after a deliberate change of a stream or formula, and commit the diff with it:\n"
-    "#   SGDA_UPDATE_GOLDEN=1 build/sgda_tests '[golden]'\n"
+    "#   SGDA_UPDATE_GOLDEN=1 build/tests/sgda_tests '[golden]'   (in a build of each instruction\n"
+    "#   set: this file is for " +
+    std::string(instruction_set()) +
+    ")\n"
     "# Format: <configuration>: <oracle counts> | x = <x_1 ... x_D> [| average = <...>], %.17g.\n";
 
 // name → record, from the file; empty when it does not exist.

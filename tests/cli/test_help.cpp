@@ -8,6 +8,7 @@
 #include "sgda/io/run_config.hpp"
 #include "sgda/registry.hpp"
 #include "sgda/regularizer.hpp"
+#include "sgda/version.hpp"
 
 using sgda::testing::kSource;
 using sgda::testing::read;
@@ -37,7 +38,8 @@ TEST_CASE("sgda --version and --help exit 0", "[cli]") {
   TempDir dir;
   const Result v = run("--version", dir);
   CHECK(v.status == 0);
-  CHECK(v.out.find("0.") != std::string::npos);
+  CHECK(v.out.find(std::string("sgda ") + sgda::kVersion + " (" + sgda::instruction_set() + ")") !=
+        std::string::npos);
   for (const char* command :
        {"--help", "solve --help", "generate --help", "theory --help", "list --help"}) {
     const Result h = run(command, dir);
