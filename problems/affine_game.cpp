@@ -5,6 +5,7 @@
 #include <Eigen/LU>
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <functional>
 #include <limits>
 #include <optional>
@@ -260,9 +261,22 @@ ProblemConstants AffineGame::compute_constants(EigenMethod method) const {
         }
       };
       if (threaded) {
-        std::thread second(sweep, std::ref(halves[1]));
-        sweep(halves[0]);
+        std::exception_ptr failure;  // rethrown here: an exception must not leave the thread
+        std::thread second([&] {
+          try {
+            sweep(halves[1]);
+          } catch (...) {
+            failure = std::current_exception();
+          }
+        });
+        try {
+          sweep(halves[0]);
+        } catch (...) {
+          second.join();
+          throw;
+        }
         second.join();
+        if (failure) std::rethrow_exception(failure);
       } else {
         sweep(halves[0]);
         sweep(halves[1]);
