@@ -587,6 +587,30 @@ void Writer::write_float64(const std::string& name, const Shape& shape, const do
                 H5::PredType::NATIVE_DOUBLE);
 }
 
+void Writer::write_float64_slices(const std::string& name, const Shape& shape,
+                                  const std::function<void(hsize_t, double*)>& fill) {
+  try {
+    const H5::DataSpace file_space(static_cast<int>(shape.size()), shape.data());
+    const H5::DataSet dataset = file_->createDataSet(name, H5::PredType::IEEE_F64LE, file_space);
+    const Shape slice_shape(shape.begin() + 1, shape.end());
+    std::size_t count = 0;
+    if (shape.empty() || !element_count(slice_shape, sizeof(double), &count) || count == 0) return;
+    std::vector<double> buffer(count);
+    const H5::DataSpace memory(static_cast<int>(slice_shape.size()), slice_shape.data());
+    Shape start(shape.size(), 0), extent = shape;
+    extent[0] = 1;
+    for (hsize_t i = 0; i < shape[0]; ++i) {
+      fill(i, buffer.data());
+      start[0] = i;
+      file_space.selectHyperslab(H5S_SELECT_SET, extent.data(), start.data());
+      dataset.write(buffer.data(), H5::PredType::NATIVE_DOUBLE, memory, file_space);
+    }
+  } catch (const H5::Exception& e) {
+    throw error(name, "cannot write the dataset (" + detail(e) +
+                          "); accepted a writable file with free space");
+  }
+}
+
 void Writer::write_int64(const std::string& name, const Shape& shape, const std::int64_t* data) {
   write_dataset(*this, *file_, name, shape, data, H5::PredType::STD_I64LE,
                 H5::PredType::NATIVE_INT64);

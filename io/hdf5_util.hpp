@@ -112,6 +112,11 @@ class Writer {
   void create_group(const std::string& name);
   // `data` holds the product of `shape` values in row-major order.
   void write_float64(const std::string& name, const Shape& shape, const double* data);
+  // A float64 dataset of `shape` written one slice [i, ...] at a time: fill(i, buffer) puts slice
+  // i's values (row-major, shape without the first axis) into one buffer reused for all, so a
+  // large dataset is never copied whole (the mirror of Reader::read_float64_slices).
+  void write_float64_slices(const std::string& name, const Shape& shape,
+                            const std::function<void(hsize_t, double*)>& fill);
   void write_int64(const std::string& name, const Shape& shape, const std::int64_t* data);
   // Root attributes: variable-length UTF-8 strings and int64 arrays.
   void write_string_attribute(const std::string& name, const std::string& value);

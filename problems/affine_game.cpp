@@ -3,9 +3,15 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
 #include <Eigen/LU>
+#include <algorithm>
 #include <cmath>
+#include <exception>
+#include <functional>
 #include <limits>
+#include <optional>
+#include <thread>
 
+#include "sgda/detail/lanczos.hpp"
 #include "sgda/error.hpp"
 
 namespace sgda {
@@ -90,14 +96,102 @@ const Matrix& AffineGame::inverse_sqrt_sym() const {
   });
 }
 
-ProblemConstants AffineGame::constants() const {
-  return constants_.get([&] { return compute_constants(); });
+const AffineGame::SymFactor& AffineGame::sym_factor() const {
+  return sym_factor_.get([&]() -> SymFactor {
+    // The same test of S as inverse_sqrt_sym(), λ_min(S) ≤ 1e-12·max|λ(S)|, from Lanczos values
+    // (O(k·D²) each; λ_max to 1e-14·||S||, more than the test's scale needs), then a Cholesky
+    // factor (O(D³/3)).
+    const Matrix sym = 0.5 * (mean_matrix_ + mean_matrix_.transpose());
+    const auto apply = [&](const Vector& v, Vector& out) { out.noalias() = sym * v; };
+    SymFactor f;
+    f.bottom = detail::lanczos(dim(), apply, detail::SpectrumEnd::kSmallest).value;
+    const double top = detail::lanczos(dim(), apply, detail::SpectrumEnd::kLargest).value;
+    const double scale = std::max({std::abs(f.bottom), std::abs(top), 1e-300});
+    // μ certified: θ ≥ λ_min (a Rayleigh quotient), and a Cholesky factor of S − (θ − δ)I
+    // exists only if λ_min > θ − δ (up to its backward error, ~D·ε·||S||), δ = 1e-11·||S||.
+    // Otherwise (an unresolved cluster fooled the stopping rule) the dense eigenvalues.
+    const Matrix shifted = sym - (f.bottom - 1e-11 * scale) * Matrix::Identity(dim(), dim());
+    if (Eigen::LLT<Matrix>(shifted).info() != Eigen::Success) {
+      Eigen::SelfAdjointEigenSolver<Matrix> solver(sym, Eigen::EigenvaluesOnly);
+      f.bottom = solver.eigenvalues().minCoeff();
+    }
+    if (f.bottom <= 1e-12 * scale) return f;
+    Eigen::LLT<Matrix> llt(sym);
+    if (llt.info() == Eigen::Success) f.cholesky = llt.matrixL();
+    return f;
+  });
 }
 
-ProblemConstants AffineGame::compute_constants() const {
-  {
-    ProblemConstants c;
-    const Matrix sym = 0.5 * (mean_matrix_ + mean_matrix_.transpose());
+AffineGame::EigenMethod AffineGame::default_method() const {
+  return dim() <= detail::kDenseEigenDimension ? EigenMethod::kDense : EigenMethod::kLanczos;
+}
+
+ProblemConstants AffineGame::constants() const {
+  return constants_.get([&] { return compute_constants(default_method()); });
+}
+
+namespace {
+
+// λ_max(L^{-1} G L^{-T}) for G applied by `gram`: the eigenvalues of S^{-1/2} G S^{-1/2}, as
+// L^{-1}S^{1/2} is orthogonal. Per Lanczos step two triangular solves (O(D²)) and one product.
+double top_in_metric(const Matrix& cholesky,
+                     const std::function<void(const Vector&, Vector&)>& gram) {
+  const auto lower = cholesky.triangularView<Eigen::Lower>();
+  const Index d = cholesky.rows();
+  Vector u(d), g(d);
+  const auto apply = [&](const Vector& v, Vector& out) {
+    u = lower.transpose().solve(v);
+    gram(u, g);
+    out = lower.solve(g);
+  };
+  return detail::lanczos(d, apply, detail::SpectrumEnd::kLargest).value;
+}
+
+// o1 = Mᵀ(M v1) and o2 = Mᵀ(M v2) in one pass over M: rows in blocks of 16 (a 16 × D block,
+// 256 KB at D = 2000, stays in cache between its two uses), where Eigen's two products read M
+// twice per vector. Memory-bound: about the cost of one product with M.
+void gram_products(const Matrix& m, const Vector& v1, const Vector& v2, Vector& o1, Vector& o2) {
+  constexpr Index kRows = 16;
+  const Index d = m.rows(), full = d - d % kRows;
+  o1.setZero();
+  o2.setZero();
+  for (Index r = 0; r < full; r += kRows) {
+    double y1[kRows] = {}, y2[kRows] = {};
+    for (Index j = 0; j < d; ++j) {
+      const double* c = m.data() + j * d + r;
+      const double a = v1[j], b = v2[j];
+      for (Index k = 0; k < kRows; ++k) {
+        y1[k] += c[k] * a;
+        y2[k] += c[k] * b;
+      }
+    }
+    for (Index j = 0; j < d; ++j) {
+      const double* c = m.data() + j * d + r;
+      double s1 = 0.0, s2 = 0.0;
+      for (Index k = 0; k < kRows; ++k) {
+        s1 += c[k] * y1[k];
+        s2 += c[k] * y2[k];
+      }
+      o1[j] += s1;
+      o2[j] += s2;
+    }
+  }
+  if (full < d) {
+    const auto rest = m.bottomRows(d - full);
+    const Vector y1 = rest * v1, y2 = rest * v2;
+    o1.noalias() += rest.transpose() * y1;
+    o2.noalias() += rest.transpose() * y2;
+  }
+}
+
+}  // namespace
+
+ProblemConstants AffineGame::compute_constants(EigenMethod method) const {
+  ProblemConstants c;
+  const Index d = dim();
+  const Matrix sym = 0.5 * (mean_matrix_ + mean_matrix_.transpose());
+  bool positive = false;  // S positive definite: ℓ and ℓ̂ finite
+  if (method == EigenMethod::kDense) {
     Eigen::SelfAdjointEigenSolver<Matrix> solver(sym, Eigen::EigenvaluesOnly);
     c.mu = solver.eigenvalues().minCoeff();
     const Matrix& p = inverse_sqrt_sym();
@@ -108,24 +202,148 @@ ProblemConstants AffineGame::compute_constants() const {
       // ||M̄u||²/uᵀSu is the generalized eigenvalue λ_max(S^{-1/2} M̄ᵀM̄ S^{-1/2}).
       const Matrix mp = mean_matrix_ * p;
       c.ell = largest_eigenvalue(mp.transpose() * mp);
-      const double n = static_cast<double>(num_samples());
-      c.ell_hat = weighted_star_cocoercivity(Vector::Constant(num_samples(), 1.0 / n));
+      positive = true;
     }
     c.sample_lipschitz.resize(num_samples());
     for (Index i = 0; i < num_samples(); ++i) {
       const Matrix& m = sample_matrix(i);
       c.sample_lipschitz[i] = std::sqrt(std::max(0.0, largest_eigenvalue(m.transpose() * m)));
     }
+  } else {
+    // μ = λ_min(S) by Lanczos on S: O(k·D²). ℓ as above in the metric of L: O(k·D²).
+    const SymFactor& factor = sym_factor();
+    c.mu = factor.bottom;
+    const Matrix& l = factor.cholesky;
+    if (l.size() == 0) {
+      c.ell = c.ell_hat = kInf;
+    } else {
+      Vector w(d);
+      c.ell = top_in_metric(l, [&](const Vector& v, Vector& out) {
+        w.noalias() = mean_matrix_ * v;
+        out.noalias() = mean_matrix_.transpose() * w;
+      });
+      positive = true;
+    }
+    // L_i = sqrt(λ_max(M_iᵀM_i)) and ℓ̂ = λ_max(L^{-1}((1/n)Σ M_iᵀM_i)L^{-T}) by n + 1 Lanczos
+    // runs advanced together: each pass reads every M_i once (gram_products) for the step of
+    // its own run and its term of ℓ̂'s. O(k·n·D²) for k passes, never a D³ Gram. The samples
+    // are swept in two halves, in two threads when the machine has them; the halves' sums are
+    // added in a fixed order, so the result does not depend on the threads.
+    const Index n = num_samples();
+    std::vector<detail::Lanczos> runs;
+    for (Index i = 0; i < n; ++i) runs.emplace_back(d, detail::SpectrumEnd::kLargest);
+    std::optional<detail::Lanczos> hat;
+    if (positive) hat.emplace(d, detail::SpectrumEnd::kLargest);
+    const auto lower = l.triangularView<Eigen::Lower>();
+    const Vector zero = Vector::Zero(d);
+    Vector u = zero;
+    struct Half {
+      Index begin, end;
+      Vector sum, own, term;
+      bool active = true;
+    };
+    Half halves[2] = {{0, n / 2, Vector(d), Vector(d), Vector(d)},
+                      {n / 2, n, Vector(d), Vector(d), Vector(d)}};
+    const bool threaded = std::thread::hardware_concurrency() >= 2 && n >= 2;
+    for (bool active = true; active;) {
+      const bool hat_active = hat && !hat->done();
+      if (hat_active) u = lower.transpose().solve(hat->vector());
+      const auto sweep = [&](Half& h) {
+        h.active = false;
+        h.sum.setZero();
+        for (Index i = h.begin; i < h.end; ++i) {
+          detail::Lanczos& run = runs[static_cast<std::size_t>(i)];
+          if (run.done() && !hat_active) continue;
+          gram_products(sample_matrix(i), run.done() ? zero : run.vector(), u, h.own, h.term);
+          if (!run.done()) run.push(h.own);
+          if (hat_active) h.sum.noalias() += h.term / static_cast<double>(n);
+          h.active = h.active || !run.done();
+        }
+      };
+      if (threaded) {
+        std::exception_ptr failure;  // rethrown here: an exception must not leave the thread
+        std::thread second([&] {
+          try {
+            sweep(halves[1]);
+          } catch (...) {
+            failure = std::current_exception();
+          }
+        });
+        try {
+          sweep(halves[0]);
+        } catch (...) {
+          second.join();
+          throw;
+        }
+        second.join();
+        if (failure) std::rethrow_exception(failure);
+      } else {
+        sweep(halves[0]);
+        sweep(halves[1]);
+      }
+      active = halves[0].active || halves[1].active;
+      if (hat_active) {
+        hat->push(lower.solve(halves[0].sum + halves[1].sum));
+        active = active || !hat->done();
+      }
+    }
+    c.sample_lipschitz.resize(n);
+    for (Index i = 0; i < n; ++i)
+      c.sample_lipschitz[i] =
+          std::sqrt(std::max(0.0, runs[static_cast<std::size_t>(i)].result().value));
+    if (hat) c.ell_hat = hat->result().value;
     return c;
   }
+  if (positive) {
+    const double n = static_cast<double>(num_samples());
+    std::vector<std::vector<Index>> singletons(static_cast<std::size_t>(num_samples()));
+    for (Index i = 0; i < num_samples(); ++i) singletons[static_cast<std::size_t>(i)] = {i};
+    c.ell_hat =
+        grouped_star_cocoercivity(singletons, Vector::Constant(num_samples(), 1.0 / n), method);
+  }
+  return c;
 }
 
 double AffineGame::grouped_star_cocoercivity(const std::vector<std::vector<Index>>& groups,
                                              const Vector& weights) const {
+  return grouped_star_cocoercivity(groups, weights, default_method());
+}
+
+double AffineGame::grouped_star_cocoercivity(const std::vector<std::vector<Index>>& groups,
+                                             const Vector& weights, EigenMethod method) const {
   // F_g(x) − F_g(x*) = M̄_g u: the sup is λ_max(S^{-1/2} (Σ_g w_g M̄_gᵀM̄_g) S^{-1/2}).
+  const Index d = dim();
+  if (method == EigenMethod::kLanczos) {
+    // The Gram applied as Σ_g w_g M̄_gᵀ(M̄_g v): O(k·n·D²) for k steps, where forming it costs
+    // O(n·D³). Group means of several samples are formed once (O(n·D²)).
+    const Matrix& l = sym_factor().cholesky;
+    if (l.size() == 0) return kInf;
+    std::vector<std::pair<double, const Matrix*>> terms;
+    std::vector<Matrix> means;
+    means.reserve(groups.size());
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      const double w = weights[static_cast<Index>(g)];
+      if (w == 0.0 || groups[g].empty()) continue;
+      if (groups[g].size() == 1) {
+        terms.emplace_back(w, &sample_matrix(groups[g].front()));
+        continue;
+      }
+      Matrix& mean = means.emplace_back(Matrix::Zero(d, d));
+      for (Index i : groups[g]) mean += sample_matrix(i);
+      mean /= static_cast<double>(groups[g].size());
+      terms.emplace_back(w, &mean);
+    }
+    Vector w(d);
+    return top_in_metric(l, [&](const Vector& v, Vector& out) {
+      out.setZero();
+      for (const auto& [weight, m] : terms) {
+        w.noalias() = *m * v;
+        out.noalias() += weight * (m->transpose() * w);
+      }
+    });
+  }
   const Matrix& p = inverse_sqrt_sym();
   if (p.size() == 0) return kInf;
-  const Index d = dim();
   Matrix gram = Matrix::Zero(d, d), group_mean(d, d);
   for (std::size_t g = 0; g < groups.size(); ++g) {
     const double w = weights[static_cast<Index>(g)];

@@ -1,6 +1,7 @@
 // The constants sgda reports for affine games are the true ones of the operator it evaluates:
 // they satisfy their defining inequalities everywhere and are attained (docs/theory.md,
 // "Constants of affine games"); the generators deliver what they promise; x* solves the VI.
+#include <Eigen/QR>
 #include <Eigen/SVD>
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -9,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "sgda/detail/lanczos.hpp"
 #include "sgda/error.hpp"
 #include "sgda/problems/affine_game.hpp"
 #include "sgda/registry.hpp"
@@ -405,5 +407,156 @@ TEST_CASE("runs in several threads share one game: caches computed once, the sam
   for (std::size_t i = 0; i < methods.size(); ++i) {
     INFO(to_string(methods[i]));
     CHECK(threaded[i] == run(alone, methods[i]));  // bit for bit
+  }
+}
+
+namespace {
+
+using Eigen::Index;
+using EigenMethod = AffineGame::EigenMethod;
+
+// Lanczos stops when its Ritz value is within 1e-14·||A|| of an eigenvalue (lanczos.hpp); with
+// ||A||/|λ| ≤ ~40 in these games (√(ℓ/μ) for μ, 1 at the top end) and the rounding of a few
+// hundred products (~1e-15·||A|| each), 1e-10 relative is a bound with room to spare.
+constexpr double kLanczosAgreement = 1e-10;
+
+void check_constants_agree(const AffineGame& game) {
+  const ProblemConstants dense = game.compute_constants(EigenMethod::kDense);
+  const ProblemConstants lanczos = game.compute_constants(EigenMethod::kLanczos);
+  const double scale = std::max(std::abs(dense.mu), dense.ell);
+  CHECK(lanczos.mu == Approx(dense.mu).margin(kLanczosAgreement * scale));
+  if (std::isinf(dense.ell)) {
+    CHECK(std::isinf(lanczos.ell));
+    CHECK(std::isinf(lanczos.ell_hat));
+  } else {
+    CHECK(lanczos.ell == Approx(dense.ell).epsilon(kLanczosAgreement));
+    CHECK(lanczos.ell_hat == Approx(dense.ell_hat).epsilon(kLanczosAgreement));
+  }
+  REQUIRE(lanczos.sample_lipschitz.size() == dense.sample_lipschitz.size());
+  for (Index i = 0; i < dense.sample_lipschitz.size(); ++i)
+    CHECK(lanczos.sample_lipschitz[i] ==
+          Approx(dense.sample_lipschitz[i]).epsilon(kLanczosAgreement));
+}
+
+}  // namespace
+
+TEST_CASE("Lanczos finds the extreme eigenvalues of a clustered spectrum", "[theory]") {
+  // diag(λ) with a close pair at each end (1e-6 and 1e-4 apart) and D = 300: the values within
+  // 1e-12·||A|| (the stopping rule's 1e-14·||A||, and rounding).
+  const Index d = 300;
+  Vector lambda = Vector::LinSpaced(d, 1.0, 100.0);
+  lambda[1] = 1.0 + 1e-6;
+  lambda[d - 2] = 100.0 - 1e-4;
+  lambda[d - 1] = 100.0;
+  const auto apply = [&](const Vector& v, Vector& out) { out = lambda.cwiseProduct(v); };
+  const auto top = detail::lanczos(d, apply, detail::SpectrumEnd::kLargest);
+  const auto bottom = detail::lanczos(d, apply, detail::SpectrumEnd::kSmallest);
+  CHECK(top.steps < d);
+  CHECK(top.value == Approx(100.0).margin(1e-12 * 100.0));
+  CHECK(bottom.value == Approx(1.0).margin(1e-12 * 100.0));
+  // D = 5: the Krylov space is exhausted after 5 products, the values exact to rounding.
+  const Vector small = (Vector(5) << -3.0, 0.5, 2.0, 2.0, 7.0).finished();
+  const auto apply_small = [&](const Vector& v, Vector& out) { out = small.cwiseProduct(v); };
+  CHECK(detail::lanczos(5, apply_small, detail::SpectrumEnd::kLargest).value ==
+        Approx(7.0).epsilon(1e-14));
+  CHECK(detail::lanczos(5, apply_small, detail::SpectrumEnd::kSmallest).value ==
+        Approx(-3.0).epsilon(1e-14));
+}
+
+TEST_CASE("Lanczos constants agree with the dense ones on small games", "[theory]") {
+  for (const GameCase& gc : kCases) {
+    INFO("n=" << gc.samples << " d=" << gc.dimension << " seed=" << gc.seed);
+    check_constants_agree(make_game(gc));
+  }
+  // Larger than the Krylov spaces it takes, with heavy samples and no noise on the offsets.
+  QuadraticGameOptions o;
+  o.samples = 12;
+  o.dimension = 40;
+  o.heavy_scale = 30.0;
+  o.seed = 4;
+  check_constants_agree(generate_quadratic_game(o));
+  // S singular (ℓ = ℓ̂ = +∞) and S = λI.
+  for (const double lambda : {0.0, 0.3}) {
+    INFO("bilinear lambda=" << lambda);
+    BilinearGameOptions b;
+    b.samples = 9;
+    b.dimension = 25;
+    b.mu = lambda;
+    check_constants_agree(generate_bilinear_game(b));
+  }
+  // Worker groups (ℓ̂_W): both methods.
+  const AffineGame game = make_game(kCases[0]);
+  std::vector<std::vector<Index>> groups(4);
+  for (Index i = 0; i < game.num_samples(); ++i)
+    groups[static_cast<std::size_t>(i % 4)].push_back(i);
+  const Vector w = Vector::Constant(4, 0.25);
+  CHECK(game.grouped_star_cocoercivity(groups, w, EigenMethod::kLanczos) ==
+        Approx(game.grouped_star_cocoercivity(groups, w, EigenMethod::kDense))
+            .epsilon(kLanczosAgreement));
+}
+
+TEST_CASE("the generator's Lanczos path delivers mu and ell and nearly the same game", "[theory]") {
+  for (const GameCase& gc : kCases) {
+    INFO("n=" << gc.samples << " d=" << gc.dimension << " seed=" << gc.seed);
+    QuadraticGameOptions o;
+    o.samples = gc.samples;
+    o.dimension = gc.dimension;
+    o.seed = gc.seed;
+    o.mu = gc.mu;
+    o.ell = gc.ell;
+    const AffineGame dense = generate_quadratic_game(o, nullptr, EigenMethod::kDense);
+    const AffineGame lanczos = generate_quadratic_game(o, nullptr, EigenMethod::kLanczos);
+    // The same random draws; only t and ||B|| differ, by the accuracy of their eigenvalues.
+    const Matrix diff = lanczos.mean_matrix() - dense.mean_matrix();
+    CHECK(diff.lpNorm<Eigen::Infinity>() <= 1e-10 * dense.mean_matrix().lpNorm<Eigen::Infinity>());
+    // μ and ℓ as asked, by the exact (dense) constants of the Lanczos-generated game: μ exact
+    // by construction, ℓ(t) = ℓ to the 1e-14 stopping rule of the root finding plus Lanczos.
+    const ProblemConstants c = lanczos.compute_constants(EigenMethod::kDense);
+    CHECK(c.mu == Approx(gc.mu).epsilon(1e-12));
+    CHECK(c.ell == Approx(gc.ell).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("games above the dense size take the Lanczos path for constants and generation",
+          "[theory]") {
+  // D = 140 > detail::kDenseEigenDimension = 128.
+  QuadraticGameOptions o;
+  o.samples = 3;
+  o.dimension = 70;
+  o.seed = 8;
+  const AffineGame game = generate_quadratic_game(o);
+  const AffineGame by_lanczos = generate_quadratic_game(o, nullptr, EigenMethod::kLanczos);
+  CHECK(game.mean_matrix() == by_lanczos.mean_matrix());  // bit for bit
+  const ProblemConstants c = game.constants();
+  const ProblemConstants lanczos = game.compute_constants(EigenMethod::kLanczos);
+  CHECK(c.mu == lanczos.mu);
+  CHECK(c.ell == lanczos.ell);
+  CHECK(c.ell_hat == lanczos.ell_hat);
+  CHECK(c.sample_lipschitz == lanczos.sample_lipschitz);
+  CHECK(c.mu == Approx(1.0).epsilon(1e-12));
+  CHECK(c.ell == Approx(10.0).epsilon(1e-12));
+  check_constants_agree(game);
+}
+
+TEST_CASE("a Lanczos mu that an unresolved cluster fooled is caught and made exact", "[theory]") {
+  // S = Q diag(1, 1 + gap, ... up to 50) Qᵀ, D = 200: the two smallest eigenvalues are closer
+  // than the residual rule resolves. The shifted Cholesky of the certificate fails unless the
+  // Ritz value is within 1e-11·||S|| of λ_min (gap 1e-10: it is), and then the dense
+  // eigenvalues give μ (gap 1e-7: the Ritz value is ~1e-8 off).
+  for (const double gap : {1e-10, 1e-7}) {
+    INFO("gap=" << gap);
+    const Index d = 200;
+    Vector lambda = Vector::LinSpaced(d, 1.0, 50.0);
+    lambda[1] = 1.0 + gap;
+    Rng rng(3);
+    Matrix q = Matrix::Zero(d, d);
+    for (Index j = 0; j < d; ++j)
+      for (Index i = 0; i < d; ++i) q(i, j) = rng.normal();
+    q = Eigen::HouseholderQR<Matrix>(q).householderQ();
+    std::vector<Matrix> matrices = {q * lambda.asDiagonal() * q.transpose()};
+    const AffineGame game(std::move(matrices), Matrix::Zero(d, 1), {});
+    const ProblemConstants c = game.compute_constants(EigenMethod::kLanczos);
+    CHECK(c.mu == Approx(1.0).margin(1e-11 * 50.0));
+    CHECK(c.ell == Approx(50.0).epsilon(1e-10));  // S^{-1/2}S²S^{-1/2} = S
   }
 }

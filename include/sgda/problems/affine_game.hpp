@@ -66,6 +66,17 @@ class AffineGame final : public Problem {
   ProblemConstants constants() const override;
   double grouped_star_cocoercivity(const std::vector<std::vector<Index>>& groups,
                                    const Vector& weights) const override;
+  // How the constants are computed. kDense: eigendecompositions of S, S^{-1/2}M̄ᵀM̄S^{-1/2},
+  // the weighted Gram and every M_iᵀM_i, O(n·D³) in all. kLanczos: extreme eigenvalues by
+  // Lanczos (sgda/detail/lanczos.hpp) on the operators applied as products, never formed, with
+  // a Cholesky factor S = LLᵀ (O(D³/3), once) in place of S^{-1/2}: O(k·D²) for μ and ℓ,
+  // O(k·n·D²) for ℓ̂ and for the n L_i, k ≈ tens of steps; within ~1e-14·||A|| of the dense
+  // values. constants() and grouped_star_cocoercivity() take kDense for
+  // D ≤ detail::kDenseEigenDimension (unchanged bits for small games), kLanczos above.
+  enum class EigenMethod { kDense, kLanczos };
+  ProblemConstants compute_constants(EigenMethod method) const;
+  double grouped_star_cocoercivity(const std::vector<std::vector<Index>>& groups,
+                                   const Vector& weights, EigenMethod method) const;
   std::unique_ptr<Problem> subproblem(const std::vector<Index>& samples) const override;
   std::vector<std::vector<Index>> worker_partition() const override { return workers_; }
   // Records which samples each worker owns (validated by the distributed estimators).
@@ -102,11 +113,18 @@ class AffineGame final : public Problem {
   detail::Lazy<std::optional<Vector>> solution_;  // x*, or nullopt when it cannot be found
   detail::Lazy<ProblemConstants> constants_;
   detail::Lazy<Matrix> inverse_sqrt_sym_;  // S^{-1/2}, empty matrix if S singular
+  // The Lanczos path's S: λ_min(S) and L of S = LLᵀ (empty if S is singular).
+  struct SymFactor {
+    double bottom = 0.0;
+    Matrix cholesky;
+  };
+  detail::Lazy<SymFactor> sym_factor_;
   using RowMajorMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   detail::Lazy<RowMajorMatrix> mean_rows_;  // M̄, row-major, for coordinate()
   const Matrix& inverse_sqrt_sym() const;
+  const SymFactor& sym_factor() const;
+  EigenMethod default_method() const;
   std::optional<Vector> compute_solution() const;
-  ProblemConstants compute_constants() const;
 };
 
 // Two-player strongly monotone quadratic game min_x max_y with players of dimension d
@@ -131,8 +149,11 @@ struct QuadraticGameOptions {
   std::optional<FieldError> Check() const;  // the table's ranges, ell >= mu, the size
   bool IsValid(std::string* error) const { return passes(Check(), error); }
 };
+// `method`: how ℓ(t) and ||B|| are evaluated in the bisection (AffineGame::EigenMethod; by
+// default dense for D ≤ detail::kDenseEigenDimension, Lanczos above).
 AffineGame generate_quadratic_game(const QuadraticGameOptions& options,
-                                   std::shared_ptr<const Regularizer> regularizer = nullptr);
+                                   std::shared_ptr<const Regularizer> regularizer = nullptr,
+                                   std::optional<AffineGame::EigenMethod> method = std::nullopt);
 
 // Bilinear game min_x max_y xᵀB y + aᵀx − bᵀy + (λ/2)(||x||² − ||y||²) with players of
 // dimension d: M = [[λI, B], [−Bᵀ, λI]]. λ = 0 gives a monotone, not strongly monotone game.
@@ -150,6 +171,7 @@ struct BilinearGameOptions {
   bool IsValid(std::string* error) const { return passes(Check(), error); }
 };
 AffineGame generate_bilinear_game(const BilinearGameOptions& options,
-                                  std::shared_ptr<const Regularizer> regularizer = nullptr);
+                                  std::shared_ptr<const Regularizer> regularizer = nullptr,
+                                  std::optional<AffineGame::EigenMethod> method = std::nullopt);
 
 }  // namespace sgda
