@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "sgda/error.hpp"
 
@@ -145,16 +147,46 @@ void check_output_file(const std::string& path, const std::string& where, bool f
     throw path_error(where, path, "exists; accepted a new file, or " + exists_hint);
 }
 
+namespace {
+
+InputError write_error(const std::string& path, const std::string& shown, int code) {
+  const bool full = code == ENOSPC || code == EDQUOT;
+  return input_error(shown, "",
+                     "cannot write " + path + " (" +
+                         (full ? std::string("disk full: ENOSPC, no space left on device")
+                               : std::string(std::strerror(code))) +
+                         "); accepted a writable path in a folder with free space");
+}
+
+}  // namespace
+
+bool write_new_file(const std::string& path, std::size_t size,
+                    const std::function<bool(char* destination)>& fill, const std::string& shown) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) throw write_error(path, shown, errno);
+  const int reserved = size == 0 ? EINVAL : ::posix_fallocate(fd, 0, static_cast<off_t>(size));
+  if (reserved == ENOSPC || reserved == EDQUOT) {
+    ::close(fd);
+    throw write_error(path, shown, reserved);
+  }
+  void* map =
+      reserved == 0 ? ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+  if (map == MAP_FAILED) {  // no reservation (a file system without it) or no mapping
+    ::close(fd);
+    std::vector<char> buffer(size);
+    if (!fill(buffer.data())) return false;
+    write_new_file(path, buffer.data(), size, shown);
+    return true;
+  }
+  const bool filled = fill(static_cast<char*>(map));
+  ::munmap(map, size);
+  if (::close(fd) != 0) throw write_error(path, shown, errno);
+  return filled;
+}
+
 void write_new_file(const std::string& path, const void* data, std::size_t size,
                     const std::string& shown) {
-  const auto fail = [&](int code) {
-    const bool full = code == ENOSPC || code == EDQUOT;
-    return input_error(shown, "",
-                       "cannot write " + path + " (" +
-                           (full ? std::string("disk full: ENOSPC, no space left on device")
-                                 : std::string(std::strerror(code))) +
-                           "); accepted a writable path in a folder with free space");
-  };
+  const auto fail = [&](int code) { return write_error(path, shown, code); };
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (fd < 0) throw fail(errno);
   const char* bytes = static_cast<const char*>(data);

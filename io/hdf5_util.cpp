@@ -273,13 +273,13 @@ std::uint32_t lookup3(const unsigned char* k, std::size_t length) {
 // H5Fget_file_image of HDF5 1.10.8 clears the superblock's status flags (the file is open for
 // writing) without updating the checksum of a version 2 or 3 superblock, which makes the image
 // unreadable; later versions recompute it, as this does.
-void fix_superblock_checksum(std::vector<char>& image) {
-  auto* bytes = reinterpret_cast<unsigned char*>(image.data());
+void fix_superblock_checksum(char* image, std::size_t size) {
+  auto* bytes = reinterpret_cast<unsigned char*>(image);
   static const unsigned char kSignature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-  if (image.size() < 12 || !std::equal(kSignature, kSignature + 8, bytes)) return;
+  if (size < 12 || !std::equal(kSignature, kSignature + 8, bytes)) return;
   if (bytes[8] != 2 && bytes[8] != 3) return;
   const std::size_t covered = 12 + 4 * std::size_t(bytes[9]);  // four addresses
-  if (image.size() < covered + 4) return;
+  if (size < covered + 4) return;
   const std::uint32_t sum = lookup3(bytes, covered);
   for (int i = 0; i < 4; ++i) bytes[covered + i] = static_cast<unsigned char>(sum >> (8 * i));
 }
@@ -649,7 +649,7 @@ std::vector<char> file_image(hid_t file) {
   if (size < 0) return {};
   std::vector<char> image(static_cast<std::size_t>(size));
   if (H5Fget_file_image(file, image.data(), image.size()) != size) return {};
-  fix_superblock_checksum(image);
+  fix_superblock_checksum(image.data(), image.size());
   return image;
 }
 
@@ -664,13 +664,24 @@ void Writer::close() {
                           "); accepted a writable file with free space");
     return;
   }
-  const std::vector<char> image = file_image(file_->getId());
-  const std::string cause = image.empty() ? innermost_error() : "";
+  // The in-memory file's image goes straight into the new file's pages (a game of gigabytes is
+  // not copied into a buffer first).
+  const hid_t id = file_->getId();
+  const ssize_t size = H5Fflush(id, H5F_SCOPE_GLOBAL) < 0 ? -1 : H5Fget_file_image(id, nullptr, 0);
+  const bool written =
+      size > 0 && write_new_file(
+                      file_path_, static_cast<std::size_t>(size),
+                      [&](char* image) {
+                        if (H5Fget_file_image(id, image, std::size_t(size)) != size) return false;
+                        fix_superblock_checksum(image, std::size_t(size));
+                        return true;
+                      },
+                      shown_path_);
+  const std::string cause = written ? "" : innermost_error();
   abandon();
-  if (image.empty())
+  if (!written)
     throw error("", "cannot finish writing (" + (cause.empty() ? "HDF5 error" : cause) +
                         "); accepted a writable file with free space");
-  write_new_file(file_path_, image.data(), image.size(), shown_path_);
 }
 
 void write_atomically(const std::string& path, const std::function<void(Writer&)>& write) {

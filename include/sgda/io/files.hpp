@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,13 @@ void check_output_file(const std::string& path, const std::string& where, bool f
 // what was written.
 void write_new_file(const std::string& path, const void* data, std::size_t size,
                     const std::string& shown);
+// The same for `size` bytes that fill(destination) produces: the space is reserved first
+// (posix_fallocate, so a full disk is found before anything is written) and fill writes
+// straight into the file's pages (a shared mapping), so a large file is never also a buffer in
+// memory; where the file system cannot reserve space, through a buffer and write(2). Returns
+// false, the file left for the caller to remove, when fill returns false.
+bool write_new_file(const std::string& path, std::size_t size,
+                    const std::function<bool(char* destination)>& fill, const std::string& shown);
 
 // Removes `path`.tmp-<pid> files left by processes that no longer run (a kill -9 during a
 // write); temporaries of running processes are kept. Returns how many were removed.
