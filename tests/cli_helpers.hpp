@@ -15,6 +15,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace sgda::testing {
 
@@ -78,6 +79,16 @@ inline Result shell(const std::string& command, const TempDir& dir) {
 // The number of lines of `text` (its '\n's).
 inline std::size_t lines(const std::string& text) {
   return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+// The i of each line "run i of N: ..." an experiment printed, in the order printed (with --jobs,
+// the order in which the runs finished).
+inline std::vector<int> runs_done(const std::string& err) {
+  std::vector<int> done;
+  std::istringstream text(err);
+  for (std::string line; std::getline(text, line);)
+    if (line.rfind("run ", 0) == 0) done.push_back(std::stoi(line.substr(4)));
+  return done;
 }
 
 #ifdef SGDA_CLI_PATH

@@ -55,4 +55,34 @@ compressor = "rand-k"
 k = 2
 )";
 
+// Four runs: two L-SVRGDA runs that reach the tolerance at their first check, then two SGDA runs
+// that stall at a neighbourhood far above it and run to the iteration limit, checking for a
+// signal every log_every iterations. A signal or kill once "run 2 of 4" is printed lands in them.
+inline std::string two_converging_two_stalling(const std::string& iterations,
+                                               const std::string& log_every) {
+  return R"([experiment]
+seeds = [3, 4]
+step_sizes = ["theory"]
+
+[problem]
+type = "quadratic"
+samples = 20
+dimension = 3
+mu = 1.0
+ell = 5.0
+seed = 4
+
+[run]
+iterations = )" +
+         iterations + "\nlog_every = " + log_every + R"(
+tolerance = 1e-8
+
+[[method]]
+name = "l-svrgda"
+
+[[method]]
+name = "sgda"
+)";
+}
+
 }  // namespace sgda::testing

@@ -21,17 +21,9 @@ using sgda::testing::kSmallExperiment;
 using sgda::testing::read;
 using sgda::testing::Result;
 using sgda::testing::run;
+using sgda::testing::runs_done;
 using sgda::testing::shell;
 using sgda::testing::TempDir;
-
-// The lines "run i of N: ..." an experiment printed, by i.
-std::vector<int> runs_done(const std::string& err) {
-  std::vector<int> done;
-  std::istringstream lines(err);
-  for (std::string line; std::getline(lines, line);)
-    if (line.rfind("run ", 0) == 0) done.push_back(std::stoi(line.substr(4)));
-  return done;
-}
 
 }  // namespace
 
@@ -98,29 +90,7 @@ TEST_CASE("an interrupted experiment keeps exactly its finished runs and resumes
   // "run 2 of 4" is printed, so it always lands in run 3, whatever the machine's speed: exactly
   // two runs are finished. log_every bounds how long the signal takes to stop run 3.
   TempDir dir("report");
-  dir.write("long.toml", R"([experiment]
-seeds = [3, 4]
-step_sizes = ["theory"]
-
-[problem]
-type = "quadratic"
-samples = 20
-dimension = 3
-mu = 1.0
-ell = 5.0
-seed = 4
-
-[run]
-iterations = 100000000000
-log_every = 500000
-tolerance = 1e-8
-
-[[method]]
-name = "l-svrgda"
-
-[[method]]
-name = "sgda"
-)");
+  dir.write("long.toml", sgda::testing::two_converging_two_stalling("100000000000", "500000"));
   // Interrupts `sgda experiment long.toml` once stderr shows "run N of"; the poll is bounded
   // (10 minutes) so that a broken run cannot hang the suite: the checks below then fail.
   auto interrupt_after = [&](const std::string& line) {

@@ -34,13 +34,9 @@ using sgda::testing::shell;
 using sgda::testing::TempDir;
 namespace fs = std::filesystem;
 
-// The lines "run i of N: ..." an experiment printed, by i, sorted (with --jobs they come in the
-// order the runs finish).
+// The runs an experiment said it finished, sorted (with --jobs they finish in any order).
 std::vector<int> runs_done(const std::string& err) {
-  std::vector<int> done;
-  std::istringstream lines(err);
-  for (std::string line; std::getline(lines, line);)
-    if (line.rfind("run ", 0) == 0) done.push_back(std::stoi(line.substr(4)));
+  std::vector<int> done = sgda::testing::runs_done(err);
   std::sort(done.begin(), done.end());
   return done;
 }
@@ -104,32 +100,9 @@ std::string differences(const std::map<std::string, std::string>& a,
   return found;
 }
 
-// Four runs: two L-SVRGDA runs that converge at once, then two SGDA runs that stall and run to
-// their iteration limit (half a second each or more), so a kill after two runs lands in the SGDA
-// runs.
-const char* const kFourRuns = R"([experiment]
-seeds = [3, 4]
-step_sizes = ["theory"]
-
-[problem]
-type = "quadratic"
-samples = 20
-dimension = 3
-mu = 1.0
-ell = 5.0
-seed = 4
-
-[run]
-iterations = 20000000
-log_every = 1000000
-tolerance = 1e-8
-
-[[method]]
-name = "l-svrgda"
-
-[[method]]
-name = "sgda"
-)";
+// Four runs whose last two run to their iteration limit (half a second each or more), so a kill
+// after two runs lands in them.
+const std::string kFourRuns = sgda::testing::two_converging_two_stalling("20000000", "1000000");
 
 // A problem workers do not share (its minibatches are evaluated in workspaces kept in the
 // object): each worker builds its own, and the runs are still those of one job.
