@@ -6,6 +6,7 @@
 #include <exception>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -33,8 +34,8 @@ std::string short_number(double v) {
 void add_report_commands(CLI::App& app, ExperimentArgs& experiment, ReportArgs& report) {
   CLI::App* e = app.add_subcommand(
       "experiment",
-      "Run a grid of runs on one problem (methods x step sizes x seeds, with workers or "
-      "compressors as axes of a method) into one HDF5 runs file. Shows run i of N on stderr; "
+      "Run a grid of runs (methods x step sizes x seeds, with any method or problem option as "
+      "a further axis) into one HDF5 runs file. Shows run i of N on stderr; "
       "run it again after an interruption and it resumes, skipping finished runs.");
   e->add_option("file", experiment.file, "experiment file (docs/experiment-files.md)")
       ->required()
@@ -119,10 +120,22 @@ int experiment_command(const ExperimentArgs& args) {
   std::set<std::string> done;
   for (const RunRecord& record : runs.runs) done.insert(record.settings.at("experiment.key"));
 
-  // Any problem a problem file takes (affine games, GAN-style games), built as sgda solve does.
+  // Any problem a problem file takes (affine games, GAN-style games), built as sgda solve does;
+  // with problem axes, one per variant, each checked before anything runs.
   const std::shared_ptr<Problem> problem = make_problem(plan.runs.front().config);
-  for (const PlannedRun& run : plan.runs)
-    if (!done.count(run.key)) check_planned_run(run, *problem);
+  {
+    std::shared_ptr<Problem> variant = problem;
+    std::string variant_key = problem_key(plan.runs.front().config);
+    for (const PlannedRun& run : plan.runs) {
+      if (done.count(run.key)) continue;
+      if (const std::string key = problem_key(run.config); key != variant_key) {
+        variant.reset();  // one variant in memory at a time
+        variant = make_problem(run.config);
+        variant_key = key;
+      }
+      check_planned_run(run, *variant);
+    }
+  }
   const Settings attributes = experiment_attributes(plan, *problem);
   const std::size_t total = plan.runs.size();
   if (!done.empty())
@@ -146,19 +159,37 @@ int experiment_command(const ExperimentArgs& args) {
   }
 
   // Workers share an AffineGame (safe, and a large game is loaded once); other problems keep
-  // workspaces in the object, so each worker gets its own, built here as HDF5 is not
-  // thread-safe (every HDF5 call below is made under `mutex`).
+  // workspaces in the object, so each worker has its own. A worker keeps the problem of its
+  // last run and builds another (under `mutex`: HDF5 is not thread-safe, and every HDF5 call
+  // below is made under it) when a run's problem settings differ.
   const std::size_t workers = std::min<std::size_t>(args.jobs, todo.size());
-  std::vector<std::shared_ptr<Problem>> problems = {problem};
-  const bool shared = dynamic_cast<const AffineGame*>(problem.get()) != nullptr;
-  for (std::size_t w = 1; w < workers; ++w)
-    problems.push_back(shared ? problem : make_problem(plan.runs.front().config));
-
   Progress progress(stderr_is_terminal());
   std::vector<Callback*> callbacks;
   if (workers == 1) callbacks.push_back(&progress);  // a bar per run only when runs go one by one
   InterruptGuard guard;
   std::mutex mutex;  // stderr, the runs file and what follows
+  struct Slot {
+    std::shared_ptr<Problem> problem;
+    std::string key;  // problem_key of its settings
+  };
+  std::vector<Slot> slots(std::max<std::size_t>(workers, 1));
+  slots.front() = {problem, problem_key(plan.runs.front().config)};
+  std::map<std::string, std::shared_ptr<Problem>> shared_games;  // under `mutex`
+  if (dynamic_cast<const AffineGame*>(problem.get())) shared_games[slots.front().key] = problem;
+  auto problem_of = [&](const RunConfig& config, Slot& slot) -> const Problem& {
+    std::string key = problem_key(config);
+    if (slot.problem && key == slot.key) return *slot.problem;
+    const std::lock_guard<std::mutex> lock(mutex);
+    slot.problem.reset();  // one problem per worker in memory
+    if (const auto game = shared_games.find(key); game != shared_games.end()) {
+      slot.problem = game->second;
+    } else {
+      slot.problem = make_problem(config);
+      if (dynamic_cast<const AffineGame*>(slot.problem.get())) shared_games[key] = slot.problem;
+    }
+    slot.key = std::move(key);
+    return *slot.problem;
+  };
   bool create = args.force || !fs::exists(output, ec);
   const Settings* new_attributes = &attributes;  // written with the first run appended
   if (!create && attributes == runs.attributes) new_attributes = nullptr;
@@ -168,7 +199,7 @@ int experiment_command(const ExperimentArgs& args) {
   std::atomic<std::size_t> next{0};
   std::atomic<bool> failed{false};
 
-  auto work = [&](const Problem& p) {
+  auto work = [&](Slot& slot) {
     while (!InterruptGuard::received() && !failed) {
       const std::size_t k = next++;
       if (k >= todo.size()) return;
@@ -176,6 +207,7 @@ int experiment_command(const ExperimentArgs& args) {
       const PlannedRun& run = plan.runs[i];
       try {
         // Its own estimator, step rule and Rng from the run's seed: the same as run alone.
+        const Problem& p = problem_of(run.config, slot);
         const RunRecord record = execute_run(run, p, callbacks, InterruptGuard::flag());
         const std::lock_guard<std::mutex> lock(mutex);
         if (record.settings.at("termination") == "interrupted") {
@@ -211,10 +243,10 @@ int experiment_command(const ExperimentArgs& args) {
     }
   };
   if (workers == 1) {
-    work(*problem);  // in this thread, as before --jobs
+    work(slots.front());  // in this thread, as before --jobs
   } else {
     std::vector<std::thread> threads;
-    for (std::size_t w = 0; w < workers; ++w) threads.emplace_back(work, std::cref(*problems[w]));
+    for (std::size_t w = 0; w < workers; ++w) threads.emplace_back(work, std::ref(slots[w]));
     for (std::thread& thread : threads) thread.join();
   }
   if (failure) std::rethrow_exception(failure);

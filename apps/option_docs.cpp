@@ -129,6 +129,11 @@ void for_each_table(const Each& each) {
       "Experiment files only: one table per method, with every key of [method]; an array of "
       "values makes a grid axis. Besides:",
       &ExperimentMethod::table(), ""});
+  each(DocTable<Claim>{
+      "[[claim]]",
+      "Experiment files only, optional: one table per finding the report checks on the runs' "
+      "final values (docs/experiment-files.md#claim).",
+      &Claim::table(), ""});
 }
 
 }  // namespace

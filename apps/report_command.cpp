@@ -42,6 +42,8 @@ int report_command(const ReportArgs& args) {
     std::cout << e.title << ": " << e.groups.size() << " groups of " << runs << " runs; " << within
               << " within the theorem's bound, " << broken << " breaking it, " << unchecked
               << " not checked" << std::endl;
+    for (const ClaimCheck& c : e.claims)
+      std::cout << "  claim: " << c.claim.text << ": " << c.verdict << std::endl;
   }
   std::cout << "wrote " << html.string() << ", " << csv.string() << ", " << json.string()
             << std::endl;

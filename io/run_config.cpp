@@ -574,6 +574,14 @@ std::shared_ptr<AffineGame> build_problem(const RunConfig& config) {
                    "\" is not an affine game; accepted here: quadratic, bilinear, file");
 }
 
+std::string problem_key(const RunConfig& config) {
+  std::string key;
+  for (const auto& [name, value] : to_settings(config))
+    if (name.rfind("problem.", 0) == 0 || name.rfind("regularizer.", 0) == 0)
+      key += name + "=" + value + "\n";
+  return key;
+}
+
 std::unique_ptr<StepRule> build_step(const RunConfig& config) {
   const StepConfig& s = config.step;
   if (s.players.empty() && s.all.scale == 1.0) return make_step_rule(s.all.rule);

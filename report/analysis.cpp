@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <map>
 
+#include "sgda/error.hpp"
+
 namespace sgda {
 namespace {
 
@@ -347,6 +349,16 @@ ExperimentReport analyse_experiment(const ExperimentRuns& runs, const std::strin
       running_mean(g.target.bits, r.target.bits);
       running_mean(g.target.seconds, r.target.seconds);
     }
+  }
+  // The experiment file's [[claim]] tables, from its text kept in the runs file.
+  try {
+    report.claims =
+        check_claims(parse_claims(text(runs.attributes, "experiment.text"), report.source), report);
+  } catch (const InputError& e) {  // a file this version does not read: said, not fatal
+    ClaimCheck check;
+    check.claim.text = "the experiment file's claims";
+    check.verdict = std::string("not checked: ") + e.what();
+    report.claims.push_back(std::move(check));
   }
   return report;
 }

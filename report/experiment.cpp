@@ -16,6 +16,7 @@
 #include "../io/run_config_toml.hpp"
 #include "../io/run_group.hpp"
 #include "sgda/error.hpp"
+#include "sgda/report/claims.hpp"
 #include "sgda/step.hpp"
 #include "sgda/theory.hpp"
 #include "sgda/version.hpp"
@@ -115,7 +116,7 @@ namespace {
 
 using Keys = std::vector<std::string>;
 
-const Keys kTables = {"experiment", "problem", "regularizer", "method", "step", "run"};
+const Keys kTables = {"experiment", "problem", "regularizer", "method", "step", "run", "claim"};
 constexpr std::size_t kMaxPlannedRuns = 100000;
 // [run] keys the grid sets, and what sets them instead.
 const std::vector<std::pair<std::string, std::string>> kGridRunKeys = {
@@ -157,6 +158,12 @@ struct Entry {
   bool in_array = false;
 };
 
+// A key of [problem] or [regularizer] given as an array: every method runs on each value.
+struct ProblemAxis {
+  std::string table, key;  // "problem", "hidden"
+  std::size_t count = 0;   // its number of values
+};
+
 class ExperimentParser {
  public:
   ExperimentParser(std::string text, std::string source)
@@ -188,6 +195,9 @@ class ExperimentParser {
     plan.description = settings.description;
     plan.target = settings.target;
     check_run_table(root);
+    axes_ = parse_problem_axes(root);
+    plan.claims = parse_claims(text_, reader_.source());
+    for (const ProblemAxis& axis : axes_) plan.problem_axes.push_back(axis.table + "." + axis.key);
 
     const toml::node* methods = root.get("method");
     if (!methods)
@@ -207,9 +217,22 @@ class ExperimentParser {
       entries.push_back(parse_entry(*methods->as_table(), 0, false));
     }
 
+    // The problem variants outermost: a run's problem is rebuilt only when it changes.
     std::set<std::string> labels, keys;
+    std::vector<std::size_t> problem(axes_.size(), 0);
+    do {
+      add_runs(plan, entries, problem, steps, seeds, seeds_where, labels, keys);
+    } while (next_combination(problem, [&](std::size_t a) { return axes_[a].count; }));
+    return plan;
+  }
+
+ private:
+  void add_runs(ExperimentPlan& plan, const std::vector<Entry>& entries,
+                const std::vector<std::size_t>& problem, const std::vector<StepSpec>& steps,
+                const std::vector<std::uint64_t>& seeds, const std::string& seeds_where,
+                std::set<std::string>& labels, std::set<std::string>& keys) const {
     for (const Entry& entry : entries) {
-      for (const auto& variant : expand(entry)) {
+      for (const auto& variant : expand(entry, problem)) {
         const std::string& label = variant.first;
         if (!labels.insert(label).second)
           throw input_error(variant.second.origin.count("method.name")
@@ -255,10 +278,42 @@ class ExperimentParser {
         }
       }
     }
-    return plan;
   }
 
- private:
+  // Advances `choice` to the next combination, the last axis fastest; false after the last.
+  template <class Count>
+  static bool next_combination(std::vector<std::size_t>& choice, Count count) {
+    for (std::size_t a = choice.size(); a > 0; --a) {
+      if (++choice[a - 1] < count(a - 1)) return true;
+      choice[a - 1] = 0;
+    }
+    return false;
+  }
+
+  // Arrays in [problem] and [regularizer] (not their `type`: one problem per experiment).
+  std::vector<ProblemAxis> parse_problem_axes(const toml::table& root) const {
+    std::vector<ProblemAxis> axes;
+    for (const char* table : {"problem", "regularizer"}) {
+      const toml::table* t = root[table].as_table();
+      if (!t) continue;
+      for (const auto& [key, node] : *t) {
+        const toml::array* values = node.as_array();
+        if (!values) continue;
+        const std::string name(key.str()), field = std::string(table) + "." + name;
+        if (name == "type")
+          reader_.fail(&node, field,
+                       "must be one type: an experiment is on one problem; accepted a string "
+                       "(other keys may be arrays, making grid axes)");
+        if (values->empty()) reader_.fail(&node, field, "is an empty array; accepted values");
+        for (const toml::node& v : *values)
+          if (v.is_array() || v.is_table())
+            reader_.fail(&v, field, "arrays of arrays or tables are not accepted");
+        axes.push_back({table, name, values->size()});
+      }
+    }
+    return axes;
+  }
+
   void check_tables(const toml::table& root) const {
     for (const auto& [key, node] : root) {
       const std::string name(key.str());
@@ -268,9 +323,9 @@ class ExperimentParser {
                      "unknown " + std::string(node.is_table() ? "table" : "key") +
                          (match.empty() ? "" : " (did you mean \"" + match + "\"?)") +
                          "; accepted tables: [experiment], [problem], [regularizer], [[method]], "
-                         "[step], [run]");
+                         "[step], [run], [[claim]]");
       }
-      if (name != "method" && !node.is_table())
+      if (name != "method" && name != "claim" && !node.is_table())
         reader_.fail(&node, name, "must be a table [" + name + "]");
       if (name == "method" && !node.is_table() && !node.is_array())
         reader_.fail(&node, name, "must be [[method]] tables, one per method");
@@ -384,11 +439,23 @@ class ExperimentParser {
   // Every combination of the entry's array values, as (label, parsed config). Each variant is
   // parsed from a fresh copy of the file whose [[method]] entry is moved into [method], so the
   // problem-file parser sees a plain problem file and reports the experiment file's lines.
-  std::vector<std::pair<std::string, RunConfig>> expand(const Entry& entry) const {
+  // `problem` chooses a value of each problem axis; they end the label.
+  std::vector<std::pair<std::string, RunConfig>> expand(
+      const Entry& entry, const std::vector<std::size_t>& problem) const {
     std::vector<std::pair<std::string, RunConfig>> variants;
     std::vector<std::size_t> choice(entry.axes.size(), 0);
     while (true) {
       toml::table root = detail::parse_toml(text_, reader_.source());
+      std::string problem_axes;
+      for (std::size_t a = 0; a < axes_.size(); ++a) {
+        toml::table& table = *root[axes_[a].table].as_table();
+        toml::array values = std::move(*table[axes_[a].key].as_array());
+        problem_axes += (problem_axes.empty() ? "" : ", ") + axes_[a].key + "=" +
+                        value_text(*values.get(problem[a]));
+        values.get(problem[a])->visit([&](auto& value) {
+          table.insert_or_assign(axes_[a].key, std::move(value));
+        });
+      }
       toml::table method;
       if (entry.in_array) {
         toml::array& array = *root["method"].as_array();
@@ -443,6 +510,7 @@ class ExperimentParser {
       const std::string name =
           method["name"].is_string() ? std::string(method["name"].as_string()->get()) : "?";
       root.erase("experiment");
+      root.erase("claim");
       root.insert_or_assign("method", std::move(method));
       RunConfig config;
       try {
@@ -459,20 +527,18 @@ class ExperimentParser {
         throw InputError(message);
       }
 
+      auto join_with = [](std::string text, const std::string& more) {
+        return text.empty() ? more : more.empty() ? text : text + ", " + more;
+      };
+      details = join_with(details, problem_axes);
+      axes = join_with(axes, problem_axes);
       std::string label = entry.labelled ? entry.label : name;
       if (!entry.labelled && !details.empty()) label += " (" + details + ")";
       if (entry.labelled && !axes.empty()) label += " (" + axes + ")";
       variants.emplace_back(label, std::move(config));
 
-      // The next combination, the last axis fastest.
-      std::size_t a = entry.axes.size();
-      while (a > 0) {
-        --a;
-        if (++choice[a] < entry.axes[a].second) break;
-        choice[a] = 0;
-        if (a == 0) return variants;
-      }
-      if (entry.axes.empty()) return variants;
+      if (!next_combination(choice, [&](std::size_t a) { return entry.axes[a].second; }))
+        return variants;
     }
   }
 
@@ -497,6 +563,7 @@ class ExperimentParser {
 
   std::string text_;
   detail::TomlReader reader_;
+  std::vector<ProblemAxis> axes_;
 };
 
 std::string number_text(double value) { return std::isnan(value) ? "nan" : format_number(value); }
@@ -519,6 +586,7 @@ Settings experiment_attributes(const ExperimentPlan& plan, const Problem& proble
   a["experiment.text"] = plan.text;
   a["experiment.target"] = number_text(plan.target);
   a["experiment.planned_runs"] = std::to_string(plan.runs.size());
+  if (!plan.problem_axes.empty()) a["experiment.problem_axes"] = join(plan.problem_axes, ", ");
   a["sgda_version"] = kVersion;
   const ProblemConstants c = problem.constants();
   a["constants.problem"] = problem.name();

@@ -317,6 +317,28 @@ std::string plots_block(const ExperimentReport& e, const std::vector<Style>& st,
   return html + "</div>\n";
 }
 
+// The experiment file's claims: what the paper says, what was measured, the verdict.
+std::string claims_block(const ExperimentReport& e) {
+  if (e.claims.empty()) return "";
+  std::string html =
+      "<div class=\"scroll\"><table>\n<caption>Claims of the experiment file</caption>\n"
+      "<thead><tr><th>claim</th><th>measured</th><th>verdict</th></tr></thead>\n<tbody>\n";
+  for (const ClaimCheck& c : e.claims) {
+    std::string measured = c.claim.metric.empty()
+                               ? ""
+                               : escape(to_string(c.claim.statistic) + " " + c.claim.metric) + ":";
+    for (const auto& [group, value] : c.measured)
+      measured += "<br>" + escape(group) + " " + short_number(value);
+    const std::string verdict_class =
+        c.status == ClaimCheck::Status::kConfirmed
+            ? "verdict ok"
+            : (c.status == ClaimCheck::Status::kNotConfirmed ? "verdict bad" : "verdict na");
+    html += "<tr>" + cell(escape(c.claim.text), "verdict") + cell(measured, "verdict") +
+            cell(escape(c.verdict), verdict_class) + "</tr>\n";
+  }
+  return html + "</tbody></table></div>\n";
+}
+
 std::string tables_block(const ExperimentReport& e, const std::vector<Style>& st) {
   const std::size_t seeds = seeds_of(e).size();
   std::string html;
@@ -684,6 +706,21 @@ std::string json_report(const std::vector<ExperimentReport>& experiments) {
                         {"extra_max", json_extras(e.extra_columns, highs)},
                         {"runs", std::move(runs)}});
     }
+    Json claims = Json::array();
+    for (const ClaimCheck& c : e.claims) {
+      Json measured = Json::array();
+      for (const auto& [group, value] : c.measured)
+        measured.push_back({{"group", group}, {"value", json_number(value)}});
+      claims.push_back({{"text", c.claim.text},
+                        {"metric", c.claim.metric},
+                        {"statistic", to_string(c.claim.statistic)},
+                        {"at_least", json_number(c.claim.at_least)},
+                        {"at_most", json_number(c.claim.at_most)},
+                        {"trend", to_string(c.claim.trend)},
+                        {"measured", std::move(measured)},
+                        {"status", to_string(c.status)},
+                        {"verdict", c.verdict}});
+    }
     items.push_back({{"title", e.title},
                      {"description", e.description},
                      {"source", e.source},
@@ -694,6 +731,7 @@ std::string json_report(const std::vector<ExperimentReport>& experiments) {
                      {"finished_runs", json_number(double(finished_runs(e)))},
                      {"extra_columns", e.extra_columns},
                      {"constants", std::move(constants)},
+                     {"claims", std::move(claims)},
                      {"groups", std::move(groups)}});
   }
   const Json report = {{"sgda_version", kVersion},
@@ -746,6 +784,7 @@ std::string html_report(const std::vector<ExperimentReport>& experiments) {
       html += "<p>No finished runs yet.</p>\n</section>\n";
       continue;
     }
+    html += claims_block(e);
     html += legend(e, st);
     html += plots_block(e, st, i + 1);
     html += tables_block(e, st);

@@ -68,6 +68,7 @@
 
 // sgda::report
 #include "sgda/report/analysis.hpp"
+#include "sgda/report/claims.hpp"
 #include "sgda/report/experiment.hpp"
 #include "sgda/report/rate_fit.hpp"
 #include "sgda/report/writers.hpp"

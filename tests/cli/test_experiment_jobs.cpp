@@ -105,7 +105,8 @@ std::string differences(const std::map<std::string, std::string>& a,
 const std::string kFourRuns = sgda::testing::two_converging_two_stalling("20000000", "1000000");
 
 // A problem workers do not share (its minibatches are evaluated in workspaces kept in the
-// object): each worker builds its own, and the runs are still those of one job.
+// object): each worker builds its own, for each of two problems (a problem axis), and the runs
+// are still those of one job.
 const char* const kGanRuns = R"([experiment]
 seeds = [0, 1]
 step_sizes = [0.001, 0.003]
@@ -118,7 +119,7 @@ std = 0.02
 samples = 512
 batch = 64
 eval_samples = 100
-seed = 0
+seed = [0, 1]
 
 [step]
 rule = "adam"
@@ -166,8 +167,22 @@ TEST_CASE("sgda experiment --jobs 2 writes the runs file of --jobs 1 but for wal
   INFO(gan.err);
   REQUIRE(gan.status == 0);
   const auto gan_serial = contents(dir.file("gan1.h5"));
-  CHECK(gan_serial.count("/runs/r0003/x_final") == 1);
+  CHECK(gan_serial.count("/runs/r0007/x_final") == 1);  // 2 problems x 2 steps x 2 seeds
   CHECK(differences(gan_serial, contents(dir.file("gan2.h5"))).empty());
+
+  // Affine games on a problem axis: shared between the workers, one per value.
+  std::string axes = kSmallExperiment;
+  axes.replace(axes.find("mu = 1.0"), 8, "mu = [0.5, 1.0]");
+  dir.write("axes.toml", axes);
+  REQUIRE(run("experiment axes.toml -o axes1.h5 --jobs 1", dir).status == 0);
+  const Result shared = run("experiment axes.toml -o axes2.h5 --jobs 2", dir);
+  INFO(shared.err);
+  REQUIRE(shared.status == 0);
+  CHECK(count(shared.err, "\n") == 24);
+  CHECK(count(shared.err, "(sampling=importance, mu=0.5)") == 4);
+  const auto axes_serial = contents(dir.file("axes1.h5"));
+  CHECK(axes_serial.count("/runs/r0023/x_final") == 1);
+  CHECK(differences(axes_serial, contents(dir.file("axes2.h5"))).empty());
 
   const Result text = run("experiment small.toml -o bad.h5 --jobs two", dir);
   CHECK(text.status == 2);

@@ -47,7 +47,13 @@ TEST_CASE(
     "and the JSON matches the traces",
     "[report][cli]") {
   TempDir dir;
-  dir.write("small.toml", kSmallExperiment);
+  dir.write("small.toml", kSmallExperiment + R"(
+[[claim]]
+text = "SGDA reaches the solution's neighbourhood"
+metric = "relative_distance_sq"
+methods = ["sgda"]
+at_most = 0.5
+)");
   const Result e = run("experiment small.toml -o runs.h5", dir);
   INFO(e.err);
   REQUIRE(e.status == 0);
@@ -59,6 +65,8 @@ TEST_CASE(
   INFO(r.err);
   REQUIRE(r.status == 0);
   CHECK(r.out.find("wrote report.html, report.csv, report.json") != std::string::npos);
+  CHECK(r.out.find("\n  claim: SGDA reaches the solution's neighbourhood: confirmed\n") !=
+        std::string::npos);
   const ExperimentRuns runs = load_experiment_runs((dir / "runs.h5").string());
   REQUIRE(runs.runs.size() == 12);
   // A second report refuses to overwrite the three files; --force replaces them.

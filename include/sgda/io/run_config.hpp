@@ -151,6 +151,9 @@ std::shared_ptr<Problem> make_problem(const RunConfig& config);
 // The same for callers that need the matrices of an affine game; a GAN-style type is an
 // InputError naming problem.type.
 std::shared_ptr<AffineGame> build_problem(const RunConfig& config);
+// What make_problem reads of the config ([problem] and [regularizer], as text): configs with the
+// same key build the same problem.
+std::string problem_key(const RunConfig& config);
 
 // The training task of a training problem type (classifier, regression, autoencoder).
 std::optional<TrainingTask> training_task(ProblemType type);

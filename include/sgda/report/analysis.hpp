@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sgda/io/trace_file.hpp"
+#include "sgda/report/claims.hpp"
 #include "sgda/report/experiment.hpp"
 #include "sgda/report/rate_fit.hpp"
 
@@ -112,6 +113,7 @@ struct ExperimentReport {
   // The runs' further trace columns (Trace::extra), in order of first appearance; each gets a
   // plot against iterations and its final values in the tables.
   std::vector<std::string> extra_columns;
+  std::vector<ClaimCheck> claims;  // the experiment file's [[claim]] tables, checked
   std::vector<Axis> axes() const;  // the plots of this experiment
 };
 

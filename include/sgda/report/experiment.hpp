@@ -14,6 +14,7 @@
 #include "sgda/io/run_config.hpp"
 #include "sgda/io/trace_file.hpp"
 #include "sgda/options.hpp"
+#include "sgda/report/claims.hpp"
 #include "sgda/solver.hpp"
 
 namespace sgda {
@@ -52,6 +53,10 @@ struct ExperimentPlan {
   std::string text;    // its contents, kept in the runs file
   std::string title, description;
   double target = 1e-6;  // the accuracy of the report's cost-to-target columns
+  // The keys of [problem] and [regularizer] given as arrays ("problem.hidden"): every method
+  // runs on each combination of their values, so the runs' problems differ.
+  std::vector<std::string> problem_axes;
+  std::vector<Claim> claims;  // [[claim]] tables, checked by the report
   std::vector<PlannedRun> runs;
 };
 
@@ -68,7 +73,8 @@ struct ExperimentRuns {
   std::vector<std::string> groups;  // the group of each run in /runs ("r0007"), when loaded
 };
 
-// The root attributes of a new runs file for `plan` on `problem` (constants.*, experiment.*).
+// The root attributes of a new runs file for `plan` on `problem` (constants.*, experiment.*);
+// with problem axes, `problem` is the first run's (its constants are that variant's).
 Settings experiment_attributes(const ExperimentPlan& plan, const Problem& problem);
 
 // Checks before anything runs what would stop a run halfway through the grid: the method's
