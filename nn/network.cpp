@@ -2,9 +2,26 @@
 
 #include "sgda/error.hpp"
 
+namespace sgda {
+
+template <>
+const std::vector<EnumValue<nn::Normalization>>& enum_values<nn::Normalization>() {
+  using nn::Normalization;
+  static const std::vector<EnumValue<Normalization>> values = {
+      {Normalization::kNone, "none", "dense layers and activations only"},
+      {Normalization::kLayer, "layer",
+       "layer normalization after each hidden dense layer, before its activation (Ba et al. "
+       "2016)"},
+  };
+  return values;
+}
+
+}  // namespace sgda
+
 namespace sgda::nn {
 
-Network::Network(std::vector<Index> widths, Activation hidden, Activation output, double slope)
+Network::Network(std::vector<Index> widths, Activation hidden, Activation output, double slope,
+                 Normalization normalization)
     : Network(
           widths,
           [&] {
@@ -12,10 +29,14 @@ Network::Network(std::vector<Index> widths, Activation hidden, Activation output
             a.back() = output;
             return a;
           }(),
-          slope) {}
+          slope, normalization) {}
 
-Network::Network(std::vector<Index> widths, std::vector<Activation> activations, double slope)
-    : widths_(std::move(widths)), activations_(std::move(activations)), slope_(slope) {
+Network::Network(std::vector<Index> widths, std::vector<Activation> activations, double slope,
+                 Normalization normalization)
+    : widths_(std::move(widths)),
+      activations_(std::move(activations)),
+      normalization_(normalization),
+      slope_(slope) {
   if (widths_.size() < 2) throw InputError("network: needs at least an input and an output width");
   for (Index w : widths_)
     if (w < 1) throw InputError("network: every width must be at least 1");
@@ -24,6 +45,13 @@ Network::Network(std::vector<Index> widths, std::vector<Activation> activations,
   for (std::size_t l = 0; l + 1 < widths_.size(); ++l) {
     layers_.push_back(Dense{widths_[l], widths_[l + 1], parameters_});
     parameters_ += layers_.back().num_parameters();
+    LayerNorm norm;
+    if (normalization_ == Normalization::kLayer && l + 2 < widths_.size()) {
+      norm.features = widths_[l + 1];
+      norm.offset = parameters_;
+      parameters_ += norm.num_parameters();
+    }
+    norms_.push_back(norm);
   }
 }
 
@@ -36,15 +64,22 @@ std::vector<Block> Network::blocks(const std::string& prefix, Index offset, bool
     const std::string name = prefix + "layer" + std::to_string(l);
     blocks.push_back(Block{name + ".weight", offset + d.offset, d.weight_size(), maximize});
     blocks.push_back(Block{name + ".bias", offset + d.bias_offset(), d.outputs, maximize});
+    if (normalized(l)) {
+      const LayerNorm& n = layer_norm(l);
+      blocks.push_back(Block{name + ".norm.gain", offset + n.offset, n.features, maximize});
+      blocks.push_back(Block{name + ".norm.bias", offset + n.bias_offset(), n.features, maximize});
+    }
   }
   return blocks;
 }
 
-void Network::initialize(VectorRef params, Init init, Rng& rng) const {
+void Network::initialize(VectorRef params, Init init, Rng& rng, const InitScale& scale) const {
   if (params.size() != parameters_) throw InputError("network: wrong parameter vector size");
-  for (const Dense& d : layers_) {
-    initialize_weight(init, d.mutable_weight(params), rng);
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    const Dense& d = layers_[l];
+    initialize_weight(init, d.mutable_weight(params), rng, scale);
     d.mutable_bias(params).setZero();
+    if (norms_[l].features > 0) norms_[l].initialize(params);
   }
 }
 
@@ -55,7 +90,13 @@ void Network::prepare(Tape& tape, Index batch) const {
   tape.post.resize(layers);
   tape.delta.resize(layers);
   tape.grad.resize(layers);
+  for (auto* list : {&tape.normalized, &tape.affine, &tape.affine_grad}) list->resize(layers);
+  tape.inverse_std.resize(layers);
   for (std::size_t l = 0; l < layers; ++l) {
+    const Index features = norms_[l].features;  // 0: empty
+    for (auto* list : {&tape.normalized, &tape.affine, &tape.affine_grad})
+      (*list)[l].resize(features, features > 0 ? batch : 0);
+    tape.inverse_std[l].resize(features > 0 ? batch : 0);
     tape.pre[l].resize(layers_[l].outputs, batch);
     tape.post[l].resize(layers_[l].outputs, batch);
     tape.delta[l].resize(layers_[l].outputs, batch);
@@ -72,7 +113,13 @@ const Matrix& Network::forward(ConstVectorRef params, const ConstMatrixRef& inpu
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     const Matrix& in = l == 0 ? tape.input : tape.post[l - 1];
     layers_[l].forward(params, in, tape.pre[l]);
-    activate(activation(static_cast<Index>(l)), tape.pre[l], tape.post[l], slope_);
+    if (norms_[l].features > 0) {
+      norms_[l].forward(params, tape.pre[l], tape.normalized[l], tape.inverse_std[l],
+                        tape.affine[l]);
+      activate(activation(static_cast<Index>(l)), tape.affine[l], tape.post[l], slope_);
+    } else {
+      activate(activation(static_cast<Index>(l)), tape.pre[l], tape.post[l], slope_);
+    }
   }
   return tape.post.back();
 }
@@ -86,8 +133,16 @@ const Matrix& Network::backward(ConstVectorRef params, const ConstMatrixRef& gra
     // ∂L/∂z_l = ∂L/∂a_l ⊙ σ_l'(z_l), then the dense layer's reverse pass.
     const ConstMatrixRef upstream =
         l + 1 == layers_.size() ? grad_output : ConstMatrixRef(tape.grad[l + 1]);
-    activation_backward(activation(static_cast<Index>(l)), tape.pre[l], tape.post[l], upstream,
-                        tape.delta[l], slope_);
+    if (norms_[l].features > 0) {
+      // Through the activation to ∂L/∂y_l, then the normalization to ∂L/∂z_l.
+      activation_backward(activation(static_cast<Index>(l)), tape.affine[l], tape.post[l], upstream,
+                          tape.affine_grad[l], slope_);
+      norms_[l].backward(params, tape.normalized[l], tape.inverse_std[l], tape.affine_grad[l],
+                         grad_params, tape.delta[l]);
+    } else {
+      activation_backward(activation(static_cast<Index>(l)), tape.pre[l], tape.post[l], upstream,
+                          tape.delta[l], slope_);
+    }
     const Matrix& in = l == 0 ? tape.input : tape.post[l - 1];
     const bool need_dx = l > 0 || want_input;
     layers_[l].backward(params, in, tape.delta[l], grad_params,

@@ -66,8 +66,20 @@ const OptionTable<TrainingOptions>& TrainingOptions::table() {
                 "(the decoder mirrors it)")
               .defaults_to("256,256 (classifier, regression); 1000,500,250,30 (autoencoder)"),
           field("activation", &O::activation, "activation of the hidden layers"),
-          field("seed", &O::seed,
-                "the initial network (He normal for relu/leaky-relu, Xavier uniform otherwise)"),
+          field("seed", &O::seed, "the initial network"),
+          field("init", &O::init,
+                "the initial weights (biases are zero); orthogonal's gain is sqrt(2) for "
+                "relu/leaky-relu, 1 otherwise")
+              .defaults_to("he-normal for relu/leaky-relu, xavier-uniform otherwise"),
+          field("init_std", &O::init_std, "sigma of init = \"normal\": N(0, sigma^2)")
+              .above(0)
+              .when("init", {nn::Init::kNormal}),
+          field("normalization", &O::normalization,
+                "after each hidden dense layer, before its activation; blocks "
+                "layer<l>.norm.gain and layer<l>.norm.bias"),
+          field("layer_gradient_norms", &O::layer_gradient_norms,
+                "metrics grad_norm.layer<l>: the norm of the training loss's gradient in each "
+                "layer's weights"),
       });
   return table;
 }
@@ -97,6 +109,18 @@ std::vector<Index> TrainingOptions::hidden_widths(TrainingTask task) const {
   if (!hidden.empty()) return parse_widths(hidden);
   if (task == TrainingTask::kAutoencoder) return {1000, 500, 250, 30};
   return {256, 256};
+}
+
+nn::Init TrainingOptions::resolved_init() const {
+  if (init) return *init;
+  return is_rectifier(activation) ? nn::Init::kHeNormal : nn::Init::kXavierUniform;
+}
+
+nn::InitScale TrainingOptions::init_scale() const {
+  nn::InitScale scale;
+  scale.normal_std = init_std;
+  scale.orthogonal_gain = is_rectifier(activation) ? std::sqrt(2.0) : 1.0;
+  return scale;
 }
 
 TrainingProblem::TrainingProblem(TrainingTask task, const TrainingOptions& options,
@@ -156,12 +180,11 @@ TrainingProblem::TrainingProblem(TrainingTask task, const TrainingOptions& optio
   }
   widths.push_back(outputs);
   activations.push_back(nn::Activation::kIdentity);  // logits or predictions
-  network_ = nn::Network(widths, activations);
+  network_ = nn::Network(widths, activations, /*slope=*/0.2, options_.normalization);
 
   Rng rng(options_.seed);
   initial_.resize(dim());
-  network_.initialize(initial_, is_rectifier(act) ? nn::Init::kHeNormal : nn::Init::kXavierUniform,
-                      rng);
+  network_.initialize(initial_, options_.resolved_init(), rng, options_.init_scale());
   single_.indices.assign(1, 0);
   single_.weights.assign(1, 1.0);
 }
@@ -315,10 +338,42 @@ TrainingProblem::Evaluation TrainingProblem::pass(const FloatMatrix& features,
   return sum;
 }
 
+namespace {
+
+std::vector<double> weight_norms(const nn::Network& network, ConstVectorRef gradient) {
+  std::vector<double> norms;
+  for (Index l = 0; l < network.num_layers(); ++l)
+    norms.push_back(network.layer(l).weight(gradient).norm());
+  return norms;
+}
+
+}  // namespace
+
 void TrainingProblem::full(ConstVectorRef x, VectorRef out) const {
   const Dataset& d = *data_;
   cached_ = pass(d.features, d.labels, d.targets, x, out);
   cached_x_ = x;
+  if (options_.layer_gradient_norms) cached_layer_norms_ = weight_norms(network_, out);
+}
+
+std::vector<double> TrainingProblem::layer_gradient_norms(ConstVectorRef x, Index examples) const {
+  const Dataset& d = *data_;
+  const Index total = examples > 0 ? std::min(examples, d.size()) : d.size();
+  Vector gradient(dim());
+  if (total == d.size()) {
+    full(x, gradient);
+    return weight_norms(network_, gradient);
+  }
+  // The subset in chunks, each example weighted 1/total.
+  gradient.setZero();
+  Vector part(dim());
+  for (Index first = 0; first < total; first += kChunk) {
+    const Index count = std::min(kChunk, total - first);
+    batch(d.features, d.labels, d.targets, nullptr, first, count, nullptr,
+          1.0 / static_cast<double>(total), x, part, workspace(count));
+    gradient += part;
+  }
+  return weight_norms(network_, gradient);
 }
 
 TrainingProblem::Evaluation TrainingProblem::evaluate_training(ConstVectorRef x) const {
@@ -337,6 +392,10 @@ TrainingProblem::Evaluation TrainingProblem::evaluate_test(ConstVectorRef x) con
 
 std::vector<std::pair<std::string, double>> TrainingProblem::metrics(ConstVectorRef x) const {
   std::vector<std::pair<std::string, double>> out;
+  const bool cached = cached_x_.size() == x.size() && cached_x_ == x;
+  // The norms need the gradient: one full() pass, which the training loss then reuses.
+  std::vector<double> norms;
+  if (options_.layer_gradient_norms) norms = cached ? cached_layer_norms_ : layer_gradient_norms(x);
   const Evaluation train = evaluate_training(x);
   out.emplace_back("train_loss", train.loss);
   if (task_ == TrainingTask::kClassifier) out.emplace_back("train_accuracy", train.accuracy);
@@ -347,6 +406,8 @@ std::vector<std::pair<std::string, double>> TrainingProblem::metrics(ConstVector
     if (task_ == TrainingTask::kAutoencoder)
       out.emplace_back("test_squared_error", test.squared_error);
   }
+  for (std::size_t l = 0; l < norms.size(); ++l)
+    out.emplace_back("grad_norm.layer" + std::to_string(l), norms[l]);
   return out;
 }
 

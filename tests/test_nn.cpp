@@ -282,7 +282,7 @@ TEST_CASE("He and Xavier initialization have the stated variance and are reprodu
   // 600 × 400 = 240000 entries: the sample variance s² has standard error σ²√(κ − 1)/√N with
   // κ = E w⁴/σ⁴ (3 for normals, 9/5 for uniforms); accept 5 standard errors.
   const Index fan_out = 600, fan_in = 400;
-  for (const std::string name : init_names()) {
+  for (const std::string name : {"he-normal", "he-uniform", "xavier-normal", "xavier-uniform"}) {
     INFO(name);
     const Init init = init_from_string(name);
     Matrix w(fan_out, fan_in);

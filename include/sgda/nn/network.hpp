@@ -1,11 +1,14 @@
 // A small sequential network (a multilayer perceptron): dense layers, each followed by an
-// activation. Forward passes cache what the reverse pass needs in a Tape; the reverse pass gives
-// the gradient with respect to every weight and bias and to the input (reverse-mode
-// differentiation, the backpropagation of Rumelhart, Hinton & Williams 1986).
+// activation, optionally with a normalization between a hidden layer and its activation
+// (`Normalization`: layer normalization, nn/layer_norm.hpp). Forward passes cache what the reverse
+// pass needs in a Tape; the reverse pass gives the gradient with respect to every weight and bias
+// and to the input (reverse-mode differentiation, the backpropagation of Rumelhart, Hinton &
+// Williams 1986).
 //
-// The parameters live in ONE flat vector: layer l's W_l (column-major) then b_l, layer after
-// layer. blocks() names each weight and bias ("layer0.weight", "layer0.bias", ...) so step rules
-// can act per block. Batches are matrices with one example per column.
+// The parameters live in ONE flat vector: layer l's W_l (column-major) then b_l (then, for a
+// normalized layer, its gain γ_l and bias β_l), layer after layer. blocks() names each weight and
+// bias ("layer0.weight", "layer0.bias", "layer0.norm.gain", "layer0.norm.bias", ...) so step
+// rules can act per block. Batches are matrices with one example per column.
 #pragma once
 
 #include <string>
@@ -14,7 +17,22 @@
 #include "sgda/nn/activation.hpp"
 #include "sgda/nn/dense.hpp"
 #include "sgda/nn/init.hpp"
+#include "sgda/nn/layer_norm.hpp"
+#include "sgda/options.hpp"
 #include "sgda/rng.hpp"
+
+namespace sgda::nn {
+
+// What follows each hidden dense layer, before its activation: nothing, or layer normalization.
+enum class Normalization { kNone, kLayer };
+
+}  // namespace sgda::nn
+
+namespace sgda {
+// "none", "layer" (to_string, from_string: options.hpp).
+template <>
+const std::vector<EnumValue<nn::Normalization>>& enum_values<nn::Normalization>();
+}  // namespace sgda
 
 namespace sgda::nn {
 
@@ -22,9 +40,13 @@ namespace sgda::nn {
 // Sized on first use for a batch size and reused: with a fixed batch size, no allocation.
 // One tape per concurrent use (a problem keeps one per batch size it evaluates).
 struct Tape {
-  Matrix input;               // x (inputs × B)
-  std::vector<Matrix> pre;    // z_l = W_l a_{l−1} + b_l
-  std::vector<Matrix> post;   // a_l = σ_l(z_l); post.back() is the output
+  Matrix input;              // x (inputs × B)
+  std::vector<Matrix> pre;   // z_l = W_l a_{l−1} + b_l
+  std::vector<Matrix> post;  // a_l = σ_l(z_l), or σ_l(y_l) if normalized; post.back(): output
+  // Normalized layers only (empty matrices for the others): ẑ_l, y_l = γ_l ⊙ ẑ_l + β_l, the
+  // inverse standard deviations, and ∂L/∂y_l in the reverse pass.
+  std::vector<Matrix> normalized, affine, affine_grad;
+  std::vector<Vector> inverse_std;
   std::vector<Matrix> delta;  // reverse pass: ∂L/∂z_l
   std::vector<Matrix> grad;  // reverse pass: ∂L/∂a_{l−1}, the input of layer l (grad[0]: input)
   Index batch() const { return input.cols(); }
@@ -34,11 +56,13 @@ class Network {
  public:
   // widths = {inputs, hidden..., outputs} (at least two entries, all ≥ 1); `hidden` follows
   // every layer but the last, `output` the last. `slope` is LeakyReLU's negative slope.
+  // `normalization` follows every layer but the last, before its activation.
   Network(std::vector<Index> widths, Activation hidden, Activation output = Activation::kIdentity,
-          double slope = 0.2);
+          double slope = 0.2, Normalization normalization = Normalization::kNone);
   // One activation per layer (activations.size() = widths.size() − 1), e.g. an autoencoder's
   // linear code layer between nonlinear ones.
-  Network(std::vector<Index> widths, std::vector<Activation> activations, double slope = 0.2);
+  Network(std::vector<Index> widths, std::vector<Activation> activations, double slope = 0.2,
+          Normalization normalization = Normalization::kNone);
   Network() = default;
 
   Index inputs() const { return widths_.front(); }
@@ -47,6 +71,10 @@ class Network {
   Index num_parameters() const { return parameters_; }
   const Dense& layer(Index l) const { return layers_[static_cast<std::size_t>(l)]; }
   Activation activation(Index l) const;
+  Normalization normalization() const { return normalization_; }
+  // Layer l's normalization (features = 0 when it has none).
+  const LayerNorm& layer_norm(Index l) const { return norms_[static_cast<std::size_t>(l)]; }
+  bool normalized(Index l) const { return layer_norm(l).features > 0; }
   const std::vector<Index>& widths() const { return widths_; }
 
   // One block per weight and bias, named prefix + "layer<l>.weight" / ".bias", at `offset` in
@@ -54,8 +82,9 @@ class Network {
   std::vector<Block> blocks(const std::string& prefix = "", Index offset = 0,
                             bool maximize = false) const;
 
-  // Weights from `init`, biases zero.
-  void initialize(VectorRef params, Init init, Rng& rng) const;
+  // Weights from `init` (with `scale` for orthogonal and normal), biases zero; normalization
+  // gains one, their biases zero (no draws: a network's weights do not depend on it).
+  void initialize(VectorRef params, Init init, Rng& rng, const InitScale& scale = {}) const;
 
   // The output for a batch (inputs × B), kept in the tape (tape.post.back()).
   const Matrix& forward(ConstVectorRef params, const ConstMatrixRef& input, Tape& tape) const;
@@ -74,6 +103,8 @@ class Network {
   std::vector<Index> widths_;
   std::vector<Dense> layers_;
   std::vector<Activation> activations_;  // one per layer
+  std::vector<LayerNorm> norms_;         // one per layer; features = 0: none
+  Normalization normalization_ = Normalization::kNone;
   double slope_ = 0.2;
   Index parameters_ = 0;
 };

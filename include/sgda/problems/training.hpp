@@ -32,6 +32,10 @@
 // The per-example gradients of the last minibatch, in factored form, are open to curvature step
 // rules (nn::DenseBatchSource: MBF, K-FAC).
 //
+// With layer_gradient_norms, the metrics also hold grad_norm.layer<l> = ‖∂L/∂W_l‖ over the
+// training set (from the last full() at the same x: no extra pass), to watch gradients explode or
+// vanish through depth; layer_gradient_norms() gives them on a subset.
+//
 // Not safe to share across threads (workspaces in const methods), as MlpGan.
 #pragma once
 
@@ -78,13 +82,26 @@ struct TrainingOptions {
   // code; the decoder mirrors it).
   std::string hidden;
   nn::Activation activation = nn::Activation::kRelu;  // of the hidden layers (not the code)
-  std::uint64_t seed = 0;  // initial network: He normal for (leaky) ReLU, Xavier uniform else
+  std::uint64_t seed = 0;                             // of the initial network
+  // The initial weights (biases are zero); unset: He normal for (leaky) ReLU, Xavier uniform
+  // otherwise. Orthogonal's gain is √2 for (leaky) ReLU, 1 otherwise (init_gain).
+  std::optional<nn::Init> init;
+  double init_std = 1.0;  // σ of init = normal
+  // After each hidden dense layer, before its activation (the autoencoder's code layer too).
+  nn::Normalization normalization = nn::Normalization::kNone;
+  // Metrics grad_norm.layer<l> = ‖∂L/∂W_l‖ (Frobenius, the full training gradient) per layer.
+  bool layer_gradient_norms = false;
 
   static const OptionTable<TrainingOptions>& table();
   std::optional<FieldError> Check() const;  // the table's ranges; hidden parses
   bool IsValid(std::string* error) const { return passes(Check(), error); }
   // The hidden widths for `task`; throws InputError naming TrainingOptions::hidden.
   std::vector<Index> hidden_widths(TrainingTask task) const;
+  // The initialization used: `init`, or the default for `activation`.
+  nn::Init resolved_init() const;
+  // init_std, and orthogonal's gain: √2 for relu and leaky-relu (as He's variance 2/fan_in,
+  // whatever the slope), 1 otherwise.
+  nn::InitScale init_scale() const;
 };
 
 class TrainingProblem final : public Problem, public nn::DenseBatchSource {
@@ -121,6 +138,11 @@ class TrainingProblem final : public Problem, public nn::DenseBatchSource {
   Evaluation evaluate_training(ConstVectorRef x) const;
   Evaluation evaluate_test(ConstVectorRef x) const;  // needs a test set
 
+  // ‖∂L_S/∂W_l‖ (Frobenius) for each layer l, input to output, of the mean loss L_S over the
+  // first `examples` training examples (all of them when 0 or more than N): how the gradient
+  // grows or fades through depth (Sun 2019, Sec. 4: exploding and vanishing gradients).
+  std::vector<double> layer_gradient_norms(ConstVectorRef x, Index examples = 0) const;
+
   TrainingTask task() const { return task_; }
   const nn::Network& network() const { return network_; }
   const Dataset& data() const { return *data_; }
@@ -153,7 +175,8 @@ class TrainingProblem final : public Problem, public nn::DenseBatchSource {
   mutable SampleDraw single_;                // sample(): one pair
   mutable Vector cached_x_;                  // the x of the last full(), and what it found
   mutable Evaluation cached_;
-  mutable const Workspace* last_ = nullptr;  // of the last sample_sum, and its weights
+  mutable std::vector<double> cached_layer_norms_;  // of the last full() gradient
+  mutable const Workspace* last_ = nullptr;         // of the last sample_sum, and its weights
   mutable std::vector<double> last_weights_;
 };
 
