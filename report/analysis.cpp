@@ -331,6 +331,7 @@ ExperimentReport analyse_experiment(const ExperimentRuns& runs, const std::strin
     }
     g.bits_per_iteration = bits_rate;
     g.epochs_per_iteration = epochs_rate;
+    g.noise_scale = g.gamma / epochs_rate;  // γ n / (sample evaluations per iteration)
     const Curve& mean = g.curves[int(Axis::kIterations)];
     g.final_value = rows > 0 ? mean.mean.back() : kNaN;
     g.fit = fit_rate(iterations, mean.mean, fit_options);

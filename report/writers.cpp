@@ -412,7 +412,8 @@ std::string tables_block(const ExperimentReport& e, const std::vector<Style>& st
           " &#8804; " + target +
           " (mean over the runs that reach it) and per iteration</caption>\n<thead><tr>"
           "<th>method</th><th>runs reaching</th><th>iterations</th><th>epochs</th><th>bits</th>"
-          "<th>time (s)</th><th>bits / iteration</th><th>epochs / iteration</th></tr></thead>\n"
+          "<th>time (s)</th><th>bits / iteration</th><th>epochs / iteration</th><th>noise scale "
+          "&#947;N/B</th></tr></thead>\n"
           "<tbody>\n";
   for (std::size_t i = 0; i < e.groups.size(); ++i) {
     const GroupSummary& g = e.groups[i];
@@ -421,7 +422,8 @@ std::string tables_block(const ExperimentReport& e, const std::vector<Style>& st
             cell(std::to_string(t.reached) + " of " + std::to_string(g.runs.size())) +
             cell(count_text(t.iterations)) + cell(count_text(t.epochs)) + cell(count_text(t.bits)) +
             cell(short_number(t.seconds, 2)) + cell(count_text(g.bits_per_iteration)) +
-            cell(short_number(g.epochs_per_iteration)) + "</tr>\n";
+            cell(short_number(g.epochs_per_iteration)) + cell(short_number(g.noise_scale)) +
+            "</tr>\n";
   }
   html += "</tbody></table></div>\n";
 
@@ -558,7 +560,8 @@ const std::vector<std::string>& report_columns() {
                                                    "bits_to_target",
                                                    "seconds_to_target",
                                                    "bits_per_iteration",
-                                                   "epochs_per_iteration"};
+                                                   "epochs_per_iteration",
+                                                   "noise_scale"};
   return columns;
 }
 
@@ -616,7 +619,8 @@ std::string csv_report(const std::vector<ExperimentReport>& experiments) {
                                       csv_number(g.target.bits),
                                       csv_number(g.target.seconds),
                                       csv_number(g.bits_per_iteration),
-                                      csv_number(g.epochs_per_iteration)};
+                                      csv_number(g.epochs_per_iteration),
+                                      csv_number(g.noise_scale)};
       for (const std::string& name : extras) {
         const auto at = std::find(e.extra_columns.begin(), e.extra_columns.end(), name);
         row.push_back(
@@ -699,6 +703,7 @@ std::string json_report(const std::vector<ExperimentReport>& experiments) {
                         {"final_value", json_number(g.final_value)},
                         {"bits_per_iteration", json_number(g.bits_per_iteration)},
                         {"epochs_per_iteration", json_number(g.epochs_per_iteration)},
+                        {"noise_scale", json_number(g.noise_scale)},
                         {"bound", json_bound(g.bound)},
                         {"target", json_target(g.target)},
                         {"extra", json_extras(e.extra_columns, finals)},

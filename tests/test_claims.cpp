@@ -266,3 +266,26 @@ at_least = 0.5
   CHECK(json["experiments"][0]["claims"][2]["status"] == "not confirmed");
   CHECK(json["experiments"][0]["claims"][0]["measured"].size() == 3);
 }
+
+TEST_CASE("the report gives each group SGD's noise scale gamma N over B", "[report][claims]") {
+  const ExperimentPlan plan = parse_experiment(R"([experiment]
+step_sizes = [0.01, 0.04]
+[problem]
+type = "quadratic"
+samples = 20
+dimension = 3
+[run]
+iterations = 10
+[[method]]
+name = "sgda"
+sampling = "nice"
+batch_size = [1, 4]
+)",
+                                               "noise.toml");
+  const ExperimentReport report = run_plan(plan);
+  REQUIRE(report.groups.size() == 4);
+  for (const GroupSummary& g : report.groups) {
+    const double batch = g.label.find("batch_size=4") != std::string::npos ? 4.0 : 1.0;
+    CHECK(g.noise_scale == Approx(g.gamma * 20.0 / batch).epsilon(1e-12));
+  }
+}

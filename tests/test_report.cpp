@@ -350,7 +350,7 @@ TEST_CASE(
 
   const std::string csv = csv_report({report});
   CHECK(
-      csv.substr(0, csv.find('\n')).find(",epochs_per_iteration,final_modes_covered,final_error") !=
+      csv.substr(0, csv.find('\n')).find(",epochs_per_iteration,noise_scale,final_modes_covered,final_error") !=
       std::string::npos);
   CHECK(csv.substr(csv.size() - 6) == ",7.5,\n");
 

@@ -91,6 +91,10 @@ struct GroupSummary {
   RateFit fit;
   double final_value = kNaN;  // mean over runs at the last common row
   double bits_per_iteration = kNaN, epochs_per_iteration = kNaN;
+  // SGD's noise scale γ N / B (Smith & Le 2018; Park et al. 2019 normalize it by the
+  // initialization's fan_in · Var W, 2 for He): γ / epochs_per_iteration, the sample
+  // evaluations per iteration standing for B.
+  double noise_scale = kNaN;
   BoundCheck bound;
   TargetCost target;  // per run, averaged
   Curve curves[4];    // indexed by Axis
