@@ -47,6 +47,8 @@ const std::vector<EnumValue<ProblemType>>& enum_values<ProblemType>() {
        "train a deep autoencoder (encoder + mirror; binary cross-entropy reconstruction)"},
       {ProblemType::kStreamingPca, "streaming-pca",
        "maximize v'Sigma v on the sphere from fresh samples X ~ N(0, Sigma) (Async-MSGD's PCA)"},
+      {ProblemType::kNoisyXor, "noisy-xor",
+       "ReLU network (frozen output layer) or linear classifier on noisy XOR data; test error"},
   };
   return values;
 }
@@ -73,6 +75,8 @@ const OptionTable<ProblemSpec>& ProblemSpec::table() {
           nest(&O::mlp, "mlp", MlpGanOptions::table(), {{"type", {to_string(T::kMlpGan)}}}),
           nest(&O::pca, "pca", StreamingPcaOptions::table(),
                {{"type", {to_string(T::kStreamingPca)}}}),
+          nest(&O::noisy_xor, "noisy_xor", NoisyXorOptions::table(),
+               {{"type", {to_string(T::kNoisyXor)}}}),
           nest(&O::data, "data", DataOptions::table(),
                {{"type",
                  {to_string(T::kClassifier), to_string(T::kRegression),
@@ -278,6 +282,9 @@ void validate(const RunConfig& config) {
                          to_string(e.sampling) + "\"");
       break;
     }
+    case ProblemType::kNoisyXor:
+      check(p.noisy_xor.Check());
+      break;
     case ProblemType::kFile:
       break;
   }
@@ -526,13 +533,16 @@ std::shared_ptr<Problem> make_problem(const RunConfig& config) {
     }
   }
   if (p.type != ProblemType::kDiracGan && p.type != ProblemType::kGaussianGan &&
-      p.type != ProblemType::kMlpGan && p.type != ProblemType::kStreamingPca)
+      p.type != ProblemType::kMlpGan && p.type != ProblemType::kStreamingPca &&
+      p.type != ProblemType::kNoisyXor)
     return build_problem(config);
   try {
     std::shared_ptr<const Regularizer> regularizer = make_regularizer(config.regularizer);
     if (p.type == ProblemType::kDiracGan) return std::make_shared<DiracGan>(p.dirac, regularizer);
     if (p.type == ProblemType::kStreamingPca)
       return std::make_shared<StreamingPca>(p.pca, regularizer);
+    if (p.type == ProblemType::kNoisyXor)
+      return std::make_shared<NoisyXor>(p.noisy_xor, regularizer);
     if (p.type == ProblemType::kGaussianGan)
       return std::make_shared<GaussianGan>(p.gaussian, regularizer);
     return std::make_shared<MlpGan>(p.mlp, regularizer);

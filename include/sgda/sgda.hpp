@@ -35,6 +35,8 @@
 #include "sgda/problems/dirac_gan.hpp"
 #include "sgda/problems/gaussian_gan.hpp"
 #include "sgda/problems/mlp_gan.hpp"
+#include "sgda/problems/noisy_xor.hpp"
+#include "sgda/problems/noisy_xor_data.hpp"
 #include "sgda/problems/streaming_pca.hpp"
 #include "sgda/problems/training.hpp"
 #include "sgda/registry.hpp"

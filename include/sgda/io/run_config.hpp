@@ -21,6 +21,7 @@
 #include "sgda/problems/dirac_gan.hpp"
 #include "sgda/problems/gaussian_gan.hpp"
 #include "sgda/problems/mlp_gan.hpp"
+#include "sgda/problems/noisy_xor.hpp"
 #include "sgda/problems/streaming_pca.hpp"
 #include "sgda/problems/training.hpp"
 #include "sgda/registry.hpp"
@@ -41,6 +42,7 @@ enum class ProblemType {
   kRegression,
   kAutoencoder,
   kStreamingPca,
+  kNoisyXor,
 };
 template <>
 const std::vector<EnumValue<ProblemType>>& enum_values<ProblemType>();
@@ -54,6 +56,7 @@ struct ProblemSpec {
   GaussianGanOptions gaussian;
   MlpGanOptions mlp;
   StreamingPcaOptions pca;
+  NoisyXorOptions noisy_xor;
   TrainingOptions training;  // classifier, regression, autoencoder
   DataOptions data;          // their data set
   std::string file;  // HDF5 game (type = file), relative paths resolved against the TOML's folder
