@@ -353,8 +353,8 @@ ExperimentReport analyse_experiment(const ExperimentRuns& runs, const std::strin
   }
   // The experiment file's [[claim]] tables, from its text kept in the runs file.
   try {
-    report.claims =
-        check_claims(parse_claims(text(runs.attributes, "experiment.text"), report.source), report);
+    report.claims = check_claims(
+        parse_claims(text(runs.attributes, "experiment.text"), report.source), report, runs);
   } catch (const InputError& e) {  // a file this version does not read: said, not fatal
     ClaimCheck check;
     check.claim.text = "the experiment file's claims";

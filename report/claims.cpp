@@ -53,6 +53,10 @@ const OptionTable<Claim>& Claim::table() {
           field("at_most", &O::at_most, "it holds when every group's number is <= this")
               .defaults_to("no upper bound"),
           field("trend", &O::trend, "and when the numbers rise or fall along methods"),
+          field("iteration", &O::iteration,
+                "the values at the logged row of this iteration, instead of each run's last row")
+              .at_least(0)
+              .defaults_to("the last row"),
       });
   return table;
 }
@@ -80,7 +84,9 @@ bool label_matches(const std::string& label, const std::string& pattern) {
 }
 
 double statistic(ClaimStatistic s, std::vector<double> values) {
-  if (values.empty()) return NAN;
+  if (values.empty() ||
+      std::any_of(values.begin(), values.end(), [](double v) { return std::isnan(v); }))
+    return NAN;
   std::sort(values.begin(), values.end());
   switch (s) {
     case ClaimStatistic::kMin:
@@ -105,18 +111,28 @@ std::string number(double v) {
   return buffer;
 }
 
-// The group's runs' values of `metric` at their last rows (NaN for a run without it).
-std::vector<double> final_values(const ExperimentReport& report, const GroupSummary& group,
-                                 const std::string& metric) {
+// The trace column `name` (the two metrics or a further column); null when the run lacks it.
+const std::vector<double>* column(const Trace& t, const std::string& name) {
+  if (name == "relative_distance_sq") return &t.relative_distance_sq;
+  if (name == "residual_sq") return &t.residual_sq;
+  for (const TraceColumn& c : t.extra)
+    if (c.name == name) return &c.values;
+  return nullptr;
+}
+
+// The group's runs' values of `claim.metric` at their last rows or at `claim.iteration` (NaN
+// for a run without the column or the row).
+std::vector<double> values_of(const Claim& claim, const GroupSummary& group,
+                              const ExperimentRuns& runs) {
   std::vector<double> values;
-  const auto column = std::find(report.extra_columns.begin(), report.extra_columns.end(), metric);
   for (const RunSummary& run : group.runs) {
-    if (metric == report.metric)
-      values.push_back(run.final_value);
-    else if (column != report.extra_columns.end())
-      values.push_back(run.extra_final[std::size_t(column - report.extra_columns.begin())]);
-    else
-      values.push_back(NAN);
+    const Trace& t = runs.runs[run.index].trace;
+    const std::vector<double>* c = column(t, claim.metric);
+    std::size_t row = t.size();
+    if (claim.iteration < 0 && t.size() > 0) row = t.size() - 1;
+    for (std::size_t r = 0; claim.iteration >= 0 && r < t.size(); ++r)
+      if (t.iteration[r] == claim.iteration) row = r;
+    values.push_back(c && row < c->size() ? (*c)[row] : NAN);
   }
   return values;
 }
@@ -176,7 +192,7 @@ std::string to_string(ClaimCheck::Status status) {
 }
 
 std::vector<ClaimCheck> check_claims(const std::vector<Claim>& claims,
-                                     const ExperimentReport& report) {
+                                     const ExperimentReport& report, const ExperimentRuns& runs) {
   std::vector<ClaimCheck> checks;
   for (const Claim& claim : claims) {
     ClaimCheck check;
@@ -203,16 +219,18 @@ std::vector<ClaimCheck> check_claims(const std::vector<Claim>& claims,
         unmatched = "\"" + pattern + "\" matches " + std::to_string(found) + " groups";
     }
     for (const GroupSummary* g : groups)
-      check.measured.emplace_back(
-          name(*g), statistic(claim.statistic, final_values(report, *g, claim.metric)));
+      check.measured.emplace_back(name(*g), statistic(claim.statistic, values_of(claim, *g, runs)));
     const bool finite = std::all_of(check.measured.begin(), check.measured.end(),
                                     [](const auto& m) { return std::isfinite(m.second); });
     if (!unmatched.empty()) {
       check.verdict = "not checked: " + unmatched +
                       (claim.trend != ClaimTrend::kNone ? " (a trend needs one each)" : "");
     } else if (!finite) {
-      check.verdict = "not checked: a group has no finite " + claim.metric +
-                      " (a run lacks the column, or diverged)";
+      check.verdict =
+          "not checked: a group has no finite " + claim.metric +
+          (claim.iteration >= 0 ? " at iteration " + std::to_string(claim.iteration) +
+                                      " (a run lacks the column or the row, or diverged)"
+                                : " (a run lacks the column, or diverged)");
       const auto bad = std::find_if(check.measured.begin(), check.measured.end(),
                                     [](const auto& m) { return !std::isfinite(m.second); });
       // A diverged run is a finding, not a missing one: it breaks a bound it cannot meet.

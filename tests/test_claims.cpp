@@ -41,22 +41,39 @@ std::string parse_error(const std::string& text) {
   return "no error";
 }
 
-// A report with one group per (label, final values of `metric`).
-ExperimentReport report_of(const std::vector<std::pair<std::string, std::vector<double>>>& groups) {
+// Runs with a column "risk" over iterations 0, 10, 20: 1 at the start, `value` at 10 and
+// 2·`value` at the last row; one group per label.
+struct Synthetic {
+  ExperimentRuns runs;
   ExperimentReport report;
-  report.extra_columns = {"risk"};
-  for (const auto& [label, values] : groups) {
-    GroupSummary g;
-    g.label = label;
-    g.step = "0.1";
-    for (const double v : values) {
-      RunSummary run;
-      run.extra_final = {v};
-      g.runs.push_back(run);
-    }
-    report.groups.push_back(std::move(g));
+  std::vector<ClaimCheck> check(const std::vector<Claim>& claims) const {
+    return check_claims(claims, report, runs);
   }
-  return report;
+};
+Synthetic runs_of(const std::vector<std::pair<std::string, std::vector<double>>>& groups) {
+  Synthetic s;
+  for (const auto& [label, values] : groups)
+    for (std::size_t seed = 0; seed < values.size(); ++seed) {
+      RunRecord r;
+      r.settings = {{"experiment.label", label},
+                    {"experiment.step", "0.1"},
+                    {"experiment.seed", std::to_string(seed)},
+                    {"termination", "iteration limit"}};
+      Trace& t = r.trace;
+      t.iteration = {0, 10, 20};
+      t.sample_evaluations = t.iteration;
+      t.coordinate_evaluations = {0, 0, 0};
+      t.bits = {0, 0, 0};
+      t.epochs = {0, 1, 2};
+      t.wall_time = {0, 0.1, 0.2};
+      t.relative_distance_sq.assign(3, NAN);
+      t.residual_sq = {1, 0.5, 0.25};
+      t.step_size = {0.1, 0.1, 0.1};
+      t.extra = {{"risk", {1.0, values[seed] / 2, values[seed]}}};
+      s.runs.runs.push_back(std::move(r));
+    }
+  s.report = analyse_experiment(s.runs, "synthetic.h5");
+  return s;
 }
 
 Claim claim(std::vector<std::string> methods, double at_least, double at_most,
@@ -128,11 +145,11 @@ TEST_CASE("problem axes are checked as problem files are and name their lines",
 }
 
 TEST_CASE("a claim matches groups by label by method or by key=value items", "[report][claims]") {
-  const ExperimentReport report = report_of({{"sgda (k=4, workers=5)", {1.0, 3.0}},
-                                             {"sgda (k=4, workers=50)", {2.0}},
-                                             {"DIANA (k=40)", {5.0}}});
+  const Synthetic report = runs_of({{"sgda (k=4, workers=5)", {1.0, 3.0}},
+                                    {"sgda (k=4, workers=50)", {2.0}},
+                                    {"DIANA (k=40)", {5.0}}});
   auto groups = [&](std::vector<std::string> methods) {
-    const std::vector<ClaimCheck> checks = check_claims({claim(methods, -kInf, kInf)}, report);
+    const std::vector<ClaimCheck> checks = report.check({claim(methods, -kInf, kInf)});
     std::vector<std::string> names;
     for (const auto& [name, value] : checks[0].measured) names.push_back(name);
     return names;
@@ -149,17 +166,16 @@ TEST_CASE("a claim matches groups by label by method or by key=value items", "[r
 
 TEST_CASE("a claim holds when every group is within its bounds and follows its trend",
           "[report][claims]") {
-  const ExperimentReport report = report_of(
+  const Synthetic report = runs_of(
       {{"m (width=8)", {0.4, 0.6}}, {"m (width=64)", {0.2, 0.3}}, {"m (width=512)", {0.1, 0.4}}});
   using S = ClaimCheck::Status;
   const std::vector<std::string> widths = {"width=8", "width=64", "width=512"};
   const std::vector<ClaimCheck> checks =
-      check_claims({claim({}, 0.1, 0.5), claim({}, 0.3, kInf),
+      report.check({claim({}, 0.1, 0.5), claim({}, 0.3, kInf),
                     claim(widths, -kInf, kInf, ClaimTrend::kDecreasing),
                     claim(widths, -kInf, kInf, ClaimTrend::kDecreasing, ClaimStatistic::kMin),
                     claim(widths, -kInf, kInf, ClaimTrend::kIncreasing, ClaimStatistic::kMax),
-                    claim({"width=9"}, 0, 1), claim({"m"}, -kInf, kInf, ClaimTrend::kDecreasing)},
-                   report);
+                    claim({"width=9"}, 0, 1), claim({"m"}, -kInf, kInf, ClaimTrend::kDecreasing)});
   REQUIRE(checks.size() == 7);
   // Means 0.5, 0.25, 0.25: within [0.1, 0.5]; not all >= 0.3; not strictly decreasing.
   CHECK(checks[0].status == S::kConfirmed);
@@ -177,18 +193,34 @@ TEST_CASE("a claim holds when every group is within its bounds and follows its t
   CHECK(checks[6].status == S::kNotChecked);  // a trend needs one group per pattern
 }
 
-TEST_CASE("a diverged run breaks a claim and a missing column leaves it unchecked",
+TEST_CASE("a diverged run breaks a claim and a missing column or row leaves it unchecked",
           "[report][claims]") {
   using S = ClaimCheck::Status;
-  const ExperimentReport diverged = report_of({{"a", {0.1, kInf}}});
-  const ClaimCheck inf = check_claims({claim({}, -kInf, 1.0)}, diverged)[0];
+  const Synthetic diverged = runs_of({{"a", {0.1, kInf}}});
+  const ClaimCheck inf = diverged.check({claim({}, -kInf, 1.0)})[0];
   CHECK(inf.status == S::kNotConfirmed);
   CHECK(inf.verdict == "not confirmed: a has risk inf");
-  const ExperimentReport missing = report_of({{"a", {0.1, NAN}}});
-  CHECK(check_claims({claim({}, -kInf, 1.0)}, missing)[0].status == S::kNotChecked);
+  const Synthetic missing = runs_of({{"a", {0.1, NAN}}});
+  CHECK(missing.check({claim({}, -kInf, 1.0)})[0].status == S::kNotChecked);
   Claim other = claim({}, -kInf, 1.0);
   other.metric = "test_accuracy";  // no such column
-  CHECK(check_claims({other}, diverged)[0].status == S::kNotChecked);
+  CHECK(diverged.check({other})[0].status == S::kNotChecked);
+  // At a logged iteration: the values there (half the last ones); at one not logged, none.
+  Claim early = claim({}, -kInf, 1.0);
+  early.iteration = 10;
+  const Synthetic fine = runs_of({{"a", {0.2, 0.6}}});
+  const ClaimCheck at_10 = fine.check({early})[0];
+  CHECK(at_10.status == S::kConfirmed);
+  CHECK(at_10.measured[0].second == Approx(0.2));
+  early.iteration = 0;
+  CHECK(fine.check({early})[0].measured[0].second == 1.0);
+  early.iteration = 15;
+  const ClaimCheck at_15 = fine.check({early})[0];
+  CHECK(at_15.status == S::kNotChecked);
+  CHECK(at_15.verdict ==
+        "not checked: a group has no finite risk at iteration 15 (a run lacks the column or the "
+        "row, or diverged)");
+  CHECK(fine.check({claim({}, -kInf, 1.0)})[0].measured[0].second == Approx(0.4));
 }
 
 TEST_CASE("claim tables are checked and name their lines", "[report][claims]") {

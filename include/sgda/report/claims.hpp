@@ -4,12 +4,14 @@
 //
 // A claim concerns the groups (method variant and step) whose labels match its `methods`
 // patterns (all groups when none is given). For each group it takes one number, `statistic`
-// over the group's runs of the trace column `metric` at each run's last row, and holds when
+// over the group's runs of the trace column `metric` at each run's last row (or at the row of
+// iteration `iteration`), and holds when
 //   every group's number is ≥ at_least and ≤ at_most (those given), and
 //   with a trend, the numbers rise (or fall) strictly along the groups in the order of
 //   `methods` (one group per pattern).
 #pragma once
 
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <utility>
@@ -20,6 +22,7 @@
 namespace sgda {
 
 struct ExperimentReport;
+struct ExperimentRuns;
 
 enum class ClaimStatistic { kMean, kMedian, kMin, kMax };
 template <>
@@ -39,6 +42,7 @@ struct Claim {
   double at_least = -std::numeric_limits<double>::infinity();
   double at_most = std::numeric_limits<double>::infinity();
   ClaimTrend trend = ClaimTrend::kNone;  // along the groups of `methods`, in their order
+  std::int64_t iteration = -1;           // the row of this iteration; −1: each run's last row
   std::string where;                     // file:line of the [[claim]] table
 
   static const OptionTable<Claim>& table();
@@ -58,9 +62,9 @@ struct ClaimCheck {
 };
 std::string to_string(ClaimCheck::Status status);  // "confirmed", "not confirmed", "not checked"
 
-// Checks `claims` on an analysed experiment (analyse_experiment does, with the claims of the
-// experiment file kept in the runs file).
+// Checks `claims` on the runs of an experiment, grouped as `report` groups them
+// (analyse_experiment does, with the claims of the experiment file kept in the runs file).
 std::vector<ClaimCheck> check_claims(const std::vector<Claim>& claims,
-                                     const ExperimentReport& report);
+                                     const ExperimentReport& report, const ExperimentRuns& runs);
 
 }  // namespace sgda
