@@ -1,5 +1,5 @@
-// A deep ReLU network regressing a constant from fresh samples, the setting of Jentzen et al.
-// ("non-convergence of SGD for ReLU networks with constant targets"): minimize the risk
+// A deep ReLU network regressing a constant from fresh samples, the setting of Jentzen et al.'s
+// analysis of SGD for ReLU networks with a constant target: minimize the risk
 //   L(x) = E_X (net_x(X) − ξ)²,   X ~ U[0, 1]^d,
 // of an MLP d-h_1-...-h_m-1 (ReLU hidden layers, biases on, a linear output), so
 //   F_i(x) = ∇_x (net_x(X_i) − ξ)²,
