@@ -1,8 +1,12 @@
 // The reduced parameter space of ReLU networks (nn/reduced_space.hpp): the transform to unit
 // incoming weights keeps the network's outputs (positive homogeneity), and the neuron-sphere
 // regularizer projects onto unit rows and clamped thresholds, block by block, in every step.
+#include <H5Cpp.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <filesystem>
 #include <string>
 
 #include "sgda/error.hpp"
@@ -174,4 +178,44 @@ TEST_CASE("the reduced space is a key of network problems only", "[reduced-space
   CHECK_THROWS_WITH(
       nn::NeuronSphere(tanh_net, 1.0),
       Catch::Contains("ReducedSpaceOptions::parameter_space") && Catch::Contains("tanh"));
+}
+
+TEST_CASE("a classifier in the reduced space starts from the same function",
+          "[reduced-space][io]") {
+  // A small HDF5 classification set (X: n x d floats, y: labels), as TrainingProblem reads it.
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("sgda_reduced_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const fs::path data = dir / "blobs.h5";
+  {
+    H5::H5File file(data.string(), H5F_ACC_TRUNC);
+    std::vector<float> x(40 * 3);
+    Rng rng(7);
+    for (auto& v : x) v = float(rng.normal());
+    std::vector<std::int32_t> y(40);
+    for (std::size_t i = 0; i < y.size(); ++i) y[i] = std::int32_t(i % 3);
+    const hsize_t xs[2] = {40, 3}, ys[1] = {40};
+    file.createDataSet("/X", H5::PredType::NATIVE_FLOAT, H5::DataSpace(2, xs))
+        .write(x.data(), H5::PredType::NATIVE_FLOAT);
+    file.createDataSet("/y", H5::PredType::NATIVE_INT32, H5::DataSpace(1, ys))
+        .write(y.data(), H5::PredType::NATIVE_INT32);
+  }
+  const std::string head = "[problem]\ntype = \"classifier\"\ndata = \"hdf5\"\npath = \"" +
+                           data.string() + "\"\nhidden = \"6,5\"\n";
+  const std::string sgd = "[method]\nname = \"sgda\"\n";
+  const auto standard = make_problem(parse_run_config(head + sgd, "p.toml"));
+  const auto reduced =
+      make_problem(parse_run_config(head + "parameter_space = \"reduced\"\n" + sgd, "p.toml"));
+  CHECK(reduced->regularizer().name() == "neuron-sphere");
+  const auto& net = dynamic_cast<const TrainingProblem&>(*reduced).network();
+  CHECK(in_reduced_space(net, reduced->initial_point(), INFINITY));
+  CHECK(!in_reduced_space(net, standard->initial_point(), INFINITY));
+  CHECK(reduced->metrics(reduced->initial_point())[0].second ==
+        Approx(standard->metrics(standard->initial_point())[0].second).epsilon(1e-12));
+  // tanh hidden layers are not positively homogeneous: refused, naming the key.
+  CHECK_THROWS_WITH(
+      make_problem(parse_run_config(
+          head + "activation = \"tanh\"\nparameter_space = \"reduced\"\n" + sgd, "p.toml")),
+      Catch::Contains("parameter_space") && Catch::Contains("tanh"));
+  fs::remove_all(dir);
 }
