@@ -49,6 +49,8 @@ const std::vector<EnumValue<ProblemType>>& enum_values<ProblemType>() {
        "maximize v'Sigma v on the sphere from fresh samples X ~ N(0, Sigma) (Async-MSGD's PCA)"},
       {ProblemType::kNoisyXor, "noisy-xor",
        "ReLU network (frozen output layer) or linear classifier on noisy XOR data; test error"},
+      {ProblemType::kConstantTarget, "constant-target",
+       "a ReLU network regressing a constant xi from fresh samples X ~ U[0,1]^d (Jentzen et al.)"},
   };
   return values;
 }
@@ -77,6 +79,8 @@ const OptionTable<ProblemSpec>& ProblemSpec::table() {
                {{"type", {to_string(T::kStreamingPca)}}}),
           nest(&O::noisy_xor, "noisy_xor", NoisyXorOptions::table(),
                {{"type", {to_string(T::kNoisyXor)}}}),
+          nest(&O::constant, "constant", ConstantTargetOptions::table(),
+               {{"type", {to_string(T::kConstantTarget)}}}),
           nest(&O::data, "data", DataOptions::table(),
                {{"type",
                  {to_string(T::kClassifier), to_string(T::kRegression),
@@ -85,6 +89,10 @@ const OptionTable<ProblemSpec>& ProblemSpec::table() {
                {{"type",
                  {to_string(T::kClassifier), to_string(T::kRegression),
                   to_string(T::kAutoencoder)}}}),
+          nest(&O::reduced, "reduced", nn::ReducedSpaceOptions::table(),
+               {{"type",
+                 {to_string(T::kClassifier), to_string(T::kRegression), to_string(T::kAutoencoder),
+                  to_string(T::kConstantTarget)}}}),
       });
   return table;
 }
@@ -206,6 +214,23 @@ InputError locate(const RunConfig& config, const std::string& key, const std::st
   return input_error(set ? it->second : config.source, key, text);
 }
 
+// Fresh samples (streaming-pca, constant-target): n = 2^62, so only a sampling that draws one
+// index at a time applies.
+void check_fresh_samples(const RunConfig& config) {
+  const std::string type = to_string(config.problem.type);
+  const EstimatorOptions& e = config.estimator;
+  if (e.method != Method::kSgda)
+    throw locate(config, "method.name",
+                 "problem.type = \"" + type +
+                     "\" draws fresh samples (n = 2^62): accepted \"sgda\", got \"" +
+                     to_string(e.method) + "\"");
+  if (e.sampling != SamplingType::kUniform)
+    throw locate(config, "method.sampling",
+                 "problem.type = \"" + type +
+                     "\" draws fresh samples (n = 2^62): accepted \"uniform\", got \"" +
+                     to_string(e.sampling) + "\"");
+}
+
 // Every component's own check (cross-field rules, sizes), located.
 void validate(const RunConfig& config) {
   auto check = [&](const std::optional<FieldError>& error) {
@@ -268,25 +293,27 @@ void validate(const RunConfig& config) {
             "problem.type = \"streaming-pca\" needs the sphere: accepted \"sphere\" "
             "(normalization after each step) or \"l2-ball\" (or problem.oja = true), got \"" +
                 to_string(r) + "\"");
-      // Fresh samples: n = 2^62, so only a sampling that draws one index at a time applies.
-      const EstimatorOptions& e = config.estimator;
-      if (e.method != Method::kSgda)
-        throw locate(config, "method.name",
-                     "problem.type = \"streaming-pca\" draws fresh samples (n = 2^62): accepted "
-                     "\"sgda\", got \"" +
-                         to_string(e.method) + "\"");
-      if (e.sampling != SamplingType::kUniform)
-        throw locate(config, "method.sampling",
-                     "problem.type = \"streaming-pca\" draws fresh samples (n = 2^62): accepted "
-                     "\"uniform\", got \"" +
-                         to_string(e.sampling) + "\"");
+      check_fresh_samples(config);
       break;
     }
     case ProblemType::kNoisyXor:
       check(p.noisy_xor.Check());
       break;
+    case ProblemType::kConstantTarget:
+      check(p.constant.Check());
+      check_fresh_samples(config);
+      break;
     case ProblemType::kFile:
       break;
+  }
+  if (p.reduced.parameter_space == nn::ParameterSpace::kReduced) {
+    check(p.reduced.Check());
+    // The reduced space is the network problem's regularizer (nn::NeuronSphere).
+    if (config.regularizer.type != RegularizerType::kNone)
+      throw locate(config, "problem.parameter_space",
+                   "\"reduced\" projects onto the reduced space after every step, which is the "
+                   "problem's regularizer: accepted only with regularizer.type = \"none\", got \"" +
+                       to_string(config.regularizer.type) + "\"");
   }
   check(config.regularizer.Check());
   check(config.estimator.Check());
@@ -526,9 +553,26 @@ std::shared_ptr<Problem> make_problem(const RunConfig& config) {
       std::shared_ptr<const Dataset> data;
       // A file's own error names the file and the field: it is shown as it is.
       data = std::make_shared<const Dataset>(load_dataset(p.data, *task));
+      auto problem = std::make_shared<TrainingProblem>(*task, p.training, data, regularizer);
+      if (p.reduced.parameter_space == nn::ParameterSpace::kStandard) return problem;
+      // The projection needs the network the problem builds: a second problem gets it.
+      regularizer =
+          std::make_shared<const nn::NeuronSphere>(problem->network(), p.reduced.threshold_bound);
       return std::make_shared<TrainingProblem>(*task, p.training, data, regularizer);
     } catch (const InputError& e) {
       if (!e.field()) throw;
+      throw located_error(config, e);
+    }
+  }
+  if (p.type == ProblemType::kConstantTarget) {
+    try {
+      std::shared_ptr<const Regularizer> regularizer =
+          p.reduced.parameter_space == nn::ParameterSpace::kReduced
+              ? std::make_shared<const nn::NeuronSphere>(ConstantTarget::network_for(p.constant),
+                                                         p.reduced.threshold_bound)
+              : std::shared_ptr<const Regularizer>(make_regularizer(config.regularizer));
+      return std::make_shared<ConstantTarget>(p.constant, regularizer);
+    } catch (const InputError& e) {
       throw located_error(config, e);
     }
   }

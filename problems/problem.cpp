@@ -1,5 +1,7 @@
 #include "sgda/problem.hpp"
 
+#include "sgda/block_regularizer.hpp"
+
 #include <algorithm>
 #include <limits>
 
@@ -124,7 +126,9 @@ void prox_blocks(const Problem& problem, const std::vector<Block>& blocks, doubl
   const Regularizer& regularizer = problem.regularizer();
   if (regularizer.is_zero()) return;
   if (regularizer.separable() && covers(blocks, x.size())) return regularizer.prox(gamma, x);
-  for (const Block& block : blocks) regularizer.prox(gamma, x.segment(block.offset, block.size));
+  const auto* by_block = dynamic_cast<const BlockRegularizer*>(&regularizer);
+  for (const Block& block : blocks)
+    prox_of_block(regularizer, by_block, gamma, block, x.segment(block.offset, block.size));
 }
 
 double natural_residual_sq(const Problem& problem, ConstVectorRef x, VectorRef workspace) {

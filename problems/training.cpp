@@ -6,6 +6,7 @@
 
 #include "sgda/error.hpp"
 #include "sgda/nn/loss.hpp"
+#include "sgda/nn/reduced_space.hpp"
 #include "sgda/rng.hpp"
 
 namespace sgda {
@@ -185,6 +186,9 @@ TrainingProblem::TrainingProblem(TrainingTask task, const TrainingOptions& optio
   Rng rng(options_.seed);
   initial_.resize(dim());
   network_.initialize(initial_, options_.resolved_init(), rng, options_.init_scale());
+  // In the reduced space, the equivalent network (the same function, unit hidden rows).
+  if (dynamic_cast<const nn::NeuronSphere*>(&this->regularizer()))
+    initial_ = nn::to_reduced_space(network_, initial_);
   single_.indices.assign(1, 0);
   single_.weights.assign(1, 1.0);
 }

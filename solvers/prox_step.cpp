@@ -1,5 +1,7 @@
 #include "sgda/step.hpp"
 
+#include "sgda/block_regularizer.hpp"
+
 namespace sgda {
 
 BlockPredicate name_ends_with(const std::string& patterns) {
@@ -43,6 +45,8 @@ void BlockRule::bind(const Problem& problem, const std::vector<Block>& blocks) {
 void BlockRule::step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef next,
                      const Player* only) {
   const Regularizer& regularizer = problem_->regularizer();
+  const auto* by_block =
+      regularized_ ? dynamic_cast<const BlockRegularizer*>(&regularizer) : nullptr;
   for (std::size_t i = 0; i < blocks_.size(); ++i) {
     const Block& b = blocks_[i];
     auto next_b = next.segment(b.offset, b.size);
@@ -51,7 +55,7 @@ void BlockRule::step(double gamma, ConstVectorRef g, ConstVectorRef x, VectorRef
       continue;
     }
     step_block(gamma, i, b, g.segment(b.offset, b.size), x.segment(b.offset, b.size), next_b);
-    if (regularized_) regularizer.prox(gamma, next_b);
+    if (regularized_) prox_of_block(regularizer, by_block, gamma, b, next_b);
   }
 }
 

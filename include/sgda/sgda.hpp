@@ -4,6 +4,7 @@
 #pragma once
 
 // sgda::core
+#include "sgda/block_regularizer.hpp"
 #include "sgda/error.hpp"
 #include "sgda/estimator.hpp"
 #include "sgda/estimators/compressor.hpp"
@@ -29,9 +30,11 @@
 #include "sgda/nn/loss.hpp"
 #include "sgda/nn/matrix.hpp"
 #include "sgda/nn/network.hpp"
+#include "sgda/nn/reduced_space.hpp"
 #include "sgda/options.hpp"
 #include "sgda/problem.hpp"
 #include "sgda/problems/affine_game.hpp"
+#include "sgda/problems/constant_target.hpp"
 #include "sgda/problems/dirac_gan.hpp"
 #include "sgda/problems/gaussian_gan.hpp"
 #include "sgda/problems/mlp_gan.hpp"

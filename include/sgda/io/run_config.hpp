@@ -16,8 +16,10 @@
 #include "sgda/error.hpp"
 #include "sgda/io/dataset_file.hpp"
 #include "sgda/io/trace_file.hpp"
+#include "sgda/nn/reduced_space.hpp"
 #include "sgda/options.hpp"
 #include "sgda/problems/affine_game.hpp"
+#include "sgda/problems/constant_target.hpp"
 #include "sgda/problems/dirac_gan.hpp"
 #include "sgda/problems/gaussian_gan.hpp"
 #include "sgda/problems/mlp_gan.hpp"
@@ -43,6 +45,7 @@ enum class ProblemType {
   kAutoencoder,
   kStreamingPca,
   kNoisyXor,
+  kConstantTarget,
 };
 template <>
 const std::vector<EnumValue<ProblemType>>& enum_values<ProblemType>();
@@ -56,9 +59,11 @@ struct ProblemSpec {
   GaussianGanOptions gaussian;
   MlpGanOptions mlp;
   StreamingPcaOptions pca;
-  NoisyXorOptions noisy_xor;
-  TrainingOptions training;  // classifier, regression, autoencoder
-  DataOptions data;          // their data set
+  NoisyXorOptions noisy_xor;        // noisy-xor
+  ConstantTargetOptions constant;   // constant-target
+  TrainingOptions training;         // classifier, regression, autoencoder
+  DataOptions data;                 // their data set
+  nn::ReducedSpaceOptions reduced;  // network problems: the reduced parameter space
   std::string file;  // HDF5 game (type = file), relative paths resolved against the TOML's folder
 
   static const OptionTable<ProblemSpec>& table();
