@@ -77,10 +77,6 @@ const OptionTable<ProblemSpec>& ProblemSpec::table() {
           nest(&O::mlp, "mlp", MlpGanOptions::table(), {{"type", {to_string(T::kMlpGan)}}}),
           nest(&O::pca, "pca", StreamingPcaOptions::table(),
                {{"type", {to_string(T::kStreamingPca)}}}),
-          nest(&O::noisy_xor, "noisy_xor", NoisyXorOptions::table(),
-               {{"type", {to_string(T::kNoisyXor)}}}),
-          nest(&O::constant, "constant", ConstantTargetOptions::table(),
-               {{"type", {to_string(T::kConstantTarget)}}}),
           nest(&O::data, "data", DataOptions::table(),
                {{"type",
                  {to_string(T::kClassifier), to_string(T::kRegression),
@@ -89,6 +85,12 @@ const OptionTable<ProblemSpec>& ProblemSpec::table() {
                {{"type",
                  {to_string(T::kClassifier), to_string(T::kRegression),
                   to_string(T::kAutoencoder)}}}),
+          // Keys are read in the order of their first row: noisy-xor's init_std comes after
+          // the training problems' init, which decides where theirs applies.
+          nest(&O::noisy_xor, "noisy_xor", NoisyXorOptions::table(),
+               {{"type", {to_string(T::kNoisyXor)}}}),
+          nest(&O::constant, "constant", ConstantTargetOptions::table(),
+               {{"type", {to_string(T::kConstantTarget)}}}),
           nest(&O::reduced, "reduced", nn::ReducedSpaceOptions::table(),
                {{"type",
                  {to_string(T::kClassifier), to_string(T::kRegression), to_string(T::kAutoencoder),
