@@ -341,6 +341,28 @@ void validate(const RunConfig& config) {
                  config.estimator.method != Method::kSgda ? "method.name" : "method.sampling",
                  "the step rules mbf and kfac precondition by the minibatch SGDA evaluated last; "
                  "accepted method sgda with sampling uniform, nice, importance or shuffle");
+  // Batch normalization's training mode normalizes a minibatch by its own statistics: F_ξ is not
+  // a sum of per-example F_i, so only SGDA drawing whole minibatches of at least two examples
+  // applies (not single samples, adaptive sampling's example-by-example sum, snapshots, shifts
+  // or workers' local batches).
+  if (training_task(config.problem.type) &&
+      config.problem.training.normalization == nn::Normalization::kBatch) {
+    const EstimatorOptions& e = config.estimator;
+    const std::string why =
+        "problem.normalization = \"batch\" normalizes each minibatch by its own statistics, so "
+        "the gradient of a batch is not a sum of per-example gradients; accepted ";
+    if (e.method != Method::kSgda)
+      throw locate(
+          config, "method.name",
+          why + "method sgda with sampling nice or shuffle, got \"" + to_string(e.method) + "\"");
+    if (e.sampling != SamplingType::kNice && e.sampling != SamplingType::kShuffle)
+      throw locate(config, "method.sampling",
+                   why + "sampling nice or shuffle (whole minibatches), got \"" +
+                       to_string(e.sampling) + "\"");
+    if (e.batch_size < 2)
+      throw locate(config, "method.batch_size",
+                   why + "minibatches of at least 2 examples, got " + std::to_string(e.batch_size));
+  }
   check(config.solver.Check());
   if (config.log_every_epochs > 0.0 && config.solver.log_every > 0)
     throw locate(config, "run.log_every_epochs",

@@ -71,6 +71,9 @@ void write_checkpoint(hdf5::Writer& file, const Checkpoint& c) {
   file.write_float64("/checkpoint/times", {3}, times);
   write_archive(file, "/checkpoint/estimator", c.estimator);
   write_archive(file, "/checkpoint/step", c.step);
+  // Only problems with state (batch normalization) write it: other files stay as they were.
+  if (!c.problem.vectors().empty() || !c.problem.scalars().empty() || !c.problem.integers().empty())
+    write_archive(file, "/checkpoint/problem", c.problem);
 }
 
 // Refuses what the layout cannot hold before anything is written.
@@ -151,6 +154,8 @@ Checkpoint read_checkpoint(const hdf5::Reader& file, const Trace& trace) {
   }
   c.estimator = read_archive(file, "/checkpoint/estimator");
   c.step = read_archive(file, "/checkpoint/step");
+  // Absent from older checkpoints and from problems without state: empty.
+  if (file.has("/checkpoint/problem")) c.problem = read_archive(file, "/checkpoint/problem");
   c.trace = trace;
   if (trace.size() > 0 && trace.iteration.back() > c.counters.iterations)
     throw file.error("/checkpoint/counters", "iteration " + std::to_string(c.counters.iterations) +

@@ -4,6 +4,13 @@
 
 namespace sgda::nn {
 
+void BatchNorm::affine_gradient(const ConstMatrixRef& normalized, const ConstMatrixRef& dy,
+                                VectorRef grad) const {
+  if (grad.size() == 0) return;
+  grad.segment(offset, features).noalias() = dy.cwiseProduct(normalized).rowwise().sum();
+  grad.segment(bias_offset(), features).noalias() = dy.rowwise().sum();
+}
+
 void BatchNorm::initialize(VectorRef params) const {
   params.segment(offset, features).setOnes();
   params.segment(bias_offset(), features).setZero();
@@ -45,13 +52,30 @@ void BatchNorm::forward_evaluation(ConstVectorRef params, const ConstMatrixRef& 
   }
 }
 
+void BatchNorm::forward_evaluation(ConstVectorRef params, const ConstMatrixRef& z,
+                                   const RunningStatistics& running, MatrixRef normalized,
+                                   VectorRef inverse_std, MatrixRef out) const {
+  const auto gamma = gain(params);
+  const auto beta = bias(params);
+  for (Index i = 0; i < features; ++i) {
+    inverse_std[i] = 1.0 / std::sqrt(running.variance[i] + epsilon);
+    normalized.row(i) = (z.row(i).array() - running.mean[i]) * inverse_std[i];
+    out.row(i) = gamma[i] * normalized.row(i).array() + beta[i];
+  }
+}
+
+void BatchNorm::backward_evaluation(ConstVectorRef params, const ConstMatrixRef& normalized,
+                                    const ConstVectorRef& inverse_std, const ConstMatrixRef& dy,
+                                    VectorRef grad, MatrixRef dz) const {
+  affine_gradient(normalized, dy, grad);
+  const auto gamma = gain(params);
+  for (Index i = 0; i < features; ++i) dz.row(i) = (gamma[i] * inverse_std[i]) * dy.row(i);
+}
+
 void BatchNorm::backward(ConstVectorRef params, const ConstMatrixRef& normalized,
                          const ConstVectorRef& inverse_std, const ConstMatrixRef& dy,
                          VectorRef grad, MatrixRef dz) const {
-  if (grad.size() > 0) {
-    grad.segment(offset, features).noalias() = dy.cwiseProduct(normalized).rowwise().sum();
-    grad.segment(bias_offset(), features).noalias() = dy.rowwise().sum();
-  }
+  affine_gradient(normalized, dy, grad);
   const double b = static_cast<double>(dy.cols());
   const auto gamma = gain(params);
   for (Index i = 0; i < features; ++i) {

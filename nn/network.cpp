@@ -12,6 +12,9 @@ const std::vector<EnumValue<nn::Normalization>>& enum_values<nn::Normalization>(
       {Normalization::kLayer, "layer",
        "layer normalization after each hidden dense layer, before its activation (Ba et al. "
        "2016)"},
+      {Normalization::kBatch, "batch",
+       "batch normalization after each hidden dense layer, before its activation (Ioffe & "
+       "Szegedy 2015)"},
   };
   return values;
 }
@@ -45,13 +48,17 @@ Network::Network(std::vector<Index> widths, std::vector<Activation> activations,
   for (std::size_t l = 0; l + 1 < widths_.size(); ++l) {
     layers_.push_back(Dense{widths_[l], widths_[l + 1], parameters_});
     parameters_ += layers_.back().num_parameters();
-    LayerNorm norm;
-    if (normalization_ == Normalization::kLayer && l + 2 < widths_.size()) {
+    LayerNorm norm;  // the gain and bias's layout, whichever the normalization
+    BatchNorm batch;
+    if (normalization_ != Normalization::kNone && l + 2 < widths_.size()) {
       norm.features = widths_[l + 1];
       norm.offset = parameters_;
       parameters_ += norm.num_parameters();
+      if (normalization_ == Normalization::kBatch) batch.features = norm.features;
+      batch.offset = norm.offset;
     }
     norms_.push_back(norm);
+    batch_norms_.push_back(batch);
   }
 }
 
@@ -96,7 +103,8 @@ void Network::prepare(Tape& tape, Index batch) const {
     const Index features = norms_[l].features;  // 0: empty
     for (auto* list : {&tape.normalized, &tape.affine, &tape.affine_grad})
       (*list)[l].resize(features, features > 0 ? batch : 0);
-    tape.inverse_std[l].resize(features > 0 ? batch : 0);
+    // Per example (layer normalization) or per feature (batch normalization).
+    tape.inverse_std[l].resize(features == 0 ? 0 : batch_norms_[l].features > 0 ? features : batch);
     tape.pre[l].resize(layers_[l].outputs, batch);
     tape.post[l].resize(layers_[l].outputs, batch);
     tape.delta[l].resize(layers_[l].outputs, batch);
@@ -104,18 +112,52 @@ void Network::prepare(Tape& tape, Index batch) const {
   }
 }
 
+Network::RunningStatistics Network::initial_statistics() const {
+  RunningStatistics running;
+  for (const BatchNorm& b : batch_norms_) running.push_back(b.initial_statistics());
+  return running;
+}
+
 const Matrix& Network::forward(ConstVectorRef params, const ConstMatrixRef& input,
                                Tape& tape) const {
+  return run(params, input, tape, true, nullptr, nullptr);
+}
+
+const Matrix& Network::forward_training(ConstVectorRef params, const ConstMatrixRef& input,
+                                        Tape& tape, RunningStatistics* running) const {
+  return run(params, input, tape, true, nullptr, running);
+}
+
+const Matrix& Network::forward_evaluation(ConstVectorRef params, const ConstMatrixRef& input,
+                                          Tape& tape, const RunningStatistics& running) const {
+  return run(params, input, tape, false, &running, nullptr);
+}
+
+const Matrix& Network::run(ConstVectorRef params, const ConstMatrixRef& input, Tape& tape,
+                           bool training, const RunningStatistics* use,
+                           RunningStatistics* update) const {
   if (input.rows() != inputs() || params.size() != parameters_)
     throw InputError("network: input rows or parameter size do not match the network");
+  for (const RunningStatistics* r : {use, static_cast<const RunningStatistics*>(update)})
+    if (r && r->size() != layers_.size())
+      throw InputError("network: running statistics for another network");
   prepare(tape, input.cols());
   tape.input = input;
+  tape.training = training;
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     const Matrix& in = l == 0 ? tape.input : tape.post[l - 1];
     layers_[l].forward(params, in, tape.pre[l]);
     if (norms_[l].features > 0) {
-      norms_[l].forward(params, tape.pre[l], tape.normalized[l], tape.inverse_std[l],
-                        tape.affine[l]);
+      const BatchNorm& batch = batch_norms_[l];
+      if (batch.features == 0)
+        norms_[l].forward(params, tape.pre[l], tape.normalized[l], tape.inverse_std[l],
+                          tape.affine[l]);
+      else if (training)
+        batch.forward_training(params, tape.pre[l], tape.normalized[l], tape.inverse_std[l],
+                               tape.affine[l], update ? &(*update)[l] : nullptr);
+      else
+        batch.forward_evaluation(params, tape.pre[l], (*use)[l], tape.normalized[l],
+                                 tape.inverse_std[l], tape.affine[l]);
       activate(activation(static_cast<Index>(l)), tape.affine[l], tape.post[l], slope_);
     } else {
       activate(activation(static_cast<Index>(l)), tape.pre[l], tape.post[l], slope_);
@@ -137,8 +179,16 @@ const Matrix& Network::backward(ConstVectorRef params, const ConstMatrixRef& gra
       // Through the activation to ∂L/∂y_l, then the normalization to ∂L/∂z_l.
       activation_backward(activation(static_cast<Index>(l)), tape.affine[l], tape.post[l], upstream,
                           tape.affine_grad[l], slope_);
-      norms_[l].backward(params, tape.normalized[l], tape.inverse_std[l], tape.affine_grad[l],
-                         grad_params, tape.delta[l]);
+      const BatchNorm& batch = batch_norms_[l];
+      if (batch.features == 0)
+        norms_[l].backward(params, tape.normalized[l], tape.inverse_std[l], tape.affine_grad[l],
+                           grad_params, tape.delta[l]);
+      else if (tape.training)
+        batch.backward(params, tape.normalized[l], tape.inverse_std[l], tape.affine_grad[l],
+                       grad_params, tape.delta[l]);
+      else
+        batch.backward_evaluation(params, tape.normalized[l], tape.inverse_std[l],
+                                  tape.affine_grad[l], grad_params, tape.delta[l]);
     } else {
       activation_backward(activation(static_cast<Index>(l)), tape.pre[l], tape.post[l], upstream,
                           tape.delta[l], slope_);

@@ -77,7 +77,9 @@ const OptionTable<TrainingOptions>& TrainingOptions::table() {
               .when("init", {nn::Init::kNormal}),
           field("normalization", &O::normalization,
                 "after each hidden dense layer, before its activation; blocks "
-                "layer<l>.norm.gain and layer<l>.norm.bias"),
+                "layer<l>.norm.gain and layer<l>.norm.bias; batch: each minibatch's statistics "
+                "in the steps (sgda, nice or shuffle sampling, batch_size >= 2), the running "
+                "statistics (momentum 0.1, checkpointed) in full() and the metrics"),
           field("layer_gradient_norms", &O::layer_gradient_norms,
                 "metrics grad_norm.layer<l>: the norm of the training loss's gradient in each "
                 "layer's weights"),
@@ -191,6 +193,7 @@ TrainingProblem::TrainingProblem(TrainingTask task, const TrainingOptions& optio
     initial_ = nn::to_reduced_space(network_, initial_);
   single_.indices.assign(1, 0);
   single_.weights.assign(1, 1.0);
+  running_ = network_.initial_statistics();
 }
 
 TrainingProblem::Workspace& TrainingProblem::workspace(Index batch) const {
@@ -205,12 +208,10 @@ TrainingProblem::Workspace& TrainingProblem::workspace(Index batch) const {
   return work;
 }
 
-TrainingProblem::Evaluation TrainingProblem::batch(const FloatMatrix& features,
-                                                   const std::vector<Index>& labels,
-                                                   const FloatMatrix& targets, const Index* indices,
-                                                   Index first, Index count, const double* weights,
-                                                   double weight, ConstVectorRef x,
-                                                   VectorRef gradient, Workspace& work) const {
+TrainingProblem::Evaluation TrainingProblem::batch(
+    const FloatMatrix& features, const std::vector<Index>& labels, const FloatMatrix& targets,
+    const Index* indices, Index first, Index count, const double* weights, double weight,
+    ConstVectorRef x, VectorRef gradient, Workspace& work, bool training) const {
   // Gather the batch's columns (one example each), as doubles.
   if (indices) {
     for (Index k = 0; k < count; ++k) {
@@ -227,7 +228,8 @@ TrainingProblem::Evaluation TrainingProblem::batch(const FloatMatrix& features,
     if (task_ == TrainingTask::kRegression)
       work.target = targets.middleCols(first, count).cast<double>();
   }
-  const Matrix& out = network_.forward(x, work.input, work.tape);
+  const Matrix& out = training ? network_.forward_training(x, work.input, work.tape, &running_)
+                               : network_.forward_evaluation(x, work.input, work.tape, running_);
   const bool want_gradient = gradient.size() > 0;
   Evaluation e;
   const Index k = out.rows();
@@ -281,7 +283,20 @@ TrainingProblem::Evaluation TrainingProblem::batch(const FloatMatrix& features,
   return e;
 }
 
+namespace {
+
+FieldError batch_norm_error(const std::string& problem) {
+  return FieldError{"TrainingOptions::normalization", problem};
+}
+
+}  // namespace
+
 void TrainingProblem::sample(Index i, ConstVectorRef x, VectorRef out) const {
+  if (batch_normalized())
+    throw InputError(batch_norm_error(
+        "\"batch\" normalizes by a minibatch's statistics: there is no gradient of one example "
+        "alone; accepted with methods that evaluate whole minibatches (sgda with nice or "
+        "shuffle sampling)"));
   single_.indices[0] = i;
   Eigen::Map<Vector> none(nullptr, 0);
   sample_sum(single_, x, out, none);
@@ -291,11 +306,54 @@ void TrainingProblem::sample_sum(const SampleDraw& draw, ConstVectorRef x, Vecto
                                  VectorRef) const {
   const auto count = static_cast<Index>(draw.indices.size());
   const Dataset& d = *data_;
+  if (batch_normalized() && count < 2)
+    throw InputError(batch_norm_error(
+        "\"batch\" normalizes by a minibatch's statistics: accepted minibatches of at least 2 "
+        "examples, got one of " +
+        std::to_string(count)));
   Workspace& work = workspace(count);
   batch(d.features, d.labels, d.targets, draw.indices.data(), 0, count, draw.weights.data(), 0.0, x,
-        out, work);
+        out, work, batch_normalized());
+  // The running statistics moved: the metrics' cache of full() is stale.
+  if (batch_normalized()) cached_x_.resize(0);
   last_ = &work;
   last_weights_.assign(draw.weights.begin(), draw.weights.end());
+}
+
+void TrainingProblem::save_state(StateArchive& out) const {
+  if (!batch_normalized()) return;
+  for (std::size_t l = 0; l < running_.size(); ++l) {
+    if (running_[l].mean.size() == 0) continue;
+    const std::string key = "batch_norm.layer" + std::to_string(l);
+    out.put(key + ".mean", running_[l].mean);
+    out.put(key + ".variance", running_[l].variance);
+  }
+}
+
+void TrainingProblem::load_state(const StateArchive& in) const {
+  if (!batch_normalized()) return;
+  nn::Network::RunningStatistics running = network_.initial_statistics();
+  for (std::size_t l = 0; l < running.size(); ++l) {
+    if (running[l].mean.size() == 0) continue;
+    const std::string key = "batch_norm.layer" + std::to_string(l);
+    for (auto [name, v] :
+         {std::pair{".mean", &running[l].mean}, std::pair{".variance", &running[l].variance}}) {
+      const Vector& saved = in.vector(key + name);
+      if (saved.size() != v->size())
+        throw InputError("checkpoint: state '" + key + name + "' has " +
+                         std::to_string(saved.size()) + " values, the network needs " +
+                         std::to_string(v->size()));
+      *v = saved;
+    }
+  }
+  running_ = std::move(running);
+  cached_x_.resize(0);
+}
+
+void TrainingProblem::reset_state() const {
+  if (!batch_normalized()) return;
+  running_ = network_.initial_statistics();
+  cached_x_.resize(0);
 }
 
 std::vector<nn::Dense> TrainingProblem::dense_layers() const {

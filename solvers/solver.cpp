@@ -232,6 +232,7 @@ class Run {
   Summary execute(ConstVectorRef x0) {
     const auto setup_start = Clock::now();
     rng_.reseed(options_.seed);
+    problem_.reset_state();  // a resumed run restores the checkpoint's below
     estimator_.reset(problem_, x0, rng_, counters_);
     step_.reset(problem_);  // a step rule's binding errors before the schedule's
     schedule_ =
@@ -307,6 +308,7 @@ class Run {
     restore_trace(c.trace);
     estimator_.load_state(c.estimator);
     step_.load_state(c.step);
+    problem_.load_state(c.problem);
     initial_distance_ = c.initial_distance;
     metric_seconds_ = c.metric_seconds;
     summary_.skipped_steps = c.skipped_steps;
@@ -605,6 +607,7 @@ class Run {
     c.trace = trace_;
     estimator_.save_state(c.estimator);
     step_.save_state(c.step);
+    problem_.save_state(c.problem);
     c.initial_distance = initial_distance_;
     c.elapsed_seconds = seconds_since(start_);
     c.metric_seconds = metric_seconds_;

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "sgda/regularizer.hpp"
+#include "sgda/state.hpp"
 #include "sgda/types.hpp"
 
 namespace sgda {
@@ -102,6 +103,16 @@ class Problem {
     return {};
   }
   virtual ProblemConstants constants() const { return {}; }
+
+  // State that evaluations change besides x (batch normalization's running statistics, which
+  // each training minibatch moves): the solver resets it when a run starts afresh, saves it in
+  // checkpoints beside the estimator's and step rule's, and restores it on resume, so a resumed
+  // run continues bit for bit. None by default. Const, as the evaluations that change it: it is
+  // the problem's mutable part, as its workspaces. load_state throws InputError naming a missing
+  // key (a checkpoint of another problem).
+  virtual void save_state(StateArchive& out) const { (void)out; }
+  virtual void load_state(const StateArchive& in) const { (void)in; }
+  virtual void reset_state() const {}
 
   // sup_x Σ_g w_g ||F_g(x) − F_g(x*)||² / Φ(x), with F_g the mean of the F_i of group g and
   // non-negative weights w. Singleton groups give the expected star-cocoercivity of a sampling

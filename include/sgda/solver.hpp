@@ -204,6 +204,7 @@ struct Checkpoint {
   Trace trace;                    // rows logged so far
   StateArchive estimator;         // Estimator::save_state
   StateArchive step;              // StepRule::save_state
+  StateArchive problem;           // Problem::save_state (empty for most problems)
   double initial_distance = 0.0;  // ||x⁰ − x*||², the denominator of the relative distance
   double elapsed_seconds = 0.0;   // loop time so far (wall_time continues from here)
   double metric_seconds = 0.0;

@@ -8,10 +8,9 @@
 // then y = γ ⊙ ẑ + β. The parameters are a view into a flat vector: γ at `offset`, then β; the
 // running statistics are state, not parameters (RunningStatistics).
 //
-// Not yet in Network or the training problems: in training mode an example's output depends on
-// the rest of its batch, so the minibatch gradient is no longer a weighted sum of per-example
-// F_i (Problem::sample_sum), and the running statistics would have to join the solver's
-// checkpoints for a resumed run to stay bit for bit.
+// In Network with normalization = "batch" (nn/network.hpp); the training problems run their
+// minibatches in training mode and full() and the metrics in evaluation mode
+// (problems/training.hpp).
 #pragma once
 
 #include "sgda/nn/matrix.hpp"
@@ -47,6 +46,11 @@ struct BatchNorm {
   // Evaluation mode: y from the running statistics.
   void forward_evaluation(ConstVectorRef params, const ConstMatrixRef& z,
                           const RunningStatistics& running, MatrixRef out) const;
+  // Evaluation mode keeping what its reverse pass needs: ẑ = (z − mean)/√(variance + ε) into
+  // `normalized`, 1/√(variance + ε) per feature into `inverse_std` (size features), y into out.
+  void forward_evaluation(ConstVectorRef params, const ConstMatrixRef& z,
+                          const RunningStatistics& running, MatrixRef normalized,
+                          VectorRef inverse_std, MatrixRef out) const;
   // The reverse pass of forward_training, from dy = ∂L/∂y: ∂L/∂γ = Σ_j dy ⊙ ẑ and ∂L/∂β = Σ_j dy
   // into grad when it is not empty, and per feature, with g = γ dy,
   //   ∂L/∂z = (1/√(σ_B² + ε)) (g − mean_j(g) − ẑ mean_j(g ⊙ ẑ))
@@ -54,6 +58,16 @@ struct BatchNorm {
   void backward(ConstVectorRef params, const ConstMatrixRef& normalized,
                 const ConstVectorRef& inverse_std, const ConstMatrixRef& dy, VectorRef grad,
                 MatrixRef dz) const;
+  // The reverse pass of evaluation mode, an affine map per feature (the running statistics are
+  // constants): ∂L/∂γ and ∂L/∂β as in training, ∂L/∂z = γ dy/√(variance + ε) (dz may alias dy).
+  void backward_evaluation(ConstVectorRef params, const ConstMatrixRef& normalized,
+                           const ConstVectorRef& inverse_std, const ConstMatrixRef& dy,
+                           VectorRef grad, MatrixRef dz) const;
+
+ private:
+  // ∂L/∂γ = Σ_j dy ⊙ ẑ and ∂L/∂β = Σ_j dy into grad (nothing when grad is empty).
+  void affine_gradient(const ConstMatrixRef& normalized, const ConstMatrixRef& dy,
+                       VectorRef grad) const;
 };
 
 }  // namespace sgda::nn

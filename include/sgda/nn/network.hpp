@@ -1,6 +1,7 @@
 // A small sequential network (a multilayer perceptron): dense layers, each followed by an
 // activation, optionally with a normalization between a hidden layer and its activation
-// (`Normalization`: layer normalization, nn/layer_norm.hpp). Forward passes cache what the reverse
+// (`Normalization`: layer normalization, nn/layer_norm.hpp, or batch normalization,
+// nn/batch_norm.hpp). Forward passes cache what the reverse
 // pass needs in a Tape; the reverse pass gives the gradient with respect to every weight and bias
 // and to the input (reverse-mode differentiation, the backpropagation of Rumelhart, Hinton &
 // Williams 1986).
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "sgda/nn/activation.hpp"
+#include "sgda/nn/batch_norm.hpp"
 #include "sgda/nn/dense.hpp"
 #include "sgda/nn/init.hpp"
 #include "sgda/nn/layer_norm.hpp"
@@ -23,13 +25,14 @@
 
 namespace sgda::nn {
 
-// What follows each hidden dense layer, before its activation: nothing, or layer normalization.
-enum class Normalization { kNone, kLayer };
+// What follows each hidden dense layer, before its activation: nothing, layer normalization or
+// batch normalization.
+enum class Normalization { kNone, kLayer, kBatch };
 
 }  // namespace sgda::nn
 
 namespace sgda {
-// "none", "layer" (to_string, from_string: options.hpp).
+// "none", "layer", "batch" (to_string, from_string: options.hpp).
 template <>
 const std::vector<EnumValue<nn::Normalization>>& enum_values<nn::Normalization>();
 }  // namespace sgda
@@ -44,9 +47,11 @@ struct Tape {
   std::vector<Matrix> pre;   // z_l = W_l a_{l−1} + b_l
   std::vector<Matrix> post;  // a_l = σ_l(z_l), or σ_l(y_l) if normalized; post.back(): output
   // Normalized layers only (empty matrices for the others): ẑ_l, y_l = γ_l ⊙ ẑ_l + β_l, the
-  // inverse standard deviations, and ∂L/∂y_l in the reverse pass.
+  // inverse standard deviations (per example for layer normalization, per feature for batch
+  // normalization), and ∂L/∂y_l in the reverse pass.
   std::vector<Matrix> normalized, affine, affine_grad;
   std::vector<Vector> inverse_std;
+  bool training = true;       // batch normalization's mode in the last forward pass
   std::vector<Matrix> delta;  // reverse pass: ∂L/∂z_l
   std::vector<Matrix> grad;  // reverse pass: ∂L/∂a_{l−1}, the input of layer l (grad[0]: input)
   Index batch() const { return input.cols(); }
@@ -72,8 +77,11 @@ class Network {
   const Dense& layer(Index l) const { return layers_[static_cast<std::size_t>(l)]; }
   Activation activation(Index l) const;
   Normalization normalization() const { return normalization_; }
-  // Layer l's normalization (features = 0 when it has none).
+  // Layer l's normalization (features = 0 when it has none): its gain and bias's layout, whatever
+  // the normalization (the layer norm itself with Normalization::kLayer).
   const LayerNorm& layer_norm(Index l) const { return norms_[static_cast<std::size_t>(l)]; }
+  // Layer l's batch normalization (features = 0 unless Normalization::kBatch and l is hidden).
+  const BatchNorm& batch_norm(Index l) const { return batch_norms_[static_cast<std::size_t>(l)]; }
   bool normalized(Index l) const { return layer_norm(l).features > 0; }
   const std::vector<Index>& widths() const { return widths_; }
 
@@ -86,10 +94,24 @@ class Network {
   // gains one, their biases zero (no draws: a network's weights do not depend on it).
   void initialize(VectorRef params, Init init, Rng& rng, const InitScale& scale = {}) const;
 
-  // The output for a batch (inputs × B), kept in the tape (tape.post.back()).
-  const Matrix& forward(ConstVectorRef params, const ConstMatrixRef& input, Tape& tape) const;
+  // Batch normalization's running statistics, one entry per layer (empty vectors for layers
+  // without): mean 0, variance 1 to start with.
+  using RunningStatistics = std::vector<BatchNorm::RunningStatistics>;
+  RunningStatistics initial_statistics() const;
 
-  // Reverse pass after forward(params, ..., tape), from grad_output = ∂L/∂output (outputs × B):
+  // The output for a batch (inputs × B), kept in the tape (tape.post.back()). Batch
+  // normalization in training mode (the batch's statistics), the running statistics untouched.
+  const Matrix& forward(ConstVectorRef params, const ConstMatrixRef& input, Tape& tape) const;
+  // The same, updating `running` (when not null) by the batch's statistics (BatchNorm).
+  const Matrix& forward_training(ConstVectorRef params, const ConstMatrixRef& input, Tape& tape,
+                                 RunningStatistics* running) const;
+  // Batch normalization in evaluation mode: by the running statistics (each example on its own).
+  // The same as forward() for networks without batch normalization.
+  const Matrix& forward_evaluation(ConstVectorRef params, const ConstMatrixRef& input, Tape& tape,
+                                   const RunningStatistics& running) const;
+
+  // Reverse pass after forward(params, ..., tape) (or forward_training or forward_evaluation: the
+  // tape knows which), from grad_output = ∂L/∂output (outputs × B):
   // writes ∂L/∂params into grad_params when it is not empty (size num_parameters()) and returns
   // ∂L/∂input (inputs × B, in the tape) when want_input is set; otherwise the returned matrix is
   // not meaningful.
@@ -104,6 +126,9 @@ class Network {
   std::vector<Dense> layers_;
   std::vector<Activation> activations_;  // one per layer
   std::vector<LayerNorm> norms_;         // one per layer; features = 0: none
+  std::vector<BatchNorm> batch_norms_;   // one per layer; features = 0: none
+  const Matrix& run(ConstVectorRef params, const ConstMatrixRef& input, Tape& tape, bool training,
+                    const RunningStatistics* use, RunningStatistics* update) const;
   Normalization normalization_ = Normalization::kNone;
   double slope_ = 0.2;
   Index parameters_ = 0;

@@ -29,6 +29,21 @@
 // when the data set has one. The training loss and accuracy reuse the pass of the last full()
 // at the same x (the solver's residual), so logging costs one gradient pass plus the test set.
 //
+// Batch normalization (normalization = "batch", Ioffe & Szegedy 2015; nn/batch_norm.hpp). In
+// training mode, the minibatches of sample_sum (a SampleDraw is one batch of B ≥ 2 examples),
+// each hidden layer normalizes by the plain (unweighted) mean and biased variance of its B
+// columns, the draw's weights scaling only the losses: F_ξ(x) = ∇_x Σ_k w_k ℓ(net_x(a_{i_k};
+// batch ξ), b_{i_k}), the exact gradient of the minibatch objective, which is no longer a sum of
+// per-example F_i (an example's output depends on its batch). Each such pass moves the running
+// statistics as torch does: mean ← 0.9 mean + 0.1 μ_B, variance ← 0.9 variance + 0.1 σ_B²
+// B/(B − 1) (starting at 0 and 1; state saved in checkpoints: save_state). full(), the metrics
+// (train and test loss and accuracy), layer_gradient_norms and evaluate_* run in evaluation mode:
+// each example normalized by the running statistics, which they leave unchanged, so F(x) is the
+// gradient of the evaluation-mode risk with the statistics held constant. sample(i) alone (one
+// example: no batch statistics) throws InputError naming TrainingOptions::normalization, and so
+// does a minibatch of one; run files refuse the methods and samplings that evaluate examples
+// one by one or at other points than the step's (io/run_config.cpp).
+//
 // The per-example gradients of the last minibatch, in factored form, are open to curvature step
 // rules (nn::DenseBatchSource: MBF, K-FAC).
 //
@@ -88,6 +103,8 @@ struct TrainingOptions {
   std::optional<nn::Init> init;
   double init_std = 1.0;  // σ of init = normal
   // After each hidden dense layer, before its activation (the autoencoder's code layer too).
+  // "batch": training mode on minibatches, evaluation mode in full() and the metrics (see
+  // TrainingProblem).
   nn::Normalization normalization = nn::Normalization::kNone;
   // Metrics grad_norm.layer<l> = ‖∂L/∂W_l‖ (Frobenius, the full training gradient) per layer.
   bool layer_gradient_norms = false;
@@ -127,6 +144,12 @@ class TrainingProblem final : public Problem, public nn::DenseBatchSource {
   std::vector<std::pair<std::string, double>> metrics(ConstVectorRef x) const override;
   std::vector<nn::Dense> dense_layers() const override;
   nn::DenseBatch last_batch() const override;
+  // Batch normalization's running statistics under "batch_norm.layer<l>.mean" / ".variance"
+  // (nothing without batch normalization); reset_state puts back mean 0, variance 1.
+  void save_state(StateArchive& out) const override;
+  void load_state(const StateArchive& in) const override;
+  void reset_state() const override;
+  const nn::Network::RunningStatistics& running_statistics() const { return running_; }
 
   // The loss (mean over the examples) and, for a classifier, the fraction classified right
   // (the arg max of the logits is the label); for an autoencoder, the mean squared error Σ_p.
@@ -156,11 +179,14 @@ class TrainingProblem final : public Problem, public nn::DenseBatchSource {
     std::vector<Index> labels;
   };
   // Gathers the columns `indices` (weights `weights`, or 1/N... as given) and evaluates:
-  // returns the weighted loss sum; with `gradient` non-empty writes Σ w ∇ℓ into it.
+  // returns the weighted loss sum; with `gradient` non-empty writes Σ w ∇ℓ into it. Batch
+  // normalization in training mode (updating the running statistics) when `training` is set,
+  // else in evaluation mode.
   Evaluation batch(const FloatMatrix& features, const std::vector<Index>& labels,
                    const FloatMatrix& targets, const Index* indices, Index first, Index count,
                    const double* weights, double weight, ConstVectorRef x, VectorRef gradient,
-                   Workspace& work) const;
+                   Workspace& work, bool training = false) const;
+  bool batch_normalized() const { return options_.normalization == nn::Normalization::kBatch; }
   Evaluation pass(const FloatMatrix& features, const std::vector<Index>& labels,
                   const FloatMatrix& targets, ConstVectorRef x, VectorRef gradient) const;
   Workspace& workspace(Index batch) const;
@@ -178,6 +204,7 @@ class TrainingProblem final : public Problem, public nn::DenseBatchSource {
   mutable std::vector<double> cached_layer_norms_;  // of the last full() gradient
   mutable const Workspace* last_ = nullptr;         // of the last sample_sum, and its weights
   mutable std::vector<double> last_weights_;
+  mutable nn::Network::RunningStatistics running_;  // batch normalization's
 };
 
 }  // namespace sgda
