@@ -7,7 +7,9 @@
 #include <cmath>
 #include <functional>
 
+#include "cli_helpers.hpp"
 #include "sgda/io/run_config.hpp"
+#include "sgda/io/trace_file.hpp"
 #include "sgda/nn/loss.hpp"
 #include "sgda/nn/network.hpp"
 #include "sgda/problems/training.hpp"
@@ -313,8 +315,16 @@ TEST_CASE("training with batch norm resumes from a checkpoint bit for bit", "[tr
     // Another run in between (a fresh start resets the statistics), then the resumed one.
     auto other = make_estimator(e, p);
     solve(p, *other, step, first_part, p.initial_point() * 0.5);
+    // Through a run file (HDF5): the statistics in /checkpoint/problem, bit for bit.
+    testing::TempDir dir("batch_norm");
+    const std::string path = dir.file("run.h5");
+    save_checkpoint(path, last, {});
+    const RunRecord record = load_run(path);
+    REQUIRE(record.checkpoint);
+    CHECK(record.checkpoint->problem.vector("batch_norm.layer1.mean") ==
+          last.problem.vector("batch_norm.layer1.mean"));
     CheckpointHooks resume;
-    resume.resume = &last;
+    resume.resume = &*record.checkpoint;
     auto second = make_estimator(e, p);
     const Summary resumed = solve(p, *second, step, o, x0, {}, resume);
     CHECK(resumed.x == reference.x);
