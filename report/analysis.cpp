@@ -331,7 +331,8 @@ ExperimentReport analyse_experiment(const ExperimentRuns& runs, const std::strin
     }
     g.bits_per_iteration = bits_rate;
     g.epochs_per_iteration = epochs_rate;
-    g.noise_scale = g.gamma / epochs_rate;  // γ n / (sample evaluations per iteration)
+    // γ n / (sample evaluations per iteration); none when the runs evaluated no sample.
+    g.noise_scale = epochs_rate > 0.0 ? g.gamma / epochs_rate : kNaN;
     const Curve& mean = g.curves[int(Axis::kIterations)];
     g.final_value = rows > 0 ? mean.mean.back() : kNaN;
     g.fit = fit_rate(iterations, mean.mean, fit_options);

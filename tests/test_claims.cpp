@@ -321,3 +321,14 @@ batch_size = [1, 4]
     CHECK(g.noise_scale == Approx(g.gamma * 20.0 / batch).epsilon(1e-12));
   }
 }
+
+TEST_CASE("a group that evaluated no sample has no noise scale", "[report][claims]") {
+  Synthetic s = runs_of({{"a", {0.1, 0.2}}});
+  for (RunRecord& r : s.runs.runs) {
+    r.theory.emplace().gamma = 0.1;
+    r.trace.epochs = {0.0, 0.0, 0.0};
+  }
+  CHECK(std::isnan(analyse_experiment(s.runs, "s.h5").groups[0].noise_scale));
+  for (RunRecord& r : s.runs.runs) r.trace.epochs = {0.0, 1.0, 2.0};  // 0.1 epochs per iteration
+  CHECK(analyse_experiment(s.runs, "s.h5").groups[0].noise_scale == Approx(1.0));
+}
