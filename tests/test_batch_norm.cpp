@@ -6,6 +6,7 @@
 #include <cmath>
 #include <functional>
 
+#include "gradient_check.hpp"
 #include "sgda/nn/batch_norm.hpp"
 #include "sgda/rng.hpp"
 
@@ -14,31 +15,9 @@ using namespace sgda::nn;
 
 namespace {
 
-Matrix random_matrix(Index rows, Index cols, Rng& rng, double scale = 1.0) {
-  Matrix m(rows, cols);
-  for (Index j = 0; j < cols; ++j)
-    for (Index i = 0; i < rows; ++i) m(i, j) = scale * rng.normal();
-  return m;
-}
-
-Matrix numeric_gradient(const std::function<double(const Matrix&)>& f, Matrix at) {
-  constexpr double h = 1e-5;
-  Matrix g(at.rows(), at.cols());
-  for (Index i = 0; i < at.size(); ++i) {
-    const double keep = at(i);
-    at(i) = keep + h;
-    const double up = f(at);
-    at(i) = keep - h;
-    const double down = f(at);
-    at(i) = keep;
-    g(i) = (up - down) / (2.0 * h);
-  }
-  return g;
-}
-
-double relative_error(const Matrix& a, const Matrix& b) {
-  return (a - b).cwiseAbs().maxCoeff() / std::max(1.0, b.cwiseAbs().maxCoeff());
-}
+using sgda::testing::numeric_gradient;
+using sgda::testing::random_matrix;
+using sgda::testing::relative_error;
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "cli_helpers.hpp"
+#include "gradient_check.hpp"
 #include "sgda/io/run_config.hpp"
 #include "sgda/io/trace_file.hpp"
 #include "sgda/nn/loss.hpp"
@@ -24,33 +25,10 @@ using namespace sgda::nn;
 
 namespace {
 
-constexpr double kTolerance = 1e-8;
-
-Matrix random_matrix(Index rows, Index cols, Rng& rng, double scale = 1.0) {
-  Matrix m(rows, cols);
-  for (Index j = 0; j < cols; ++j)
-    for (Index i = 0; i < rows; ++i) m(i, j) = scale * rng.normal();
-  return m;
-}
-
-Matrix numeric_gradient(const std::function<double(const Matrix&)>& f, Matrix at) {
-  constexpr double h = 1e-5;
-  Matrix g(at.rows(), at.cols());
-  for (Index i = 0; i < at.size(); ++i) {
-    const double keep = at(i);
-    at(i) = keep + h;
-    const double up = f(at);
-    at(i) = keep - h;
-    const double down = f(at);
-    at(i) = keep;
-    g(i) = (up - down) / (2.0 * h);
-  }
-  return g;
-}
-
-double relative_error(const Matrix& a, const Matrix& b) {
-  return (a - b).cwiseAbs().maxCoeff() / std::max(1.0, b.cwiseAbs().maxCoeff());
-}
+using sgda::testing::numeric_gradient;
+using sgda::testing::random_matrix;
+using sgda::testing::relative_error;
+constexpr double kTolerance = sgda::testing::kGradientTolerance;
 
 // Σ_k w_k (logsumexp(s_k) − s_{k, y_k}): the weighted minibatch loss of TrainingProblem.
 double weighted_cross_entropy(const Matrix& logits, const std::vector<Index>& labels,

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <functional>
 
+#include "gradient_check.hpp"
 #include "sgda/nn/activation.hpp"
 #include "sgda/nn/dense.hpp"
 #include "sgda/nn/init.hpp"
@@ -22,35 +23,10 @@ using namespace sgda::nn;
 
 namespace {
 
-constexpr double kStep = 1e-5;
-constexpr double kTolerance = 1e-8;
-
-Matrix random_matrix(Index rows, Index cols, Rng& rng, double scale = 1.0) {
-  Matrix m(rows, cols);
-  for (Index j = 0; j < cols; ++j)
-    for (Index i = 0; i < rows; ++i) m(i, j) = scale * rng.normal();
-  return m;
-}
-
-// Central differences of a scalar function of the entries of `at`.
-Matrix numeric_gradient(const std::function<double(const Matrix&)>& f, Matrix at) {
-  Matrix g(at.rows(), at.cols());
-  for (Index i = 0; i < at.size(); ++i) {
-    const double keep = at(i);
-    at(i) = keep + kStep;
-    const double up = f(at);
-    at(i) = keep - kStep;
-    const double down = f(at);
-    at(i) = keep;
-    g(i) = (up - down) / (2.0 * kStep);
-  }
-  return g;
-}
-
-// max |a − b| / max(1, max |b|): relative to the gradient's scale, absolute near zero.
-double relative_error(const Matrix& a, const Matrix& b) {
-  return (a - b).cwiseAbs().maxCoeff() / std::max(1.0, b.cwiseAbs().maxCoeff());
-}
+using sgda::testing::numeric_gradient;
+using sgda::testing::random_matrix;
+using sgda::testing::relative_error;
+constexpr double kTolerance = sgda::testing::kGradientTolerance;
 
 const std::vector<Activation> kActivations = {Activation::kIdentity, Activation::kRelu,
                                               Activation::kLeakyRelu, Activation::kTanh,
