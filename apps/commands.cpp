@@ -4,6 +4,8 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -11,6 +13,7 @@
 #include "option_docs.hpp"
 #include "progress.hpp"
 #include "sgda/error.hpp"
+#include "sgda/estimators/distributed.hpp"
 #include "sgda/io/files.hpp"
 #include "sgda/io/game_file.hpp"
 #include "sgda/io/trace_file.hpp"
@@ -18,6 +21,10 @@
 #include "sgda/solver.hpp"
 #include "sgda/step.hpp"
 #include "sgda/theory.hpp"
+
+#ifdef SGDA_WITH_MPI
+#include "sgda/mpi/session.hpp"
+#endif
 
 namespace sgda::cli {
 namespace {
@@ -95,15 +102,86 @@ RunConfig resumed_config(const SolveArgs& args, RunRecord& record) {
 
 }  // namespace
 
-int solve_command(const SolveArgs& args) {
+namespace {
+
+// The processes of the run: this one alone, or the ranks of an MPI job (--backend mpi), which
+// all run the same loop; rank 0 writes the run file and prints.
+struct Processes {
+#ifdef SGDA_WITH_MPI
+  mpi::Session* session = nullptr;
+#endif
+  bool root() const {
+#ifdef SGDA_WITH_MPI
+    return !session || session->rank() == 0;
+#else
+    return true;
+#endif
+  }
+};
+
+}  // namespace
+
+std::string one_line(std::string text) {
+  for (char& c : text)
+    if (c == '\n' || c == '\r') c = ' ';
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return text;
+}
+
+int fail(const std::string& message) {
+  std::cout.flush();
+  std::cerr << "sgda: error: " + one_line(message) + "\n" << std::flush;
+  return kExitBadInput;
+}
+
+int launched_processes() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
+    if (const char* value = std::getenv(name)) return std::max(1, std::atoi(value));
+  return 0;
+}
+
+namespace {
+
+bool use_mpi(const std::string& backend) {
+  const int launched = launched_processes();
+#ifdef SGDA_WITH_MPI
+  constexpr bool built = true;
+#else
+  constexpr bool built = false;
+#endif
+  if (backend == "in-process" || (backend == "auto" && launched == 0)) {
+    if (launched > 1)
+      throw InputError("--backend in-process: under an MPI launcher with " +
+                       std::to_string(launched) +
+                       " processes, each would run the whole run; accepted one process, or "
+                       "--backend mpi");
+    return false;
+  }
+  if (!built)
+    throw InputError(
+        "--backend mpi: this sgda was built without MPI; reconfigure with -DSGDA_WITH_MPI=ON "
+        "(Debian: libopenmpi-dev openmpi-bin), or accepted --backend in-process with one process");
+  return true;
+}
+
+// Everything a run needs before its loop; on an MPI job, on every rank.
+struct SolveSetup {
   RunRecord resumed;
   RunConfig config;
-  OutputClaim claim;  // held until the run file is written, released on every way out
+  OutputClaim claim;  // rank 0: held until the run file is written, released on every way out
+  std::shared_ptr<Problem> problem;
+  std::unique_ptr<Estimator> estimator;
+  std::unique_ptr<StepRule> step;
+  Vector x0;
+};
+
+void set_up(const SolveArgs& args, const Processes& processes, SolveSetup& s) {
+  RunConfig& config = s.config;
   if (!args.resume.empty()) {
     // Claimed before it is read: a run being resumed by another process is refused.
     check_input_file(args.resume, "--resume", "a run file written by sgda solve -o");
-    claim = OutputClaim(args.resume, "--resume");
-    config = resumed_config(args, resumed);
+    if (processes.root()) s.claim = OutputClaim(args.resume, "--resume");
+    config = resumed_config(args, s.resumed);
   } else {
     if (args.file.empty())
       throw InputError("solve: a problem file is required; accepted FILE.toml, or --resume run.h5");
@@ -111,12 +189,12 @@ int solve_command(const SolveArgs& args) {
     apply_overrides(config, args.overrides);
     // Fails before a long run rather than after it when the output cannot be written; checked
     // again once claimed, since another run may have written it in between.
-    if (!config.output.empty()) {
+    if (!config.output.empty() && processes.root()) {
       const std::string where = output_origin(config) + ": run.output";
       const std::string hint =
           "--force to overwrite it, or --resume " + config.output + " to continue it";
       check_output_file(config.output, where, args.force, input_files(config), hint);
-      claim = OutputClaim(config.output, where);
+      s.claim = OutputClaim(config.output, where);
       check_output_file(config.output, where, args.force, input_files(config), hint);
     }
   }
@@ -125,19 +203,75 @@ int solve_command(const SolveArgs& args) {
         config, InputError(FieldError{"SolverOptions::checkpoint_every",
                                       "checkpoints go into the run file; accepted only with an "
                                       "output file (-o)"}));
-  const std::shared_ptr<Problem> problem = make_problem(config);
-  const std::unique_ptr<Estimator> estimator = build_estimator(config, *problem);
-  const std::unique_ptr<StepRule> step = build_step(config);
-  Progress progress(stderr_is_terminal());
-  const Vector x0 = problem->initial_point();  // 0, or a network's He/Xavier initialization
+  s.problem = make_problem(config);
+  s.estimator = build_estimator(config, *s.problem);
+  s.step = build_step(config);
+  s.x0 = s.problem->initial_point();  // 0, or a network's He/Xavier initialization
+#ifdef SGDA_WITH_MPI
+  if (processes.session) {
+    auto* distributed = dynamic_cast<DistributedEstimator*>(s.estimator.get());
+    if (!distributed && processes.session->size() > 1)
+      throw located_error(
+          config, InputError(FieldError{
+                      "method", "--backend mpi runs the workers of a distributed method over " +
+                                    std::to_string(processes.session->size()) +
+                                    " ranks; accepted qsgda, diana-sgda or vr-diana-sgda (or "
+                                    "one rank), got " +
+                                    s.estimator->name()}));
+    if (distributed) try {
+        distributed->set_communicator(
+            processes.session->communicator(distributed->settings().workers));
+      } catch (const InputError& e) {
+        throw located_error(config, e);
+      }
+  }
+#endif
+}
+
+int run_solve(const SolveArgs& args, const Processes& processes) {
+  SolveSetup s;
+#ifdef SGDA_WITH_MPI
+  if (mpi::Session* session = processes.session) {
+    // A setup error on any rank stops every rank, told once, by the lowest rank that had one.
+    std::exception_ptr error;
+    try {
+      set_up(args, processes, s);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    const int first = session->first_failing(error != nullptr);
+    if (first >= 0 && session->size() == 1) std::rethrow_exception(error);
+    if (first >= 0) {
+      if (first == session->rank()) try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          fail("rank " + std::to_string(first) + " of " + std::to_string(session->size()) + ": " +
+               e.what());
+        }
+      // Every rank waits for the line: a launcher ends the job at the first rank that exits
+      // with an error, perhaps before the line was written.
+      session->barrier();
+      return kExitBadInput;
+    }
+  } else {
+    set_up(args, processes, s);
+  }
+#else
+  set_up(args, processes, s);
+#endif
+  const RunConfig& config = s.config;
+  const bool root = processes.root();
+  Progress progress(root && stderr_is_terminal());
 
   Settings settings = to_settings(config);
   settings["resume.config"] = to_toml(config);
   Checkpoint last;
   bool have_last = false;
   CheckpointHooks hooks;
+  // On every rank: a checkpoint gathers every rank's state; rank 0 writes it.
   if (!config.output.empty())
     hooks.save = [&](const Checkpoint& c, bool final) {
+      if (!root) return;
       if (final) {
         last = c;
         have_last = true;
@@ -145,24 +279,59 @@ int solve_command(const SolveArgs& args) {
         save_checkpoint(config.output, c, settings);
       }
     };
-  if (resumed.checkpoint) hooks.resume = &*resumed.checkpoint;
+  if (s.resumed.checkpoint) hooks.resume = &*s.resumed.checkpoint;
 
   Summary summary;
   int signal = 0;
   {
     InterruptGuard guard;
-    SolverOptions options = solver_options(config, *problem);  // log_every_epochs resolved
+    SolverOptions options = solver_options(config, *s.problem);  // log_every_epochs resolved
     options.interrupt = InterruptGuard::flag();
+    std::vector<Callback*> callbacks;
+    if (root) callbacks.push_back(&progress);
+#ifdef SGDA_WITH_MPI
+    if (processes.session) options.processes = &processes.session->processes();
+#endif
     try {
-      summary = solve(*problem, *estimator, *step, options, x0, {&progress}, hooks);
-    } catch (const InputError& e) {
-      throw located_error(config, e);
+      summary = sgda::solve(*s.problem, *s.estimator, *s.step, options, s.x0, callbacks, hooks);
+    } catch (const std::exception& e) {
+      const auto* input = dynamic_cast<const InputError*>(&e);
+#ifdef SGDA_WITH_MPI
+      // One rank's failure inside the loop: the others wait in a collective call; end them all.
+      if (processes.session && processes.session->size() > 1) {
+        fail("rank " + std::to_string(processes.session->rank()) + " of " +
+             std::to_string(processes.session->size()) + ": " +
+             (input ? located_error(config, *input).what() : e.what()));
+        processes.session->abort(kExitBadInput);
+      }
+#endif
+      if (input) throw located_error(config, *input);
+      throw;
     }
     signal = InterruptGuard::received();
   }
+#ifdef SGDA_WITH_MPI
+  if (processes.session) {
+    // What the workers put on the wire, next to the bits the trace counts.
+    const mpi::WireBytes wire = processes.session->wire_bytes();
+    settings["mpi.ranks"] = std::to_string(processes.session->size());
+    settings["mpi.payload_bytes"] = std::to_string(wire.payload);
+    settings["mpi.header_bytes"] = std::to_string(wire.header);
+    settings["mpi.messages"] = std::to_string(wire.messages);
+    if (root)
+      std::cout << "mpi: " << processes.session->size() << " ranks; " << wire.payload
+                << " payload bytes on the wire for the trace's " << summary.counters.bits
+                << " bits, in " << wire.messages << " messages (" << wire.header << " header bytes)"
+                << std::endl;
+  }
+#endif
   if (signal != 0 && summary.reason == TerminationReason::kInterrupted)
     summary.message = std::string("interrupted by ") + signal_name(signal) + " at iteration " +
                       std::to_string(summary.counters.iterations);
+  if (!root)
+    return summary.reason == TerminationReason::kNonFinite ? kExitNonFinite
+           : signal != 0                                   ? 128 + signal
+                                                           : 0;
   if (!config.output.empty())
     save_run(config.output, summary, settings, have_last ? &last : nullptr);
   std::cout << summary.BriefReport() << std::endl;
@@ -185,6 +354,20 @@ int solve_command(const SolveArgs& args) {
     return kExitNonFinite;
   }
   return 0;
+}
+
+}  // namespace
+
+int solve_command(const SolveArgs& args) {
+  if (!use_mpi(args.backend)) return run_solve(args, {});
+#ifdef SGDA_WITH_MPI
+  mpi::Session session;
+  Processes processes;
+  processes.session = &session;
+  return run_solve(args, processes);
+#else
+  return kExitBadInput;  // unreachable: use_mpi refuses
+#endif
 }
 
 int theory_command(const TheoryArgs& args) {

@@ -15,11 +15,20 @@ namespace sgda::cli {
 inline constexpr int kExitBadInput = 2;
 inline constexpr int kExitNonFinite = 3;
 
+// `text` with its line breaks made spaces and trailing spaces removed.
+std::string one_line(std::string text);
+// Prints "sgda: error: MESSAGE" on one line of stderr, in one write (a launcher such as mpirun
+// forwards it whole), and returns kExitBadInput.
+int fail(const std::string& message);
+
 struct SolveArgs {
   std::string file;  // the problem file; empty with --resume
   RunOverrides overrides;
   std::string resume;  // a run file to continue
   bool force = false;  // overwrite an existing output file
+  // Where distributed methods' workers run: "in-process", "mpi" (the ranks of an MPI job), or
+  // "auto": mpi when started by an MPI launcher, else in-process.
+  std::string backend = "auto";
 };
 
 struct TheoryArgs {
@@ -33,6 +42,11 @@ struct GenerateArgs {
   std::string output;
   bool force = false;  // overwrite an existing game file
 };
+
+// The number of processes an MPI launcher started with this one, read from its environment
+// (Open MPI's mpirun; PMI launchers such as MPICH's mpiexec or Slurm's srun --mpi=pmi2); 0 when
+// none did. `sgda solve` picks its backend by it; commands that run in one process refuse more.
+int launched_processes();
 
 int solve_command(const SolveArgs& args);
 int theory_command(const TheoryArgs& args);

@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "commands.hpp"
 #include "progress.hpp"
 #include "report_commands.hpp"
 #include "sgda/error.hpp"
@@ -74,6 +75,12 @@ int run_report_commands(const CLI::App& app, const ExperimentArgs& experiment,
 }
 
 int experiment_command(const ExperimentArgs& args) {
+  if (const int processes = launched_processes(); processes > 1)
+    throw InputError(
+        "experiment: runs in one process (--jobs for threads), but an MPI launcher "
+        "started " +
+        std::to_string(processes) +
+        " of them, which would all write the same runs file; accepted one process");
   if (args.jobs < 1)
     throw InputError("--jobs: is " + std::to_string(args.jobs) +
                      "; accepted an integer >= 1, the runs to run at once (default: the number "

@@ -23,13 +23,6 @@ namespace {
 
 using sgda::RunOverrides;
 
-std::string one_line(std::string text) {
-  for (char& c : text)
-    if (c == '\n' || c == '\r') c = ' ';
-  while (!text.empty() && text.back() == ' ') text.pop_back();
-  return text;
-}
-
 std::string type_label(sgda::FieldType type) {
   switch (type) {
     case sgda::FieldType::kInteger:
@@ -110,6 +103,14 @@ int run(int argc, char** argv) {
       ->group("Checkpoints");
   solve_cmd->add_flag("--force", solve.force, "overwrite an existing output file")
       ->group("Checkpoints");
+  solve_cmd
+      ->add_option("--backend", solve.backend,
+                   "where a distributed method's workers run: in-process, mpi (the ranks of "
+                   "`mpirun -np R sgda solve ...`, docs/mpi.md) or auto (mpi when started by an "
+                   "MPI launcher)")
+      ->check(CLI::IsMember({"auto", "in-process", "mpi"}))
+      ->default_str("auto")
+      ->type_name("auto|in-process|mpi");
 
   sgda::cli::TheoryArgs theory;
   CLI::App* theory_cmd = app.add_subcommand(
@@ -170,7 +171,7 @@ int run(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     std::string command = "sgda";
     for (const CLI::App* sub : app.get_subcommands()) command += " " + sub->get_name();
-    throw sgda::InputError(one_line(e.what()) + " (see " + command + " --help)");
+    throw sgda::InputError(sgda::cli::one_line(e.what()) + " (see " + command + " --help)");
   }
 
   if (solve_cmd->parsed()) return sgda::cli::solve_command(solve);
@@ -182,22 +183,16 @@ int run(int argc, char** argv) {
   return 2;  // unreachable: a subcommand is required
 }
 
-int fail(const std::string& message) {
-  std::cout.flush();
-  std::cerr << "sgda: error: " << one_line(message) << std::endl;
-  return sgda::cli::kExitBadInput;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
     return run(argc, argv);
   } catch (const std::bad_alloc&) {
-    return fail("out of memory; try a smaller problem");
+    return sgda::cli::fail("out of memory; try a smaller problem");
   } catch (const std::exception& e) {
-    return fail(e.what());
+    return sgda::cli::fail(e.what());
   } catch (...) {
-    return fail("unexpected error");
+    return sgda::cli::fail("unexpected error");
   }
 }

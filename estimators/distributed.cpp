@@ -131,8 +131,11 @@ void DistributedEstimator::reset(const Problem& problem, ConstVectorRef x0, Rng&
   const Index d = problem.dim(), big_w = settings_.workers;
   partition_ = resolve_partition(problem, big_w);
   local_samples_ = static_cast<Index>(partition_.front().size());
-  if (!communicator_ || communicator_->num_workers() != big_w)
-    communicator_ = make_in_process_communicator(big_w);
+  if (!communicator_) communicator_ = make_in_process_communicator(big_w);
+  if (communicator_->num_workers() != big_w)
+    throw InputError(FieldError{"workers", "the communicator runs " +
+                                               std::to_string(communicator_->num_workers()) +
+                                               " workers, the method " + std::to_string(big_w)});
   alpha_ = alpha(problem);
   p_ = probability(problem);
   if (!(alpha_ >= 0.0 && alpha_ <= 1.0))
@@ -154,12 +157,14 @@ void DistributedEstimator::reset(const Problem& problem, ConstVectorRef x0, Rng&
       w.snapshot = x0;
       w.snapshot_full.resize(d);
       w.local->full(w.snapshot, w.snapshot_full);
-      counters.sample_evaluations += w.local->num_samples();
     }
     payloads_.emplace_back();
     payloads_.back().reserve(w.compressor->max_bits(d));
     workers_.push_back(std::move(w));
   }
+  // Every worker's first snapshot, F_m(w_m) over its samples: all n samples, whichever
+  // process evaluated them.
+  if (settings_.local == LocalOracle::kSvrg) counters.sample_evaluations += problem.num_samples();
   server_shift_ = Vector::Zero(d);
   index_workers();
   const Compressor* compressor = workers_.front().compressor.get();
@@ -168,15 +173,21 @@ void DistributedEstimator::reset(const Problem& problem, ConstVectorRef x0, Rng&
                                                                          : CompressorKind::kOther;
 }
 
+// The state of every worker, the ones other processes run included (gathered: a collective
+// call), so that the process writing the checkpoint holds it all.
 void DistributedEstimator::save_state(StateArchive& out) const {
   out.put("server_shift", server_shift_);
-  for (const Worker& w : workers_) {
-    const std::string prefix = "worker" + std::to_string(w.id) + ".";
-    out.put(prefix + "shift", w.shift);
-    if (settings_.local == LocalOracle::kSvrg) {
-      out.put(prefix + "snapshot", w.snapshot);
-      out.put(prefix + "snapshot_full", w.snapshot_full);
-    }
+  auto put_all = [&](const char* name, Vector Worker::*member) {
+    std::vector<Vector> local;
+    for (const Worker& w : workers_) local.push_back(w.*member);
+    const std::vector<Vector> all = communicator_->allgather_vectors(local);
+    for (std::size_t m = 0; m < all.size(); ++m)
+      out.put("worker" + std::to_string(m) + "." + name, all[m]);
+  };
+  put_all("shift", &Worker::shift);
+  if (settings_.local == LocalOracle::kSvrg) {
+    put_all("snapshot", &Worker::snapshot);
+    put_all("snapshot_full", &Worker::snapshot_full);
   }
 }
 
@@ -194,21 +205,30 @@ void DistributedEstimator::load_state(const StateArchive& in) {
 
 double DistributedEstimator::sigma_squared(ConstVectorRef x_star) const {
   const Index d = problem_->dim();
-  double shifts = 0.0, snapshots = 0.0;
+  // Each worker's two parts (shift, snapshots), gathered and summed in worker order: the same
+  // number on every process.
+  std::vector<Vector> local;
   Vector at_x_star(d), at_snapshot(d);
   for (const Worker& w : workers_) {
-    const Problem& local = *w.local;
+    const Problem& local_problem = *w.local;
+    Vector parts = Vector::Zero(2);
     if (alpha_ > 0.0) {
-      local.full(x_star, at_x_star);
-      shifts += (w.shift - at_x_star).squaredNorm();
+      local_problem.full(x_star, at_x_star);
+      parts[0] = (w.shift - at_x_star).squaredNorm();
     }
     if (settings_.local == LocalOracle::kSvrg) {
-      for (Index j = 0; j < local.num_samples(); ++j) {
-        local.sample(j, w.snapshot, at_snapshot);
-        local.sample(j, x_star, at_x_star);
-        snapshots += (at_snapshot - at_x_star).squaredNorm() / double(local.num_samples());
+      for (Index j = 0; j < local_problem.num_samples(); ++j) {
+        local_problem.sample(j, w.snapshot, at_snapshot);
+        local_problem.sample(j, x_star, at_x_star);
+        parts[1] += (at_snapshot - at_x_star).squaredNorm() / double(local_problem.num_samples());
       }
     }
+    local.push_back(std::move(parts));
+  }
+  double shifts = 0.0, snapshots = 0.0;
+  for (const Vector& parts : communicator_->allgather_vectors(local)) {
+    shifts += parts[0];
+    snapshots += parts[1];
   }
   return (shifts + snapshots) / static_cast<double>(settings_.workers);
 }

@@ -63,6 +63,7 @@ void DistributedEstimator::estimate_as(const X& x, G& g, Rng& rng, Counters& cou
   // workers keep no random state of their own. Rng::stream hashes (base, id), so that
   // neighbouring workers' states share no word.
   const std::uint64_t base = rng.next();
+  const std::int64_t evaluations_before = counters.sample_evaluations;
   // Locals, not members, so that they stay in registers across the local products' calls.
   Payload* payload = payloads_.data();
   for (Worker *w_it = workers_.data(), *end = w_it + workers_.size(); w_it != end;
@@ -92,7 +93,9 @@ void DistributedEstimator::estimate_as(const X& x, G& g, Rng& rng, Counters& cou
   // Server side, computed identically on every process. Payloads are added straight into the
   // sums (rand-k: k coordinates each), never decoded into dense vectors first; a local worker's
   // payload also moves its shift, h_m ← h_m + α Q(g_m − h_m), in the same read.
-  const std::vector<Payload>& all = communicator_->allgather(payloads_);
+  std::int64_t evaluations = counters.sample_evaluations - evaluations_before;
+  const std::vector<Payload>& all = communicator_->allgather(payloads_, evaluations);
+  counters.sample_evaluations = evaluations_before + evaluations;  // all workers'
   const C& decoder = static_cast<const C&>(*workers_.front().compressor);
   Worker* const* own_worker = local_worker_.data();  // by sender
   const double alpha = alpha_;

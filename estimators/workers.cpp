@@ -54,13 +54,10 @@ class InProcessCommunicator final : public Communicator {
   }
   Index num_workers() const override { return static_cast<Index>(local_.size()); }
   const std::vector<Index>& local_workers() const override { return local_; }
-  const std::vector<Payload>& allgather(const std::vector<Payload>& local) override {
+  const std::vector<Payload>& allgather(const std::vector<Payload>& local, std::int64_t&) override {
     return local;  // every worker is local
   }
-  void allreduce_sum(const std::vector<Vector>& local, VectorRef out) override {
-    out.setZero();
-    for (const Vector& v : local) out += v;
-  }
+  std::vector<Vector> allgather_vectors(const std::vector<Vector>& local) override { return local; }
 
  private:
   std::vector<Index> local_;

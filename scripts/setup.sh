@@ -23,6 +23,8 @@ PACKAGES=(
   nlohmann-json3-dev
   zlib1g-dev
   dataset-fashion-mnist
+  libopenmpi-dev
+  openmpi-bin
 )
 if [[ "${1:-}" == "--sanitizers" ]]; then
   PACKAGES+=(clang libclang-rt-14-dev llvm)

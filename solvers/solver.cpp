@@ -461,16 +461,24 @@ class Run {
       if (since < 1e-3 && clock_period_ < kMaxClockPeriod) clock_period_ *= 2;
       if (since > 1e-2 && clock_period_ > 1) clock_period_ /= 2;
       last_clock_ = now;
+      // What this reading decides, agreed among the processes of a group (each reads its own
+      // clock): any process's interrupt, time limit or checkpoint due is all of theirs, and the
+      // longest period is the next one.
+      std::int64_t due[4] = {interrupt_flag(),
+                             options_.max_time_seconds > 0.0 && now >= options_.max_time_seconds,
+                             options_.checkpoint_seconds > 0.0 &&
+                                 seconds_since(last_checkpoint_) >= options_.checkpoint_seconds,
+                             clock_period_};
+      if (options_.processes) options_.processes->agree_max(due);
+      clock_period_ = due[3];
       next_clock_ = k + clock_period_;
-      if (interrupted()) return false;
-      if (options_.max_time_seconds > 0.0 && now >= options_.max_time_seconds) {
+      if (due[0]) return !stop_interrupted();
+      if (due[1]) {
         stop(TerminationReason::kTimeLimit, "time limit " + format(options_.max_time_seconds) +
                                                 " s reached at iteration " + std::to_string(k));
         return false;
       }
-      if (options_.checkpoint_seconds > 0.0 &&
-          seconds_since(last_checkpoint_) >= options_.checkpoint_seconds)
-        save_checkpoint(false);
+      if (due[2]) save_checkpoint(false);
     }
     if (options_.checkpoint_every > 0 && k % options_.checkpoint_every == 0) save_checkpoint(false);
     next_event_ = next_event(k);
@@ -501,9 +509,20 @@ class Run {
     return true;
   }
 
-  // Stops the run when the interrupt flag is set; true when it did.
+  // 1 when the interrupt flag is set, else 0.
+  std::int64_t interrupt_flag() const {
+    return options_.interrupt && options_.interrupt->load(std::memory_order_relaxed);
+  }
+
+  // Stops the run when the interrupt flag is set (on any process of the group); true when it
+  // did.
   bool interrupted() {
-    if (!options_.interrupt || !options_.interrupt->load(std::memory_order_relaxed)) return false;
+    std::int64_t flag = interrupt_flag();
+    if (options_.processes) options_.processes->agree_max({&flag, 1});
+    return flag && stop_interrupted();
+  }
+
+  bool stop_interrupted() {
     stop(TerminationReason::kInterrupted,
          "interrupted at iteration " + std::to_string(counters_.iterations));
     return true;

@@ -33,6 +33,7 @@
 #include "sgda/nn/reduced_space.hpp"
 #include "sgda/options.hpp"
 #include "sgda/problem.hpp"
+#include "sgda/process_group.hpp"
 #include "sgda/problems/affine_game.hpp"
 #include "sgda/problems/constant_target.hpp"
 #include "sgda/problems/dirac_gan.hpp"

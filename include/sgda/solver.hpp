@@ -12,6 +12,7 @@
 
 #include "sgda/estimator.hpp"
 #include "sgda/problem.hpp"
+#include "sgda/process_group.hpp"
 #include "sgda/rng.hpp"
 #include "sgda/schedule.hpp"
 #include "sgda/state.hpp"
@@ -94,6 +95,10 @@ struct SolverOptions {
   // handler's, another thread's) to stop the run at the next check, about every millisecond
   // and at every log row, as TerminationReason::kInterrupted. Null: never.
   const std::atomic<bool>* interrupt = nullptr;
+  // Not an option of files: the processes running this solve together (MPI ranks, each with the
+  // same problem, options and seed). Decisions from the clock and the interrupt flag are agreed
+  // among them, so every process stops and checkpoints at the same iteration. Null: alone.
+  ProcessGroup* processes = nullptr;
 
   static const OptionTable<SolverOptions>& table();
   std::optional<FieldError> Check() const;  // the table's ranges, then StepSizeOptions::Check

@@ -44,7 +44,8 @@ struct DistributedConstants {
 
 class DistributedEstimator : public Estimator {
  public:
-  // `communicator` may be null: an in-process one is made at reset().
+  // `communicator` may be null: an in-process one is made at reset(). Its number of workers
+  // must be settings.workers.
   DistributedEstimator(DistributedSettings settings,
                        std::shared_ptr<Communicator> communicator = nullptr);
   // Deep copy of the state (local problems and compressors are rebuilt); shares the communicator.
@@ -61,6 +62,10 @@ class DistributedEstimator : public Estimator {
   void load_state(const StateArchive& in) override;
 
   const DistributedSettings& settings() const { return settings_; }
+  // How the workers talk from the next reset() on (an MPI one: sgda/mpi/session.hpp).
+  void set_communicator(std::shared_ptr<Communicator> communicator) {
+    communicator_ = std::move(communicator);
+  }
   // Constants for `problem` with this estimator's workers and compressor. NaN where unknown.
   DistributedConstants constants(const Problem& problem) const;
   // The effective α and p for `problem` (defaults resolved).

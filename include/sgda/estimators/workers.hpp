@@ -4,6 +4,7 @@
 // the in-process one without touching estimator code.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,15 +27,19 @@ class Communicator {
  public:
   virtual ~Communicator() = default;
   virtual Index num_workers() const = 0;
-  // The workers this process runs: all of them in-process, one per rank under MPI.
+  // The workers this process runs: all of them in-process; under MPI a contiguous block of
+  // worker ids per rank.
   virtual const std::vector<Index>& local_workers() const = 0;
   // Every worker's payload in worker order, on every process. `local` holds the payloads of
-  // local_workers() in that order. The result stays valid until the next call.
-  virtual const std::vector<Payload>& allgather(const std::vector<Payload>& local) = 0;
-  // out ← Σ over all workers of their vectors; `local` as above.
-  virtual void allreduce_sum(const std::vector<Vector>& local, VectorRef out) = 0;
+  // local_workers() in that order. `sample_evaluations`: in, what this process's workers spent
+  // on the round; out, what all workers spent (it travels with the payloads' sizes). The result
+  // stays valid until the next call.
+  virtual const std::vector<Payload>& allgather(const std::vector<Payload>& local,
+                                                std::int64_t& sample_evaluations) = 0;
+  // Every worker's vector in worker order, on every process; `local` as above (the state of
+  // every worker for a checkpoint).
+  virtual std::vector<Vector> allgather_vectors(const std::vector<Vector>& local) = 0;
 };
-
 // All workers in this process; deterministic, no copies.
 std::unique_ptr<Communicator> make_in_process_communicator(Index num_workers);
 

@@ -1,0 +1,23 @@
+// The processes that run one solve together, SPMD style (the ranks of an MPI job): each runs
+// the same loop on the same iterate, so every decision of the loop must be the same on all of
+// them. The solver's own rules (iteration and oracle limits, log rows, tolerances, non-finite
+// values) are, by construction; those taken from a clock or a signal (the time limit, periodic
+// checkpoints, an interrupt) are agreed through this interface.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+namespace sgda {
+
+class ProcessGroup {
+ public:
+  virtual ~ProcessGroup() = default;
+  virtual int rank() const = 0;  // 0 writes the run's output
+  virtual int size() const = 0;
+  // values[i] ← the maximum of values[i] over the processes, on every process (a collective
+  // call: every process makes it at the same point of the loop).
+  virtual void agree_max(std::span<std::int64_t> values) = 0;
+};
+
+}  // namespace sgda

@@ -1,0 +1,91 @@
+#include "sgda/mpi/session.hpp"
+
+#include <mpi.h>
+
+#include <cstdlib>
+
+#include "communicator.hpp"
+#include "sgda/error.hpp"
+
+namespace sgda::mpi {
+
+namespace {
+
+class MpiProcessGroup final : public ProcessGroup {
+ public:
+  explicit MpiProcessGroup(MPI_Comm comm) : comm_(comm) {
+    MPI_Comm_rank(comm_, &rank_);
+    MPI_Comm_size(comm_, &size_);
+  }
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  void agree_max(std::span<std::int64_t> values) override {
+    MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_INT64_T,
+                  MPI_MAX, comm_);
+  }
+
+ private:
+  MPI_Comm comm_;
+  int rank_ = 0, size_ = 1;
+};
+
+}  // namespace
+
+struct Session::Impl {
+  MPI_Comm comm = MPI_COMM_NULL;  // sgda's own, duplicated from MPI_COMM_WORLD
+  std::unique_ptr<MpiProcessGroup> processes;
+  std::vector<std::shared_ptr<MpiCommunicator>> communicators;
+};
+
+Session::Session() : impl_(std::make_unique<Impl>()) {
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (initialized) throw InputError("mpi: MPI is already initialized; accepted one Session");
+  int provided = 0;
+  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+  MPI_Comm_dup(MPI_COMM_WORLD, &impl_->comm);
+  impl_->processes = std::make_unique<MpiProcessGroup>(impl_->comm);
+}
+
+Session::~Session() {
+  impl_->communicators.clear();
+  impl_->processes.reset();
+  MPI_Comm_free(&impl_->comm);
+  MPI_Finalize();
+}
+
+int Session::rank() const { return impl_->processes->rank(); }
+int Session::size() const { return impl_->processes->size(); }
+ProcessGroup& Session::processes() { return *impl_->processes; }
+
+std::shared_ptr<Communicator> Session::communicator(Index num_workers) {
+  auto communicator = std::make_shared<MpiCommunicator>(impl_->comm, num_workers);
+  impl_->communicators.push_back(communicator);
+  return communicator;
+}
+
+int Session::first_failing(bool failed) {
+  int rank = failed ? this->rank() : size();
+  MPI_Allreduce(MPI_IN_PLACE, &rank, 1, MPI_INT, MPI_MIN, impl_->comm);
+  return rank == size() ? -1 : rank;
+}
+
+void Session::barrier() { MPI_Barrier(impl_->comm); }
+
+WireBytes Session::wire_bytes() {
+  std::int64_t sums[3] = {0, 0, 0};
+  for (const auto& c : impl_->communicators) {
+    sums[0] += c->sent().payload;
+    sums[1] += c->sent().header;
+    sums[2] += c->sent().messages;
+  }
+  MPI_Allreduce(MPI_IN_PLACE, sums, 3, MPI_INT64_T, MPI_SUM, impl_->comm);
+  return {sums[0], sums[1], sums[2]};
+}
+
+void Session::abort(int code) {
+  MPI_Abort(impl_->comm, code);
+  std::_Exit(code);  // MPI_Abort does not return; this keeps [[noreturn]] honest
+}
+
+}  // namespace sgda::mpi

@@ -1,0 +1,166 @@
+// `mpirun -np 4 sgda solve`: the MPI backend through the command line (built with
+// SGDA_WITH_MPI; tests/CMakeLists.txt gives SGDA_MPIRUN, the launcher and its flags), and what
+// every build refuses.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "cli_helpers.hpp"
+#include "sgda/io/trace_file.hpp"
+
+// An MPI launcher's environment without the launcher: the commands that would run the same work
+// in every process refuse.
+TEST_CASE("several processes of an MPI launcher are refused where they would repeat the work",
+          "[cli][mpi]") {
+  sgda::testing::TempDir dir("mpi");
+  const std::string game = sgda::testing::example_game("quadratic.toml");
+  sgda::testing::Result r =
+      sgda::testing::run("solve " + game + " --backend in-process", dir, "OMPI_COMM_WORLD_SIZE=4 ");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("under an MPI launcher with 4 processes") != std::string::npos);
+  r = sgda::testing::run("experiment nothing.toml", dir, "PMI_SIZE=2 ");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("started 2 of them") != std::string::npos);
+#ifndef SGDA_MPIRUN
+  r = sgda::testing::run("solve " + game + " --backend mpi", dir);
+  CHECK(r.status == 2);
+  CHECK(r.err.find("built without MPI; reconfigure with -DSGDA_WITH_MPI=ON") != std::string::npos);
+#endif
+}
+
+#ifdef SGDA_MPIRUN
+
+namespace fs = std::filesystem;
+using sgda::testing::kCli;
+using sgda::testing::Result;
+using sgda::testing::TempDir;
+
+namespace {
+
+const std::string kMpirun = SGDA_MPIRUN;
+
+// A heterogeneous game: each of the 8 workers owns 3 samples of its own.
+const char* kGame = R"(
+[problem]
+type = "quadratic"
+samples = 24
+dimension = 5
+noise = 0.3
+seed = 3
+[method]
+name = "diana-sgda"
+workers = 8
+compressor = "rand-k"
+k = 3
+[run]
+step_size = 2e-3
+tolerance = 0
+iterations = 3000
+log_every = 100
+seed = 7
+)";
+
+Result mpirun(const std::string& args, const TempDir& dir) {
+  return sgda::testing::shell(kMpirun + " '" + kCli + "' " + args, dir);
+}
+
+// The lines of `text` that sgda wrote ("sgda: ..."; the launcher adds its own report).
+std::size_t sgda_lines(const std::string& text) {
+  std::size_t count = 0;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) count += line.rfind("sgda:", 0) == 0;
+  return count;
+}
+
+void check_same(const sgda::RunRecord& a, const sgda::RunRecord& b) {
+  CHECK(a.x_final == b.x_final);  // bit for bit
+  CHECK(a.settings.at("termination") == b.settings.at("termination"));
+  CHECK(a.trace.iteration == b.trace.iteration);
+  CHECK(a.trace.sample_evaluations == b.trace.sample_evaluations);
+  CHECK(a.trace.bits == b.trace.bits);
+  CHECK(a.trace.relative_distance_sq == b.trace.relative_distance_sq);
+  CHECK(a.trace.residual_sq == b.trace.residual_sq);
+}
+
+}  // namespace
+
+TEST_CASE("mpirun -np 4 sgda solve writes the in-process run and counts the bytes it sends",
+          "[cli][mpi]") {
+  TempDir dir("mpi");
+  dir.write("game.toml", kGame);
+  const Result local = sgda::testing::run("solve game.toml -o local.h5", dir);
+  REQUIRE(local.status == 0);
+  for (const char* compressor : {"rand-k", "qsgd"}) {
+    INFO(compressor);
+    const Result over_mpi = mpirun(
+        std::string("solve game.toml --force --compressor ") + compressor + " -o mpi.h5", dir);
+    INFO(over_mpi.err);
+    REQUIRE(over_mpi.status == 0);
+    CHECK(sgda::testing::lines(over_mpi.out) == 2);  // rank 0 alone prints: mpi, summary
+    const sgda::RunRecord run = sgda::load_run((dir / "mpi.h5").string());
+    if (compressor == std::string("rand-k"))
+      check_same(run, sgda::load_run((dir / "local.h5").string()));
+    CHECK(run.settings.at("mpi.ranks") == "4");
+    const std::int64_t bits = run.trace.bits.back();
+    const std::int64_t payload = std::stoll(run.settings.at("mpi.payload_bytes"));
+    const std::int64_t messages = std::stoll(run.settings.at("mpi.messages"));
+    CHECK(messages == 8 * 3000);
+    CHECK(8 * payload >= bits);
+    CHECK(8 * payload < bits + 8 * messages);  // under a byte of padding per message
+  }
+}
+
+TEST_CASE("a bad input under mpirun is one line naming the rank and exit 2 on every rank",
+          "[cli][mpi]") {
+  TempDir dir("mpi");
+  dir.write("game.toml", kGame);
+  Result r = mpirun("solve game.toml --workers 2", dir);  // fewer workers than ranks
+  CHECK(r.status == 2);
+  CHECK(sgda_lines(r.err) == 1);
+  CHECK(r.err.find("sgda: error: rank 0 of 4: game.toml: workers: ") != std::string::npos);
+  CHECK(r.err.find("at least the number of MPI ranks (4)") != std::string::npos);
+  r = mpirun("solve game.toml --method sgda", dir);  // not a distributed method
+  CHECK(r.status == 2);
+  CHECK(sgda_lines(r.err) == 1);
+  CHECK(r.err.find("accepted qsgda, diana-sgda or vr-diana-sgda") != std::string::npos);
+}
+
+TEST_CASE("a run that crashed in one process resumes under mpirun bit for bit",
+          "[cli][mpi][checkpoint]") {
+  TempDir dir("mpi");
+  // D = 200: an iteration costs more than a round of messages between 4 oversubscribed ranks.
+  std::string game = kGame;
+  game.replace(game.find("dimension = 5"), 13, "dimension = 100");
+  dir.write("game.toml", game);
+  const std::string long_run = "solve game.toml --iterations 40000 --log-every 2000 ";
+  REQUIRE(sgda::testing::run(long_run + "-o reference.h5", dir).status == 0);
+  // In one process, killed without warning after its first periodic checkpoint.
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (chdir(dir.path().c_str()) != 0) _exit(127);
+    std::freopen("/dev/null", "w", stdout);
+    std::freopen("/dev/null", "w", stderr);
+    execl(kCli.c_str(), kCli.c_str(), "solve", "game.toml", "--iterations", "40000", "--log-every",
+          "2000", "--checkpoint-every", "4000", "-o", "run.h5", nullptr);
+    _exit(127);
+  }
+  for (int i = 0; i < 12000 && !fs::exists(dir / "run.h5"); ++i)  // up to a minute
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const sgda::RunRecord crashed = sgda::load_run((dir / "run.h5").string());
+  REQUIRE(crashed.settings.at("termination") == sgda::kRunInProgress);
+  const Result resumed = mpirun("solve --resume run.h5", dir);
+  INFO(resumed.err);
+  REQUIRE(resumed.status == 0);
+  check_same(sgda::load_run((dir / "reference.h5").string()),
+             sgda::load_run((dir / "run.h5").string()));
+}
+#endif
