@@ -18,7 +18,7 @@ trap 'rm -rf "$work"' EXIT
 
 "$build/sgda" generate quadratic --samples 100 --dimension "$dim" -o "$work/game.h5" >/dev/null
 k=$((2 * dim / 10))
-run_file() {  # compressor
+run_file() {  # compressor, its keys
   cat <<TOML
 [problem]
 type = "file"
@@ -27,7 +27,7 @@ file = "game.h5"
 name = "diana-sgda"
 workers = 4
 compressor = "$1"
-k = $k
+$2
 [run]
 step_size = 1e-3
 iterations = $iterations
@@ -35,8 +35,8 @@ log_every = $iterations
 checkpoint_seconds = 0
 TOML
 }
-run_file rand-k >"$work/rand-k.toml"
-run_file identity >"$work/identity.toml"
+run_file rand-k "k = $k" >"$work/rand-k.toml"
+run_file identity "" >"$work/identity.toml"
 
 echo "n = 100, D = $((2 * dim)), W = 4, diana-sgda, exact local operators, $iterations iterations"
 echo "ranks | compressor | loop s | ms/iteration | speed-up | payload bytes/iteration"
