@@ -61,7 +61,7 @@ k = 3
 [run]
 step_size = 2e-3
 tolerance = 0
-iterations = 3000
+iterations = 1000
 log_every = 100
 seed = 7
 )";
@@ -110,7 +110,7 @@ TEST_CASE("mpirun -np 4 sgda solve writes the in-process run and counts the byte
     const std::int64_t bits = run.trace.bits.back();
     const std::int64_t payload = std::stoll(run.settings.at("mpi.payload_bytes"));
     const std::int64_t messages = std::stoll(run.settings.at("mpi.messages"));
-    CHECK(messages == 8 * 3000);
+    CHECK(messages == 8 * 1000);
     CHECK(8 * payload >= bits);
     CHECK(8 * payload < bits + 8 * messages);  // under a byte of padding per message
   }
@@ -155,6 +155,56 @@ TEST_CASE("a run that crashed in one process resumes under mpirun bit for bit",
   kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
+  const sgda::RunRecord crashed = sgda::load_run((dir / "run.h5").string());
+  REQUIRE(crashed.settings.at("termination") == sgda::kRunInProgress);
+  const Result resumed = mpirun("solve --resume run.h5", dir);
+  INFO(resumed.err);
+  REQUIRE(resumed.status == 0);
+  check_same(sgda::load_run((dir / "reference.h5").string()),
+             sgda::load_run((dir / "run.h5").string()));
+}
+#endif
+
+#ifdef SGDA_MPIRUN
+TEST_CASE("a rank that dies ends the job without a hang and the checkpoint resumes",
+          "[cli][mpi][checkpoint]") {
+  TempDir dir("mpi");
+  std::string game = kGame;
+  game.replace(game.find("dimension = 5"), 13, "dimension = 100");
+  dir.write("game.toml", game);
+  const std::string args = "solve game.toml --iterations 40000 --log-every 2000 ";
+  REQUIRE(sgda::testing::run(args + "-o reference.h5", dir).status == 0);
+  // Under mpirun, with a checkpoint every 2000 iterations; once one is written, rank 3 is
+  // killed without warning.
+  const pid_t launcher = fork();
+  if (launcher == 0) {
+    if (chdir(dir.path().c_str()) != 0) _exit(127);
+    std::freopen("/dev/null", "w", stdout);
+    std::freopen("/dev/null", "w", stderr);
+    const std::string line =
+        "exec " + kMpirun + " '" + kCli + "' " + args + "--checkpoint-every 2000 -o run.h5";
+    execl("/bin/sh", "sh", "-c", line.c_str(), nullptr);
+    _exit(127);
+  }
+  for (int i = 0; i < 12000 && !fs::exists(dir / "run.h5"); ++i)  // up to a minute
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(fs::exists(dir / "run.h5"));
+  // The ranks are the launcher's children; the last one started is a rank other than 0 here.
+  const Result children =
+      sgda::testing::shell("pgrep -n -P " + std::to_string(launcher) + " sgda", dir);
+  REQUIRE(children.status == 0);
+  const pid_t rank = std::stoi(children.out);
+  kill(rank, SIGKILL);
+  // The launcher ends the others; a hang would leave it running past the deadline.
+  int status = 0;
+  pid_t done = 0;
+  for (int i = 0; i < 600 && done == 0; ++i) {  // up to a minute
+    done = waitpid(launcher, &status, WNOHANG);
+    if (done == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (done == 0) kill(launcher, SIGKILL), waitpid(launcher, &status, 0);
+  REQUIRE(done == launcher);
+  CHECK(!(WIFEXITED(status) && WEXITSTATUS(status) == 0));
   const sgda::RunRecord crashed = sgda::load_run((dir / "run.h5").string());
   REQUIRE(crashed.settings.at("termination") == sgda::kRunInProgress);
   const Result resumed = mpirun("solve --resume run.h5", dir);
