@@ -361,7 +361,11 @@ int run_solve(const SolveArgs& args, const Processes& processes) {
 int solve_command(const SolveArgs& args) {
   if (!use_mpi(args.backend)) return run_solve(args, {});
 #ifdef SGDA_WITH_MPI
+  if (!(args.mpi_timeout >= 0.0))
+    throw InputError("--mpi-timeout: is " + std::to_string(args.mpi_timeout) +
+                     "; accepted seconds >= 0 (0: wait forever)");
   mpi::Session session;
+  session.set_timeout(args.mpi_timeout);
   Processes processes;
   processes.session = &session;
   return run_solve(args, processes);

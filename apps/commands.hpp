@@ -7,6 +7,7 @@
 #include <string>
 
 #include "sgda/io/run_config.hpp"
+#include "sgda/mpi/session.hpp"  // the defaults of its flags (the header needs no MPI)
 
 namespace sgda::cli {
 
@@ -29,6 +30,8 @@ struct SolveArgs {
   // Where distributed methods' workers run: "in-process", "mpi" (the ranks of an MPI job), or
   // "auto": mpi when started by an MPI launcher, else in-process.
   std::string backend = "auto";
+  // Under MPI: seconds a rank waits inside one collective call before it ends the job; 0 never.
+  double mpi_timeout = mpi::Session::kDefaultTimeoutSeconds;
 };
 
 struct TheoryArgs {

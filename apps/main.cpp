@@ -111,6 +111,12 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "in-process", "mpi"}))
       ->default_str("auto")
       ->type_name("auto|in-process|mpi");
+  solve_cmd
+      ->add_option("--mpi-timeout", solve.mpi_timeout,
+                   "under MPI: seconds a rank waits for the others inside one exchange before "
+                   "it ends the job (a rank that hangs without dying); 0 waits forever")
+      ->capture_default_str()
+      ->type_name("SECONDS");
 
   sgda::cli::TheoryArgs theory;
   CLI::App* theory_cmd = app.add_subcommand(

@@ -25,8 +25,8 @@ int checked_int(std::int64_t count, const char* what) {
 
 }  // namespace
 
-MpiCommunicator::MpiCommunicator(MPI_Comm comm, Index num_workers)
-    : comm_(comm), num_workers_(num_workers) {
+MpiCommunicator::MpiCommunicator(MPI_Comm comm, Index num_workers, Watchdog& watchdog)
+    : comm_(comm), watchdog_(watchdog), num_workers_(num_workers) {
   int rank = 0, size = 1;
   MPI_Comm_rank(comm_, &rank);
   MPI_Comm_size(comm_, &size);
@@ -51,6 +51,12 @@ MpiCommunicator::MpiCommunicator(MPI_Comm comm, Index num_workers)
   all_.resize(static_cast<std::size_t>(num_workers));
 }
 
+void MpiCommunicator::allgatherv(const void* send, int count, MPI_Datatype type, void* receive,
+                                 const int* counts, const int* offsets) {
+  Watchdog::Wait wait(watchdog_);
+  MPI_Allgatherv(send, count, type, receive, counts, offsets, type, comm_);
+}
+
 const std::vector<Payload>& MpiCommunicator::allgather(const std::vector<Payload>& local,
                                                        std::int64_t& sample_evaluations) {
   // Round 1: every worker's payload size and every rank's oracle calls.
@@ -63,9 +69,8 @@ const std::vector<Payload>& MpiCommunicator::allgather(const std::vector<Payload
     local_header_.push_back(field_bits);
     local_size += wire_bytes(values, field_bits);
   }
-  MPI_Allgatherv(local_header_.data(), static_cast<int>(local_header_.size()), MPI_INT64_T,
-                 headers_.data(), header_counts_.data(), header_offsets_.data(), MPI_INT64_T,
-                 comm_);
+  allgatherv(local_header_.data(), static_cast<int>(local_header_.size()), MPI_INT64_T,
+             headers_.data(), header_counts_.data(), header_offsets_.data());
 
   // Round 2: the payloads' bytes, packed back to back.
   local_bytes_.resize(static_cast<std::size_t>(local_size));
@@ -91,8 +96,8 @@ const std::vector<Payload>& MpiCommunicator::allgather(const std::vector<Payload
     total += bytes;
   }
   bytes_.resize(static_cast<std::size_t>(checked_int(total, "payload bytes")));
-  MPI_Allgatherv(local_bytes_.data(), static_cast<int>(local_bytes_.size()), MPI_BYTE,
-                 bytes_.data(), byte_counts_.data(), byte_offsets_.data(), MPI_BYTE, comm_);
+  allgatherv(local_bytes_.data(), static_cast<int>(local_bytes_.size()), MPI_BYTE, bytes_.data(),
+             byte_counts_.data(), byte_offsets_.data());
   sent_.payload += local_size;
   sent_.header += 8 * static_cast<std::int64_t>(local_header_.size());
   sent_.messages += static_cast<std::int64_t>(local.size());
@@ -130,8 +135,8 @@ std::vector<Vector> MpiCommunicator::allgather_vectors(const std::vector<Vector>
     local_sizes.push_back(v.size());
     local_values.insert(local_values.end(), v.data(), v.data() + v.size());
   }
-  MPI_Allgatherv(local_sizes.data(), static_cast<int>(local_sizes.size()), MPI_INT64_T,
-                 sizes.data(), counts.data(), offsets.data(), MPI_INT64_T, comm_);
+  allgatherv(local_sizes.data(), static_cast<int>(local_sizes.size()), MPI_INT64_T, sizes.data(),
+             counts.data(), offsets.data());
   std::int64_t total = 0;
   for (int r = 0; r < ranks; ++r) {
     std::int64_t values = 0;
@@ -141,8 +146,8 @@ std::vector<Vector> MpiCommunicator::allgather_vectors(const std::vector<Vector>
     total += values;
   }
   std::vector<double> values(static_cast<std::size_t>(total));
-  MPI_Allgatherv(local_values.data(), static_cast<int>(local_values.size()), MPI_DOUBLE,
-                 values.data(), counts.data(), offsets.data(), MPI_DOUBLE, comm_);
+  allgatherv(local_values.data(), static_cast<int>(local_values.size()), MPI_DOUBLE, values.data(),
+             counts.data(), offsets.data());
   std::vector<Vector> all;
   const double* in = values.data();
   for (std::int64_t size : sizes) {

@@ -6,13 +6,15 @@
 #include <vector>
 
 #include "sgda/mpi/session.hpp"
+#include "watchdog.hpp"
 
 namespace sgda::mpi {
 
 class MpiCommunicator final : public Communicator {
  public:
-  // Workers 0..W−1 over the ranks of `comm` (not owned), in contiguous blocks.
-  MpiCommunicator(MPI_Comm comm, Index num_workers);
+  // Workers 0..W−1 over the ranks of `comm` (not owned), in contiguous blocks; `watchdog` (not
+  // owned) times its waits.
+  MpiCommunicator(MPI_Comm comm, Index num_workers, Watchdog& watchdog);
 
   Index num_workers() const override { return num_workers_; }
   const std::vector<Index>& local_workers() const override { return local_; }
@@ -23,7 +25,12 @@ class MpiCommunicator final : public Communicator {
   const WireBytes& sent() const { return sent_; }  // by this rank
 
  private:
+  // MPI_Allgatherv of `type` on comm_, its wait timed by the watchdog.
+  void allgatherv(const void* send, int count, MPI_Datatype type, void* receive, const int* counts,
+                  const int* offsets);
+
   MPI_Comm comm_;
+  Watchdog& watchdog_;
   Index num_workers_;
   std::vector<Index> local_;
   std::vector<int> first_worker_;  // by rank, and W at the end

@@ -13,19 +13,21 @@ namespace {
 
 class MpiProcessGroup final : public ProcessGroup {
  public:
-  explicit MpiProcessGroup(MPI_Comm comm) : comm_(comm) {
+  MpiProcessGroup(MPI_Comm comm, Watchdog& watchdog) : comm_(comm), watchdog_(watchdog) {
     MPI_Comm_rank(comm_, &rank_);
     MPI_Comm_size(comm_, &size_);
   }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   void agree_max(std::span<std::int64_t> values) override {
+    Watchdog::Wait wait(watchdog_);
     MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_INT64_T,
                   MPI_MAX, comm_);
   }
 
  private:
   MPI_Comm comm_;
+  Watchdog& watchdog_;
   int rank_ = 0, size_ = 1;
 };
 
@@ -33,6 +35,7 @@ class MpiProcessGroup final : public ProcessGroup {
 
 struct Session::Impl {
   MPI_Comm comm = MPI_COMM_NULL;  // sgda's own, duplicated from MPI_COMM_WORLD
+  std::unique_ptr<Watchdog> watchdog;
   std::unique_ptr<MpiProcessGroup> processes;
   std::vector<std::shared_ptr<MpiCommunicator>> communicators;
 };
@@ -44,12 +47,18 @@ Session::Session() : impl_(std::make_unique<Impl>()) {
   int provided = 0;
   MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
   MPI_Comm_dup(MPI_COMM_WORLD, &impl_->comm);
-  impl_->processes = std::make_unique<MpiProcessGroup>(impl_->comm);
+  int rank = 0, size = 1;
+  MPI_Comm_rank(impl_->comm, &rank);
+  MPI_Comm_size(impl_->comm, &size);
+  impl_->watchdog = std::make_unique<Watchdog>(rank, size);
+  impl_->watchdog->set_timeout(kDefaultTimeoutSeconds);
+  impl_->processes = std::make_unique<MpiProcessGroup>(impl_->comm, *impl_->watchdog);
 }
 
 Session::~Session() {
   impl_->communicators.clear();
   impl_->processes.reset();
+  impl_->watchdog.reset();
   MPI_Comm_free(&impl_->comm);
   MPI_Finalize();
 }
@@ -59,18 +68,24 @@ int Session::size() const { return impl_->processes->size(); }
 ProcessGroup& Session::processes() { return *impl_->processes; }
 
 std::shared_ptr<Communicator> Session::communicator(Index num_workers) {
-  auto communicator = std::make_shared<MpiCommunicator>(impl_->comm, num_workers);
+  auto communicator = std::make_shared<MpiCommunicator>(impl_->comm, num_workers, *impl_->watchdog);
   impl_->communicators.push_back(communicator);
   return communicator;
 }
 
 int Session::first_failing(bool failed) {
   int rank = failed ? this->rank() : size();
+  Watchdog::Wait wait(*impl_->watchdog);
   MPI_Allreduce(MPI_IN_PLACE, &rank, 1, MPI_INT, MPI_MIN, impl_->comm);
   return rank == size() ? -1 : rank;
 }
 
-void Session::barrier() { MPI_Barrier(impl_->comm); }
+void Session::barrier() {
+  Watchdog::Wait wait(*impl_->watchdog);
+  MPI_Barrier(impl_->comm);
+}
+
+void Session::set_timeout(double seconds) { impl_->watchdog->set_timeout(seconds); }
 
 WireBytes Session::wire_bytes() {
   std::int64_t sums[3] = {0, 0, 0};
@@ -79,6 +94,7 @@ WireBytes Session::wire_bytes() {
     sums[1] += c->sent().header;
     sums[2] += c->sent().messages;
   }
+  Watchdog::Wait wait(*impl_->watchdog);
   MPI_Allreduce(MPI_IN_PLACE, sums, 3, MPI_INT64_T, MPI_SUM, impl_->comm);
   return {sums[0], sums[1], sums[2]};
 }

@@ -166,6 +166,53 @@ TEST_CASE("a run that crashed in one process resumes under mpirun bit for bit",
 #endif
 
 #ifdef SGDA_MPIRUN
+namespace {
+
+// `mpirun ... sgda ARGS` started in `dir` (stderr into dir/stderr.txt); the launcher's pid.
+pid_t start_mpirun(const TempDir& dir, const std::string& args) {
+  const pid_t launcher = fork();
+  if (launcher == 0) {
+    if (chdir(dir.path().c_str()) != 0) _exit(127);
+    std::freopen("/dev/null", "w", stdout);
+    std::freopen("stderr.txt", "w", stderr);
+    const std::string line = "exec " + kMpirun + " '" + kCli + "' " + args;
+    execl("/bin/sh", "sh", "-c", line.c_str(), nullptr);
+    _exit(127);
+  }
+  return launcher;
+}
+
+// Waits up to a minute for the launcher (killed after that); true when it ended by itself with
+// a non-zero status.
+bool failed_in_time(pid_t launcher) {
+  int status = 0;
+  pid_t done = 0;
+  for (int i = 0; i < 600 && done == 0; ++i) {
+    done = waitpid(launcher, &status, WNOHANG);
+    if (done == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (done == 0) {
+    kill(launcher, SIGKILL);
+    waitpid(launcher, &status, 0);
+    return false;
+  }
+  return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+// Waits for the run file's first checkpoint, then sends `signal` to one rank: the launcher's
+// newest child, a rank other than 0 here.
+void signal_a_rank(const TempDir& dir, pid_t launcher, int signal) {
+  for (int i = 0; i < 12000 && !fs::exists(dir / "run.h5"); ++i)  // up to a minute
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(fs::exists(dir / "run.h5"));
+  const Result child =
+      sgda::testing::shell("pgrep -n -P " + std::to_string(launcher) + " sgda", dir);
+  REQUIRE(child.status == 0);
+  kill(std::stoi(child.out), signal);
+}
+
+}  // namespace
+
 TEST_CASE("a rank that dies ends the job without a hang and the checkpoint resumes",
           "[cli][mpi][checkpoint]") {
   TempDir dir("mpi");
@@ -174,37 +221,9 @@ TEST_CASE("a rank that dies ends the job without a hang and the checkpoint resum
   dir.write("game.toml", game);
   const std::string args = "solve game.toml --iterations 40000 --log-every 2000 ";
   REQUIRE(sgda::testing::run(args + "-o reference.h5", dir).status == 0);
-  // Under mpirun, with a checkpoint every 2000 iterations; once one is written, rank 3 is
-  // killed without warning.
-  const pid_t launcher = fork();
-  if (launcher == 0) {
-    if (chdir(dir.path().c_str()) != 0) _exit(127);
-    std::freopen("/dev/null", "w", stdout);
-    std::freopen("/dev/null", "w", stderr);
-    const std::string line =
-        "exec " + kMpirun + " '" + kCli + "' " + args + "--checkpoint-every 2000 -o run.h5";
-    execl("/bin/sh", "sh", "-c", line.c_str(), nullptr);
-    _exit(127);
-  }
-  for (int i = 0; i < 12000 && !fs::exists(dir / "run.h5"); ++i)  // up to a minute
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  REQUIRE(fs::exists(dir / "run.h5"));
-  // The ranks are the launcher's children; the last one started is a rank other than 0 here.
-  const Result children =
-      sgda::testing::shell("pgrep -n -P " + std::to_string(launcher) + " sgda", dir);
-  REQUIRE(children.status == 0);
-  const pid_t rank = std::stoi(children.out);
-  kill(rank, SIGKILL);
-  // The launcher ends the others; a hang would leave it running past the deadline.
-  int status = 0;
-  pid_t done = 0;
-  for (int i = 0; i < 600 && done == 0; ++i) {  // up to a minute
-    done = waitpid(launcher, &status, WNOHANG);
-    if (done == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  if (done == 0) kill(launcher, SIGKILL), waitpid(launcher, &status, 0);
-  REQUIRE(done == launcher);
-  CHECK(!(WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  const pid_t launcher = start_mpirun(dir, args + "--checkpoint-every 2000 -o run.h5");
+  signal_a_rank(dir, launcher, SIGKILL);
+  CHECK(failed_in_time(launcher));  // the launcher ended the others
   const sgda::RunRecord crashed = sgda::load_run((dir / "run.h5").string());
   REQUIRE(crashed.settings.at("termination") == sgda::kRunInProgress);
   const Result resumed = mpirun("solve --resume run.h5", dir);
@@ -212,5 +231,22 @@ TEST_CASE("a rank that dies ends the job without a hang and the checkpoint resum
   REQUIRE(resumed.status == 0);
   check_same(sgda::load_run((dir / "reference.h5").string()),
              sgda::load_run((dir / "run.h5").string()));
+}
+
+TEST_CASE("a rank that hangs ends the job after the MPI timeout with a line naming a rank",
+          "[cli][mpi][checkpoint]") {
+  TempDir dir("mpi");
+  std::string game = kGame;
+  game.replace(game.find("dimension = 5"), 13, "dimension = 100");
+  dir.write("game.toml", game);
+  const pid_t launcher =
+      start_mpirun(dir,
+                   "solve game.toml --iterations 400000 --checkpoint-every 2000 --mpi-timeout 2 "
+                   "-o run.h5");
+  signal_a_rank(dir, launcher, SIGSTOP);  // alive, never answering
+  CHECK(failed_in_time(launcher));
+  const std::string err = sgda::testing::read(dir / "stderr.txt");
+  CHECK(err.find("no answer from the other ranks for 2 s (the MPI timeout)") != std::string::npos);
+  CHECK(sgda::load_run((dir / "run.h5").string()).checkpoint.has_value());
 }
 #endif

@@ -36,6 +36,12 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
+  // How long a rank waits inside one collective call for the others before it ends the job
+  // (one line naming the rank on stderr, exit code 2): MPI itself waits forever for a rank that
+  // hangs without dying. 0: forever.
+  static constexpr double kDefaultTimeoutSeconds = 600.0;
+  void set_timeout(double seconds);
+
   int rank() const;
   int size() const;
   ProcessGroup& processes();
