@@ -17,6 +17,7 @@
 #include "sgda/io/files.hpp"
 #include "sgda/io/game_file.hpp"
 #include "sgda/io/trace_file.hpp"
+#include "sgda/problems/training.hpp"
 #include "sgda/registry.hpp"
 #include "sgda/solver.hpp"
 #include "sgda/step.hpp"
@@ -209,21 +210,27 @@ void set_up(const SolveArgs& args, const Processes& processes, SolveSetup& s) {
   s.x0 = s.problem->initial_point();  // 0, or a network's He/Xavier initialization
 #ifdef SGDA_WITH_MPI
   if (processes.session) {
-    auto* distributed = dynamic_cast<DistributedEstimator*>(s.estimator.get());
-    if (!distributed && processes.session->size() > 1)
-      throw located_error(
-          config, InputError(FieldError{
-                      "method", "--backend mpi runs the workers of a distributed method over " +
-                                    std::to_string(processes.session->size()) +
-                                    " ranks; accepted qsgda, diana-sgda or vr-diana-sgda (or "
-                                    "one rank), got " +
-                                    s.estimator->name()}));
-    if (distributed) try {
+    // A distributed method's workers go over the ranks; a training problem's minibatches are
+    // split over them (data-parallel); anything else would only repeat the run on every rank.
+    const int ranks = processes.session->size();
+    try {
+      if (auto* distributed = dynamic_cast<DistributedEstimator*>(s.estimator.get()))
         distributed->set_communicator(
             processes.session->communicator(distributed->settings().workers));
-      } catch (const InputError& e) {
-        throw located_error(config, e);
-      }
+      else if (auto* training = dynamic_cast<TrainingProblem*>(s.problem.get()))
+        training->set_data_parallel(&processes.session->processes());
+      else if (ranks > 1)
+        throw InputError(
+            FieldError{"method",
+                       "--backend mpi runs the workers of a distributed method or the "
+                       "minibatches of a training problem over " +
+                           std::to_string(ranks) +
+                           " ranks; accepted qsgda, diana-sgda or vr-diana-sgda, a training "
+                           "problem, or one rank; got " +
+                           s.estimator->name() + " on " + s.problem->name()});
+    } catch (const InputError& e) {
+      throw located_error(config, e);
+    }
   }
 #endif
 }
@@ -318,7 +325,7 @@ int run_solve(const SolveArgs& args, const Processes& processes) {
     settings["mpi.payload_bytes"] = std::to_string(wire.payload);
     settings["mpi.header_bytes"] = std::to_string(wire.header);
     settings["mpi.messages"] = std::to_string(wire.messages);
-    if (root)
+    if (root && wire.messages > 0)
       std::cout << "mpi: " << processes.session->size() << " ranks; " << wire.payload
                 << " payload bytes on the wire for the trace's " << summary.counters.bits
                 << " bits, in " << wire.messages << " messages (" << wire.header << " header bytes)"

@@ -24,10 +24,22 @@ class MpiProcessGroup final : public ProcessGroup {
     MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_INT64_T,
                   MPI_MAX, comm_);
   }
+  void sum_in_rank_order(VectorRef values) override {
+    const auto d = static_cast<int>(values.size());
+    const Vector mine = values;
+    all_.resize(static_cast<Index>(d) * size_);
+    {
+      Watchdog::Wait wait(watchdog_);
+      MPI_Allgather(mine.data(), d, MPI_DOUBLE, all_.data(), d, MPI_DOUBLE, comm_);
+    }
+    values = all_.head(d);
+    for (int r = 1; r < size_; ++r) values += all_.segment(static_cast<Index>(r) * d, d);
+  }
 
  private:
   MPI_Comm comm_;
   Watchdog& watchdog_;
+  Vector all_;  // every process's values, by rank
   int rank_ = 0, size_ = 1;
 };
 

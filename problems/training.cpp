@@ -311,13 +311,32 @@ void TrainingProblem::sample_sum(const SampleDraw& draw, ConstVectorRef x, Vecto
         "\"batch\" normalizes by a minibatch's statistics: accepted minibatches of at least 2 "
         "examples, got one of " +
         std::to_string(count)));
-  Workspace& work = workspace(count);
-  batch(d.features, d.labels, d.targets, draw.indices.data(), 0, count, draw.weights.data(), 0.0, x,
-        out, work, batch_normalized());
+  Index first = 0, share = count;  // this process's pairs of the draw
+  if (data_parallel_) {
+    const std::int64_t r = data_parallel_->rank(), size = data_parallel_->size();
+    first = static_cast<Index>(r * count / size);
+    share = static_cast<Index>((r + 1) * count / size) - first;
+  }
+  if (share > 0) {
+    Workspace& work = workspace(share);
+    batch(d.features, d.labels, d.targets, draw.indices.data() + first, 0, share,
+          draw.weights.data() + first, 0.0, x, out, work, batch_normalized());
+    last_ = &work;
+  } else {
+    out.setZero();
+  }
+  if (data_parallel_) data_parallel_->sum_in_rank_order(out);
   // The running statistics moved: the metrics' cache of full() is stale.
   if (batch_normalized()) cached_x_.resize(0);
-  last_ = &work;
-  last_weights_.assign(draw.weights.begin(), draw.weights.end());
+  last_weights_.assign(draw.weights.begin() + first, draw.weights.begin() + first + share);
+}
+
+void TrainingProblem::set_data_parallel(ProcessGroup* group) {
+  if (group && batch_normalized())
+    throw InputError(batch_norm_error(
+        "\"batch\" normalizes by a whole minibatch's statistics: accepted \"none\" or "
+        "\"layer\" for data-parallel training over MPI"));
+  data_parallel_ = group;
 }
 
 void TrainingProblem::save_state(StateArchive& out) const {
@@ -363,6 +382,10 @@ std::vector<nn::Dense> TrainingProblem::dense_layers() const {
 }
 
 nn::DenseBatch TrainingProblem::last_batch() const {
+  if (data_parallel_)
+    throw InputError(name() +
+                     ": the curvature of a minibatch (mbf, kfac) needs all of its examples in "
+                     "every process; accepted the other step rules in data-parallel training");
   if (!last_) throw InputError(name() + ": no minibatch has been evaluated yet");
   nn::DenseBatch b;
   b.layers = dense_layers();

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <span>
 
+#include "sgda/types.hpp"
+
 namespace sgda {
 
 class ProcessGroup {
@@ -18,6 +20,9 @@ class ProcessGroup {
   // values[i] ← the maximum of values[i] over the processes, on every process (a collective
   // call: every process makes it at the same point of the loop).
   virtual void agree_max(std::span<std::int64_t> values) = 0;
+  // values ← the sum of every process's values, added in rank order, so that every process
+  // gets the same bits (collective, like agree_max).
+  virtual void sum_in_rank_order(VectorRef values) = 0;
 };
 
 }  // namespace sgda

@@ -116,6 +116,44 @@ TEST_CASE("mpirun -np 4 sgda solve writes the in-process run and counts the byte
   }
 }
 
+TEST_CASE("mpirun -np 4 sgda solve trains a network data-parallel", "[cli][mpi][training]") {
+  TempDir dir("mpi");
+  // Debian's Fashion-MNIST, 240 of its training images; the metrics use its 10000 test images.
+  const std::string problem = R"([problem]
+type = "classifier"
+data = "fashion-mnist"
+train_samples = 240
+hidden = "8"
+[method]
+name = "sgda"
+sampling = "shuffle"
+batch_size = 24
+[step]
+rule = "lamb"
+[run]
+step_size = 0.01
+iterations = 30
+log_every_epochs = 1
+seed = 1
+)";
+  dir.write("mlp.toml", problem);
+  REQUIRE(sgda::testing::run("solve mlp.toml -o local.h5", dir).status == 0);
+  const Result over_mpi = mpirun("solve mlp.toml -o mpi.h5", dir);
+  INFO(over_mpi.err);
+  REQUIRE(over_mpi.status == 0);
+  CHECK(sgda::testing::lines(over_mpi.out) == 2);  // rank 0 alone: the summary, the metrics
+  const sgda::RunRecord local = sgda::load_run((dir / "local.h5").string());
+  const sgda::RunRecord run = sgda::load_run((dir / "mpi.h5").string());
+  CHECK((run.x_final - local.x_final).norm() <= 1e-10 * local.x_final.norm());
+  CHECK(run.trace.sample_evaluations == local.trace.sample_evaluations);
+  // Batch normalization needs the whole minibatch on every rank.
+  dir.write("bn.toml", "[problem]\nnormalization = \"batch\"" + problem.substr(9));
+  const Result bn = mpirun("solve bn.toml", dir);
+  CHECK(bn.status == 2);
+  CHECK(sgda_lines(bn.err) == 1);
+  CHECK(bn.err.find("data-parallel training over MPI") != std::string::npos);
+}
+
 TEST_CASE("a bad input under mpirun is one line naming the rank and exit 2 on every rank",
           "[cli][mpi]") {
   TempDir dir("mpi");

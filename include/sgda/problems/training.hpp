@@ -64,6 +64,7 @@
 #include "sgda/nn/network.hpp"
 #include "sgda/options.hpp"
 #include "sgda/problem.hpp"
+#include "sgda/process_group.hpp"
 
 namespace sgda {
 
@@ -142,6 +143,12 @@ class TrainingProblem final : public Problem, public nn::DenseBatchSource {
   std::vector<Block> blocks() const override { return network_.blocks(); }
   Vector initial_point() const override { return initial_; }
   std::vector<std::pair<std::string, double>> metrics(ConstVectorRef x) const override;
+  // Data-parallel training (`mpirun ... sgda solve`, docs/mpi.md): with a group of processes
+  // that all run the same solve, sample_sum evaluates this process's contiguous share of each
+  // minibatch (rank r of R: pairs ⌊rB/R⌋ … ⌊(r+1)B/R⌋−1) and sums the shares over the group in
+  // rank order, so every process takes the same step. Null: the whole minibatch here. Throws
+  // InputError with batch normalization (its statistics are the whole minibatch's).
+  void set_data_parallel(ProcessGroup* group);
   std::vector<nn::Dense> dense_layers() const override;
   nn::DenseBatch last_batch() const override;
   // Batch normalization's running statistics under "batch_norm.layer<l>.mean" / ".variance"
@@ -205,6 +212,7 @@ class TrainingProblem final : public Problem, public nn::DenseBatchSource {
   mutable const Workspace* last_ = nullptr;         // of the last sample_sum, and its weights
   mutable std::vector<double> last_weights_;
   mutable nn::Network::RunningStatistics running_;  // batch normalization's
+  ProcessGroup* data_parallel_ = nullptr;
 };
 
 }  // namespace sgda
