@@ -19,11 +19,13 @@
 #include "sgda/io/trace_file.hpp"
 #include "sgda/problems/training.hpp"
 #include "sgda/registry.hpp"
+#include "sgda/regularizer.hpp"
 #include "sgda/solver.hpp"
 #include "sgda/step.hpp"
 #include "sgda/theory.hpp"
 
 #ifdef SGDA_WITH_MPI
+#include "sgda/mpi/game_part.hpp"
 #include "sgda/mpi/session.hpp"
 #endif
 
@@ -176,6 +178,19 @@ struct SolveSetup {
   Vector x0;
 };
 
+#ifdef SGDA_WITH_MPI
+// Under MPI, a game file's samples are split over the ranks, each reading only its workers'
+// (docs/mpi.md), when a distributed method runs at a numeric step: the theory's constants need
+// every sample, so then every rank reads the whole game.
+bool splits_game(const RunConfig& config) {
+  const Method m = config.estimator.method;
+  return config.problem.type == ProblemType::kFile && config.estimator.delay == 0 &&
+         (m == Method::kQsgda || m == Method::kDianaSgda || m == Method::kVrDianaSgda) &&
+         config.solver.step_size.rule == StepSizeRule::kConstant;
+}
+
+#endif
+
 void set_up(const SolveArgs& args, const Processes& processes, SolveSetup& s) {
   RunConfig& config = s.config;
   if (!args.resume.empty()) {
@@ -204,7 +219,22 @@ void set_up(const SolveArgs& args, const Processes& processes, SolveSetup& s) {
         config, InputError(FieldError{"SolverOptions::checkpoint_every",
                                       "checkpoints go into the run file; accepted only with an "
                                       "output file (-o)"}));
+#ifdef SGDA_WITH_MPI
+  if (processes.session && splits_game(config)) {
+    try {
+      s.problem =
+          mpi::load_game_part(*processes.session, config.problem.file, config.estimator.workers,
+                              make_regularizer(config.regularizer));
+    } catch (const InputError& e) {
+      if (e.field()) throw located_error(config, e);
+      throw located_error(config, InputError(FieldError{"problem.file", e.what()}));
+    }
+  } else {
+    s.problem = make_problem(config);
+  }
+#else
   s.problem = make_problem(config);
+#endif
   s.estimator = build_estimator(config, *s.problem);
   s.step = build_step(config);
   s.x0 = s.problem->initial_point();  // 0, or a network's He/Xavier initialization
@@ -241,12 +271,16 @@ int run_solve(const SolveArgs& args, const Processes& processes) {
   if (mpi::Session* session = processes.session) {
     // A setup error on any rank stops every rank, told once, by the lowest rank that had one.
     std::exception_ptr error;
+    bool failed = false;  // here; not when only another rank did
     try {
       set_up(args, processes, s);
+    } catch (const mpi::AnotherRankFailed&) {
+      error = std::current_exception();
     } catch (...) {
       error = std::current_exception();
+      failed = true;
     }
-    const int first = session->first_failing(error != nullptr);
+    const int first = session->first_failing(failed);
     if (first >= 0 && session->size() == 1) std::rethrow_exception(error);
     if (first >= 0) {
       if (first == session->rank()) try {
@@ -254,6 +288,9 @@ int run_solve(const SolveArgs& args, const Processes& processes) {
         } catch (const std::exception& e) {
           fail("rank " + std::to_string(first) + " of " + std::to_string(session->size()) + ": " +
                e.what());
+        } catch (...) {
+          fail("rank " + std::to_string(first) + " of " + std::to_string(session->size()) +
+               ": unexpected error");
         }
       // Every rank waits for the line: a launcher ends the job at the first rank that exits
       // with an error, perhaps before the line was written.

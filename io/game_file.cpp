@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <optional>
 #include <set>
 #include <utility>
@@ -184,12 +185,30 @@ Matrix column_major(const double* values, Index d) {
   return m;
 }
 
-AffineGame load_game(const hdf5::Reader& file, std::shared_ptr<const Regularizer> regularizer) {
+// What load_game and load_game_part read: every M_i, or those `choose` picks once it knows n and
+// the file's worker partition (read first then).
+struct GameData {
+  std::vector<Matrix> matrices;
+  std::vector<Index> samples;  // with choose: the ids of `matrices`
+  hsize_t n = 0, d = 0;
+  hdf5::Array<double> q;
+  std::optional<Vector> x_star;
+  std::vector<Block> blocks;
+  std::vector<std::vector<Index>> workers;
+};
+
+using SampleChooser =
+    std::function<std::vector<Index>(Index n, const std::vector<std::vector<Index>>& workers)>;
+
+GameData read_game(const hdf5::Reader& file, const SampleChooser* choose) {
   // /M sample by sample into the games' matrices: the file's row-major M_i pass through one
   // D × D buffer, so the game never sits in memory twice.
   const std::string m_layout = "float64 [n, D, D] with n, D >= 1";
-  std::vector<Matrix> matrices;
-  hsize_t n = 0, d = 0;
+  GameData g;
+  hsize_t& n = g.n;
+  hsize_t& d = g.d;
+  std::vector<char> wanted;
+  bool workers_read = false;
   file.read_float64_slices(
       "/M", 3, m_layout,
       [&](const hdf5::Shape& shape) {
@@ -197,40 +216,52 @@ AffineGame load_game(const hdf5::Reader& file, std::shared_ptr<const Regularizer
           throw file.error("/M", "has shape " + hdf5::format_shape(shape) + "; accepted " +
                                      m_layout + " (square M_i)");
         n = shape[0], d = shape[1];
-        matrices.reserve(static_cast<std::size_t>(n));
+        if (choose) {
+          g.workers = read_workers(
+              file, n, " (n = " + std::to_string(n) + ", D = " + std::to_string(d) + " from /M)");
+          workers_read = true;
+          g.samples = (*choose)(static_cast<Index>(n), g.workers);
+          wanted.assign(static_cast<std::size_t>(n), 0);
+          for (Index i : g.samples) wanted[static_cast<std::size_t>(i)] = 1;
+        }
+        g.matrices.reserve(choose ? g.samples.size() : static_cast<std::size_t>(n));
       },
       [&](hsize_t i, const hdf5::Array<double>& slice) {
         file.require_finite("/M", slice, {i});
-        matrices.push_back(column_major(slice.values.data(), static_cast<Index>(d)));
-      });
+        g.matrices.push_back(column_major(slice.values.data(), static_cast<Index>(d)));
+      },
+      choose ? std::function<bool(hsize_t)>([&](hsize_t i) { return wanted[i] != 0; })
+             : std::function<bool(hsize_t)>());
   const std::string sizes =
       " (n = " + std::to_string(n) + ", D = " + std::to_string(d) + " from /M)";
 
-  const hdf5::Array<double> q = file.read_float64("/q", 2, "float64 [n, D]" + sizes);
-  file.require_shape("/q", q.shape, {n, d}, "float64 [n, D]" + sizes);
-  file.require_finite("/q", q);
+  g.q = file.read_float64("/q", 2, "float64 [n, D]" + sizes);
+  file.require_shape("/q", g.q.shape, {n, d}, "float64 [n, D]" + sizes);
+  file.require_finite("/q", g.q);
 
-  std::optional<Vector> x_star;
   if (file.has("/x_star")) {
     const hdf5::Array<double> x = file.read_float64("/x_star", 1, "float64 [D]" + sizes);
     file.require_shape("/x_star", x.shape, {d}, "float64 [D]" + sizes);
     file.require_finite("/x_star", x);
-    x_star = Eigen::Map<const Vector>(x.values.data(), static_cast<Index>(d));
+    g.x_star = Eigen::Map<const Vector>(x.values.data(), static_cast<Index>(d));
   }
 
-  std::vector<Block> blocks = read_blocks(file, static_cast<Index>(d));
-  std::vector<std::vector<Index>> workers = read_workers(file, n, sizes);
+  g.blocks = read_blocks(file, static_cast<Index>(d));
+  if (!workers_read) g.workers = read_workers(file, n, sizes);
+  return g;
+}
 
-  const auto dim = static_cast<Index>(d);
-  Matrix offsets = Eigen::Map<const Matrix>(q.values.data(), dim, static_cast<Index>(n));
-
+AffineGame load_game(const hdf5::Reader& file, std::shared_ptr<const Regularizer> regularizer) {
+  GameData g = read_game(file, nullptr);
+  Matrix offsets =
+      Eigen::Map<const Matrix>(g.q.values.data(), static_cast<Index>(g.d), static_cast<Index>(g.n));
   // x* in the file belongs to the unregularized game; with R ≠ 0 the game computes its own.
   std::optional<Vector> solution;
-  if (!regularizer || regularizer->is_zero()) solution = std::move(x_star);
+  if (!regularizer || regularizer->is_zero()) solution = std::move(g.x_star);
   std::optional<AffineGame> game;
   try {
-    game.emplace(std::move(matrices), std::move(offsets), std::move(blocks), std::move(regularizer),
-                 std::move(solution));
+    game.emplace(std::move(g.matrices), std::move(offsets), std::move(g.blocks),
+                 std::move(regularizer), std::move(solution));
   } catch (const InputError& e) {
     throw file.error("", e.what());
   }
@@ -250,7 +281,7 @@ AffineGame load_game(const hdf5::Reader& file, std::shared_ptr<const Regularizer
   };
   require_finite_mean("/M", game->mean_matrix());
   require_finite_mean("/q", game->mean_offset());
-  game->set_worker_partition(std::move(workers));
+  game->set_worker_partition(std::move(g.workers));
   return std::move(*game);
 }
 
@@ -259,6 +290,26 @@ AffineGame load_game(const hdf5::Reader& file, std::shared_ptr<const Regularizer
 AffineGame load_affine_game(const std::string& path,
                             std::shared_ptr<const Regularizer> regularizer) {
   return load_game(hdf5::Reader(path), std::move(regularizer));
+}
+
+GamePart load_affine_game_part(
+    const std::string& path, std::shared_ptr<const Regularizer> regularizer,
+    const std::function<std::vector<Index>(Index, const std::vector<std::vector<Index>>&)>&
+        choose) {
+  const hdf5::Reader file(path);
+  const SampleChooser chooser = choose;
+  GameData g = read_game(file, &chooser);
+  GamePart part;
+  part.samples = std::move(g.samples);
+  part.matrices = std::move(g.matrices);
+  part.num_samples = static_cast<Index>(g.n);
+  part.offsets =
+      Eigen::Map<const Matrix>(g.q.values.data(), static_cast<Index>(g.d), static_cast<Index>(g.n));
+  // x* in the file belongs to the unregularized game; with R ≠ 0 the game computes its own.
+  if (!regularizer || regularizer->is_zero()) part.solution = std::move(g.x_star);
+  part.blocks = std::move(g.blocks);
+  part.workers = std::move(g.workers);
+  return part;
 }
 
 AffineGame load_affine_game_image(const std::string& name, const void* data, std::size_t size,

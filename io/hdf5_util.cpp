@@ -342,10 +342,11 @@ Array<double> Reader::read_float64(const std::string& name, std::size_t rank,
   return read_array<double>(*this, file_, name, rank, accepted, Kind::kFloat64);
 }
 
-Shape Reader::read_float64_slices(
-    const std::string& name, std::size_t rank, const std::string& accepted,
-    const std::function<void(const Shape&)>& check_shape,
-    const std::function<void(hsize_t, const Array<double>&)>& each) const {
+Shape Reader::read_float64_slices(const std::string& name, std::size_t rank,
+                                  const std::string& accepted,
+                                  const std::function<void(const Shape&)>& check_shape,
+                                  const std::function<void(hsize_t, const Array<double>&)>& each,
+                                  const std::function<bool(hsize_t)>& wanted) const {
   try {
     Shape shape;
     const H5::DataSet dataset =
@@ -362,6 +363,7 @@ Shape Reader::read_float64_slices(
     extent[0] = 1;
     const H5::DataSpace memory(static_cast<int>(slice.shape.size()), slice.shape.data());
     for (hsize_t i = 0; i < shape[0]; ++i) {
+      if (wanted && !wanted(i)) continue;
       start[0] = i;
       file_space.selectHyperslab(H5S_SELECT_SET, extent.data(), start.data());
       dataset.read(slice.values.data(), memory_type(Kind::kFloat64), memory, file_space);

@@ -49,10 +49,12 @@ class Reader {
   // The same checks as read_float64, then the dataset one slice [i, ...] at a time: calls
   // check_shape(shape) before reading anything, then each(i, slice) for i = 0, 1, ... with the
   // slice's values (row-major, shape without the first axis) in one buffer reused for all, so
-  // a large dataset never sits in memory twice. Returns the shape.
+  // a large dataset never sits in memory twice. With `wanted`, only the slices i it accepts are
+  // read (each a hyperslab of its own). Returns the shape.
   Shape read_float64_slices(const std::string& name, std::size_t rank, const std::string& accepted,
                             const std::function<void(const Shape&)>& check_shape,
-                            const std::function<void(hsize_t, const Array<double>&)>& each) const;
+                            const std::function<void(hsize_t, const Array<double>&)>& each,
+                            const std::function<bool(hsize_t)>& wanted = {}) const;
 
   // Of an existing dataset `name` (InputError otherwise): whether it holds integers, and its
   // rank, so a reader can choose between layouts (labels or targets).

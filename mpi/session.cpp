@@ -3,6 +3,8 @@
 #include <mpi.h>
 
 #include <cstdlib>
+#include <limits>
+#include <string>
 
 #include "communicator.hpp"
 #include "sgda/error.hpp"
@@ -83,6 +85,23 @@ std::shared_ptr<Communicator> Session::communicator(Index num_workers) {
   auto communicator = std::make_shared<MpiCommunicator>(impl_->comm, num_workers, *impl_->watchdog);
   impl_->communicators.push_back(communicator);
   return communicator;
+}
+
+Matrix Session::running_sum(Index rows, Index cols, const std::function<void(Matrix&)>& add_mine) {
+  const std::int64_t count = static_cast<std::int64_t>(rows) * cols;
+  if (count > std::numeric_limits<int>::max())
+    throw InputError("mpi: a running sum of " + std::to_string(count) +
+                     " values exceeds 2^31; accepted a smaller dimension");
+  const int r = rank(), last = size() - 1;
+  Matrix sum = Matrix::Zero(rows, cols);
+  Watchdog::Wait wait(*impl_->watchdog);
+  if (r > 0)
+    MPI_Recv(sum.data(), static_cast<int>(count), MPI_DOUBLE, r - 1, 0, impl_->comm,
+             MPI_STATUS_IGNORE);
+  add_mine(sum);
+  if (r < last) MPI_Send(sum.data(), static_cast<int>(count), MPI_DOUBLE, r + 1, 0, impl_->comm);
+  MPI_Bcast(sum.data(), static_cast<int>(count), MPI_DOUBLE, last, impl_->comm);
+  return sum;
 }
 
 int Session::first_failing(bool failed) {

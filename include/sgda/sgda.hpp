@@ -35,6 +35,7 @@
 #include "sgda/problem.hpp"
 #include "sgda/process_group.hpp"
 #include "sgda/problems/affine_game.hpp"
+#include "sgda/problems/sharded_game.hpp"
 #include "sgda/problems/constant_target.hpp"
 #include "sgda/problems/dirac_gan.hpp"
 #include "sgda/problems/gaussian_gan.hpp"

@@ -116,6 +116,28 @@ TEST_CASE("mpirun -np 4 sgda solve writes the in-process run and counts the byte
   }
 }
 
+TEST_CASE("mpirun -np 4 sgda solve splits a game file over the ranks", "[cli][mpi]") {
+  TempDir dir("mpi");
+  REQUIRE(
+      sgda::testing::run("generate quadratic --samples 24 --dimension 5 --seed 3 -o game.h5", dir)
+          .status == 0);
+  std::string problem = kGame;
+  problem.replace(problem.find("type = \"quadratic\""), 18, "type = \"file\"\nfile = \"game.h5\"");
+  for (const char* key : {"samples = 24\n", "dimension = 5\n", "noise = 0.3\n", "seed = 3\n"})
+    problem.erase(problem.find(key), std::string(key).size());
+  dir.write("file.toml", problem);
+  REQUIRE(sgda::testing::run("solve file.toml -o local.h5", dir).status == 0);
+  const Result over_mpi = mpirun("solve file.toml -o mpi.h5", dir);
+  INFO(over_mpi.err);
+  REQUIRE(over_mpi.status == 0);
+  check_same(sgda::load_run((dir / "mpi.h5").string()),
+             sgda::load_run((dir / "local.h5").string()));
+  // The theory step needs every sample: then every rank reads the whole game, same run.
+  const Result theory = mpirun("solve file.toml --step-size theory --force -o mpi.h5", dir);
+  INFO(theory.err);
+  CHECK(theory.status == 0);
+}
+
 TEST_CASE("mpirun -np 4 sgda solve trains a network data-parallel", "[cli][mpi][training]") {
   TempDir dir("mpi");
   // Debian's Fashion-MNIST, 240 of its training images; the metrics use its 10000 test images.

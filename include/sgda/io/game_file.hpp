@@ -10,10 +10,13 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sgda/problems/affine_game.hpp"
+#include "sgda/problems/sharded_game.hpp"
 
 namespace sgda {
 
@@ -25,6 +28,13 @@ void save_affine_game(const std::string& path, const AffineGame& game);
 // non-finite values, inconsistent blocks) is an InputError naming the file and the dataset.
 AffineGame load_affine_game(const std::string& path,
                             std::shared_ptr<const Regularizer> regularizer = nullptr);
+// The part of a game that one MPI rank holds: `choose(n, workers)` is told the game's n and the
+// file's /workers partition (empty without one) and returns the samples to read (ascending);
+// only their M_i are read, each a hyperslab of /M, so the memory is theirs, not the game's.
+// Every q_i, x* and the blocks are read whole (small). The same checks as load_affine_game.
+GamePart load_affine_game_part(
+    const std::string& path, std::shared_ptr<const Regularizer> regularizer,
+    const std::function<std::vector<Index>(Index, const std::vector<std::vector<Index>>&)>& choose);
 // The same from an HDF5 file image in memory (`size` bytes at `data`, as a file holds them);
 // `name` stands for the file in messages (the fuzz target reads games this way, without disk).
 AffineGame load_affine_game_image(const std::string& name, const void* data, std::size_t size,

@@ -10,7 +10,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "sgda/estimators/workers.hpp"
@@ -26,6 +28,12 @@ struct WireBytes {
   // Sizes and oracle-call counts sent beside them (16 bytes per worker and round, 8 per rank).
   std::int64_t header = 0;
   std::int64_t messages = 0;  // payloads sent: workers × rounds
+};
+
+// Thrown by a collective set-up call (load_game_part) on the ranks where it succeeded when it
+// failed on another rank, which throws its own error.
+struct AnotherRankFailed : std::runtime_error {
+  AnotherRankFailed() : std::runtime_error("mpi: another rank failed") {}
 };
 
 class Session {
@@ -50,6 +58,12 @@ class Session {
   // ⌊rW/R⌋ … ⌊(r+1)W/R⌋ − 1. Throws InputError unless R ≤ W.
   std::shared_ptr<Communicator> communicator(Index num_workers);
 
+  // Collective: a sum accumulated along the ranks in rank order. Rank r receives the sum of
+  // ranks 0..r−1 (zeros on rank 0), `add_mine` adds its own terms to it in place and it goes on
+  // to rank r + 1; every rank returns the whole sum. Terms held in rank order are so added in
+  // their order, as one process adds them (the mean of a game whose samples are split over
+  // the ranks in order).
+  Matrix running_sum(Index rows, Index cols, const std::function<void(Matrix&)>& add_mine);
   // Collective: the lowest rank on which `failed` is true, or −1 when it is false on every rank.
   int first_failing(bool failed);
   // Collective: returns once every rank has called it.
