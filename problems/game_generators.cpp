@@ -5,6 +5,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "sgda/detail/huge_pages.hpp"
 #include "sgda/detail/lanczos.hpp"
 #include "sgda/error.hpp"
 #include "sgda/problems/affine_game.hpp"
@@ -77,6 +78,7 @@ void add_samples(const Matrix& mean, const Vector& mean_offset, const Vector& sc
     const auto g = static_cast<std::size_t>(group_of[static_cast<std::size_t>(i)]);
     Matrix& noise = matrices[static_cast<std::size_t>(i)];
     noise.resize(d, d);
+    detail::advise_huge_pages(noise.data(), sizeof(double) * std::size_t(d * d));
     fill_gaussian(noise, matrix_scale, rng);
     offset_noise.col(i) = gaussian(d, 1, offset_scale, rng);
     group_mean[g] += noise;
