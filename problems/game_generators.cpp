@@ -181,7 +181,7 @@ const OptionTable<QuadraticGameOptions>& QuadraticGameOptions::table() {
       {
           field("samples", &O::samples, "n, the samples F_i").at_least(1),
           field("dimension", &O::dimension,
-                "d, per player (D = 2d); D > 128: Lanczos, ~1 min at d = 1000 and n = 100")
+                "d, per player (D = 2d); D > 128: Lanczos, ~30 s at d = 1000 and n = 100")
               .bounds(1, false, kMaxDimension, false),
           scale(field("mu", &O::mu, "strong monotonicity of the mean operator")),
           scale(field("ell", &O::ell, "star-cocoercivity of the mean operator, >= mu")),
