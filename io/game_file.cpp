@@ -146,7 +146,8 @@ void save_affine_game(const std::string& path, const AffineGame& game) {
   if (game.regularizer().is_zero()) x_star = game.solution();
   if (x_star && !x_star->allFinite()) x_star.reset();
 
-  hdf5::write_atomically(path, [&](hdf5::Writer& file) {
+  const hsize_t bytes = 8 * (un * ud * ud + un * ud + ud + un);  // the datasets'
+  hdf5::write_atomically(path, bytes, [&](hdf5::Writer& file) {
     // Eigen stores column-major, the file row-major: each M_i transposed into one D × D buffer
     // in L1-sized tiles, so the game is never copied whole (3.2 GB at n = 100, D = 2000).
     file.write_float64_slices("/M", {un, ud, ud}, [&](hsize_t i, double* slice) {

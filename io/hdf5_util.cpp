@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -230,12 +231,15 @@ H5::H5File open_file(const Reader& reader) {
 // The file is built in memory (HDF5's core driver, no backing store) and written to disk by
 // Writer::close() in one go: HDF5 never meets a full disk, whose write errors in its metadata
 // cache and in H5Dclose/H5Fclose leave freed objects behind live ids (a crash at the next close).
-std::unique_ptr<H5::H5File> create_file(const std::string& file, const std::string& shown_path) {
+// With in_memory false, HDF5's default driver writes the file itself: only for a file whose
+// space is reserved on disk before anything is written (Writer's constructor with a reservation).
+std::unique_ptr<H5::H5File> create_file(const std::string& file, const std::string& shown_path,
+                                        bool in_memory = true) {
   try {
     // 1.8 object headers store many or long attributes densely instead of failing at 64 KiB.
     H5::FileAccPropList access;
     access.setLibverBounds(H5F_LIBVER_V18, H5F_LIBVER_LATEST);
-    if (H5Pset_fapl_core(access.getId(), 1 << 20, false) < 0)
+    if (in_memory && H5Pset_fapl_core(access.getId(), 1 << 20, false) < 0)
       throw input_error(shown_path, "", "cannot set up HDF5's in-memory file driver");
     return std::make_unique<H5::H5File>(file, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT,
                                         access);
@@ -244,6 +248,40 @@ std::unique_ptr<H5::H5File> create_file(const std::string& file, const std::stri
                       "cannot create " + file + " (" + detail(e) +
                           "); accepted a path in an existing, writable directory");
   }
+}
+
+// Gives back what a reservation left past the end of `file`: a truncation to its own size frees
+// such blocks on ext4 and XFS, punching a hole there on tmpfs. Failures are ignored (the file is
+// intact either way).
+void release_reservation(const std::string& file, std::uint64_t bytes) {
+  const int fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return;
+  struct stat st {};
+  if (::fstat(fd, &st) == 0) {
+    static_cast<void>(::ftruncate(fd, st.st_size));
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    if (size < bytes)
+      static_cast<void>(::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, st.st_size,
+                                    static_cast<off_t>(bytes - size)));
+  }
+  ::close(fd);
+}
+
+// Allocates `bytes` of disk space for `file` from offset 0 without changing its size (blocks past
+// the end are written by HDF5 later without meeting a full disk). Returns 0 or the errno; on
+// failure nothing stays allocated.
+int reserve_space(const std::string& file, std::uint64_t bytes) {
+  const int fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int code = 0;
+  while (::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(bytes)) != 0) {
+    if (errno == EINTR) continue;
+    code = errno;
+    break;
+  }
+  ::close(fd);
+  if (code != 0) release_reservation(file, bytes);  // a partial allocation
+  return code;
 }
 
 // Bob Jenkins' lookup3 hash (hashlittle), the checksum of HDF5's metadata.
@@ -558,6 +596,26 @@ Writer::Writer(const std::string& file, std::string shown_path, Mode mode)
   }
 }
 
+Writer::Writer(const std::string& file, std::string shown_path, std::uint64_t reserve)
+    : file_path_(file), shown_path_(std::move(shown_path)), mode_(Mode::kNew) {
+  quiet();
+  if (reserve > 0) {
+    file_ = create_file(file, shown_path_, false);
+    const int code = reserve_space(file, reserve);
+    if (code == 0) {
+      reserved_ = reserve;
+      return;
+    }
+    abandon();  // an empty file: nothing of it is kept
+    if (code == ENOSPC || code == EDQUOT)
+      throw input_error(shown_path_, "",
+                        "cannot write " + file +
+                            " (disk full: ENOSPC, no space left on device); accepted a writable "
+                            "path in a folder with free space");
+  }
+  file_ = create_file(file, shown_path_);  // no reservation here: in memory
+}
+
 Writer::~Writer() { abandon(); }
 
 void Writer::abandon() noexcept {
@@ -666,6 +724,23 @@ void Writer::close() {
                           "); accepted a writable file with free space");
     return;
   }
+  if (reserved_ > 0) {
+    // Written to disk by HDF5 into the space reserved for it.
+    const hid_t id = file_->getId();
+    const bool flushed = H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0;
+    std::string cause = flushed ? "" : innermost_error();
+    const bool closed = H5Fclose(id) >= 0;
+    if (closed)
+      file_.reset();  // as in abandon(): the C++ object sees an invalid id
+    else
+      static_cast<void>(file_.release());
+    if (cause.empty() && !closed) cause = innermost_error();
+    release_reservation(file_path_, reserved_);
+    if (!flushed || !closed)
+      throw error("", "cannot finish writing (" + (cause.empty() ? "HDF5 error" : cause) +
+                          "); accepted a writable file with free space");
+    return;
+  }
   // The in-memory file's image goes straight into the new file's pages (a game of gigabytes is
   // not copied into a buffer first).
   const hid_t id = file_->getId();
@@ -687,6 +762,11 @@ void Writer::close() {
 }
 
 void write_atomically(const std::string& path, const std::function<void(Writer&)>& write) {
+  write_atomically(path, 0, write);
+}
+
+void write_atomically(const std::string& path, std::uint64_t expected_bytes,
+                      const std::function<void(Writer&)>& write) {
   // Checked here so the message names the directory rather than the temporary file.
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   std::error_code ec;
@@ -698,7 +778,10 @@ void write_atomically(const std::string& path, const std::function<void(Writer&)
   check_output_file(path, path, true, {}, "");
   const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
   try {
-    Writer writer(temporary, path);
+    // Large files straight to disk: an in-memory image of gigabytes costs its page faults and a
+    // copy. The reservation adds room for HDF5's metadata to the data's size.
+    constexpr std::uint64_t kDirect = std::uint64_t(64) << 20, kMetadata = std::uint64_t(1) << 20;
+    Writer writer(temporary, path, expected_bytes >= kDirect ? expected_bytes + kMetadata : 0);
     write(writer);
     writer.close();
   } catch (const H5::Exception& e) {

@@ -105,6 +105,12 @@ class Writer {
   // returns can leave `file` unreadable (HDF5 keeps no journal).
   enum class Mode { kNew, kInPlace };
   Writer(const std::string& file, std::string shown_path, Mode mode);
+  // A new file written straight to disk (HDF5's default driver) instead of built in memory, for
+  // files of gigabytes: `reserve` bytes, at least what will be written, are allocated on disk
+  // first, so HDF5 meets no full disk either (a disk without room is refused here, "disk full:
+  // ENOSPC ..."); what close() leaves of the reservation past the end is released. Where the
+  // file system cannot reserve space, the file is built in memory as with kNew.
+  Writer(const std::string& file, std::string shown_path, std::uint64_t reserve);
   ~Writer();
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
@@ -131,9 +137,9 @@ class Writer {
   void write_int64_attribute(const std::string& object, const std::string& name,
                              std::int64_t value);
 
-  // Closes the file and writes it in one go (kInPlace: flushes and closes it); a failure (a full
-  // disk: "disk full: ENOSPC ...") is an InputError, the HDF5 file closed either way (never
-  // closed twice).
+  // Closes the file and writes it in one go (kInPlace, or with a reservation: flushes and closes
+  // it); a failure (a full disk: "disk full: ENOSPC ...") is an InputError, the HDF5 file closed
+  // either way (never closed twice).
   void close();
 
  private:
@@ -142,6 +148,7 @@ class Writer {
 
   std::string file_path_, shown_path_;
   Mode mode_ = Mode::kNew;
+  std::uint64_t reserved_ = 0;        // > 0: written to disk directly, this much allocated for it
   std::unique_ptr<H5::H5File> file_;  // null once closed
 };
 
@@ -152,5 +159,9 @@ std::vector<char> file_image(hid_t file);
 // Writes `path` + ".tmp-<pid>" through `write`, then renames it over `path`, so readers never see
 // a half-written file; the temporary is removed on failure. Throws InputError naming `path`.
 void write_atomically(const std::string& path, const std::function<void(Writer&)>& write);
+// The same for `expected_bytes` of data (the datasets' sizes): files of at least 64 MiB go to disk
+// directly (Writer's constructor with a reservation), not through an in-memory image and a copy.
+void write_atomically(const std::string& path, std::uint64_t expected_bytes,
+                      const std::function<void(Writer&)>& write);
 
 }  // namespace sgda::hdf5

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "cli_helpers.hpp"
+#include "sgda/io/game_file.hpp"
 #include "sgda/io/trace_file.hpp"
 
 namespace fs = std::filesystem;
@@ -152,6 +153,40 @@ TEST_CASE("a full disk while a game or a checkpoint is written: exit 2 naming it
   CHECK(r.err.find("disk full: ENOSPC") != std::string::npos);
   CHECK_FALSE(has_temporary(dir / "fs"));
   CHECK_FALSE(fs::exists(dir / "fs/r.html"));
+}
+
+TEST_CASE("a game of over 64 MiB goes to disk directly: refused whole on a full disk",
+          "[cli][files][disk]") {
+  // 100 samples of D = 400: 128 MB of matrices, written by HDF5 into space reserved first.
+  SmallDisk disk("150m");
+  if (!disk.mounted()) {
+    WARN("skipped: cannot mount a tmpfs here (needs root); the full-disk paths go untested");
+    return;
+  }
+  const TempDir& dir = disk.dir();
+  const std::string command = "generate quadratic --samples 100 --dimension 200 -o fs/g.h5";
+  disk.fill_leaving(100u << 20);
+  Result r = run(command, dir);
+  INFO("stderr: " << r.err);
+  CHECK(r.status == 2);
+  CHECK(sgda::testing::lines(r.err) == 1);
+  CHECK(r.err.find("disk full: ENOSPC") != std::string::npos);
+  CHECK_FALSE(has_temporary(dir / "fs"));
+  CHECK_FALSE(fs::exists(dir / "fs/g.h5"));
+  // With room: the game, and none of the reservation left past its end.
+  disk.fill_leaving(140u << 20);
+  r = run(command + " --force", dir);
+  REQUIRE(r.status == 0);
+  CHECK_FALSE(has_temporary(dir / "fs"));
+  struct statvfs st {};
+  REQUIRE(statvfs((dir / "fs").c_str(), &st) == 0);
+  const std::uintmax_t free = std::uintmax_t(st.f_bavail) * st.f_frsize;
+  const std::uintmax_t size = fs::file_size(dir / "fs/g.h5");
+  CHECK(size > (128u << 20) * 0.95);
+  CHECK(free + size >= (140u << 20) - (1u << 20));  // the file's blocks and little else
+  const sgda::AffineGame game = sgda::load_affine_game((dir / "fs/g.h5").string());
+  CHECK(game.num_samples() == 100);
+  CHECK(game.dim() == 400);
 }
 
 TEST_CASE("temporaries of runs that were killed are removed by the next run of that output",
