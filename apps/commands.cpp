@@ -8,7 +8,10 @@
 #include <exception>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <map>
+
+#include <unistd.h>
 
 #include "option_docs.hpp"
 #include "progress.hpp"
@@ -41,12 +44,24 @@ std::string number(double value, const char* format = "%.6g") {
   return buffer;
 }
 
-std::string describe_blocks(const Problem& problem) {
+std::string describe_blocks(const std::vector<Block>& blocks) {
   std::string out;
-  for (const Block& b : problem.blocks())
+  for (const Block& b : blocks)
     out += (out.empty() ? "" : ", ") + b.name + "[" + std::to_string(b.size) + "] " +
            (b.maximize ? "max" : "min");
   return out;
+}
+
+std::string describe_blocks(const Problem& problem) { return describe_blocks(problem.blocks()); }
+
+// An n-sample game of dimension D in memory.
+double game_bytes(Index n, Index d) { return 8.0 * double(n) * double(d) * double(d); }
+
+// This machine's memory, in bytes (+∞ when the system does not say).
+double physical_memory() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? double(pages) * double(page)
+                               : std::numeric_limits<double>::infinity();
 }
 
 std::string lipschitz_range(const ProblemConstants& c) {
@@ -504,14 +519,36 @@ int generate_command(const GenerateArgs& args) {
   check_output_file(args.output, "--output", args.force, {}, "--force to overwrite it");
   const OutputClaim claim(args.output, "--output");
   check_output_file(args.output, "--output", args.force, {}, "--force to overwrite it");
-  apply_overrides(config, args.overrides);
-  const std::shared_ptr<AffineGame> game = build_problem(config);
-  save_affine_game(args.output, *game);
+  apply_overrides(config, args.overrides, GeneratedGameTarget::kFile);
+  const ProblemSpec& p = config.problem;
+  const bool quadratic = p.type == ProblemType::kQuadratic;
 
-  const ProblemConstants c = game->constants();
+  // Held in memory when it fits (then the constants are those of sgda solve and sgda theory:
+  // dense up to D = 128); otherwise, or with --streamed, drawn and written sample by sample.
+  const bool fits = !(quadratic ? p.quadratic.Check() : p.bilinear.Check()) &&
+                    game_bytes(quadratic ? p.quadratic.samples : p.bilinear.samples,
+                               2 * (quadratic ? p.quadratic.dimension : p.bilinear.dimension)) <
+                        physical_memory() / 2;
+  ProblemConstants c;
+  Index n = 0, d = 0;
+  std::string blocks;
+  if (fits && !args.streamed) {
+    const std::shared_ptr<AffineGame> game = build_problem(config);
+    save_affine_game(args.output, *game);
+    c = game->constants();
+    n = game->num_samples(), d = game->dim(), blocks = describe_blocks(*game);
+  } else {
+    GameSampler sampler =
+        quadratic ? quadratic_game_sampler(p.quadratic) : bilinear_game_sampler(p.bilinear);
+    n = sampler.num_samples(), d = sampler.dim();
+    c = save_generated_game(
+        args.output, sampler, make_regularizer(config.regularizer),
+        [](const std::string& text) { std::fprintf(stderr, "generate: %s\n", text.c_str()); });
+    blocks = describe_blocks(sampler.blocks());
+  }
   std::printf("wrote %s: %s game, n = %lld samples, D = %lld (%s)\n", args.output.c_str(),
-              args.kind.c_str(), static_cast<long long>(game->num_samples()),
-              static_cast<long long>(game->dim()), describe_blocks(*game).c_str());
+              args.kind.c_str(), static_cast<long long>(n), static_cast<long long>(d),
+              blocks.c_str());
   std::printf("  mu       %s\n", number(c.mu).c_str());
   std::printf("  ell      %s\n", number(c.ell).c_str());
   std::printf("  ell_hat  %s\n", number(c.ell_hat).c_str());

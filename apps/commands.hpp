@@ -44,6 +44,9 @@ struct GenerateArgs {
   RunOverrides overrides;  // [problem] keys of the kind
   std::string output;
   bool force = false;  // overwrite an existing game file
+  // Draw and write the game sample by sample (memory O(D²)) even when it fits in memory; the
+  // constants then come from Lanczos passes over the file.
+  bool streamed = false;
 };
 
 // The number of processes an MPI launcher started with this one, read from its environment

@@ -147,6 +147,11 @@ int run(int argc, char** argv) {
       ->required()
       ->type_name("game.h5");
   generate_cmd->add_flag("--force", generate.force, "overwrite an existing game file");
+  generate_cmd->add_flag("--streamed", generate.streamed,
+                         "draw and write the game sample by sample, holding one M_i at a time "
+                         "(automatic when the game needs more than half of this machine's "
+                         "memory or more than 1e9 values); its constants then come from "
+                         "Lanczos passes over the file");
 
   bool markdown = false;
   CLI::App* list_cmd = app.add_subcommand(

@@ -1,6 +1,7 @@
 #include "sgda/io/game_file.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <functional>
 #include <optional>
@@ -114,15 +115,53 @@ std::vector<std::vector<Index>> read_workers(const hdf5::Reader& file, hsize_t n
 
 }  // namespace
 
-void save_affine_game(const std::string& path, const AffineGame& game) {
-  const Index n = game.num_samples();
-  const Index d = game.dim();
+namespace {
+
+// to = from for D × D matrices of opposite storage orders (the file's rows, Eigen's columns): a
+// transpose in memory, copied in tiles that stay in L1 (a plain copy reads or writes with a
+// stride of D doubles).
+template <class From, class To>
+void copy_in_tiles(const From& from, To& to) {
+  const Index d = from.rows();
+  constexpr Index kTile = 32;
+  for (Index c = 0; c < d; c += kTile)
+    for (Index r = 0; r < d; r += kTile) {
+      const Index h = std::min(kTile, d - r), w = std::min(kTile, d - c);
+      to.block(r, c, h, w) = from.block(r, c, h, w);
+    }
+}
+
+// M into `rows`, the file's row-major layout.
+void copy_to_rows(const Matrix& m, double* rows) {
+  Eigen::Map<RowMajorMatrix> to(rows, m.rows(), m.cols());
+  copy_in_tiles(m, to);
+}
+
+// The D × D row-major matrix at `values` into the column-major m.
+void copy_from_rows(const double* values, Index d, Matrix& m) {
+  m.resize(d, d);
+  copy_in_tiles(Eigen::Map<const RowMajorMatrix>(values, d, d), m);
+}
+
+// What a game file holds beside /M, asked for once /M is written (a game written sample by
+// sample knows its offsets and x* only then).
+struct GameRest {
+  const Matrix* offsets = nullptr;  // D × n, column i is q_i
+  std::optional<Vector> x_star;
+  std::vector<std::int64_t> workers;  // empty: no /workers
+};
+
+// The layout of docs/file-formats.md: sample(i, rows) puts M_i into rows (row-major, D × D), one
+// sample at a time and in order, so no M_i is copied whole; then rest() gives the other datasets.
+void write_game(const std::string& path, Index n, Index d, const std::vector<Block>& blocks,
+                const std::function<void(Index, double*)>& sample,
+                const std::function<GameRest()>& rest) {
   const auto un = static_cast<hsize_t>(n);
   const auto ud = static_cast<hsize_t>(d);
 
   std::string names;
   std::vector<std::int64_t> sizes, maximize;
-  for (const Block& block : game.blocks()) {
+  for (const Block& block : blocks) {
     // The comma-separated list could not give these names back.
     if (block.name.empty() || block.name.find(',') != std::string::npos ||
         trim(block.name) != block.name)
@@ -134,57 +173,105 @@ void save_affine_game(const std::string& path, const AffineGame& game) {
     maximize.push_back(block.maximize ? 1 : 0);
   }
 
-  std::vector<std::int64_t> workers;
-  const auto partition = game.worker_partition();
-  if (!partition.empty()) {
-    workers.assign(static_cast<std::size_t>(n), -1);
-    for (std::size_t m = 0; m < partition.size(); ++m)
-      for (Index i : partition[m]) workers[static_cast<std::size_t>(i)] = std::int64_t(m);
-  }
-
-  std::optional<Vector> x_star;
-  if (game.regularizer().is_zero()) x_star = game.solution();
-  if (x_star && !x_star->allFinite()) x_star.reset();
-
   const hsize_t bytes = 8 * (un * ud * ud + un * ud + ud + un);  // the datasets'
   hdf5::write_atomically(path, bytes, [&](hdf5::Writer& file) {
-    // Eigen stores column-major, the file row-major: each M_i transposed into one D × D buffer
-    // in L1-sized tiles, so the game is never copied whole (3.2 GB at n = 100, D = 2000).
     file.write_float64_slices("/M", {un, ud, ud}, [&](hsize_t i, double* slice) {
-      Eigen::Map<RowMajorMatrix> rows(slice, d, d);
-      const Matrix& m = game.sample_matrix(static_cast<Index>(i));
-      constexpr Index kTile = 32;
-      for (Index c = 0; c < d; c += kTile)
-        for (Index r = 0; r < d; r += kTile) {
-          const Index h = std::min(kTile, d - r), w = std::min(kTile, d - c);
-          rows.block(r, c, h, w) = m.block(r, c, h, w);
-        }
+      sample(static_cast<Index>(i), slice);
     });
-    // offsets() is D×n column-major, which is [n, D] row-major.
-    file.write_float64("/q", {un, ud}, game.offsets().data());
-    if (x_star) file.write_float64("/x_star", {ud}, x_star->data());
-    if (!workers.empty()) file.write_int64("/workers", {un}, workers.data());
+    GameRest r = rest();
+    if (r.x_star && !r.x_star->allFinite()) r.x_star.reset();
+    // The offsets are D×n column-major, which is [n, D] row-major.
+    file.write_float64("/q", {un, ud}, r.offsets->data());
+    if (r.x_star) file.write_float64("/x_star", {ud}, r.x_star->data());
+    if (!r.workers.empty()) file.write_int64("/workers", {un}, r.workers.data());
     file.write_string_attribute("block_names", names);
     file.write_int64_attribute("block_sizes", sizes);
     file.write_int64_attribute("block_maximize", maximize);
   });
 }
 
-namespace {
+}  // namespace
 
-// The D × D row-major matrix at `values` as a column-major Matrix: a transpose, copied in tiles
-// that stay in L1 (a plain copy reads or writes with a stride of D doubles).
-Matrix column_major(const double* values, Index d) {
-  const Eigen::Map<const RowMajorMatrix> rows(values, d, d);
-  Matrix m(d, d);
-  constexpr Index kTile = 32;
-  for (Index c = 0; c < d; c += kTile)
-    for (Index r = 0; r < d; r += kTile) {
-      const Index h = std::min(kTile, d - r), w = std::min(kTile, d - c);
-      m.block(r, c, h, w) = rows.block(r, c, h, w);
-    }
-  return m;
+void save_affine_game(const std::string& path, const AffineGame& game) {
+  const Index n = game.num_samples();
+  write_game(
+      path, n, game.dim(), game.blocks(),
+      [&](Index i, double* rows) { copy_to_rows(game.sample_matrix(i), rows); },
+      [&] {
+        GameRest r;
+        r.offsets = &game.offsets();
+        if (game.regularizer().is_zero()) r.x_star = game.solution();
+        const auto partition = game.worker_partition();
+        if (!partition.empty()) {
+          r.workers.assign(static_cast<std::size_t>(n), -1);
+          for (std::size_t m = 0; m < partition.size(); ++m)
+            for (Index i : partition[m]) r.workers[static_cast<std::size_t>(i)] = std::int64_t(m);
+        }
+        return r;
+      });
 }
+
+ProblemConstants save_generated_game(const std::string& path, GameSampler& sampler,
+                                     std::shared_ptr<const Regularizer> regularizer,
+                                     const std::function<void(const std::string&)>& progress) {
+  const Index n = sampler.num_samples(), d = sampler.dim();
+  const auto say = [&](const std::string& text) {
+    if (progress) progress(text);
+  };
+  Matrix m, offsets(d, n), sum = Matrix::Zero(d, d);
+  std::optional<AffineGame> mean_game;  // M̄ and q̄ as one sample: the held game's μ, ℓ and x*
+  Index shown = 0;
+  write_game(
+      path, n, d, sampler.blocks(),
+      [&](Index i, double* rows) {
+        if (i == 0) say("writing " + path + " sample by sample");
+        sampler.next(m, offsets.col(i));
+        sum += m;
+        copy_to_rows(m, rows);
+        if (10 * (i + 1) / n > shown) {
+          shown = 10 * (i + 1) / n;
+          say("wrote sample " + std::to_string(i + 1) + " of " + std::to_string(n));
+        }
+      },
+      [&] {
+        // M̄ and q̄ summed as AffineGame's constructor sums them, so the bits are the same.
+        sum /= static_cast<double>(n);
+        Matrix mean_offset = offsets.rowwise().mean();
+        mean_game.emplace(std::vector<Matrix>{std::move(sum)}, std::move(mean_offset),
+                          sampler.blocks(), regularizer, std::nullopt, sampler.name());
+        GameRest r;
+        r.offsets = &offsets;
+        if (mean_game->regularizer().is_zero()) r.x_star = mean_game->solution();
+        return r;
+      });
+
+  // The L_i and ℓ̂ by Lanczos passes over the file (one thread: HDF5 reads serially). Tens of
+  // passes: told at the first and then at most every 5 s.
+  const hdf5::Reader file(path);
+  int pass = 0;
+  auto told = std::chrono::steady_clock::now();
+  const auto visit = [&](Index begin, Index end, const std::function<bool(Index)>& wanted,
+                         const std::function<void(Index, const Matrix&)>& each) {
+    const auto now = std::chrono::steady_clock::now();
+    if (begin == 0 && (++pass == 1 || now - told >= std::chrono::seconds(5))) {
+      told = now;
+      say("constants: pass " + std::to_string(pass) + " over the samples");
+    }
+    file.read_float64_slices(
+        "/M", 3, "float64 [n, D, D]", [](const hdf5::Shape&) {},
+        [&](hsize_t i, const hdf5::Array<double>& slice) {
+          copy_from_rows(slice.values.data(), d, m);
+          each(static_cast<Index>(i), m);
+        },
+        [&](hsize_t i) {
+          const auto k = static_cast<Index>(i);
+          return k >= begin && k < end && wanted(k);
+        });
+  };
+  return mean_game->constants_of_samples(n, visit, false);
+}
+
+namespace {
 
 // What load_game and load_game_part read: every M_i, or those `choose` picks once it knows n and
 // the file's worker partition (read first then).
@@ -229,7 +316,7 @@ GameData read_game(const hdf5::Reader& file, const SampleChooser* choose) {
       },
       [&](hsize_t i, const hdf5::Array<double>& slice) {
         file.require_finite("/M", slice, {i});
-        g.matrices.push_back(column_major(slice.values.data(), static_cast<Index>(d)));
+        copy_from_rows(slice.values.data(), static_cast<Index>(d), g.matrices.emplace_back());
       },
       choose ? std::function<bool(hsize_t)>([&](hsize_t i) { return wanted[i] != 0; })
              : std::function<bool(hsize_t)>());

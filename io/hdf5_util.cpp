@@ -612,6 +612,11 @@ Writer::Writer(const std::string& file, std::string shown_path, std::uint64_t re
                         "cannot write " + file +
                             " (disk full: ENOSPC, no space left on device); accepted a writable "
                             "path in a folder with free space");
+    if (code == EFBIG)
+      throw input_error(shown_path_, "",
+                        "cannot write " + file + " (" + std::to_string(reserve) +
+                            " bytes: EFBIG, larger than this file system's largest file); "
+                            "accepted a path on a file system that holds it");
   }
   file_ = create_file(file, shown_path_);  // no reservation here: in memory
 }

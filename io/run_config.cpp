@@ -234,17 +234,18 @@ void check_fresh_samples(const RunConfig& config) {
 }
 
 // Every component's own check (cross-field rules, sizes), located.
-void validate(const RunConfig& config) {
+void validate(const RunConfig& config, GeneratedGameTarget target = GeneratedGameTarget::kMemory) {
+  const bool to_file = target == GeneratedGameTarget::kFile;
   auto check = [&](const std::optional<FieldError>& error) {
     if (error) throw located_error(config, InputError(*error));
   };
   const ProblemSpec& p = config.problem;
   switch (p.type) {
     case ProblemType::kQuadratic:
-      check(p.quadratic.Check());
+      check(to_file ? p.quadratic.CheckToFile() : p.quadratic.Check());
       break;
     case ProblemType::kBilinear:
-      check(p.bilinear.Check());
+      check(to_file ? p.bilinear.CheckToFile() : p.bilinear.Check());
       break;
     case ProblemType::kDiracGan:
       check(p.dirac.Check());
@@ -494,7 +495,7 @@ std::vector<std::string> input_files(const RunConfig& config) {
   return files;
 }
 
-void apply_overrides(RunConfig& config, const RunOverrides& overrides) {
+void apply_overrides(RunConfig& config, const RunOverrides& overrides, GeneratedGameTarget target) {
   for (const RunSection& section : run_sections()) {
     std::vector<GivenValue> given;
     for (const Override& o : overrides) {
@@ -512,7 +513,7 @@ void apply_overrides(RunConfig& config, const RunOverrides& overrides) {
                  });
     for (const GivenValue& g : given) config.origin[section.name + "." + g.key] = g.where;
   }
-  validate(config);
+  validate(config, target);
 }
 
 std::optional<TrainingTask> training_task(ProblemType type) {

@@ -178,112 +178,34 @@ void gram_products(const Matrix& m, const Vector& v1, const Vector& v2, Vector& 
 }  // namespace
 
 ProblemConstants AffineGame::compute_constants(EigenMethod method) const {
+  if (method == EigenMethod::kLanczos) {
+    const auto visit = [this](Index begin, Index end, const std::function<bool(Index)>& wanted,
+                              const std::function<void(Index, const Matrix&)>& each) {
+      for (Index i = begin; i < end; ++i)
+        if (wanted(i)) each(i, sample_matrix(i));
+    };
+    return constants_of_samples(num_samples(), visit, std::thread::hardware_concurrency() >= 2);
+  }
+  // Dense: eigendecompositions, O(n·D³) in all.
   ProblemConstants c;
-  const Index d = dim();
   const Matrix sym = 0.5 * (mean_matrix_ + mean_matrix_.transpose());
   bool positive = false;  // S positive definite: ℓ and ℓ̂ finite
-  if (method == EigenMethod::kDense) {
-    Eigen::SelfAdjointEigenSolver<Matrix> solver(sym, Eigen::EigenvaluesOnly);
-    c.mu = solver.eigenvalues().minCoeff();
-    const Matrix& p = inverse_sqrt_sym();
-    if (p.size() == 0) {
-      c.ell = c.ell_hat = kInf;
-    } else {
-      // For affine F, F(x) − F(x*) = M̄(x − x*) and Φ = (x − x*)ᵀS(x − x*), so the sup over x of
-      // ||M̄u||²/uᵀSu is the generalized eigenvalue λ_max(S^{-1/2} M̄ᵀM̄ S^{-1/2}).
-      const Matrix mp = mean_matrix_ * p;
-      c.ell = largest_eigenvalue(mp.transpose() * mp);
-      positive = true;
-    }
-    c.sample_lipschitz.resize(num_samples());
-    for (Index i = 0; i < num_samples(); ++i) {
-      const Matrix& m = sample_matrix(i);
-      c.sample_lipschitz[i] = std::sqrt(std::max(0.0, largest_eigenvalue(m.transpose() * m)));
-    }
+  Eigen::SelfAdjointEigenSolver<Matrix> solver(sym, Eigen::EigenvaluesOnly);
+  c.mu = solver.eigenvalues().minCoeff();
+  const Matrix& p = inverse_sqrt_sym();
+  if (p.size() == 0) {
+    c.ell = c.ell_hat = kInf;
   } else {
-    // μ = λ_min(S) by Lanczos on S: O(k·D²). ℓ as above in the metric of L: O(k·D²).
-    const SymFactor& factor = sym_factor();
-    c.mu = factor.bottom;
-    const Matrix& l = factor.cholesky;
-    if (l.size() == 0) {
-      c.ell = c.ell_hat = kInf;
-    } else {
-      Vector w(d);
-      c.ell = top_in_metric(l, [&](const Vector& v, Vector& out) {
-        w.noalias() = mean_matrix_ * v;
-        out.noalias() = mean_matrix_.transpose() * w;
-      });
-      positive = true;
-    }
-    // L_i = sqrt(λ_max(M_iᵀM_i)) and ℓ̂ = λ_max(L^{-1}((1/n)Σ M_iᵀM_i)L^{-T}) by n + 1 Lanczos
-    // runs advanced together: each pass reads every M_i once (gram_products) for the step of
-    // its own run and its term of ℓ̂'s. O(k·n·D²) for k passes, never a D³ Gram. The samples
-    // are swept in two halves, in two threads when the machine has them; the halves' sums are
-    // added in a fixed order, so the result does not depend on the threads.
-    const Index n = num_samples();
-    std::vector<detail::Lanczos> runs;
-    for (Index i = 0; i < n; ++i) runs.emplace_back(d, detail::SpectrumEnd::kLargest);
-    std::optional<detail::Lanczos> hat;
-    if (positive) hat.emplace(d, detail::SpectrumEnd::kLargest);
-    const auto lower = l.triangularView<Eigen::Lower>();
-    const Vector zero = Vector::Zero(d);
-    Vector u = zero;
-    struct Half {
-      Index begin, end;
-      Vector sum, own, term;
-      bool active = true;
-    };
-    Half halves[2] = {{0, n / 2, Vector(d), Vector(d), Vector(d)},
-                      {n / 2, n, Vector(d), Vector(d), Vector(d)}};
-    const bool threaded = std::thread::hardware_concurrency() >= 2 && n >= 2;
-    for (bool active = true; active;) {
-      const bool hat_active = hat && !hat->done();
-      if (hat_active) u = lower.transpose().solve(hat->vector());
-      const auto sweep = [&](Half& h) {
-        h.active = false;
-        h.sum.setZero();
-        for (Index i = h.begin; i < h.end; ++i) {
-          detail::Lanczos& run = runs[static_cast<std::size_t>(i)];
-          if (run.done() && !hat_active) continue;
-          gram_products(sample_matrix(i), run.done() ? zero : run.vector(), u, h.own, h.term);
-          if (!run.done()) run.push(h.own);
-          if (hat_active) h.sum.noalias() += h.term / static_cast<double>(n);
-          h.active = h.active || !run.done();
-        }
-      };
-      if (threaded) {
-        std::exception_ptr failure;  // rethrown here: an exception must not leave the thread
-        std::thread second([&] {
-          try {
-            sweep(halves[1]);
-          } catch (...) {
-            failure = std::current_exception();
-          }
-        });
-        try {
-          sweep(halves[0]);
-        } catch (...) {
-          second.join();
-          throw;
-        }
-        second.join();
-        if (failure) std::rethrow_exception(failure);
-      } else {
-        sweep(halves[0]);
-        sweep(halves[1]);
-      }
-      active = halves[0].active || halves[1].active;
-      if (hat_active) {
-        hat->push(lower.solve(halves[0].sum + halves[1].sum));
-        active = active || !hat->done();
-      }
-    }
-    c.sample_lipschitz.resize(n);
-    for (Index i = 0; i < n; ++i)
-      c.sample_lipschitz[i] =
-          std::sqrt(std::max(0.0, runs[static_cast<std::size_t>(i)].result().value));
-    if (hat) c.ell_hat = hat->result().value;
-    return c;
+    // For affine F, F(x) − F(x*) = M̄(x − x*) and Φ = (x − x*)ᵀS(x − x*), so the sup over x of
+    // ||M̄u||²/uᵀSu is the generalized eigenvalue λ_max(S^{-1/2} M̄ᵀM̄ S^{-1/2}).
+    const Matrix mp = mean_matrix_ * p;
+    c.ell = largest_eigenvalue(mp.transpose() * mp);
+    positive = true;
+  }
+  c.sample_lipschitz.resize(num_samples());
+  for (Index i = 0; i < num_samples(); ++i) {
+    const Matrix& m = sample_matrix(i);
+    c.sample_lipschitz[i] = std::sqrt(std::max(0.0, largest_eigenvalue(m.transpose() * m)));
   }
   if (positive) {
     const double n = static_cast<double>(num_samples());
@@ -292,6 +214,97 @@ ProblemConstants AffineGame::compute_constants(EigenMethod method) const {
     c.ell_hat =
         grouped_star_cocoercivity(singletons, Vector::Constant(num_samples(), 1.0 / n), method);
   }
+  return c;
+}
+
+ProblemConstants AffineGame::constants_of_samples(Index n, const SampleVisitor& visit,
+                                                  bool threaded) const {
+  ProblemConstants c;
+  const Index d = dim();
+  bool positive = false;  // S positive definite: ℓ and ℓ̂ finite
+  // μ = λ_min(S) by Lanczos on S: O(k·D²). ℓ as above in the metric of L: O(k·D²).
+  const SymFactor& factor = sym_factor();
+  c.mu = factor.bottom;
+  const Matrix& l = factor.cholesky;
+  if (l.size() == 0) {
+    c.ell = c.ell_hat = kInf;
+  } else {
+    Vector w(d);
+    c.ell = top_in_metric(l, [&](const Vector& v, Vector& out) {
+      w.noalias() = mean_matrix_ * v;
+      out.noalias() = mean_matrix_.transpose() * w;
+    });
+    positive = true;
+  }
+  // L_i = sqrt(λ_max(M_iᵀM_i)) and ℓ̂ = λ_max(L^{-1}((1/n)Σ M_iᵀM_i)L^{-T}) by n + 1 Lanczos
+  // runs advanced together: each pass reads every M_i once (gram_products) for the step of its
+  // own run and its term of ℓ̂'s. O(k·n·D²) for k passes, never a D³ Gram. The samples are swept
+  // in two halves, in two threads when `threaded`; the halves' sums are added in a fixed order,
+  // so the result does not depend on the threads.
+  std::vector<detail::Lanczos> runs;
+  for (Index i = 0; i < n; ++i) runs.emplace_back(d, detail::SpectrumEnd::kLargest);
+  std::optional<detail::Lanczos> hat;
+  if (positive) hat.emplace(d, detail::SpectrumEnd::kLargest);
+  const auto lower = l.triangularView<Eigen::Lower>();
+  const Vector zero = Vector::Zero(d);
+  Vector u = zero;
+  struct Half {
+    Index begin, end;
+    Vector sum, own, term;
+    bool active = true;
+  };
+  Half halves[2] = {{0, n / 2, Vector(d), Vector(d), Vector(d)},
+                    {n / 2, n, Vector(d), Vector(d), Vector(d)}};
+  threaded = threaded && n >= 2;
+  for (bool active = true; active;) {
+    const bool hat_active = hat && !hat->done();
+    if (hat_active) u = lower.transpose().solve(hat->vector());
+    const auto sweep = [&](Half& h) {
+      h.active = false;
+      h.sum.setZero();
+      const auto wanted = [&](Index i) {
+        return hat_active || !runs[static_cast<std::size_t>(i)].done();
+      };
+      visit(h.begin, h.end, wanted, [&](Index i, const Matrix& m) {
+        detail::Lanczos& run = runs[static_cast<std::size_t>(i)];
+        gram_products(m, run.done() ? zero : run.vector(), u, h.own, h.term);
+        if (!run.done()) run.push(h.own);
+        if (hat_active) h.sum.noalias() += h.term / static_cast<double>(n);
+        h.active = h.active || !run.done();
+      });
+    };
+    if (threaded) {
+      std::exception_ptr failure;  // rethrown here: an exception must not leave the thread
+      std::thread second([&] {
+        try {
+          sweep(halves[1]);
+        } catch (...) {
+          failure = std::current_exception();
+        }
+      });
+      try {
+        sweep(halves[0]);
+      } catch (...) {
+        second.join();
+        throw;
+      }
+      second.join();
+      if (failure) std::rethrow_exception(failure);
+    } else {
+      sweep(halves[0]);
+      sweep(halves[1]);
+    }
+    active = halves[0].active || halves[1].active;
+    if (hat_active) {
+      hat->push(lower.solve(halves[0].sum + halves[1].sum));
+      active = active || !hat->done();
+    }
+  }
+  c.sample_lipschitz.resize(n);
+  for (Index i = 0; i < n; ++i)
+    c.sample_lipschitz[i] =
+        std::sqrt(std::max(0.0, runs[static_cast<std::size_t>(i)].result().value));
+  if (hat) c.ell_hat = hat->result().value;
   return c;
 }
 

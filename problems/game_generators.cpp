@@ -3,13 +3,16 @@
 #include <Eigen/QR>
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include "sgda/detail/huge_pages.hpp"
 #include "sgda/detail/lanczos.hpp"
 #include "sgda/error.hpp"
 #include "sgda/problems/affine_game.hpp"
+#include "sgda/problems/game_sampler.hpp"
 #include "sgda/rng.hpp"
 
 namespace sgda {
@@ -105,41 +108,78 @@ double spectral_norm(const Matrix& m, Method method) {
 // The samples around a given mean: M_i = c_i(M̄ + E_i − Ē_g), q_i = c_i(q̄ + e_i − ē_g), where the
 // scale c_i is constant on each group g of samples (the light and the heavy half) and Ē_g, ē_g
 // are the group means of the noise. With Σ_i c_i = n, (1/n) Σ M_i = M̄ and (1/n) Σ q_i = q̄ exactly
-// in exact arithmetic, and L_i ≈ c_i ||M̄ + E_i||.
-void add_samples(const Matrix& mean, const Vector& mean_offset, const Vector& scales,
-                 const std::vector<Index>& group_of, double matrix_scale, double offset_scale,
-                 Rng& rng, std::vector<Matrix>& matrices, Matrix& offsets) {
-  const Index n = scales.size(), d = mean.rows();
-  const Index groups = 1 + *std::max_element(group_of.begin(), group_of.end());
-  // The noise E_i is drawn into M_i itself and turned into M_i in place: one D × D allocation per
-  // sample (each a fresh page-faulted mapping, ~10 s per 3 GB on a VM), not two.
-  matrices.assign(static_cast<std::size_t>(n), Matrix());
-  Matrix offset_noise(d, n);
-  std::vector<Matrix> group_mean(static_cast<std::size_t>(groups), Matrix::Zero(d, d));
-  Matrix group_offset = Matrix::Zero(d, groups);
-  Vector group_size = Vector::Zero(groups);
-  for (Index i = 0; i < n; ++i) {
-    const auto g = static_cast<std::size_t>(group_of[static_cast<std::size_t>(i)]);
-    Matrix& noise = matrices[static_cast<std::size_t>(i)];
-    noise.resize(d, d);
-    detail::advise_huge_pages(noise.data(), sizeof(double) * std::size_t(d * d));
-    fill_gaussian(noise, matrix_scale, rng);
-    offset_noise.col(i) = gaussian(d, 1, offset_scale, rng);
-    group_mean[g] += noise;
-    group_offset.col(static_cast<Index>(g)) += offset_noise.col(i);
-    group_size[static_cast<Index>(g)] += 1.0;
+// in exact arithmetic, and L_i ≈ c_i ||M̄ + E_i||. The constructor draws every E_i, e_i from rng
+// to learn the group means, holding one E_i at a time; next() draws the E_i again from a copy of
+// rng's state at the start (the e_i are kept: D × n), so no two M_i are ever held together.
+class NoisySamples {
+ public:
+  NoisySamples(Matrix mean, Vector mean_offset, Vector scales, std::vector<Index> group_of,
+               double matrix_scale, double offset_scale, Rng& rng)
+      : mean_(std::move(mean)),
+        mean_offset_(std::move(mean_offset)),
+        scales_(std::move(scales)),
+        group_of_(std::move(group_of)),
+        matrix_scale_(matrix_scale),
+        offset_scale_(offset_scale),
+        replay_(rng) {
+    const Index n = scales_.size(), d = mean_.rows();
+    const Index groups = 1 + *std::max_element(group_of_.begin(), group_of_.end());
+    offset_noise_.resize(d, n);
+    group_mean_.assign(static_cast<std::size_t>(groups), Matrix::Zero(d, d));
+    group_offset_ = Matrix::Zero(d, groups);
+    Vector group_size = Vector::Zero(groups);
+    Matrix noise(d, d);
+    for (Index i = 0; i < n; ++i) {
+      const auto g = static_cast<std::size_t>(group_of_[static_cast<std::size_t>(i)]);
+      fill_gaussian(noise, matrix_scale_, rng);
+      offset_noise_.col(i) = gaussian(d, 1, offset_scale_, rng);
+      group_mean_[g] += noise;
+      group_offset_.col(static_cast<Index>(g)) += offset_noise_.col(i);
+      group_size[static_cast<Index>(g)] += 1.0;
+    }
+    for (Index g = 0; g < groups; ++g) {
+      group_mean_[static_cast<std::size_t>(g)] /= group_size[g];
+      group_offset_.col(g) /= group_size[g];
+    }
   }
-  for (Index g = 0; g < groups; ++g) {
-    group_mean[static_cast<std::size_t>(g)] /= group_size[g];
-    group_offset.col(g) /= group_size[g];
+
+  // M_i and q_i of the next sample (m drawn into in place: no D × D temporary).
+  void next(Matrix& m, VectorRef q) {
+    const Index i = next_++, d = mean_.rows();
+    const auto g = static_cast<std::size_t>(group_of_[static_cast<std::size_t>(i)]);
+    m.resize(d, d);
+    fill_gaussian(m, matrix_scale_, replay_);
+    static_cast<void>(gaussian(d, 1, offset_scale_, replay_));  // e_i, kept from the first pass
+    m = scales_[i] * (mean_ + m - group_mean_[g]);
+    q = scales_[i] * (mean_offset_ + offset_noise_.col(i) - group_offset_.col(Index(g)));
   }
-  offsets.resize(d, n);
+
+ private:
+  Matrix mean_;
+  Vector mean_offset_, scales_;
+  std::vector<Index> group_of_;
+  double matrix_scale_, offset_scale_;
+  Rng replay_;  // the stream from the first E_i
+  Index next_ = 0;
+  Matrix offset_noise_, group_offset_;
+  std::vector<Matrix> group_mean_;
+};
+
+// The game of a sampler, every sample held (its n D × D matrices).
+AffineGame collect(GameSampler sampler, std::shared_ptr<const Regularizer> regularizer) {
+  const Index n = sampler.num_samples(), d = sampler.dim();
+  std::vector<Matrix> matrices(static_cast<std::size_t>(n));
+  Matrix offsets(d, n);
   for (Index i = 0; i < n; ++i) {
-    const auto g = group_of[static_cast<std::size_t>(i)];
+    // One D × D allocation per sample (each a fresh page-faulted mapping, ~10 s per 3 GB on a
+    // VM), drawn into in place.
     Matrix& m = matrices[static_cast<std::size_t>(i)];
-    m = scales[i] * (mean + m - group_mean[static_cast<std::size_t>(g)]);
-    offsets.col(i) = scales[i] * (mean_offset + offset_noise.col(i) - group_offset.col(g));
+    m.resize(d, d);
+    detail::advise_huge_pages(m.data(), sizeof(double) * std::size_t(d * d));
+    sampler.next(m, offsets.col(i));
   }
+  return AffineGame(std::move(matrices), std::move(offsets), sampler.blocks(),
+                    std::move(regularizer), std::nullopt, sampler.name());
 }
 
 std::string str(double v) {
@@ -154,7 +194,8 @@ std::string str(double v) {
 // (Lanczos, k ≈ 100 steps) plus a few O(D³) factorizations.
 constexpr double kMaxScale = 1e100;
 constexpr double kMinScale = 1e-100;
-constexpr double kMaxEntries = 1e9;  // 8 GB
+constexpr double kMaxEntries = 1e9;       // 8 GB
+constexpr double kMaxFileEntries = 1e13;  // 80 TB
 constexpr Index kMaxDimension = 2000;
 
 template <class O>
@@ -162,14 +203,18 @@ Field<O> scale(Field<O> f) {
   return std::move(f).bounds(kMinScale, false, kMaxScale, false);
 }
 
-// The game's size: n·(2d)² doubles at most kMaxEntries.
-std::optional<FieldError> size_problem(const std::string& options, Index samples, Index dimension) {
+// The game's size: n·(2d)² doubles at most kMaxEntries in memory, kMaxFileEntries in a file.
+std::optional<FieldError> size_problem(const std::string& options, Index samples, Index dimension,
+                                       bool to_file) {
   const double entries = double(samples) * 4.0 * double(dimension) * double(dimension);
-  if (entries <= kMaxEntries) return std::nullopt;
+  if (entries <= (to_file ? kMaxFileEntries : kMaxEntries)) return std::nullopt;
   return FieldError{options + "::samples",
                     "the game would hold n*(2*dimension)^2 = " + str(entries) +
-                        " doubles; accepted up to 1e9 (8 GB): lower "
-                        "samples or dimension"};
+                        (to_file ? " doubles; accepted up to 1e13 (80 TB) in a file: lower "
+                                   "samples or dimension"
+                                 : " doubles; accepted up to 1e9 (8 GB) in memory: lower "
+                                   "samples or dimension, or write it with sgda generate "
+                                   "(sample by sample) and solve it over MPI ranks")};
 }
 
 }  // namespace
@@ -195,11 +240,16 @@ const OptionTable<QuadraticGameOptions>& QuadraticGameOptions::table() {
 }
 
 std::optional<FieldError> QuadraticGameOptions::Check() const {
+  if (auto error = CheckToFile()) return error;
+  return size_problem("QuadraticGameOptions", samples, dimension, false);
+}
+
+std::optional<FieldError> QuadraticGameOptions::CheckToFile() const {
   if (auto error = table().check(*this)) return error;
   if (!(ell >= mu))
     return FieldError{"QuadraticGameOptions::ell",
                       "must be a number >= mu (" + str(mu) + "), got " + str(ell)};
-  return size_problem("QuadraticGameOptions", samples, dimension);
+  return size_problem("QuadraticGameOptions", samples, dimension, true);
 }
 
 const OptionTable<BilinearGameOptions>& BilinearGameOptions::table() {
@@ -222,14 +272,19 @@ const OptionTable<BilinearGameOptions>& BilinearGameOptions::table() {
 }
 
 std::optional<FieldError> BilinearGameOptions::Check() const {
-  if (auto error = table().check(*this)) return error;
-  return size_problem("BilinearGameOptions", samples, dimension);
+  if (auto error = CheckToFile()) return error;
+  return size_problem("BilinearGameOptions", samples, dimension, false);
 }
 
-AffineGame generate_quadratic_game(const QuadraticGameOptions& options,
-                                   std::shared_ptr<const Regularizer> regularizer,
-                                   std::optional<AffineGame::EigenMethod> eigen_method) {
-  if (const auto error = options.Check()) throw InputError(*error);
+std::optional<FieldError> BilinearGameOptions::CheckToFile() const {
+  if (auto error = table().check(*this)) return error;
+  return size_problem("BilinearGameOptions", samples, dimension, true);
+}
+
+namespace {
+
+GameSampler::Next prepare_quadratic_game(const QuadraticGameOptions& options,
+                                         std::optional<AffineGame::EigenMethod> eigen_method) {
   Rng rng(options.seed);
   const Index d = options.dimension, big_d = 2 * d;
   const Method method = method_for(big_d, eigen_method);
@@ -350,19 +405,34 @@ AffineGame generate_quadratic_game(const QuadraticGameOptions& options,
     scales[i] = heavy ? s * c : c;
     group_of[static_cast<std::size_t>(i)] = heavy ? 1 : 0;
   }
-  std::vector<Matrix> matrices;
-  Matrix offsets;
-  add_samples(mean, mean_offset, scales, group_of, options.noise * ell / std::sqrt(double(big_d)),
-              options.offset_noise, rng, matrices, offsets);
-  std::vector<Block> blocks = {{"x", 0, d, false}, {"y", d, d, true}};
-  return AffineGame(std::move(matrices), std::move(offsets), std::move(blocks),
-                    std::move(regularizer), std::nullopt, "quadratic");
+  auto samples = std::make_shared<NoisySamples>(
+      mean, mean_offset, std::move(scales), std::move(group_of),
+      options.noise * ell / std::sqrt(double(big_d)), options.offset_noise, rng);
+  return [samples](Matrix& m, VectorRef q) { samples->next(m, q); };
 }
 
-AffineGame generate_bilinear_game(const BilinearGameOptions& options,
-                                  std::shared_ptr<const Regularizer> regularizer,
-                                  std::optional<AffineGame::EigenMethod> eigen_method) {
+}  // namespace
+
+GameSampler quadratic_game_sampler(const QuadraticGameOptions& options,
+                                   std::optional<AffineGame::EigenMethod> eigen_method) {
+  if (const auto error = options.CheckToFile()) throw InputError(*error);
+  const Index d = options.dimension;
+  return GameSampler(
+      options.samples, 2 * d, {{"x", 0, d, false}, {"y", d, d, true}}, "quadratic",
+      [options, eigen_method] { return prepare_quadratic_game(options, eigen_method); });
+}
+
+AffineGame generate_quadratic_game(const QuadraticGameOptions& options,
+                                   std::shared_ptr<const Regularizer> regularizer,
+                                   std::optional<AffineGame::EigenMethod> eigen_method) {
   if (const auto error = options.Check()) throw InputError(*error);
+  return collect(quadratic_game_sampler(options, eigen_method), std::move(regularizer));
+}
+
+namespace {
+
+GameSampler::Next prepare_bilinear_game(const BilinearGameOptions& options,
+                                        std::optional<AffineGame::EigenMethod> eigen_method) {
   Rng rng(options.seed);
   const Index d = options.dimension, big_d = 2 * d;
   Matrix coupling = gaussian(d, d, 1.0, rng);
@@ -373,28 +443,53 @@ AffineGame generate_bilinear_game(const BilinearGameOptions& options,
   const Vector target = gaussian(big_d, 1, 1.0, rng);
   const Vector mean_offset = -mean * target;
 
-  // Perturb only the coupling, keeping each sample a bilinear game: noise with the skew pattern.
+  // Perturb only the coupling, keeping each sample a bilinear game: noise E_i with the skew
+  // pattern, drawn twice as the NoisySamples' (first for its mean Ē, then replayed by next()).
   const Index n = options.samples;
   const double scale = options.noise * options.coupling / std::sqrt(double(d));
-  std::vector<Matrix> noise(static_cast<std::size_t>(n));
-  Matrix noise_mean = Matrix::Zero(d, d);
-  for (auto& e : noise) {
-    e = gaussian(d, d, scale, rng);
-    noise_mean += e / static_cast<double>(n);
-  }
-  std::vector<Matrix> matrices;
-  Matrix offsets;
-  add_samples(mean, mean_offset, Vector::Ones(n),
-              std::vector<Index>(static_cast<std::size_t>(n), 0), 0.0, options.offset_noise, rng,
-              matrices, offsets);
-  for (Index i = 0; i < n; ++i) {
-    const Matrix e = noise[static_cast<std::size_t>(i)] - noise_mean;
-    matrices[static_cast<std::size_t>(i)].block(0, d, d, d) += e;
-    matrices[static_cast<std::size_t>(i)].block(d, 0, d, d) -= e.transpose();
-  }
-  std::vector<Block> blocks = {{"x", 0, d, false}, {"y", d, d, true}};
-  return AffineGame(std::move(matrices), std::move(offsets), std::move(blocks),
-                    std::move(regularizer), std::nullopt, "bilinear");
+  struct State {
+    Rng replay;
+    Matrix noise_mean;
+    std::unique_ptr<NoisySamples> base;
+  };
+  auto state = std::make_shared<State>(State{rng, Matrix::Zero(d, d), nullptr});
+  for (Index i = 0; i < n; ++i) state->noise_mean += gaussian(d, d, scale, rng) / double(n);
+  state->base = std::make_unique<NoisySamples>(mean, mean_offset, Vector::Ones(n),
+                                               std::vector<Index>(std::size_t(n), 0), 0.0,
+                                               options.offset_noise, rng);
+  return [state, d, scale](Matrix& m, VectorRef q) {
+    state->base->next(m, q);
+    const Matrix e = gaussian(d, d, scale, state->replay) - state->noise_mean;
+    m.block(0, d, d, d) += e;
+    m.block(d, 0, d, d) -= e.transpose();
+  };
+}
+
+}  // namespace
+
+GameSampler bilinear_game_sampler(const BilinearGameOptions& options,
+                                  std::optional<AffineGame::EigenMethod> eigen_method) {
+  if (const auto error = options.CheckToFile()) throw InputError(*error);
+  const Index d = options.dimension;
+  return GameSampler(
+      options.samples, 2 * d, {{"x", 0, d, false}, {"y", d, d, true}}, "bilinear",
+      [options, eigen_method] { return prepare_bilinear_game(options, eigen_method); });
+}
+
+AffineGame generate_bilinear_game(const BilinearGameOptions& options,
+                                  std::shared_ptr<const Regularizer> regularizer,
+                                  std::optional<AffineGame::EigenMethod> eigen_method) {
+  if (const auto error = options.Check()) throw InputError(*error);
+  return collect(bilinear_game_sampler(options, eigen_method), std::move(regularizer));
+}
+
+void GameSampler::next(Matrix& m, VectorRef q) {
+  if (drawn_ >= samples_)
+    throw std::logic_error("GameSampler::next: all " + std::to_string(samples_) +
+                           " samples are drawn");
+  if (!next_) next_ = prepare_();
+  next_(m, q);
+  ++drawn_;
 }
 
 }  // namespace sgda

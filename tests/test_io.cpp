@@ -10,6 +10,7 @@
 #include <functional>
 #include <limits>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "sgda/io/game_file.hpp"
 #include "sgda/io/trace_file.hpp"
 #include "sgda/problems/affine_game.hpp"
+#include "sgda/problems/game_sampler.hpp"
 #include "sgda/regularizer.hpp"
 #include "sgda/version.hpp"
 
@@ -192,6 +194,96 @@ TEST_CASE("a generated game survives save and load bitwise", "[io]") {
   REQUIRE(x_star);
   REQUIRE(loaded.solution());
   CHECK(bitwise_equal(*x_star, *loaded.solution()));
+}
+
+namespace {
+
+// A game drawn sample by sample into its file (sgda generate for games too large to hold) is
+// the held game's file, bit for bit, and its constants from passes over the file are the held
+// game's Lanczos constants, bit for bit (within 1e-10 of the dense ones).
+void check_written_sample_by_sample(const sgda::AffineGame& held, sgda::GameSampler sampler,
+                                    const TempDir& dir) {
+  const std::string held_path = dir.file("held.h5"), streamed_path = dir.file("streamed.h5");
+  sgda::save_affine_game(held_path, held);
+  int passes = 0, tenths = 0;
+  const sgda::ProblemConstants c =
+      sgda::save_generated_game(streamed_path, sampler, nullptr, [&](const std::string& text) {
+        passes += text.find("pass") != std::string::npos;
+        tenths += text.find("wrote sample") != std::string::npos;
+      });
+  CHECK(sampler.drawn() == held.num_samples());
+  CHECK(tenths == std::min<sgda::Index>(10, held.num_samples()));
+  CHECK(passes >= 1);
+  const sgda::AffineGame loaded = sgda::load_affine_game(streamed_path);
+  check_games_equal(loaded, sgda::load_affine_game(held_path));
+  REQUIRE(loaded.solution());
+  CHECK(bitwise_equal(*loaded.solution(), *held.solution()));
+
+  const sgda::ProblemConstants lanczos =
+      held.compute_constants(sgda::AffineGame::EigenMethod::kLanczos);
+  CHECK(c.mu == lanczos.mu);
+  CHECK(c.ell == lanczos.ell);
+  CHECK(c.ell_hat == lanczos.ell_hat);
+  CHECK(bitwise_equal(c.sample_lipschitz, lanczos.sample_lipschitz));
+  const sgda::ProblemConstants dense =
+      held.compute_constants(sgda::AffineGame::EigenMethod::kDense);
+  CHECK(c.mu == Approx(dense.mu).epsilon(1e-10));
+  CHECK(c.ell == Approx(dense.ell).epsilon(1e-10));
+  CHECK(c.ell_hat == Approx(dense.ell_hat).epsilon(1e-10));
+  for (sgda::Index i = 0; i < held.num_samples(); ++i)
+    CHECK(c.sample_lipschitz[i] == Approx(dense.sample_lipschitz[i]).epsilon(1e-10));
+}
+
+}  // namespace
+
+TEST_CASE("a quadratic game written sample by sample is the held game's file", "[io]") {
+  TempDir dir("streamed");
+  sgda::QuadraticGameOptions options;
+  options.samples = 13;  // odd: uneven light and heavy halves
+  options.dimension = 5;
+  options.heavy_scale = 3.0;
+  options.seed = 11;
+  check_written_sample_by_sample(sgda::generate_quadratic_game(options),
+                                 sgda::quadratic_game_sampler(options), dir);
+  // Above D = 128 the generator itself runs Lanczos: the same again.
+  options.samples = 3;
+  options.dimension = 70;
+  check_written_sample_by_sample(sgda::generate_quadratic_game(options),
+                                 sgda::quadratic_game_sampler(options), dir);
+}
+
+TEST_CASE("a bilinear game written sample by sample is the held game's file", "[io]") {
+  TempDir dir("streamed_bilinear");
+  sgda::BilinearGameOptions options;
+  options.samples = 6;
+  options.dimension = 4;
+  options.seed = 5;
+  check_written_sample_by_sample(sgda::generate_bilinear_game(options),
+                                 sgda::bilinear_game_sampler(options), dir);
+}
+
+TEST_CASE("a game sampler draws each sample once, and no more than n", "[io]") {
+  sgda::QuadraticGameOptions options;
+  options.samples = 2;
+  options.dimension = 2;
+  sgda::GameSampler sampler = sgda::quadratic_game_sampler(options);
+  const sgda::AffineGame held = sgda::generate_quadratic_game(options);
+  sgda::Matrix m;
+  sgda::Vector q(4);
+  for (sgda::Index i = 0; i < 2; ++i) {
+    sampler.next(m, q);
+    CHECK(bitwise_equal(m, held.sample_matrix(i)));
+    CHECK(bitwise_equal(q, sgda::Vector(held.offsets().col(i))));
+  }
+  CHECK_THROWS_AS(sampler.next(m, q), std::logic_error);
+  // A size only a file can take: refused in memory, accepted sample by sample.
+  options.samples = 1000000;
+  options.dimension = 100;
+  CHECK(options.Check());
+  CHECK_FALSE(options.CheckToFile());
+  CHECK(sgda::quadratic_game_sampler(options).num_samples() == 1000000);
+  options.samples = 1000000000;
+  CHECK_THROWS_WITH(sgda::quadratic_game_sampler(options), Contains("accepted up to 1e13"));
 }
 
 TEST_CASE("a game loads from its file image in memory as from the file", "[io]") {

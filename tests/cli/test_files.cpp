@@ -189,6 +189,26 @@ TEST_CASE("a game of over 64 MiB goes to disk directly: refused whole on a full 
   CHECK(game.dim() == 400);
 }
 
+TEST_CASE("a game too large to hold is written sample by sample, its disk claimed first",
+          "[cli][files][disk]") {
+  // 10^6 samples of D = 200: 320 GB, more than memory holds (n·D² > 1e9): sgda generate writes it
+  // sample by sample, and claims the disk space before drawing anything (which takes hours).
+  SmallDisk disk("1m");
+  if (!disk.mounted()) {
+    WARN("skipped: cannot mount a tmpfs here (needs root); the full-disk paths go untested");
+    return;
+  }
+  const TempDir& dir = disk.dir();
+  const Result r = run("generate quadratic --samples 1000000 --dimension 100 -o fs/g.h5", dir);
+  INFO("stderr: " << r.err);
+  CHECK(r.status == 2);
+  CHECK(sgda::testing::lines(r.err) == 1);
+  CHECK(r.err.find("fs/g.h5") != std::string::npos);
+  CHECK(r.err.find("disk full: ENOSPC") != std::string::npos);
+  CHECK_FALSE(has_temporary(dir / "fs"));
+  CHECK_FALSE(fs::exists(dir / "fs/g.h5"));
+}
+
 TEST_CASE("temporaries of runs that were killed are removed by the next run of that output",
           "[cli][files]") {
   TempDir dir("stale");

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "sgda/problems/affine_game.hpp"
+#include "sgda/problems/game_sampler.hpp"
 #include "sgda/problems/sharded_game.hpp"
 
 namespace sgda {
@@ -23,6 +24,16 @@ namespace sgda {
 // Writes the game (and x* of the unregularized game when it is known and R = 0).
 // Throws InputError when the file cannot be written.
 void save_affine_game(const std::string& path, const AffineGame& game);
+
+// Writes the game of `sampler` (all its samples, drawn here) sample by sample, never holding
+// two M_i: the file of save_affine_game(path, game) for the game the sampler's generator would
+// hold, with the same bits. Returns its constants by Lanczos (AffineGame::EigenMethod::kLanczos,
+// whatever D) from passes over the written file: O(k·n·D²) reads for k ≈ tens of passes.
+// `progress` is told each tenth of the samples written, the first pass and then a pass every
+// 5 s.
+ProblemConstants save_generated_game(const std::string& path, GameSampler& sampler,
+                                     std::shared_ptr<const Regularizer> regularizer = nullptr,
+                                     const std::function<void(const std::string&)>& progress = {});
 
 // Reads and validates a game; every problem (missing file, missing dataset, wrong shape or type,
 // non-finite values, inconsistent blocks) is an InputError naming the file and the dataset.

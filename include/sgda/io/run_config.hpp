@@ -150,7 +150,12 @@ struct Override {
   std::string text;   // as typed
 };
 using RunOverrides = std::vector<Override>;
-void apply_overrides(RunConfig& config, const RunOverrides& overrides);
+// Where a generated game (quadratic, bilinear) goes, for the check of its size: held in memory
+// (solve, experiment: n·D² <= 1e9 values) or written into a file sample by sample (sgda
+// generate: n·D² <= 1e13).
+enum class GeneratedGameTarget { kMemory, kFile };
+void apply_overrides(RunConfig& config, const RunOverrides& overrides,
+                     GeneratedGameTarget target = GeneratedGameTarget::kMemory);
 
 // The problem of the config, with its regularizer: an AffineGame (quadratic, bilinear, file), a
 // GAN-style game (dirac-gan, gaussian-gan, mlp-gan), a training problem or streaming-pca. Throws

@@ -2,6 +2,7 @@
 // Individual M_i need not be monotone: the theory only uses averaged conditions on the mean.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -77,6 +78,17 @@ class AffineGame final : public Problem {
   ProblemConstants compute_constants(EigenMethod method) const;
   double grouped_star_cocoercivity(const std::vector<std::vector<Index>>& groups,
                                    const Vector& weights, EigenMethod method) const;
+  // Samples met one at a time: visit(begin, end, wanted, each) calls each(i, M_i) for the i in
+  // [begin, end) that wanted(i) accepts, in order (a game on disk, read pass by pass).
+  using SampleVisitor =
+      std::function<void(Index begin, Index end, const std::function<bool(Index)>& wanted,
+                         const std::function<void(Index, const Matrix&)>& each)>;
+  // The kLanczos constants of a game of n samples whose mean is this game's M̄ (a game written
+  // sample by sample and never held, save_generated_game): μ and ℓ from M̄, the L_i and ℓ̂ by
+  // passes over the samples `visit` gives, each pass visiting every sample once; `threaded`:
+  // two threads visit the two halves at once. compute_constants(kLanczos) is this with the
+  // game's own samples, so both give the same bits.
+  ProblemConstants constants_of_samples(Index n, const SampleVisitor& visit, bool threaded) const;
   std::unique_ptr<Problem> subproblem(const std::vector<Index>& samples) const override;
   std::vector<std::vector<Index>> worker_partition() const override { return workers_; }
   // Records which samples each worker owns (validated by the distributed estimators).
@@ -146,7 +158,9 @@ struct QuadraticGameOptions {
   std::uint64_t seed = 0;
 
   static const OptionTable<QuadraticGameOptions>& table();
-  std::optional<FieldError> Check() const;  // the table's ranges, ell >= mu, the size
+  std::optional<FieldError> Check() const;  // the table's ranges, ell >= mu, n·D² <= 1e9
+  // The same for a game written sample by sample (quadratic_game_sampler): n·D² <= 1e13.
+  std::optional<FieldError> CheckToFile() const;
   bool IsValid(std::string* error) const { return passes(Check(), error); }
 };
 // `method`: how ℓ(t) and ||B|| are evaluated in the bisection (AffineGame::EigenMethod; by
@@ -167,7 +181,9 @@ struct BilinearGameOptions {
   std::uint64_t seed = 0;
 
   static const OptionTable<BilinearGameOptions>& table();
-  std::optional<FieldError> Check() const;  // the table's ranges, the size
+  std::optional<FieldError> Check() const;  // the table's ranges, n·D² <= 1e9
+  // The same for a game written sample by sample (bilinear_game_sampler): n·D² <= 1e13.
+  std::optional<FieldError> CheckToFile() const;
   bool IsValid(std::string* error) const { return passes(Check(), error); }
 };
 AffineGame generate_bilinear_game(const BilinearGameOptions& options,
