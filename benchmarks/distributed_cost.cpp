@@ -9,8 +9,9 @@
 // The hand loops are what one would write for one method and one compressor: workers' streams
 // derived as the library derives them (Rng::stream(base, m), base = one draw of the run's stream
 // per iteration), no payload, no bit packing; rand-k draws its k coordinates by
-// Floyd's algorithm, as the library does, and accumulates the k scaled values straight into the
-// average and the shifts; the coordinate loops update one coordinate of x (coordinate SGDA) or x
+// Floyd's algorithm, as the library does, evaluates only those k entries of an exact F_m(x) (rows
+// of a row-major M̄_m) and accumulates the k scaled values straight into the average and the
+// shifts; the coordinate loops update one coordinate of x (coordinate SGDA) or x
 // along the shift plus one coordinate (SEGA-SGDA), reading row j of M̄ from a row-major copy.
 // Alternation, medians, ratios and the check that both loops end at the same iterate are those of
 // benchmarks/iteration_cost.cpp (common.hpp); the time is the thread's CPU time, not wall time,
@@ -74,10 +75,26 @@ sgda::EstimatorOptions library_options(const DistributedMethod& m, Index dim) {
 // One worker of the hand loop; it owns the game's samples first .. first + m_loc − 1.
 struct HandWorker {
   Index first = 0;
-  Matrix mean;    // M̄_m
-  Vector offset;  // q̄_m
+  Matrix mean;                                                                  // M̄_m
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rows;  // M̄_m, by rows
+  Vector offset;                                                                // q̄_m
   Vector shift, estimate, snapshot, snapshot_full, workspace;
 };
+
+// rand-k's k distinct coordinates of 0..d−1 by Floyd's algorithm, as the library draws them,
+// into `chosen`; `marked` is all zero before and after. Returns k.
+std::size_t choose(sgda::Rng& rng, Index d, Index k, std::vector<char>& marked,
+                   std::vector<Index>& chosen) {
+  std::size_t count = 0;
+  for (Index t = d - k; t < d; ++t) {
+    auto i = static_cast<Index>(rng.index(static_cast<std::uint64_t>(t + 1)));
+    if (marked[static_cast<std::size_t>(i)]) i = t;
+    marked[static_cast<std::size_t>(i)] = 1;
+    chosen[count++] = i;
+  }
+  for (Index i : chosen) marked[static_cast<std::size_t>(i)] = 0;
+  return count;
+}
 
 Timing run_hand_distributed(const sgda::AffineGame& game, const DistributedMethod& method,
                             std::int64_t iterations) {
@@ -94,6 +111,7 @@ Timing run_hand_distributed(const sgda::AffineGame& game, const DistributedMetho
     for (Index j = 0; j < local; ++j) w.mean += game.sample_matrix(w.first + j);
     w.mean /= double(local);
     w.offset = offsets.middleCols(w.first, local).rowwise().mean();
+    if (sparse && !svrg) w.rows = w.mean;  // exact and rand-k: only the k rows sent
     w.shift = Vector::Zero(d);
     w.estimate.resize(d);
     if (svrg) {  // w_m = x⁰ = 0 and F_m(w_m), outside the timing like the estimator's reset
@@ -116,6 +134,17 @@ Timing run_hand_distributed(const sgda::AffineGame& game, const DistributedMetho
       // As in include/sgda/estimators/distributed.hpp.
       sgda::Rng worker_rng = sgda::Rng::stream(base, static_cast<std::uint64_t>(m));
       Vector& e = w.estimate;
+      if (sparse && !svrg) {  // rand-k of F_m(x): the k rows sent, no more
+        const std::size_t count = choose(worker_rng, d, k, marked, chosen);
+        for (std::size_t c = 0; c < count; ++c) {
+          const Index i = chosen[c];
+          const double f = w.rows.row(i).dot(x) + w.offset[i];
+          const double q = scale * (shifted ? f - w.shift[i] : f);
+          g[i] += q;
+          if (shifted) w.shift[i] += alpha * q;
+        }
+        continue;
+      }
       if (!svrg) {     // e = F_m(x)
         e = w.offset;  // q + M x, accumulated into q as AffineGame does
         e.noalias() += w.mean * x;
@@ -137,17 +166,9 @@ Timing run_hand_distributed(const sgda::AffineGame& game, const DistributedMetho
         if (shifted) w.shift += alpha * e;
         continue;
       }
-      // rand-k: k distinct coordinates (Floyd), k indices and k values sent; only those are
-      // shifted, scaled and added.
-      std::size_t count = 0;
-      for (Index t = d - k; t < d; ++t) {
-        auto i = static_cast<Index>(worker_rng.index(static_cast<std::uint64_t>(t + 1)));
-        if (marked[static_cast<std::size_t>(i)]) i = t;
-        marked[static_cast<std::size_t>(i)] = 1;
-        chosen[count++] = i;
-      }
+      // rand-k: only the coordinates sent are shifted, scaled and added.
+      choose(worker_rng, d, k, marked, chosen);
       for (Index i : chosen) {
-        marked[static_cast<std::size_t>(i)] = 0;
         const double q = scale * (shifted ? e[i] - w.shift[i] : e[i]);
         g[i] += q;
         if (shifted) w.shift[i] += alpha * q;
@@ -271,6 +292,7 @@ int main(int argc, char** argv) {
   const std::vector<DistributedCase> distributed = {
       {20, 100, {5, 20}, 100000},
       {200, 40, {5, 20}, 2000},
+      {2000, 10, {5}, 500},
   };
   for (const DistributedCase& c : distributed) {
     const sgda::AffineGame game = make_game(c.dim, c.samples, 0.0, 2000 + c.dim);

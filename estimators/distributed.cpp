@@ -2,6 +2,7 @@
 
 #include "distributed_step.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -31,6 +32,7 @@ DistributedEstimator::DistributedEstimator(const DistributedEstimator& other)
     : Estimator(other),
       settings_(other.settings_),
       compressor_kind_(other.compressor_kind_),
+      sent_rows_only_(other.sent_rows_only_),
       communicator_(other.communicator_),
       problem_(other.problem_),
       partition_(other.partition_),
@@ -171,6 +173,14 @@ void DistributedEstimator::reset(const Problem& problem, ConstVectorRef x0, Rng&
   compressor_kind_ = dynamic_cast<const IdentityCompressor*>(compressor) ? CompressorKind::kIdentity
                      : dynamic_cast<const RandK*>(compressor)            ? CompressorKind::kRandK
                                                                          : CompressorKind::kOther;
+  sent_rows_only_ = settings_.local == LocalOracle::kExact &&
+                    compressor_kind_ == CompressorKind::kRandK &&
+                    std::all_of(workers_.begin(), workers_.end(),
+                                [](const Worker& w) { return w.local->coordinates_are_cheap(); });
+  // An affine game makes its row-major copy of M̄_m on the first coordinate: here, in set-up,
+  // rather than in the first iteration.
+  if (sent_rows_only_)
+    for (const Worker& w : workers_) w.local->coordinate(0, x0);
 }
 
 // The state of every worker, the ones other processes run included (gathered: a collective

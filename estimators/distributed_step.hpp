@@ -18,6 +18,9 @@ void DistributedEstimator::estimate_with(const P& /*problem*/, const X& x, G& g,
   // With concrete local problems, the commonest compressors are typed too, so that their calls
   // inline; the others, and every compressor with P = Problem, go through the interface.
   if constexpr (std::is_same_v<P, Problem>) {
+    // Rand-k typed even here when the workers evaluate only the rows they send, so that every
+    // path (and every backend) computes them alike: the same iterates, bit for bit.
+    if (sent_rows_only_) return estimate_as<P, RandK>(x, g, rng, counters);
     estimate_as<P, Compressor>(x, g, rng, counters);
   } else {
     switch (compressor_kind_) {
@@ -30,6 +33,21 @@ void DistributedEstimator::estimate_with(const P& /*problem*/, const X& x, G& g,
     }
   }
 }
+
+// The message g_m − h_m (h_m = 0 without shifts) of an exact local operator as rand-k reads it,
+// coordinate by coordinate: F_m(x)_t from row t of M̄_m alone (Problem::coordinate), so only the
+// k coordinates sent are computed. Each is the full product's entry up to the order in which
+// the row's terms are summed (a dot product, where M̄_m x sums along columns).
+template <class P, class X>
+struct SentRows {
+  const P& local;
+  const X& x;
+  const double* shift;  // h_m, or null
+  double operator[](Index t) const {
+    const double f = local.coordinate(t, x);
+    return shift ? f - shift[t] : f;
+  }
+};
 
 template <class P, class X, class E>
 void DistributedEstimator::local_estimate(Worker& w, const P& local, const X& x, E& estimate,
@@ -82,6 +100,16 @@ void DistributedEstimator::estimate_as(const X& x, G& g, Rng& rng, Counters& cou
       if (shifted) w.estimate -= w.shift;
       compressor.encode(w.estimate, worker_rng, *payload);
     } else {  // typed: g_m − h_m is read where the compressor reads it (rand-k: k coordinates)
+      if constexpr (std::is_same_v<C, RandK>) {
+        if (sent_rows_only_) {
+          // Counted as the exact local oracle call it replaces (m_loc sample evaluations): the
+          // theory counts oracle calls, not the rows a worker needs of them.
+          counters.sample_evaluations += local_samples_;
+          compressor.encode_with(SentRows<P, X>{local, x, shifted ? w.shift.data() : nullptr},
+                                 worker_rng, *payload);
+          continue;
+        }
+      }
       local_estimate(w, local, x, w.estimate, worker_rng, counters);
       if (shifted)
         compressor.encode_with(w.estimate - w.shift, worker_rng, *payload);

@@ -1,8 +1,9 @@
-// The solver's fused path: for the commonest configurations (an affine game; SGDA, L-SVRGDA,
-// coordinate SGDA, SEGA-SGDA or a distributed method; the prox step; simultaneous updates) the
-// solver's loop is instantiated with the concrete types, so that the estimator's and the step's
-// code inline into it (a distributed method's workers also see their local problems and the
-// identity and rand-k compressors as concrete types).
+// The solver's fused path: for the commonest configurations (an affine game, or a game split over
+// MPI ranks for the distributed methods; SGDA, L-SVRGDA, coordinate SGDA, SEGA-SGDA or a
+// distributed method; the prox step; simultaneous updates) the solver's loop is instantiated
+// with the concrete types, so that the estimator's and the step's code inline into it (a
+// distributed method's workers also see their local problems and the identity and rand-k
+// compressors as concrete types).
 // Through the interfaces an iteration makes about six indirect calls around Ref-typed Eigen loops,
 // which at D = 20 costs as much as a third of the arithmetic. The draws and the arithmetic are the
 // estimator's and the step's own code, so the fused and generic loops agree bit for bit
@@ -13,13 +14,14 @@
 #include <cmath>
 #include <type_traits>
 
-#include "sgda/estimators/coordinate_sgda.hpp"
 #include "../estimators/distributed_step.hpp"
+#include "sgda/estimators/coordinate_sgda.hpp"
 #include "sgda/estimators/distributed.hpp"
 #include "sgda/estimators/l_svrgda.hpp"
 #include "sgda/estimators/sega_sgda.hpp"
 #include "sgda/estimators/sgda.hpp"
 #include "sgda/problems/affine_game.hpp"
+#include "sgda/problems/sharded_game.hpp"
 #include "sgda/step.hpp"
 
 namespace sgda {
@@ -176,9 +178,15 @@ bool fused_as(const AffineGame& game, Estimator& estimator, ProxStep& prox, Body
 // final, and DistributedEstimator's estimate() is: a cast that succeeds found the exact code.
 template <class Body>
 bool with_fused_move(const Problem& problem, Estimator& estimator, StepRule& step, Body&& body) {
-  auto* game = dynamic_cast<const AffineGame*>(&problem);
   auto* prox = dynamic_cast<ProxStep*>(&step);
-  if (!game || !prox || !prox->covers_all()) return false;
+  if (!prox || !prox->covers_all()) return false;
+  // A game split over MPI ranks: its workers' local problems are affine games (of its held
+  // samples), so a distributed method runs as on the whole AffineGame in one process, the
+  // same code and bits (docs/mpi.md).
+  if (auto* sharded = dynamic_cast<const ShardedGame*>(&problem))
+    return fused_as<DistributedEstimator>(sharded->held(), estimator, *prox, body);
+  auto* game = dynamic_cast<const AffineGame*>(&problem);
+  if (!game) return false;
   return fused_as<SgdaEstimator>(*game, estimator, *prox, body) ||
          fused_as<LSvrgdaEstimator>(*game, estimator, *prox, body) ||
          fused_as<CoordinateSgdaEstimator>(*game, estimator, *prox, body) ||

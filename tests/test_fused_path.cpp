@@ -6,6 +6,7 @@
 
 #include "../solvers/fused_move.hpp"
 #include "sgda/problems/affine_game.hpp"
+#include "sgda/problems/sharded_game.hpp"
 #include "sgda/registry.hpp"
 #include "sgda/solver.hpp"
 #include "sgda/state.hpp"
@@ -110,6 +111,38 @@ TEST_CASE("the fused path is taken exactly for the configurations it knows", "[s
   CHECK_FALSE(fused_for("diana-sgda", "prox", true));  // nor a wrapped distributed one
   CHECK_FALSE(fused_for("sgda", "momentum", false));   // a step rule it does not know
   CHECK_FALSE(fused_for("diana-sgda", "adam", false));
+}
+
+TEST_CASE("a game split over ranks takes the fused path for the distributed methods",
+          "[solver][fused][distributed]") {
+  QuadraticGameOptions g;
+  g.samples = 8;
+  g.dimension = 3;
+  const AffineGame game = generate_quadratic_game(g);
+  GamePart part;  // every sample, as a single rank holds them
+  for (Index i = 0; i < game.num_samples(); ++i) {
+    part.samples.push_back(i);
+    part.matrices.push_back(game.sample_matrix(i));
+  }
+  part.num_samples = game.num_samples();
+  part.offsets = game.offsets();
+  part.blocks = game.blocks();
+  const ShardedGame sharded(part, game.mean_matrix(), nullptr);
+  auto fused_for = [&](const std::string& method) {
+    EstimatorOptions e;
+    e.method = sgda::parse_enum<sgda::Method>(method);
+    e.workers = 2;
+    const std::unique_ptr<Estimator> estimator = make_estimator(e, sharded);
+    ProxStep step;
+    step.reset(sharded);
+    Rng rng(1);
+    Counters counters;
+    estimator->reset(sharded, Vector::Zero(sharded.dim()), rng, counters);
+    return with_fused_move(sharded, *estimator, step, [](const auto&) {});
+  };
+  CHECK(fused_for("diana-sgda"));
+  CHECK(fused_for("qsgda"));
+  CHECK_FALSE(fused_for("sgda"));  // its samples are the whole game's: not all held in general
 }
 
 TEST_CASE("the fused path gives the generic loop's run bit for bit", "[solver][fused]") {

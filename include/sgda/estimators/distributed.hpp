@@ -113,6 +113,9 @@ class DistributedEstimator : public Estimator {
   enum class CompressorKind { kIdentity, kRandK, kOther };
   DistributedSettings settings_;
   CompressorKind compressor_kind_ = CompressorKind::kOther;
+  // Exact local operators with cheap coordinates (affine games: a row of a row-major M̄_m) and
+  // rand-k: a worker evaluates only the k coordinates of F_m(x) it sends, O(kD) for O(D²).
+  bool sent_rows_only_ = false;
   std::shared_ptr<Communicator> communicator_;
   const Problem* problem_ = nullptr;
   WorkerPartition partition_;

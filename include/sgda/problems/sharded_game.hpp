@@ -51,6 +51,9 @@ class ShardedGame final : public Problem {
   std::vector<std::vector<Index>> worker_partition() const override { return workers_; }
 
   Index held_samples() const { return held_.num_samples(); }
+  // The held samples as one game, of the type its subproblems (the workers' local problems)
+  // have: the solver's fused path runs distributed methods on it.
+  const AffineGame& held() const { return held_; }
 
  private:
   Index local_index(Index i) const;  // position of sample i in held_, or InputError
