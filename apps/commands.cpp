@@ -266,6 +266,9 @@ void set_up(const SolveArgs& args, const Processes& processes, SolveSetup& s) {
                            " ranks; accepted qsgda, diana-sgda or vr-diana-sgda, a training "
                            "problem, or one rank; got " +
                            s.estimator->name() + " on " + s.problem->name()});
+      // The step rule's binding errors (a curvature rule in data-parallel training) here, as
+      // one line, rather than on every rank inside the loop; the solver binds it again.
+      s.step->reset(*s.problem);
     } catch (const InputError& e) {
       throw located_error(config, e);
     }

@@ -426,11 +426,15 @@ std::vector<nn::Dense> TrainingProblem::dense_layers() const {
   return layers;
 }
 
-nn::DenseBatch TrainingProblem::last_batch() const {
+void TrainingProblem::require_whole_batches() const {
   if (data_parallel_)
     throw InputError(name() +
                      ": the curvature of a minibatch (mbf, kfac) needs all of its examples in "
                      "every process; accepted the other step rules in data-parallel training");
+}
+
+nn::DenseBatch TrainingProblem::last_batch() const {
+  require_whole_batches();
   if (!last_) throw InputError(name() + ": no minibatch has been evaluated yet");
   nn::DenseBatch b;
   b.layers = dense_layers();

@@ -185,6 +185,15 @@ seed = 1
   CHECK(bn.status == 2);
   CHECK(sgda_lines(bn.err) == 1);
   CHECK(bn.err.find("data-parallel training over MPI") != std::string::npos);
+  // So do the curvature rules: refused before the loop, in one line.
+  std::string fisher = problem;
+  fisher.replace(fisher.find("rule = \"lamb\""), 13, "rule = \"mbf\"");
+  dir.write("mbf.toml", fisher);
+  const Result mbf = mpirun("solve mbf.toml", dir);
+  CHECK(mbf.status == 2);
+  CHECK(sgda_lines(mbf.err) == 1);
+  CHECK(mbf.err.find("sgda: error: rank 0 of 4: ") != std::string::npos);
+  CHECK(mbf.err.find("needs all of its examples in every process") != std::string::npos);
 }
 
 TEST_CASE("a bad input under mpirun is one line naming the rank and exit 2 on every rank",

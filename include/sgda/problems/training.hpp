@@ -164,6 +164,7 @@ class TrainingProblem final : public Problem, public nn::DenseBatchSource {
   void set_data_parallel(ProcessGroup* group);
   std::vector<nn::Dense> dense_layers() const override;
   nn::DenseBatch last_batch() const override;
+  void require_whole_batches() const override;  // not in data-parallel training
   // Batch normalization's running statistics under "batch_norm.layer<l>.mean" / ".variance"
   // (nothing without batch normalization); reset_state puts back mean 0, variance 1.
   void save_state(StateArchive& out) const override;
