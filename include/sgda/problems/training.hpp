@@ -225,10 +225,13 @@ class TrainingProblem final : public Problem, public nn::DenseBatchSource {
   std::shared_ptr<const Dataset> data_;
   nn::Network network_;
   Vector initial_;
-  mutable std::map<Index, Workspace> work_;  // by batch size: no allocation once seen
-  mutable Vector part_;                      // full(): one chunk's gradient
-  mutable SampleDraw single_;                // sample(): one pair
-  mutable Vector cached_x_;                  // the x of the last full(), and what it found
+  // By batch size: no allocation once seen, but in data-parallel training, where sample_sum
+  // evaluates this process's share of a minibatch in the minibatch's workspace and the tape is
+  // resized to each step's share.
+  mutable std::map<Index, Workspace> work_;
+  mutable Vector part_;        // full(): one chunk's gradient
+  mutable SampleDraw single_;  // sample(): one pair
+  mutable Vector cached_x_;    // the x of the last full(), and what it found
   mutable Evaluation cached_;
   mutable std::vector<double> cached_layer_norms_;  // of the last full() gradient
   mutable const Workspace* last_ = nullptr;         // of the last sample_sum, and its weights
