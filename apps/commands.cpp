@@ -194,13 +194,18 @@ struct SolveSetup {
 };
 
 #ifdef SGDA_WITH_MPI
+// Whether the run's estimator is a distributed method's, whose workers go over the ranks.
+bool runs_workers(const RunConfig& config) {
+  const Method m = config.estimator.method;
+  return config.estimator.delay == 0 &&
+         (m == Method::kQsgda || m == Method::kDianaSgda || m == Method::kVrDianaSgda);
+}
+
 // Under MPI, a game file's samples are split over the ranks, each reading only its workers'
 // (docs/mpi.md), when a distributed method runs at a numeric step: the theory's constants need
 // every sample, so then every rank reads the whole game.
 bool splits_game(const RunConfig& config) {
-  const Method m = config.estimator.method;
-  return config.problem.type == ProblemType::kFile && config.estimator.delay == 0 &&
-         (m == Method::kQsgda || m == Method::kDianaSgda || m == Method::kVrDianaSgda) &&
+  return config.problem.type == ProblemType::kFile && runs_workers(config) &&
          config.solver.step_size.rule == StepSizeRule::kConstant;
 }
 
@@ -245,7 +250,11 @@ void set_up(const SolveArgs& args, const Processes& processes, SolveSetup& s) {
       throw located_error(config, InputError(FieldError{"problem.file", e.what()}));
     }
   } else {
-    s.problem = make_problem(config);
+    // A training problem trains data-parallel over the ranks, each reading only its rows of
+    // the data set (unless a distributed method's workers go over them instead).
+    s.problem = make_problem(config, processes.session && !runs_workers(config)
+                                         ? &processes.session->processes()
+                                         : nullptr);
   }
 #else
   s.problem = make_problem(config);
@@ -262,9 +271,8 @@ void set_up(const SolveArgs& args, const Processes& processes, SolveSetup& s) {
       if (auto* distributed = dynamic_cast<DistributedEstimator*>(s.estimator.get()))
         distributed->set_communicator(
             processes.session->communicator(distributed->settings().workers));
-      else if (auto* training = dynamic_cast<TrainingProblem*>(s.problem.get()))
-        training->set_data_parallel(&processes.session->processes());
-      else if (ranks > 1)
+      // A training problem: make_problem made it data-parallel over the ranks.
+      else if (!dynamic_cast<TrainingProblem*>(s.problem.get()) && ranks > 1)
         throw InputError(
             FieldError{"method",
                        "--backend mpi runs the workers of a distributed method or the "
@@ -273,6 +281,9 @@ void set_up(const SolveArgs& args, const Processes& processes, SolveSetup& s) {
                            " ranks; accepted qsgda, diana-sgda or vr-diana-sgda, a training "
                            "problem, or one rank; got " +
                            s.estimator->name() + " on " + s.problem->name()});
+      // The step rule's binding errors (a curvature rule in data-parallel training) here, as
+      // one line, rather than on every rank inside the loop; the solver binds it again.
+      s.step->reset(*s.problem);
     } catch (const InputError& e) {
       throw located_error(config, e);
     }

@@ -2,9 +2,12 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
+#include <functional>
 #include <limits>
 
 #include "hdf5_util.hpp"
@@ -15,19 +18,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The whole content of a gzip file, or of a plain file (zlib reads those transparently).
-std::vector<unsigned char> read_maybe_gzip(const std::string& path) {
+// A gzip file, or a plain file (zlib reads those transparently), streamed: consume(bytes, n)
+// for each piece of the content in order; what consume throws is passed on.
+void stream_maybe_gzip(const std::string& path,
+                       const std::function<void(const unsigned char*, std::size_t)>& consume) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec))
     throw input_error(path, "file", "missing or not a regular file; accepted an IDX file");
   gzFile file = gzopen(path.c_str(), "rb");
   if (!file) throw input_error(path, "file", "cannot open");
-  std::vector<unsigned char> bytes;
   constexpr unsigned kChunk = 1u << 20;
+  std::vector<unsigned char> buffer(kChunk);
   for (;;) {
-    const std::size_t size = bytes.size();
-    bytes.resize(size + kChunk);
-    const int got = gzread(file, bytes.data() + size, kChunk);
+    const int got = gzread(file, buffer.data(), kChunk);
     if (got < 0) {
       int code = 0;
       const std::string message = gzerror(file, &code);
@@ -36,8 +39,13 @@ std::vector<unsigned char> read_maybe_gzip(const std::string& path) {
         throw input_error(path, "gzip", "truncated: the compressed stream ends early");
       throw input_error(path, "gzip", "cannot decompress (" + message + ")");
     }
-    bytes.resize(size + static_cast<std::size_t>(got));
     if (got == 0) break;
+    try {
+      consume(buffer.data(), static_cast<std::size_t>(got));
+    } catch (...) {
+      gzclose(file);
+      throw;
+    }
   }
   int code = Z_OK;
   const std::string message = gzerror(file, &code);
@@ -47,7 +55,6 @@ std::vector<unsigned char> read_maybe_gzip(const std::string& path) {
     throw input_error(path, "gzip", "truncated: the compressed stream ends early");
   if (code != Z_OK || closed != Z_OK)
     throw input_error(path, "gzip", "cannot decompress (" + message + ")");
-  return bytes;
 }
 
 std::uint32_t big_endian(const std::vector<unsigned char>& b, std::size_t at) {
@@ -61,33 +68,54 @@ std::string hex(std::uint32_t value) {
   return text;
 }
 
-// The dimensions of an IDX file of unsigned bytes with `rank` dimensions and magic `magic`,
-// after checking the size; the data start at 4 + 4·rank.
-std::vector<std::size_t> idx_dimensions(const std::string& path,
-                                        const std::vector<unsigned char>& bytes,
-                                        std::uint32_t magic, std::size_t rank, const char* what) {
+// An IDX file of unsigned bytes with `rank` dimensions and magic `magic` (gzip or plain),
+// streamed through once: checks the magic and that the data are exactly the header's
+// dimensions, and keeps the items rows(dims) of the first axis (each item the product of the
+// other dimensions in bytes), so that no more than those sit in memory.
+struct IdxPart {
+  std::vector<std::size_t> dims;
+  Share rows;
+  std::vector<unsigned char> bytes;  // the rows' items
+};
+
+IdxPart read_idx(const std::string& path, std::uint32_t magic, std::size_t rank, const char* what,
+                 const std::function<Share(const std::vector<std::size_t>&)>& rows) {
   const std::size_t header = 4 + 4 * rank;
-  if (bytes.size() < 4)
+  std::vector<unsigned char> head;
+  IdxPart part;
+  std::size_t total = 1, data = 0, keep_from = 0, keep_to = 0;  // in bytes after the header
+  std::string shape;
+  stream_maybe_gzip(path, [&](const unsigned char* bytes, std::size_t n) {
+    for (; head.size() < header && n > 0; ++bytes, --n) {
+      head.push_back(*bytes);
+      if (head.size() == 4 && big_endian(head, 0) != magic)
+        throw input_error(path, "magic",
+                          "is " + hex(big_endian(head, 0)) + ", expected " + hex(magic) +
+                              "; accepted an IDX file of " + what + " (gzip-compressed or plain)");
+      if (head.size() != header) continue;
+      for (std::size_t k = 0; k < rank; ++k) {
+        part.dims.push_back(big_endian(head, 4 + 4 * k));
+        total *= part.dims.back();
+        shape += (k ? " x " : "") + std::to_string(part.dims.back());
+      }
+      part.rows = rows(part.dims);
+      const std::size_t item = part.dims[0] > 0 ? total / part.dims[0] : 0;
+      keep_from = static_cast<std::size_t>(part.rows.first) * item;
+      keep_to = static_cast<std::size_t>(part.rows.end()) * item;
+      part.bytes.reserve(keep_to - keep_from);
+    }
+    const std::size_t lo = std::max(data, keep_from), hi = std::min(data + n, keep_to);
+    if (lo < hi) part.bytes.insert(part.bytes.end(), bytes + (lo - data), bytes + (hi - data));
+    data += n;
+  });
+  if (head.size() < 4)
     throw input_error(
         path, "magic",
-        "truncated: " + std::to_string(bytes.size()) + " bytes; accepted an IDX file of " + what);
-  if (big_endian(bytes, 0) != magic)
-    throw input_error(path, "magic",
-                      "is " + hex(big_endian(bytes, 0)) + ", expected " + hex(magic) +
-                          "; accepted an IDX file of " + what + " (gzip-compressed or plain)");
-  if (bytes.size() < header)
+        "truncated: " + std::to_string(head.size()) + " bytes; accepted an IDX file of " + what);
+  if (head.size() < header)
     throw input_error(path, "header",
-                      "truncated: " + std::to_string(bytes.size()) +
+                      "truncated: " + std::to_string(head.size()) +
                           " bytes, the header alone has " + std::to_string(header));
-  std::vector<std::size_t> dims;
-  std::size_t total = 1;
-  std::string shape;
-  for (std::size_t k = 0; k < rank; ++k) {
-    dims.push_back(big_endian(bytes, 4 + 4 * k));
-    total *= dims.back();
-    shape += (k ? " x " : "") + std::to_string(dims.back());
-  }
-  const std::size_t data = bytes.size() - header;
   if (data < total)
     throw input_error(path, "data",
                       "truncated: the header says " + shape + " = " + std::to_string(total) +
@@ -96,7 +124,25 @@ std::vector<std::size_t> idx_dimensions(const std::string& path,
     throw input_error(path, "data",
                       "has " + std::to_string(data - total) + " bytes after the " + shape +
                           " the header announces; accepted exactly that many");
-  return dims;
+  return part;
+}
+
+// Which examples of a set of `available` to load: the first `wanted` (0: all; more is an error
+// naming DataOptions::<field>), and of those the share of process `rank` of `ranks`.
+struct Selection {
+  Index train_samples = 0, test_samples = 0;
+  int rank = 0, ranks = 1;
+};
+
+Share pick(Index wanted, Index available, const char* field, const std::string& name,
+           const Selection& selection, Index* total) {
+  if (wanted > available)
+    throw InputError(FieldError{std::string("DataOptions::") + field,
+                                "must be at most the " + std::to_string(available) +
+                                    " examples of " + name + " (or 0 for all), got " +
+                                    std::to_string(wanted)});
+  *total = wanted > 0 ? wanted : available;
+  return share_of(*total, selection.rank, selection.ranks);
 }
 
 std::string idx_file(const std::string& folder, const std::string& name) {
@@ -110,22 +156,24 @@ std::string idx_file(const std::string& folder, const std::string& name) {
                         std::string(kFashionMnistFolder) + ")");
 }
 
-void check_counts(const std::string& labels_path, std::size_t labels, std::size_t images,
-                  const std::string& images_path) {
-  if (labels != images)
-    throw input_error(labels_path, "count",
-                      std::to_string(labels) + " labels for the " + std::to_string(images) +
-                          " images of " + images_path + "; accepted one label per image");
-}
-
-// /X-like dataset [N, d] into a d × N float matrix (the same bytes order), every value finite.
-FloatMatrix read_features(const hdf5::Reader& reader, const std::string& name) {
+// /X-like dataset [N, d] into a d × `rows` float matrix (the same bytes order), every value
+// finite: the rows of its N examples that rows(N) picks (one hyperslab).
+FloatMatrix read_features(const hdf5::Reader& reader, const std::string& name,
+                          const std::function<Share(Index)>& rows, Index* examples, Share* held) {
   const std::string accepted = "float [N, d], finite values";
-  const hdf5::Array<double> a = reader.read_float64(name, 2, accepted);
-  const auto n = static_cast<Index>(a.shape[0]), d = static_cast<Index>(a.shape[1]);
-  if (n < 1 || d < 1)
-    throw reader.error(name, "has shape " + hdf5::format_shape(a.shape) + "; accepted " + accepted +
+  const hdf5::Shape whole = reader.has(name) ? reader.shape_of(name) : hdf5::Shape{};
+  hdf5::Rows wanted;
+  *held = {};
+  if (whole.size() == 2 && whole[0] >= 1 && whole[1] >= 1) {
+    *held = rows(static_cast<Index>(whole[0]));
+    wanted = {static_cast<hsize_t>(held->first), static_cast<hsize_t>(held->count)};
+  }
+  const hdf5::Array<double> a = reader.read_float64(name, 2, accepted, wanted);
+  if (whole.size() != 2 || whole[0] < 1 || whole[1] < 1)
+    throw reader.error(name, "has shape " + hdf5::format_shape(whole) + "; accepted " + accepted +
                                  " with N, d >= 1");
+  *examples = static_cast<Index>(whole[0]);
+  const auto n = static_cast<Index>(a.shape[0]), d = static_cast<Index>(a.shape[1]);
   FloatMatrix m(d, n);
   constexpr double kMax = std::numeric_limits<float>::max();
   for (Index i = 0; i < n; ++i)
@@ -133,13 +181,16 @@ FloatMatrix read_features(const hdf5::Reader& reader, const std::string& name) {
       const double v = a.values[static_cast<std::size_t>(i * d + j)];
       if (!std::isfinite(v) || std::abs(v) > kMax)
         throw reader.error(name, "has " + (std::isnan(v) ? std::string("NaN") : format_number(v)) +
-                                     " at index [" + std::to_string(i) + ", " + std::to_string(j) +
-                                     "]; accepted " + accepted + " within the float range");
+                                     " at index [" + std::to_string(held->first + i) + ", " +
+                                     std::to_string(j) + "]; accepted " + accepted +
+                                     " within the float range");
       m(j, i) = static_cast<float>(v);
     }
   return m;
 }
 
+// Every label of /y-like `name` (one for each of the n examples of `features`), checked; the
+// caller keeps its rows (labels are small: all of them give the number of classes).
 std::vector<Index> read_labels(const hdf5::Reader& reader, const std::string& name, Index n,
                                const std::string& features) {
   const std::string accepted = "integer class labels [N], each >= 0";
@@ -159,35 +210,201 @@ std::vector<Index> read_labels(const hdf5::Reader& reader, const std::string& na
   return labels;
 }
 
+// The targets of the `rows` of the n examples of `features`: a k × rows.count matrix.
 FloatMatrix read_targets(const hdf5::Reader& reader, const std::string& name, Index n,
-                         const std::string& features) {
+                         const std::string& features, Share rows) {
   const std::string accepted = "float targets [N] or [N, k], finite";
   const std::size_t rank = reader.rank_of(name);
   if (rank != 1 && rank != 2)
     throw reader.error(name, "has rank " + std::to_string(rank) + "; accepted " + accepted);
+  const hdf5::Shape whole = reader.shape_of(name);
+  if (static_cast<Index>(whole[0]) != n)
+    throw reader.error(name, "has " + std::to_string(whole[0]) + " targets, " + features + " has " +
+                                 std::to_string(n) + " examples; accepted one each");
+  const hdf5::Rows wanted{static_cast<hsize_t>(rows.first), static_cast<hsize_t>(rows.count)};
   hdf5::Array<double> a;
   if (reader.is_integer(name)) {
-    const hdf5::Array<std::int64_t> i = reader.read_int64(name, rank, accepted);
+    const hdf5::Array<std::int64_t> i = reader.read_int64(name, rank, accepted, wanted);
     a.shape = i.shape;
     a.values.assign(i.values.begin(), i.values.end());
   } else {
-    a = reader.read_float64(name, rank, accepted);
+    a = reader.read_float64(name, rank, accepted, wanted);
   }
-  if (static_cast<Index>(a.shape[0]) != n)
-    throw reader.error(name, "has " + std::to_string(a.shape[0]) + " targets, " + features +
-                                 " has " + std::to_string(n) + " examples; accepted one each");
   reader.require_finite(name, a);
   const Index k = rank == 2 ? static_cast<Index>(a.shape[1]) : 1;
   if (k < 1) throw reader.error(name, "has no target values; accepted " + accepted);
-  FloatMatrix m(k, n);
-  for (Index i = 0; i < n; ++i)
+  FloatMatrix m(k, rows.count);
+  for (Index i = 0; i < rows.count; ++i)
     for (Index j = 0; j < k; ++j) m(j, i) = static_cast<float>(a.values[std::size_t(i * k + j)]);
   return m;
 }
 
-template <class M>
-M first_columns(const M& m, Index count) {
-  return count > 0 && count < m.cols() ? M(m.leftCols(count)) : m;
+// The images of rows(N) of an IDX image file of N, as pixels in [0, 1].
+FloatMatrix idx_images(const std::string& path, const std::function<Share(Index)>& rows,
+                       Index* examples) {
+  const IdxPart part = read_idx(path, 0x00000803, 3, "unsigned-byte images", [&](const auto& dims) {
+    if (dims[0] < 1 || dims[1] * dims[2] < 1)
+      throw input_error(path, "header", "announces no images");
+    return rows(static_cast<Index>(dims[0]));
+  });
+  *examples = static_cast<Index>(part.dims[0]);
+  FloatMatrix images(static_cast<Index>(part.dims[1] * part.dims[2]), part.rows.count);
+  float* out = images.data();  // column j = image j: the bytes' order
+  for (std::size_t k = 0; k < part.bytes.size(); ++k)
+    out[k] = static_cast<float>(part.bytes[k]) / 255.0f;
+  return images;
+}
+
+// The labels of `rows` of an IDX label file, which must have `count` of them (one per image of
+// `images`).
+std::vector<Index> idx_labels(const std::string& path, Index classes, Share rows, Index count,
+                              const std::string& images) {
+  const IdxPart part = read_idx(path, 0x00000801, 1, "unsigned-byte labels", [&](const auto& dims) {
+    if (count >= 0 && static_cast<Index>(dims[0]) != count)
+      throw input_error(path, "count",
+                        std::to_string(dims[0]) + " labels for the " + std::to_string(count) +
+                            " images of " + images + "; accepted one label per image");
+    return count >= 0 ? rows : Share{0, static_cast<Index>(dims[0])};
+  });
+  std::vector<Index> labels(part.bytes.size());
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    labels[i] = part.bytes[i];
+    if (labels[i] >= classes)
+      throw input_error(path, "label",
+                        std::to_string(labels[i]) + " of example " +
+                            std::to_string(part.rows.first + static_cast<Index>(i)) +
+                            " out of range; accepted 0.." + std::to_string(classes - 1));
+  }
+  return labels;
+}
+
+std::vector<Index> rows_of(const std::vector<Index>& all, Share rows) {
+  return {all.begin() + rows.first, all.begin() + rows.end()};
+}
+
+Dataset read_fashion_mnist(const std::string& folder, const Selection& selection) {
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec))
+    throw input_error(folder, "path",
+                      "not a folder; accepted the folder of the Fashion-MNIST IDX files (Debian: "
+                      "apt install dataset-fashion-mnist, which puts them in " +
+                          std::string(kFashionMnistFolder) + ")");
+  Dataset d;
+  d.name = folder;
+  d.classes = 10;
+  const std::string train_images = idx_file(folder, "train-images-idx3-ubyte");
+  const std::string train_labels = idx_file(folder, "train-labels-idx1-ubyte");
+  const std::string test_images = idx_file(folder, "t10k-images-idx3-ubyte");
+  const std::string test_labels = idx_file(folder, "t10k-labels-idx1-ubyte");
+  Share rows;
+  Index in_file = 0;
+  d.features = idx_images(
+      train_images,
+      [&](Index n) {
+        return rows =
+                   pick(selection.train_samples, n, "train_samples", folder, selection, &d.total);
+      },
+      &in_file);
+  d.first = rows.first;
+  d.labels = idx_labels(train_labels, d.classes, rows, in_file, train_images);
+  d.test_features = idx_images(
+      test_images,
+      [&](Index n) {
+        return rows = pick(selection.test_samples, n, "test_samples", folder, selection,
+                           &d.test_total);
+      },
+      &in_file);
+  d.test_first = rows.first;
+  d.test_labels = idx_labels(test_labels, d.classes, rows, in_file, test_images);
+  if (d.test_features.rows() != d.features.rows())
+    throw input_error(test_images, "header",
+                      "images of " + std::to_string(d.test_features.rows()) +
+                          " pixels, the training images have " + std::to_string(d.features.rows()));
+  return d;
+}
+
+Dataset read_hdf5_dataset(const std::string& path, TrainingTask task, const Selection& selection) {
+  const hdf5::Reader reader(path);
+  Dataset d;
+  d.name = path;
+  Index n = 0, n_test = 0;
+  Share rows, test_rows;
+  d.features = read_features(
+      reader, "/X",
+      [&](Index n) {
+        return pick(selection.train_samples, n, "train_samples", path, selection, &d.total);
+      },
+      &n, &rows);
+  d.first = rows.first;
+  const bool has_test = reader.has("/X_test");
+  if (has_test) {
+    d.test_features = read_features(
+        reader, "/X_test",
+        [&](Index n) {
+          return pick(selection.test_samples, n, "test_samples", path, selection, &d.test_total);
+        },
+        &n_test, &test_rows);
+    d.test_first = test_rows.first;
+    if (d.test_features.rows() != d.features.rows())
+      throw reader.error("/X_test", "has " + std::to_string(d.test_features.rows()) +
+                                        " features, /X has " + std::to_string(d.features.rows()) +
+                                        "; accepted the same d");
+  } else if (reader.has("/y_test")) {
+    throw reader.error("/y_test", "given without /X_test; accepted both or neither");
+  }
+  switch (task) {
+    case TrainingTask::kClassifier: {
+      // Every label is read, for the number of classes (the largest label of both files, as
+      // without a selection); the selected rows are kept.
+      const std::vector<Index> labels = read_labels(reader, "/y", n, "/X");
+      Index largest = *std::max_element(labels.begin(), labels.end());
+      d.labels = rows_of(labels, rows);
+      if (has_test) {
+        if (!reader.has("/y_test"))
+          throw reader.error("/y_test", "missing; accepted test labels when /X_test is given");
+        const std::vector<Index> test_labels = read_labels(reader, "/y_test", n_test, "/X_test");
+        largest = std::max(largest, *std::max_element(test_labels.begin(), test_labels.end()));
+        d.test_labels = rows_of(test_labels, test_rows);
+      }
+      d.classes = largest + 1;
+      if (d.classes < 2)
+        throw reader.error("/y", "has a single class (0); accepted labels of at least 2 classes");
+      break;
+    }
+    case TrainingTask::kRegression:
+      d.targets = read_targets(reader, "/y", n, "/X", rows);
+      if (has_test) {
+        if (!reader.has("/y_test"))
+          throw reader.error("/y_test", "missing; accepted test targets when /X_test is given");
+        d.test_targets = read_targets(reader, "/y_test", n_test, "/X_test", test_rows);
+        if (d.test_targets.rows() != d.targets.rows())
+          throw reader.error("/y_test", "has " + std::to_string(d.test_targets.rows()) +
+                                            " values per target, /y has " +
+                                            std::to_string(d.targets.rows()));
+      }
+      break;
+    case TrainingTask::kAutoencoder:
+      break;  // the features are the targets; /y is not read
+  }
+  return d;
+}
+
+// One mean and one standard deviation over every training feature of every process (as
+// torchvision's Normalize with Fashion-MNIST's scalars), applied to both sets. Collective
+// under a group: the sums are added in rank order.
+void standardize(Dataset& d, ProcessGroup* group) {
+  const double count = double(d.examples()) * double(d.dimension());
+  auto sum = [&](double local) {
+    Vector value = Vector::Constant(1, local);
+    if (group) group->sum_in_rank_order(value);
+    return value[0];
+  };
+  const double mean = sum(d.features.cast<double>().sum()) / count;
+  const double var = sum((d.features.cast<double>().array() - mean).square().sum()) / count;
+  const double scale = var > 0.0 ? 1.0 / std::sqrt(var) : 1.0;
+  d.features = ((d.features.array() - float(mean)) * float(scale)).matrix();
+  if (d.has_test())
+    d.test_features = ((d.test_features.array() - float(mean)) * float(scale)).matrix();
 }
 
 }  // namespace
@@ -238,151 +455,53 @@ std::optional<FieldError> DataOptions::Check() const {
 }
 
 FloatMatrix read_idx_images(const std::string& path) {
-  const std::vector<unsigned char> bytes = read_maybe_gzip(path);
-  const auto dims = idx_dimensions(path, bytes, 0x00000803, 3, "unsigned-byte images");
-  const auto n = static_cast<Index>(dims[0]), d = static_cast<Index>(dims[1] * dims[2]);
-  if (n < 1 || d < 1) throw input_error(path, "header", "announces no images");
-  FloatMatrix images(d, n);
-  const unsigned char* pixels = bytes.data() + 16;
-  float* out = images.data();  // column j = image j: the bytes' order
-  for (Index k = 0; k < n * d; ++k) out[k] = static_cast<float>(pixels[k]) / 255.0f;
-  return images;
+  Index examples = 0;
+  return idx_images(
+      path,
+      [](Index n) {
+        return Share{0, n};
+      },
+      &examples);
 }
 
 std::vector<Index> read_idx_labels(const std::string& path, Index classes) {
-  const std::vector<unsigned char> bytes = read_maybe_gzip(path);
-  const auto dims = idx_dimensions(path, bytes, 0x00000801, 1, "unsigned-byte labels");
-  std::vector<Index> labels(dims[0]);
-  for (std::size_t i = 0; i < labels.size(); ++i) {
-    labels[i] = bytes[8 + i];
-    if (labels[i] >= classes)
-      throw input_error(path, "label",
-                        std::to_string(labels[i]) + " of example " + std::to_string(i) +
-                            " out of range; accepted 0.." + std::to_string(classes - 1));
-  }
-  return labels;
+  return idx_labels(path, classes, {}, -1, "");
 }
 
-Dataset load_fashion_mnist(const std::string& folder) {
-  std::error_code ec;
-  if (!fs::is_directory(folder, ec))
-    throw input_error(folder, "path",
-                      "not a folder; accepted the folder of the Fashion-MNIST IDX files (Debian: "
-                      "apt install dataset-fashion-mnist, which puts them in " +
-                          std::string(kFashionMnistFolder) + ")");
-  Dataset d;
-  d.name = folder;
-  d.classes = 10;
-  const std::string train_images = idx_file(folder, "train-images-idx3-ubyte");
-  const std::string train_labels = idx_file(folder, "train-labels-idx1-ubyte");
-  const std::string test_images = idx_file(folder, "t10k-images-idx3-ubyte");
-  const std::string test_labels = idx_file(folder, "t10k-labels-idx1-ubyte");
-  d.features = read_idx_images(train_images);
-  d.labels = read_idx_labels(train_labels, d.classes);
-  check_counts(train_labels, d.labels.size(), std::size_t(d.features.cols()), train_images);
-  d.test_features = read_idx_images(test_images);
-  d.test_labels = read_idx_labels(test_labels, d.classes);
-  check_counts(test_labels, d.test_labels.size(), std::size_t(d.test_features.cols()), test_images);
-  if (d.test_features.rows() != d.features.rows())
-    throw input_error(test_images, "header",
-                      "images of " + std::to_string(d.test_features.rows()) +
-                          " pixels, the training images have " + std::to_string(d.features.rows()));
-  return d;
-}
+Dataset load_fashion_mnist(const std::string& folder) { return read_fashion_mnist(folder, {}); }
 
 Dataset load_hdf5_dataset(const std::string& path, TrainingTask task) {
-  const hdf5::Reader reader(path);
-  Dataset d;
-  d.name = path;
-  d.features = read_features(reader, "/X");
-  const Index n = d.features.cols();
-  const bool has_test = reader.has("/X_test");
-  if (has_test) {
-    d.test_features = read_features(reader, "/X_test");
-    if (d.test_features.rows() != d.features.rows())
-      throw reader.error("/X_test", "has " + std::to_string(d.test_features.rows()) +
-                                        " features, /X has " + std::to_string(d.features.rows()) +
-                                        "; accepted the same d");
-  } else if (reader.has("/y_test")) {
-    throw reader.error("/y_test", "given without /X_test; accepted both or neither");
-  }
-  const Index n_test = d.test_features.cols();
-  switch (task) {
-    case TrainingTask::kClassifier: {
-      d.labels = read_labels(reader, "/y", n, "/X");
-      Index largest = *std::max_element(d.labels.begin(), d.labels.end());
-      if (has_test) {
-        if (!reader.has("/y_test"))
-          throw reader.error("/y_test", "missing; accepted test labels when /X_test is given");
-        d.test_labels = read_labels(reader, "/y_test", n_test, "/X_test");
-        largest = std::max(largest, *std::max_element(d.test_labels.begin(), d.test_labels.end()));
-      }
-      d.classes = largest + 1;
-      if (d.classes < 2)
-        throw reader.error("/y", "has a single class (0); accepted labels of at least 2 classes");
-      break;
-    }
-    case TrainingTask::kRegression:
-      d.targets = read_targets(reader, "/y", n, "/X");
-      if (has_test) {
-        if (!reader.has("/y_test"))
-          throw reader.error("/y_test", "missing; accepted test targets when /X_test is given");
-        d.test_targets = read_targets(reader, "/y_test", n_test, "/X_test");
-        if (d.test_targets.rows() != d.targets.rows())
-          throw reader.error("/y_test", "has " + std::to_string(d.test_targets.rows()) +
-                                            " values per target, /y has " +
-                                            std::to_string(d.targets.rows()));
-      }
-      break;
-    case TrainingTask::kAutoencoder:
-      break;  // the features are the targets; /y is not read
-  }
-  return d;
+  return read_hdf5_dataset(path, task, {});
 }
 
-Dataset load_dataset(const DataOptions& options, TrainingTask task) {
+Dataset load_dataset(const DataOptions& options, TrainingTask task, ProcessGroup* group) {
   if (const auto error = options.Check()) throw InputError(*error);
+  Selection selection{options.train_samples, options.test_samples, 0, 1};
+  if (group) selection.rank = group->rank(), selection.ranks = group->size();
   Dataset d;
-  if (options.data == DataSource::kHdf5) {
-    d = load_hdf5_dataset(options.path, task);
-  } else {
-    if (task == TrainingTask::kRegression)
-      throw InputError(FieldError{"DataOptions::data",
-                                  "fashion-mnist has class labels, not real targets; accepted "
-                                  "for a regression: hdf5"});
-    d = load_fashion_mnist(options.path.empty() ? kFashionMnistFolder : options.path);
+  std::exception_ptr error;
+  try {
+    if (options.data == DataSource::kHdf5) {
+      d = read_hdf5_dataset(options.path, task, selection);
+    } else {
+      if (task == TrainingTask::kRegression)
+        throw InputError(FieldError{"DataOptions::data",
+                                    "fashion-mnist has class labels, not real targets; accepted "
+                                    "for a regression: hdf5"});
+      d = read_fashion_mnist(options.path.empty() ? kFashionMnistFolder : options.path, selection);
+    }
+  } catch (...) {
+    if (!group) throw;
+    error = std::current_exception();
   }
-  auto cut = [&](Index count, Index available, const char* field) {
-    if (count > available)
-      throw InputError(FieldError{std::string("DataOptions::") + field,
-                                  "must be at most the " + std::to_string(available) +
-                                      " examples of " + d.name + " (or 0 for all), got " +
-                                      std::to_string(count)});
-  };
-  if (options.train_samples > 0) {
-    cut(options.train_samples, d.size(), "train_samples");
-    d.features = first_columns(d.features, options.train_samples);
-    if (!d.labels.empty()) d.labels.resize(static_cast<std::size_t>(options.train_samples));
-    if (d.targets.size() > 0) d.targets = first_columns(d.targets, options.train_samples);
+  if (group) {
+    // The standardization's sums are collective: every process goes on to them, or none does.
+    std::int64_t failed = error ? 1 : 0;
+    group->agree_max({&failed, 1});
+    if (error) std::rethrow_exception(error);
+    if (failed) throw AnotherProcessFailed();
   }
-  if (options.test_samples > 0 && d.has_test()) {
-    cut(options.test_samples, d.test_features.cols(), "test_samples");
-    d.test_features = first_columns(d.test_features, options.test_samples);
-    if (!d.test_labels.empty())
-      d.test_labels.resize(static_cast<std::size_t>(options.test_samples));
-    if (d.test_targets.size() > 0)
-      d.test_targets = first_columns(d.test_targets, options.test_samples);
-  }
-  if (options.standardize) {
-    // One mean and one standard deviation over every training feature (as torchvision's
-    // Normalize with Fashion-MNIST's scalars), applied to both sets.
-    const double mean = d.features.cast<double>().mean();
-    const double var = (d.features.cast<double>().array() - mean).square().mean();
-    const double scale = var > 0.0 ? 1.0 / std::sqrt(var) : 1.0;
-    d.features = ((d.features.array() - float(mean)) * float(scale)).matrix();
-    if (d.has_test())
-      d.test_features = ((d.test_features.array() - float(mean)) * float(scale)).matrix();
-  }
+  if (options.standardize) standardize(d, group);
   return d;
 }
 

@@ -121,11 +121,11 @@ std::string format_value(double value) {
 }
 
 // The dataset `name` of the given rank and a type that converts exactly to `kind`, of at most
-// kMaxValues values; its shape in `shape`. InputError naming it otherwise. Call within a try
-// that turns H5::Exception into an InputError.
+// kMaxValues values in `rows`; its whole shape in `shape`. InputError naming it otherwise. Call
+// within a try that turns H5::Exception into an InputError.
 H5::DataSet open_checked(const Reader& reader, const H5::H5File& file, const std::string& name,
                          std::size_t rank, const std::string& accepted, Kind kind,
-                         std::size_t element_size, Shape& shape) {
+                         std::size_t element_size, Shape& shape, const Rows& rows = {}) {
   if (!reader.has(name)) throw reader.error(name, "missing dataset; accepted " + accepted);
   if (file.childObjType(name) != H5O_TYPE_DATASET)
     throw reader.error(name, "is not a dataset; accepted " + accepted);
@@ -141,26 +141,47 @@ H5::DataSet open_checked(const Reader& reader, const H5::H5File& file, const std
   if (shape.size() != rank)
     throw reader.error(name, "has rank " + std::to_string(shape.size()) + " (" + found +
                                  "); accepted " + accepted);
+  Shape read = shape;
+  if (rows.count) {
+    if (rank == 0 || rows.first > shape[0] || *rows.count > shape[0] - rows.first)
+      throw reader.error(name, "has shape " + format_shape(shape) + ", without the rows " +
+                                   std::to_string(rows.first) + ".." +
+                                   std::to_string(rows.first + *rows.count) +
+                                   " asked for; accepted " + accepted);
+    read[0] = *rows.count;
+  }
   std::size_t count = 0;
   // Refused before allocating: a chunked dataset declares any shape at no cost on disk.
-  if (!element_count(shape, element_size, &count) || count > kMaxValues)
+  if (!element_count(read, element_size, &count) || count > kMaxValues)
     throw reader.error(name, "has shape " + format_shape(shape) +
-                                 ", more than the 1e9 values (8 GB) sgda loads; accepted " +
-                                 accepted);
+                                 ", more than the 1e9 values (8 GB) " +
+                                 (rows.count ? "in the rows this process reads " : "") +
+                                 "sgda loads; accepted " + accepted);
   return dataset;
 }
 
 template <class T>
 Array<T> read_array(const Reader& reader, const H5::H5File& file, const std::string& name,
-                    std::size_t rank, const std::string& accepted, Kind kind) {
+                    std::size_t rank, const std::string& accepted, Kind kind, const Rows& rows) {
   try {
     Array<T> array;
     const H5::DataSet dataset =
-        open_checked(reader, file, name, rank, accepted, kind, sizeof(T), array.shape);
+        open_checked(reader, file, name, rank, accepted, kind, sizeof(T), array.shape, rows);
+    if (rows.count) array.shape[0] = *rows.count;
     std::size_t count = 0;
     element_count(array.shape, sizeof(T), &count);
     array.values.resize(count);
-    if (count > 0) dataset.read(array.values.data(), memory_type(kind));
+    if (count == 0) return array;
+    if (!rows.count) {
+      dataset.read(array.values.data(), memory_type(kind));
+      return array;
+    }
+    H5::DataSpace file_space = dataset.getSpace();
+    Shape start(rank, 0);
+    start[0] = rows.first;
+    file_space.selectHyperslab(H5S_SELECT_SET, array.shape.data(), start.data());
+    const H5::DataSpace memory(static_cast<int>(rank), array.shape.data());
+    dataset.read(array.values.data(), memory_type(kind), memory, file_space);
     return array;
   } catch (const H5::Exception& e) {
     throw reader.error(name, "cannot read (" + detail(e) + "); accepted " + accepted);
@@ -376,8 +397,8 @@ bool Reader::has(const std::string& name) const {
 }
 
 Array<double> Reader::read_float64(const std::string& name, std::size_t rank,
-                                   const std::string& accepted) const {
-  return read_array<double>(*this, file_, name, rank, accepted, Kind::kFloat64);
+                                   const std::string& accepted, const Rows& rows) const {
+  return read_array<double>(*this, file_, name, rank, accepted, Kind::kFloat64, rows);
 }
 
 Shape Reader::read_float64_slices(const std::string& name, std::size_t rank,
@@ -416,8 +437,8 @@ Shape Reader::read_float64_slices(const std::string& name, std::size_t rank,
 }
 
 Array<std::int64_t> Reader::read_int64(const std::string& name, std::size_t rank,
-                                       const std::string& accepted) const {
-  return read_array<std::int64_t>(*this, file_, name, rank, accepted, Kind::kInt64);
+                                       const std::string& accepted, const Rows& rows) const {
+  return read_array<std::int64_t>(*this, file_, name, rank, accepted, Kind::kInt64, rows);
 }
 
 bool Reader::is_integer(const std::string& name) const {
@@ -429,10 +450,12 @@ bool Reader::is_integer(const std::string& name) const {
   }
 }
 
-std::size_t Reader::rank_of(const std::string& name) const {
+std::size_t Reader::rank_of(const std::string& name) const { return shape_of(name).size(); }
+
+Shape Reader::shape_of(const std::string& name) const {
   if (!has(name)) throw error(name, "missing dataset");
   try {
-    return extent_of(file_.openDataSet(name).getSpace()).size();
+    return extent_of(file_.openDataSet(name).getSpace());
   } catch (const H5::Exception& e) {
     throw error(name, "cannot read (" + detail(e) + "); accepted a dataset");
   }

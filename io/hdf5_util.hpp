@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,12 @@ using Shape = std::vector<hsize_t>;
 
 // "[5, 3, 3]"; "scalar" for rank 0.
 std::string format_shape(const Shape& shape);
+
+// Rows [first, first + count) of a dataset's first axis; every row when count is unset.
+struct Rows {
+  hsize_t first = 0;
+  std::optional<hsize_t> count;
+};
 
 template <class T>
 struct Array {
@@ -40,12 +47,14 @@ class Reader {
   // Whether a link exists at the absolute path `name` (e.g. "/trace/epochs").
   bool has(const std::string& name) const;
 
-  // Reads a dataset of the given rank. `accepted` describes the accepted layout for messages,
-  // e.g. "float64 [n, D, D]". Float32 and narrower integers are converted exactly.
-  Array<double> read_float64(const std::string& name, std::size_t rank,
-                             const std::string& accepted) const;
+  // Reads a dataset of the given rank, or only `rows` of it (one hyperslab; the array's shape
+  // then has rows.count on the first axis; rows past the end are an InputError). `accepted`
+  // describes the accepted layout for messages, e.g. "float64 [n, D, D]". Float32 and narrower
+  // integers are converted exactly. At most 1e9 values are read: of the rows asked for.
+  Array<double> read_float64(const std::string& name, std::size_t rank, const std::string& accepted,
+                             const Rows& rows = {}) const;
   Array<std::int64_t> read_int64(const std::string& name, std::size_t rank,
-                                 const std::string& accepted) const;
+                                 const std::string& accepted, const Rows& rows = {}) const;
   // The same checks as read_float64, then the dataset one slice [i, ...] at a time: calls
   // check_shape(shape) before reading anything, then each(i, slice) for i = 0, 1, ... with the
   // slice's values (row-major, shape without the first axis) in one buffer reused for all, so
@@ -60,6 +69,7 @@ class Reader {
   // rank, so a reader can choose between layouts (labels or targets).
   bool is_integer(const std::string& name) const;
   std::size_t rank_of(const std::string& name) const;
+  Shape shape_of(const std::string& name) const;
 
   // Throws naming `name`, the actual and the expected shape unless they are equal.
   void require_shape(const std::string& name, const Shape& actual, const Shape& expected,

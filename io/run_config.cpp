@@ -570,20 +570,23 @@ SolverOptions solver_options(const RunConfig& config, const Problem& problem) {
   return options;
 }
 
-std::shared_ptr<Problem> make_problem(const RunConfig& config) {
+std::shared_ptr<Problem> make_problem(const RunConfig& config, ProcessGroup* group) {
   const ProblemSpec& p = config.problem;
   if (const std::optional<TrainingTask> task = training_task(p.type)) {
     try {
       std::shared_ptr<const Regularizer> regularizer = make_regularizer(config.regularizer);
       std::shared_ptr<const Dataset> data;
       // A file's own error names the file and the field: it is shown as it is.
-      data = std::make_shared<const Dataset>(load_dataset(p.data, *task));
+      data = std::make_shared<const Dataset>(load_dataset(p.data, *task, group));
       auto problem = std::make_shared<TrainingProblem>(*task, p.training, data, regularizer);
-      if (p.reduced.parameter_space == nn::ParameterSpace::kStandard) return problem;
-      // The projection needs the network the problem builds: a second problem gets it.
-      regularizer =
-          std::make_shared<const nn::NeuronSphere>(problem->network(), p.reduced.threshold_bound);
-      return std::make_shared<TrainingProblem>(*task, p.training, data, regularizer);
+      if (p.reduced.parameter_space == nn::ParameterSpace::kReduced) {
+        // The projection needs the network the problem builds: a second problem gets it.
+        regularizer =
+            std::make_shared<const nn::NeuronSphere>(problem->network(), p.reduced.threshold_bound);
+        problem = std::make_shared<TrainingProblem>(*task, p.training, data, regularizer);
+      }
+      if (group) problem->set_data_parallel(group);
+      return problem;
     } catch (const InputError& e) {
       if (!e.field()) throw;
       throw located_error(config, e);

@@ -131,7 +131,7 @@ TrainingProblem::TrainingProblem(TrainingTask task, const TrainingOptions& optio
                                  std::shared_ptr<const Regularizer> regularizer)
     : Problem(std::move(regularizer)), task_(task), options_(options), data_(std::move(data)) {
   if (const auto error = options_.Check()) throw InputError(*error);
-  if (!data_ || data_->size() < 1 || data_->dimension() < 1)
+  if (!data_ || data_->examples() < 1 || data_->dimension() < 1)
     throw InputError("training: the data set has no examples");
   const Dataset& d = *data_;
   const std::string where = d.name.empty() ? "data" : d.name;
@@ -139,21 +139,23 @@ TrainingProblem::TrainingProblem(TrainingTask task, const TrainingOptions& optio
   if (d.has_test() && d.test_features.rows() != d.dimension())
     fail("X_test: has " + std::to_string(d.test_features.rows()) + " features, X has " +
          std::to_string(d.dimension()));
-  auto check_labels = [&](const std::vector<Index>& labels, Index n, const char* name) {
+  auto check_labels = [&](const std::vector<Index>& labels, Index n, Index first,
+                          const char* name) {
     if (static_cast<Index>(labels.size()) != n)
       fail(std::string(name) + ": " + std::to_string(labels.size()) + " labels for " +
            std::to_string(n) + " examples");
     for (std::size_t i = 0; i < labels.size(); ++i)
       if (labels[i] < 0 || labels[i] >= d.classes)
         fail(std::string(name) + ": label " + std::to_string(labels[i]) + " of example " +
-             std::to_string(i) + " out of range; accepted 0.." + std::to_string(d.classes - 1));
+             std::to_string(first + static_cast<Index>(i)) + " out of range; accepted 0.." +
+             std::to_string(d.classes - 1));
   };
   Index outputs = 0;
   switch (task_) {
     case TrainingTask::kClassifier:
       if (d.classes < 2) fail("y: a classifier needs integer class labels (at least 2 classes)");
-      check_labels(d.labels, d.size(), "y");
-      if (d.has_test()) check_labels(d.test_labels, d.test_features.cols(), "y_test");
+      check_labels(d.labels, d.size(), d.first, "y");
+      if (d.has_test()) check_labels(d.test_labels, d.test_features.cols(), d.test_first, "y_test");
       outputs = d.classes;
       break;
     case TrainingTask::kRegression:
@@ -194,6 +196,7 @@ TrainingProblem::TrainingProblem(TrainingTask task, const TrainingOptions& optio
   single_.indices.assign(1, 0);
   single_.weights.assign(1, 1.0);
   running_ = network_.initial_statistics();
+  holds_rows_ = assign_rows(nullptr);  // else set_data_parallel says which rows it holds
 }
 
 TrainingProblem::Workspace& TrainingProblem::workspace(Index batch) const {
@@ -222,14 +225,16 @@ TrainingProblem::Evaluation TrainingProblem::batch(
       if (task_ == TrainingTask::kRegression) work.target.col(k) = targets.col(i).cast<double>();
     }
   } else {
-    work.input = features.middleCols(first, count).cast<double>();
+    work.input.leftCols(count) = features.middleCols(first, count).cast<double>();
     if (task_ == TrainingTask::kClassifier)
       std::copy_n(labels.begin() + first, count, work.labels.begin());
     if (task_ == TrainingTask::kRegression)
-      work.target = targets.middleCols(first, count).cast<double>();
+      work.target.leftCols(count) = targets.middleCols(first, count).cast<double>();
   }
-  const Matrix& out = training ? network_.forward_training(x, work.input, work.tape, &running_)
-                               : network_.forward_evaluation(x, work.input, work.tape, running_);
+  // The workspace may be wider than the batch (sample_sum's share of a minibatch).
+  const auto input = work.input.leftCols(count);
+  const Matrix& out = training ? network_.forward_training(x, input, work.tape, &running_)
+                               : network_.forward_evaluation(x, input, work.tape, running_);
   const bool want_gradient = gradient.size() > 0;
   Evaluation e;
   const Index k = out.rows();
@@ -306,21 +311,28 @@ void TrainingProblem::sample_sum(const SampleDraw& draw, ConstVectorRef x, Vecto
                                  VectorRef) const {
   const auto count = static_cast<Index>(draw.indices.size());
   const Dataset& d = *data_;
+  check_rows();
   if (batch_normalized() && count < 2)
     throw InputError(batch_norm_error(
         "\"batch\" normalizes by a minibatch's statistics: accepted minibatches of at least 2 "
         "examples, got one of " +
         std::to_string(count)));
-  Index first = 0, share = count;  // this process's pairs of the draw
-  if (data_parallel_) {
-    const std::int64_t r = data_parallel_->rank(), size = data_parallel_->size();
-    first = static_cast<Index>(r * count / size);
-    share = static_cast<Index>((r + 1) * count / size) - first;
+  // The pairs of the draw whose example is in this process's rows (all of them alone), in draw
+  // order, as columns of the Dataset.
+  const Index lo = d.first + rows_.first, hi = lo + rows_.count;
+  held_.clear();
+  last_weights_.clear();
+  for (Index k = 0; k < count; ++k) {
+    const Index i = draw.indices[static_cast<std::size_t>(k)];
+    if (i < lo || i >= hi) continue;
+    held_.push_back(i - d.first);
+    last_weights_.push_back(draw.weights[static_cast<std::size_t>(k)]);
   }
+  const auto share = static_cast<Index>(held_.size());
   if (share > 0) {
-    Workspace& work = workspace(share);
-    batch(d.features, d.labels, d.targets, draw.indices.data() + first, 0, share,
-          draw.weights.data() + first, 0.0, x, out, work, batch_normalized());
+    Workspace& work = workspace(count);  // by the draw's size: one workspace for every share
+    batch(d.features, d.labels, d.targets, held_.data(), 0, share, last_weights_.data(), 0.0, x,
+          out, work, batch_normalized());
     last_ = &work;
   } else {
     out.setZero();
@@ -328,7 +340,38 @@ void TrainingProblem::sample_sum(const SampleDraw& draw, ConstVectorRef x, Vecto
   if (data_parallel_) data_parallel_->sum_in_rank_order(out);
   // The running statistics moved: the metrics' cache of full() is stale.
   if (batch_normalized()) cached_x_.resize(0);
-  last_weights_.assign(draw.weights.begin() + first, draw.weights.begin() + first + share);
+}
+
+bool TrainingProblem::assign_rows(ProcessGroup* group) {
+  const Dataset& d = *data_;
+  const int rank = group ? group->rank() : 0, size = group ? group->size() : 1;
+  const Share train = share_of(d.examples(), rank, size);
+  const Share test = share_of(d.test_examples(), rank, size);
+  const Index test_held = d.test_features.cols();
+  if (train.first < d.first || train.end() > d.first + d.size() || test.first < d.test_first ||
+      test.end() > d.test_first + test_held)
+    return false;
+  rows_ = {train.first - d.first, train.count};
+  test_rows_ = {test.first - d.test_first, test.count};
+  return true;
+}
+
+std::string TrainingProblem::rows_error(ProcessGroup* group) const {
+  const Dataset& d = *data_;
+  const int rank = group ? group->rank() : 0, size = group ? group->size() : 1;
+  const Share train = share_of(d.examples(), rank, size);
+  const std::string who =
+      size > 1 ? "process " + std::to_string(rank) + " of " + std::to_string(size) : "one process";
+  return (d.name.empty() ? std::string("data") : d.name) + ": holds the training examples " +
+         std::to_string(d.first) + ".." + std::to_string(d.first + d.size() - 1) + " of " +
+         std::to_string(d.examples()) + ", " + who + " evaluates " + std::to_string(train.first) +
+         ".." + std::to_string(train.end() - 1) +
+         " (and its share of the test set); accepted a data set loaded over the same processes "
+         "(load_dataset with the group), or a whole one";
+}
+
+void TrainingProblem::check_rows() const {
+  if (!holds_rows_) throw InputError(rows_error(data_parallel_));
 }
 
 void TrainingProblem::set_data_parallel(ProcessGroup* group) {
@@ -336,6 +379,8 @@ void TrainingProblem::set_data_parallel(ProcessGroup* group) {
     throw InputError(batch_norm_error(
         "\"batch\" normalizes by a whole minibatch's statistics: accepted \"none\" or "
         "\"layer\" for data-parallel training over MPI"));
+  if (!assign_rows(group)) throw InputError(rows_error(group));
+  holds_rows_ = true;
   data_parallel_ = group;
 }
 
@@ -381,11 +426,15 @@ std::vector<nn::Dense> TrainingProblem::dense_layers() const {
   return layers;
 }
 
-nn::DenseBatch TrainingProblem::last_batch() const {
+void TrainingProblem::require_whole_batches() const {
   if (data_parallel_)
     throw InputError(name() +
                      ": the curvature of a minibatch (mbf, kfac) needs all of its examples in "
                      "every process; accepted the other step rules in data-parallel training");
+}
+
+nn::DenseBatch TrainingProblem::last_batch() const {
+  require_whole_batches();
   if (!last_) throw InputError(name() + ": no minibatch has been evaluated yet");
   nn::DenseBatch b;
   b.layers = dense_layers();
@@ -399,9 +448,10 @@ nn::DenseBatch TrainingProblem::last_batch() const {
 
 TrainingProblem::Evaluation TrainingProblem::pass(const FloatMatrix& features,
                                                   const std::vector<Index>& labels,
-                                                  const FloatMatrix& targets, ConstVectorRef x,
+                                                  const FloatMatrix& targets, Share rows,
+                                                  Index total, ConstVectorRef x,
                                                   VectorRef gradient) const {
-  const Index total = features.cols();
+  check_rows();
   const double weight = 1.0 / static_cast<double>(total);
   const bool want_gradient = gradient.size() > 0;
   Eigen::Map<Vector> none(nullptr, 0);
@@ -410,8 +460,8 @@ TrainingProblem::Evaluation TrainingProblem::pass(const FloatMatrix& features,
     gradient.setZero();
   }
   Evaluation sum;
-  for (Index first = 0; first < total; first += kChunk) {
-    const Index count = std::min(kChunk, total - first);
+  for (Index first = rows.first; first < rows.end(); first += kChunk) {
+    const Index count = std::min(kChunk, rows.end() - first);
     const Evaluation e =
         batch(features, labels, targets, nullptr, first, count, nullptr, weight, x,
               want_gradient ? VectorRef(part_) : VectorRef(none), workspace(count));
@@ -419,6 +469,16 @@ TrainingProblem::Evaluation TrainingProblem::pass(const FloatMatrix& features,
     sum.loss += e.loss;
     sum.accuracy += e.accuracy;
     sum.squared_error += e.squared_error;
+  }
+  if (data_parallel_) {
+    // The other processes' rows: the gradient and the three sums in one collective call.
+    const Index k = gradient.size();
+    reduce_.resize(k + 3);
+    reduce_.head(k) = gradient;
+    reduce_.tail(3) << sum.loss, sum.accuracy, sum.squared_error;
+    data_parallel_->sum_in_rank_order(reduce_);
+    gradient = reduce_.head(k);
+    sum = {reduce_[k], reduce_[k + 1], reduce_[k + 2]};
   }
   return sum;
 }
@@ -436,28 +496,23 @@ std::vector<double> weight_norms(const nn::Network& network, ConstVectorRef grad
 
 void TrainingProblem::full(ConstVectorRef x, VectorRef out) const {
   const Dataset& d = *data_;
-  cached_ = pass(d.features, d.labels, d.targets, x, out);
+  cached_ = pass(d.features, d.labels, d.targets, rows_, d.examples(), x, out);
   cached_x_ = x;
   if (options_.layer_gradient_norms) cached_layer_norms_ = weight_norms(network_, out);
 }
 
 std::vector<double> TrainingProblem::layer_gradient_norms(ConstVectorRef x, Index examples) const {
   const Dataset& d = *data_;
-  const Index total = examples > 0 ? std::min(examples, d.size()) : d.size();
+  const Index total = examples > 0 ? std::min(examples, d.examples()) : d.examples();
   Vector gradient(dim());
-  if (total == d.size()) {
+  if (total == d.examples()) {
     full(x, gradient);
     return weight_norms(network_, gradient);
   }
-  // The subset in chunks, each example weighted 1/total.
-  gradient.setZero();
-  Vector part(dim());
-  for (Index first = 0; first < total; first += kChunk) {
-    const Index count = std::min(kChunk, total - first);
-    batch(d.features, d.labels, d.targets, nullptr, first, count, nullptr,
-          1.0 / static_cast<double>(total), x, part, workspace(count));
-    gradient += part;
-  }
+  // The subset: the first `total` examples, of which this process's rows.
+  const Index lo = d.first + rows_.first;
+  const Share subset{rows_.first, std::clamp<Index>(total - lo, 0, rows_.count)};
+  pass(d.features, d.labels, d.targets, subset, total, x, gradient);
   return weight_norms(network_, gradient);
 }
 
@@ -465,14 +520,15 @@ TrainingProblem::Evaluation TrainingProblem::evaluate_training(ConstVectorRef x)
   if (cached_x_.size() == x.size() && cached_x_ == x) return cached_;
   const Dataset& d = *data_;
   Eigen::Map<Vector> none(nullptr, 0);
-  return pass(d.features, d.labels, d.targets, x, none);
+  return pass(d.features, d.labels, d.targets, rows_, d.examples(), x, none);
 }
 
 TrainingProblem::Evaluation TrainingProblem::evaluate_test(ConstVectorRef x) const {
   const Dataset& d = *data_;
   if (!d.has_test()) throw InputError(d.name + ": has no test set");
   Eigen::Map<Vector> none(nullptr, 0);
-  return pass(d.test_features, d.test_labels, d.test_targets, x, none);
+  return pass(d.test_features, d.test_labels, d.test_targets, test_rows_, d.test_examples(), x,
+              none);
 }
 
 std::vector<std::pair<std::string, double>> TrainingProblem::metrics(ConstVectorRef x) const {

@@ -17,6 +17,7 @@ void FisherStep::bind(const Problem& problem, const std::vector<Block>& blocks) 
         "StepRuleOptions::rule",
         name() + " preconditions a network's dense layers with its per-example gradients; the " +
             problem.name() + " problem has none (accepted: classifier, regression, autoencoder)"});
+  source_->require_whole_batches();
   // A layer is preconditioned when both its blocks are bound, and may not be half bound.
   auto bound = [&](Index offset, Index size) {
     for (const Block& b : blocks)

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <span>
+#include <stdexcept>
 
 #include "sgda/types.hpp"
 
@@ -24,5 +25,23 @@ class ProcessGroup {
   // gets the same bits (collective, like agree_max).
   virtual void sum_in_rank_order(VectorRef values) = 0;
 };
+
+// Thrown by a collective set-up call (reading a data set or a game split over the processes)
+// on the processes where it succeeded when it failed on another one, which throws its own error.
+struct AnotherProcessFailed : std::runtime_error {
+  AnotherProcessFailed() : std::runtime_error("another process failed") {}
+};
+
+// The contiguous share of process `rank` of `size` among n items: [⌊rank·n/size⌋,
+// ⌊(rank+1)·n/size⌋) (a data set's rows, split over the processes of a group).
+struct Share {
+  Index first = 0;
+  Index count = 0;
+  Index end() const { return first + count; }
+};
+inline Share share_of(Index n, int rank, int size) {
+  const Index first = n * rank / size;
+  return {first, n * (rank + 1) / size - first};
+}
 
 }  // namespace sgda

@@ -50,6 +50,11 @@ Dataset load_fashion_mnist(const std::string& folder = kFashionMnistFolder);
 Dataset load_hdf5_dataset(const std::string& path, TrainingTask task);
 
 // The data set of `options` for `task`: loaded, cut to the subsets, standardized if asked.
-Dataset load_dataset(const DataOptions& options, TrainingTask task);
+// With a group of processes (data-parallel training, docs/mpi.md), each process reads and holds
+// only its share of each set's examples (share_of: contiguous rows; an HDF5 hyperslab of /X, the
+// IDX files streamed past the other rows), Dataset::first and total saying which; the
+// standardization's mean and deviation are summed over the group. Collective then: a file
+// error on one process throws AnotherProcessFailed on the others.
+Dataset load_dataset(const DataOptions& options, TrainingTask task, ProcessGroup* group = nullptr);
 
 }  // namespace sgda

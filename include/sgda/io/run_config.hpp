@@ -159,8 +159,10 @@ void apply_overrides(RunConfig& config, const RunOverrides& overrides,
 
 // The problem of the config, with its regularizer: an AffineGame (quadratic, bilinear, file), a
 // GAN-style game (dirac-gan, gaussian-gan, mlp-gan), a training problem or streaming-pca. Throws
-// InputError (options, HDF5).
-std::shared_ptr<Problem> make_problem(const RunConfig& config);
+// InputError (options, HDF5). With a group of processes, a training problem trains
+// data-parallel over them, each holding only its rows of the data set (load_dataset,
+// TrainingProblem::set_data_parallel; collective); the group is not used for other problems.
+std::shared_ptr<Problem> make_problem(const RunConfig& config, ProcessGroup* group = nullptr);
 // The same for callers that need the matrices of an affine game; a GAN-style type is an
 // InputError naming problem.type.
 std::shared_ptr<AffineGame> build_problem(const RunConfig& config);

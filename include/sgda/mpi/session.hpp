@@ -12,7 +12,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <stdexcept>
 #include <vector>
 
 #include "sgda/estimators/workers.hpp"
@@ -30,11 +29,9 @@ struct WireBytes {
   std::int64_t messages = 0;  // payloads sent: workers × rounds
 };
 
-// Thrown by a collective set-up call (load_game_part) on the ranks where it succeeded when it
-// failed on another rank, which throws its own error.
-struct AnotherRankFailed : std::runtime_error {
-  AnotherRankFailed() : std::runtime_error("mpi: another rank failed") {}
-};
+// Thrown by a collective set-up call (load_game_part, load_dataset) on the ranks where it
+// succeeded when it failed on another rank, which throws its own error.
+using AnotherRankFailed = AnotherProcessFailed;
 
 class Session {
  public:

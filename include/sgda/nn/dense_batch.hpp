@@ -28,6 +28,9 @@ class DenseBatchSource {
   // The last minibatch of sample_sum (the step's batch, for the minibatch estimators): valid
   // until the next evaluation. Throws InputError before the first one.
   virtual DenseBatch last_batch() const = 0;
+  // Throws InputError when last_batch() cannot hold whole minibatches (data-parallel training,
+  // where a process evaluates only its rows of each); curvature rules check it when they bind.
+  virtual void require_whole_batches() const {}
 };
 
 }  // namespace sgda::nn

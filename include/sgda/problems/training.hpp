@@ -73,19 +73,28 @@ using FloatMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic>;
 // A data set in memory, one example per column (features as float: Fashion-MNIST's 60000
 // images take 188 MB). Classification sets have labels, regression sets targets; a test set is
 // optional (test_features empty when there is none).
+//
+// Split over the processes of data-parallel training (load_dataset with a group, docs/mpi.md),
+// a process holds some rows of each set only: its columns are the examples first, first + 1,
+// ... of a training set of `total` (test_first and test_total: of the test set). total = 0
+// means the columns are the whole set.
 struct Dataset {
   std::string name;           // where it came from, for messages
-  FloatMatrix features;       // d × N
-  std::vector<Index> labels;  // N class indices in [0, classes), or empty
-  FloatMatrix targets;        // k × N real targets, or empty
-  FloatMatrix test_features;  // d × N_test, or empty
+  FloatMatrix features;       // d × (the examples held)
+  std::vector<Index> labels;  // one class index in [0, classes) per example held, or empty
+  FloatMatrix targets;        // k × (the examples held) real targets, or empty
+  FloatMatrix test_features;  // d × (the test examples held), or empty
   std::vector<Index> test_labels;
   FloatMatrix test_targets;
   Index classes = 0;  // number of classes (classification)
+  Index first = 0, total = 0, test_first = 0, test_total = 0;
 
-  Index size() const { return features.cols(); }
+  Index size() const { return features.cols(); }  // examples held
   Index dimension() const { return features.rows(); }
-  bool has_test() const { return test_features.cols() > 0; }
+  // In the whole sets.
+  Index examples() const { return total > 0 ? total : size(); }
+  Index test_examples() const { return test_total > 0 ? test_total : test_features.cols(); }
+  bool has_test() const { return test_examples() > 0; }
 };
 
 enum class TrainingTask { kClassifier, kRegression, kAutoencoder };
@@ -132,7 +141,7 @@ class TrainingProblem final : public Problem, public nn::DenseBatchSource {
 
   std::string name() const override { return to_string(task_); }
   Index dim() const override { return network_.num_parameters(); }
-  Index num_samples() const override { return data_->size(); }
+  Index num_samples() const override { return data_->examples(); }
   // ∇ℓ_i(x), through the batched path with one column.
   void sample(Index i, ConstVectorRef x, VectorRef out) const override;
   // Σ_k w_k ∇ℓ_{i_k}(x) by one batched forward and reverse pass; `workspace` is not used.
@@ -144,13 +153,18 @@ class TrainingProblem final : public Problem, public nn::DenseBatchSource {
   Vector initial_point() const override { return initial_; }
   std::vector<std::pair<std::string, double>> metrics(ConstVectorRef x) const override;
   // Data-parallel training (`mpirun ... sgda solve`, docs/mpi.md): with a group of processes
-  // that all run the same solve, sample_sum evaluates this process's contiguous share of each
-  // minibatch (rank r of R: pairs ⌊rB/R⌋ … ⌊(r+1)B/R⌋−1) and sums the shares over the group in
-  // rank order, so every process takes the same step. Null: the whole minibatch here. Throws
-  // InputError with batch normalization (its statistics are the whole minibatch's).
+  // that all run the same solve, process r of R owns the contiguous rows share_of(N, r, R) of
+  // the training set (and of the test set), which its Dataset must hold (all of them, or just
+  // those: load_dataset with the group). sample_sum evaluates the pairs of each minibatch whose
+  // example is in its rows, in draw order with their weights, full() and the metrics its rows,
+  // and the partial sums are added over the group in rank order (collective calls), so every
+  // process takes the same step and logs the same metrics. Null: every row here (the Dataset
+  // must then be whole). Throws InputError with batch normalization (its statistics are the
+  // whole minibatch's) and when the Dataset does not hold this process's rows.
   void set_data_parallel(ProcessGroup* group);
   std::vector<nn::Dense> dense_layers() const override;
   nn::DenseBatch last_batch() const override;
+  void require_whole_batches() const override;  // not in data-parallel training
   // Batch normalization's running statistics under "batch_norm.layer<l>.mean" / ".variance"
   // (nothing without batch normalization); reset_state puts back mean 0, variance 1.
   void save_state(StateArchive& out) const override;
@@ -194,8 +208,16 @@ class TrainingProblem final : public Problem, public nn::DenseBatchSource {
                    const double* weights, double weight, ConstVectorRef x, VectorRef gradient,
                    Workspace& work, bool training = false) const;
   bool batch_normalized() const { return options_.normalization == nn::Normalization::kBatch; }
+  // The mean over `total` examples, of which this process evaluates its columns `rows` in
+  // chunks, summed over the group of data-parallel training (one collective call).
   Evaluation pass(const FloatMatrix& features, const std::vector<Index>& labels,
-                  const FloatMatrix& targets, ConstVectorRef x, VectorRef gradient) const;
+                  const FloatMatrix& targets, Share rows, Index total, ConstVectorRef x,
+                  VectorRef gradient) const;
+  // Sets rows_ and test_rows_ for `group` (every row alone); false when the Dataset does not
+  // hold them.
+  bool assign_rows(ProcessGroup* group);
+  std::string rows_error(ProcessGroup* group) const;
+  void check_rows() const;
   Workspace& workspace(Index batch) const;
 
   TrainingTask task_;
@@ -203,16 +225,24 @@ class TrainingProblem final : public Problem, public nn::DenseBatchSource {
   std::shared_ptr<const Dataset> data_;
   nn::Network network_;
   Vector initial_;
-  mutable std::map<Index, Workspace> work_;  // by batch size: no allocation once seen
-  mutable Vector part_;                      // full(): one chunk's gradient
-  mutable SampleDraw single_;                // sample(): one pair
-  mutable Vector cached_x_;                  // the x of the last full(), and what it found
+  // By batch size: no allocation once seen, but in data-parallel training, where sample_sum
+  // evaluates this process's share of a minibatch in the minibatch's workspace and the tape is
+  // resized to each step's share.
+  mutable std::map<Index, Workspace> work_;
+  mutable Vector part_;        // full(): one chunk's gradient
+  mutable SampleDraw single_;  // sample(): one pair
+  mutable Vector cached_x_;    // the x of the last full(), and what it found
   mutable Evaluation cached_;
   mutable std::vector<double> cached_layer_norms_;  // of the last full() gradient
   mutable const Workspace* last_ = nullptr;         // of the last sample_sum, and its weights
   mutable std::vector<double> last_weights_;
   mutable nn::Network::RunningStatistics running_;  // batch normalization's
   ProcessGroup* data_parallel_ = nullptr;
+  // The columns of the Dataset this process evaluates (set_data_parallel), if it holds them.
+  Share rows_, test_rows_;
+  bool holds_rows_ = false;
+  mutable std::vector<Index> held_;  // sample_sum: the columns of the draw's pairs evaluated here
+  mutable Vector reduce_;            // pass(): the sums sent over the group
 };
 
 }  // namespace sgda
