@@ -312,6 +312,14 @@ GameData read_game(const hdf5::Reader& file, const SampleChooser* choose) {
           wanted.assign(static_cast<std::size_t>(n), 0);
           for (Index i : g.samples) wanted[static_cast<std::size_t>(i)] = 1;
         }
+        // What this process keeps: every M_i, or those chosen (an MPI rank's).
+        const double kept = double(choose ? g.samples.size() : n) * double(d) * double(d);
+        if (kept > double(hdf5::kMaxValues))
+          throw file.error("/M", "has shape " + hdf5::format_shape(shape) +
+                                     ", more than the 1e9 values (8 GB) sgda loads" +
+                                     (choose ? " in the samples this process reads" : "") +
+                                     "; accepted " + m_layout +
+                                     (choose ? "" : ", or more processes (docs/mpi.md)"));
         g.matrices.reserve(choose ? g.samples.size() : static_cast<std::size_t>(n));
       },
       [&](hsize_t i, const hdf5::Array<double>& slice) {

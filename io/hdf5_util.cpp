@@ -94,9 +94,6 @@ const H5::PredType& memory_type(Kind kind) {
 }
 
 // Number of elements, or false on overflow.
-// The most values one dataset may hold: as many as the largest generated game (8 GB).
-constexpr std::size_t kMaxValues = 1'000'000'000;
-
 bool element_count(const Shape& shape, std::size_t element_size, std::size_t* count) {
   std::size_t total = 1;
   for (hsize_t extent : shape) {
@@ -121,11 +118,13 @@ std::string format_value(double value) {
 }
 
 // The dataset `name` of the given rank and a type that converts exactly to `kind`, of at most
-// kMaxValues values in `rows`; its whole shape in `shape`. InputError naming it otherwise. Call
-// within a try that turns H5::Exception into an InputError.
+// kMaxValues values in `rows` (with `per_slice`, in each slice [i, ...]); its whole shape in
+// `shape`. InputError naming it otherwise. Call within a try that turns H5::Exception into an
+// InputError.
 H5::DataSet open_checked(const Reader& reader, const H5::H5File& file, const std::string& name,
                          std::size_t rank, const std::string& accepted, Kind kind,
-                         std::size_t element_size, Shape& shape, const Rows& rows = {}) {
+                         std::size_t element_size, Shape& shape, const Rows& rows = {},
+                         bool per_slice = false) {
   if (!reader.has(name)) throw reader.error(name, "missing dataset; accepted " + accepted);
   if (file.childObjType(name) != H5O_TYPE_DATASET)
     throw reader.error(name, "is not a dataset; accepted " + accepted);
@@ -150,6 +149,7 @@ H5::DataSet open_checked(const Reader& reader, const H5::H5File& file, const std
                                    " asked for; accepted " + accepted);
     read[0] = *rows.count;
   }
+  if (per_slice && !read.empty()) read[0] = 1;
   std::size_t count = 0;
   // Refused before allocating: a chunked dataset declares any shape at no cost on disk.
   if (!element_count(read, element_size, &count) || count > kMaxValues)
@@ -408,8 +408,8 @@ Shape Reader::read_float64_slices(const std::string& name, std::size_t rank,
                                   const std::function<bool(hsize_t)>& wanted) const {
   try {
     Shape shape;
-    const H5::DataSet dataset =
-        open_checked(*this, file_, name, rank, accepted, Kind::kFloat64, sizeof(double), shape);
+    const H5::DataSet dataset = open_checked(*this, file_, name, rank, accepted, Kind::kFloat64,
+                                             sizeof(double), shape, {}, true);
     check_shape(shape);
     Array<double> slice;
     slice.shape.assign(shape.begin() + 1, shape.end());

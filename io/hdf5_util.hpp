@@ -18,6 +18,11 @@ namespace sgda::hdf5 {
 
 using Shape = std::vector<hsize_t>;
 
+// The most values sgda loads from one dataset into memory: as many as the largest game a process
+// generates in memory (8 GB). Readers of slices (read_float64_slices) hold one slice at a time:
+// their callers check what they keep.
+constexpr std::size_t kMaxValues = 1'000'000'000;
+
 // "[5, 3, 3]"; "scalar" for rank 0.
 std::string format_shape(const Shape& shape);
 
@@ -59,7 +64,8 @@ class Reader {
   // check_shape(shape) before reading anything, then each(i, slice) for i = 0, 1, ... with the
   // slice's values (row-major, shape without the first axis) in one buffer reused for all, so
   // a large dataset never sits in memory twice. With `wanted`, only the slices i it accepts are
-  // read (each a hyperslab of its own). Returns the shape.
+  // read (each a hyperslab of its own). kMaxValues bounds one slice, not the dataset: the caller
+  // bounds what it keeps. Returns the shape.
   Shape read_float64_slices(const std::string& name, std::size_t rank, const std::string& accepted,
                             const std::function<void(const Shape&)>& check_shape,
                             const std::function<void(hsize_t, const Array<double>&)>& each,

@@ -286,6 +286,44 @@ TEST_CASE("a game sampler draws each sample once, and no more than n", "[io]") {
   CHECK_THROWS_WITH(sgda::quadratic_game_sampler(options), Contains("accepted up to 1e13"));
 }
 
+TEST_CASE("the 1e9-value limit bounds the samples a process holds, not the file", "[io]") {
+  // /M declared [2500, 800, 800] (1.6e9 values) in chunks never written (read as zeros): too
+  // large to hold whole, while two of its samples (an MPI rank's part) load.
+  TempDir dir("large");
+  const std::string path = dir.file("large.h5");
+  {
+    H5::H5File f(path, H5F_ACC_TRUNC);
+    const hsize_t dims[3] = {2500, 800, 800}, chunk[3] = {1, 800, 800}, q_dims[2] = {2500, 800};
+    H5::DSetCreatPropList chunked;
+    chunked.setChunk(3, chunk);
+    f.createDataSet("M", H5::PredType::IEEE_F64LE, H5::DataSpace(3, dims), chunked);
+    const std::vector<double> q(2500 * 800, 1.0);
+    f.createDataSet("q", H5::PredType::IEEE_F64LE, H5::DataSpace(2, q_dims))
+        .write(q.data(), H5::PredType::NATIVE_DOUBLE);
+  }
+  CHECK_THROWS_WITH(sgda::load_affine_game(path),
+                    Contains("/M: has shape [2500, 800, 800], more than the 1e9 values") &&
+                        Contains("or more processes"));
+  const sgda::GamePart part = sgda::load_affine_game_part(
+      path, nullptr, [](sgda::Index n, const std::vector<std::vector<sgda::Index>>&) {
+        return std::vector<sgda::Index>{0, n - 1};
+      });
+  CHECK(part.num_samples == 2500);
+  REQUIRE(part.matrices.size() == 2);
+  CHECK(part.matrices[1].rows() == 800);
+  CHECK(part.matrices[1].isZero(0.0));
+  // 1563 samples are 1.0004e9 values: refused for the part too, naming it.
+  CHECK_THROWS_WITH(
+      sgda::load_affine_game_part(path, nullptr,
+                                  [](sgda::Index, const std::vector<std::vector<sgda::Index>>&) {
+                                    std::vector<sgda::Index> samples(1563);
+                                    for (std::size_t i = 0; i < samples.size(); ++i)
+                                      samples[i] = sgda::Index(i);
+                                    return samples;
+                                  }),
+      Contains("more than the 1e9 values (8 GB) sgda loads in the samples this process reads"));
+}
+
 TEST_CASE("a game loads from its file image in memory as from the file", "[io]") {
   TempDir dir("image");
   sgda::QuadraticGameOptions options;
