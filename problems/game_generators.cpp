@@ -109,12 +109,14 @@ double spectral_norm(const Matrix& m, Method method) {
 // scale c_i is constant on each group g of samples (the light and the heavy half) and Ē_g, ē_g
 // are the group means of the noise. With Σ_i c_i = n, (1/n) Σ M_i = M̄ and (1/n) Σ q_i = q̄ exactly
 // in exact arithmetic, and L_i ≈ c_i ||M̄ + E_i||. The constructor draws every E_i, e_i from rng
-// to learn the group means, holding one E_i at a time; next() draws the E_i again from a copy of
-// rng's state at the start (the e_i are kept: D × n), so no two M_i are ever held together.
+// to learn the group means. Held (a game collected in memory): each E_i is kept, in the memory
+// that becomes M_i, and next() turns it into M_i in place. Otherwise one E_i is held at a time
+// and next() draws it again from a copy of rng's state at the start (the e_i are kept: D × n),
+// so no two M_i are ever held together; the same values either way.
 class NoisySamples {
  public:
   NoisySamples(Matrix mean, Vector mean_offset, Vector scales, std::vector<Index> group_of,
-               double matrix_scale, double offset_scale, Rng& rng)
+               double matrix_scale, double offset_scale, Rng& rng, bool held)
       : mean_(std::move(mean)),
         mean_offset_(std::move(mean_offset)),
         scales_(std::move(scales)),
@@ -128,9 +130,17 @@ class NoisySamples {
     group_mean_.assign(static_cast<std::size_t>(groups), Matrix::Zero(d, d));
     group_offset_ = Matrix::Zero(d, groups);
     Vector group_size = Vector::Zero(groups);
-    Matrix noise(d, d);
+    Matrix scratch;
+    if (held) kept_.resize(static_cast<std::size_t>(n));
     for (Index i = 0; i < n; ++i) {
       const auto g = static_cast<std::size_t>(group_of_[static_cast<std::size_t>(i)]);
+      // Held: one D × D allocation per sample (each a fresh page-faulted mapping, ~10 s per
+      // 3 GB on a VM), advised to huge pages before it is first touched.
+      Matrix& noise = held ? kept_[static_cast<std::size_t>(i)] : scratch;
+      if (noise.size() == 0) {
+        noise.resize(d, d);
+        detail::advise_huge_pages(noise.data(), sizeof(double) * std::size_t(d * d));
+      }
       fill_gaussian(noise, matrix_scale_, rng);
       offset_noise_.col(i) = gaussian(d, 1, offset_scale_, rng);
       group_mean_[g] += noise;
@@ -147,9 +157,13 @@ class NoisySamples {
   void next(Matrix& m, VectorRef q) {
     const Index i = next_++, d = mean_.rows();
     const auto g = static_cast<std::size_t>(group_of_[static_cast<std::size_t>(i)]);
-    m.resize(d, d);
-    fill_gaussian(m, matrix_scale_, replay_);
-    static_cast<void>(gaussian(d, 1, offset_scale_, replay_));  // e_i, kept from the first pass
+    if (!kept_.empty()) {
+      m.swap(kept_[static_cast<std::size_t>(i)]);
+    } else {
+      m.resize(d, d);
+      fill_gaussian(m, matrix_scale_, replay_);
+      static_cast<void>(gaussian(d, 1, offset_scale_, replay_));  // e_i, kept from the first pass
+    }
     m = scales_[i] * (mean_ + m - group_mean_[g]);
     q = scales_[i] * (mean_offset_ + offset_noise_.col(i) - group_offset_.col(Index(g)));
   }
@@ -163,6 +177,7 @@ class NoisySamples {
   Index next_ = 0;
   Matrix offset_noise_, group_offset_;
   std::vector<Matrix> group_mean_;
+  std::vector<Matrix> kept_;  // held: the E_i, until next() makes them the M_i
 };
 
 // The game of a sampler, every sample held (its n D × D matrices).
@@ -170,14 +185,7 @@ AffineGame collect(GameSampler sampler, std::shared_ptr<const Regularizer> regul
   const Index n = sampler.num_samples(), d = sampler.dim();
   std::vector<Matrix> matrices(static_cast<std::size_t>(n));
   Matrix offsets(d, n);
-  for (Index i = 0; i < n; ++i) {
-    // One D × D allocation per sample (each a fresh page-faulted mapping, ~10 s per 3 GB on a
-    // VM), drawn into in place.
-    Matrix& m = matrices[static_cast<std::size_t>(i)];
-    m.resize(d, d);
-    detail::advise_huge_pages(m.data(), sizeof(double) * std::size_t(d * d));
-    sampler.next(m, offsets.col(i));
-  }
+  for (Index i = 0; i < n; ++i) sampler.next(matrices[static_cast<std::size_t>(i)], offsets.col(i));
   return AffineGame(std::move(matrices), std::move(offsets), sampler.blocks(),
                     std::move(regularizer), std::nullopt, sampler.name());
 }
@@ -284,7 +292,8 @@ std::optional<FieldError> BilinearGameOptions::CheckToFile() const {
 namespace {
 
 GameSampler::Next prepare_quadratic_game(const QuadraticGameOptions& options,
-                                         std::optional<AffineGame::EigenMethod> eigen_method) {
+                                         std::optional<AffineGame::EigenMethod> eigen_method,
+                                         bool held) {
   Rng rng(options.seed);
   const Index d = options.dimension, big_d = 2 * d;
   const Method method = method_for(big_d, eigen_method);
@@ -407,32 +416,40 @@ GameSampler::Next prepare_quadratic_game(const QuadraticGameOptions& options,
   }
   auto samples = std::make_shared<NoisySamples>(
       mean, mean_offset, std::move(scales), std::move(group_of),
-      options.noise * ell / std::sqrt(double(big_d)), options.offset_noise, rng);
+      options.noise * ell / std::sqrt(double(big_d)), options.offset_noise, rng, held);
   return [samples](Matrix& m, VectorRef q) { samples->next(m, q); };
+}
+
+// held: the game will be collected (NoisySamples: each sample's noise drawn once, kept).
+GameSampler make_quadratic_sampler(const QuadraticGameOptions& options,
+                                   std::optional<AffineGame::EigenMethod> eigen_method, bool held) {
+  if (const auto error = options.CheckToFile()) throw InputError(*error);
+  const Index d = options.dimension;
+  return GameSampler(options.samples, 2 * d, {{"x", 0, d, false}, {"y", d, d, true}}, "quadratic",
+                     [options, eigen_method, held] {
+                       return prepare_quadratic_game(options, eigen_method, held);
+                     });
 }
 
 }  // namespace
 
 GameSampler quadratic_game_sampler(const QuadraticGameOptions& options,
                                    std::optional<AffineGame::EigenMethod> eigen_method) {
-  if (const auto error = options.CheckToFile()) throw InputError(*error);
-  const Index d = options.dimension;
-  return GameSampler(
-      options.samples, 2 * d, {{"x", 0, d, false}, {"y", d, d, true}}, "quadratic",
-      [options, eigen_method] { return prepare_quadratic_game(options, eigen_method); });
+  return make_quadratic_sampler(options, eigen_method, false);
 }
 
 AffineGame generate_quadratic_game(const QuadraticGameOptions& options,
                                    std::shared_ptr<const Regularizer> regularizer,
                                    std::optional<AffineGame::EigenMethod> eigen_method) {
   if (const auto error = options.Check()) throw InputError(*error);
-  return collect(quadratic_game_sampler(options, eigen_method), std::move(regularizer));
+  return collect(make_quadratic_sampler(options, eigen_method, true), std::move(regularizer));
 }
 
 namespace {
 
 GameSampler::Next prepare_bilinear_game(const BilinearGameOptions& options,
-                                        std::optional<AffineGame::EigenMethod> eigen_method) {
+                                        std::optional<AffineGame::EigenMethod> eigen_method,
+                                        bool held) {
   Rng rng(options.seed);
   const Index d = options.dimension, big_d = 2 * d;
   Matrix coupling = gaussian(d, d, 1.0, rng);
@@ -450,37 +467,51 @@ GameSampler::Next prepare_bilinear_game(const BilinearGameOptions& options,
   struct State {
     Rng replay;
     Matrix noise_mean;
+    std::vector<Matrix> kept;  // held: every E_i
     std::unique_ptr<NoisySamples> base;
+    Index next = 0;
   };
-  auto state = std::make_shared<State>(State{rng, Matrix::Zero(d, d), nullptr});
-  for (Index i = 0; i < n; ++i) state->noise_mean += gaussian(d, d, scale, rng) / double(n);
+  auto state = std::make_shared<State>(State{rng, Matrix::Zero(d, d), {}, nullptr});
+  for (Index i = 0; i < n; ++i) {
+    Matrix e = gaussian(d, d, scale, rng);
+    state->noise_mean += e / double(n);
+    if (held) state->kept.push_back(std::move(e));
+  }
   state->base = std::make_unique<NoisySamples>(mean, mean_offset, Vector::Ones(n),
                                                std::vector<Index>(std::size_t(n), 0), 0.0,
-                                               options.offset_noise, rng);
+                                               options.offset_noise, rng, held);
   return [state, d, scale](Matrix& m, VectorRef q) {
     state->base->next(m, q);
-    const Matrix e = gaussian(d, d, scale, state->replay) - state->noise_mean;
+    const auto i = static_cast<std::size_t>(state->next++);
+    const Matrix e =
+        (state->kept.empty() ? gaussian(d, d, scale, state->replay) : std::move(state->kept[i])) -
+        state->noise_mean;
     m.block(0, d, d, d) += e;
     m.block(d, 0, d, d) -= e.transpose();
   };
+}
+
+GameSampler make_bilinear_sampler(const BilinearGameOptions& options,
+                                  std::optional<AffineGame::EigenMethod> eigen_method, bool held) {
+  if (const auto error = options.CheckToFile()) throw InputError(*error);
+  const Index d = options.dimension;
+  return GameSampler(
+      options.samples, 2 * d, {{"x", 0, d, false}, {"y", d, d, true}}, "bilinear",
+      [options, eigen_method, held] { return prepare_bilinear_game(options, eigen_method, held); });
 }
 
 }  // namespace
 
 GameSampler bilinear_game_sampler(const BilinearGameOptions& options,
                                   std::optional<AffineGame::EigenMethod> eigen_method) {
-  if (const auto error = options.CheckToFile()) throw InputError(*error);
-  const Index d = options.dimension;
-  return GameSampler(
-      options.samples, 2 * d, {{"x", 0, d, false}, {"y", d, d, true}}, "bilinear",
-      [options, eigen_method] { return prepare_bilinear_game(options, eigen_method); });
+  return make_bilinear_sampler(options, eigen_method, false);
 }
 
 AffineGame generate_bilinear_game(const BilinearGameOptions& options,
                                   std::shared_ptr<const Regularizer> regularizer,
                                   std::optional<AffineGame::EigenMethod> eigen_method) {
   if (const auto error = options.Check()) throw InputError(*error);
-  return collect(bilinear_game_sampler(options, eigen_method), std::move(regularizer));
+  return collect(make_bilinear_sampler(options, eigen_method, true), std::move(regularizer));
 }
 
 void GameSampler::next(Matrix& m, VectorRef q) {
