@@ -5,6 +5,7 @@
 #include <string>
 
 #include "sgda/error.hpp"
+#include "sgda/process_group.hpp"
 
 namespace sgda::mpi {
 namespace {
@@ -34,8 +35,10 @@ MpiCommunicator::MpiCommunicator(MPI_Comm comm, Index num_workers, Watchdog& wat
     throw InputError(FieldError{"workers", "must be at least the number of MPI ranks (" +
                                                std::to_string(size) + "), got " +
                                                std::to_string(num_workers)});
-  for (int r = 0; r <= size; ++r)
-    first_worker_.push_back(static_cast<int>(static_cast<std::int64_t>(r) * num_workers / size));
+  // Contiguous blocks of workers, as a data set's rows are split (share_of).
+  for (int r = 0; r < size; ++r)
+    first_worker_.push_back(static_cast<int>(share_of(num_workers, r, size).first));
+  first_worker_.push_back(static_cast<int>(num_workers));
   for (int m = first_worker_[rank]; m < first_worker_[rank + 1]; ++m) local_.push_back(m);
   header_counts_.resize(size);
   header_offsets_.resize(size);

@@ -7,8 +7,11 @@
 #include "sgda/problems/affine_game.hpp"
 #include "sgda/registry.hpp"
 #include "sgda/solver.hpp"
+#include "stop_callbacks.hpp"
 
 using namespace sgda;
+using sgda::testing::StopAt;
+using sgda::testing::StopBetweenLogs;
 
 namespace {
 
@@ -70,29 +73,6 @@ void require_same_run(const Summary& a, const Summary& b) {
   CHECK(a.trace.residual_sq == b.trace.residual_sq);
   CHECK(a.trace.step_size == b.trace.step_size);
 }
-
-class StopAt final : public Callback {
- public:
-  explicit StopAt(std::int64_t iteration) : iteration_(iteration) {}
-  CallbackResult logged(const LogEntry& e) override {
-    return e.counters.iterations < iteration_ ? CallbackResult::kContinue : CallbackResult::kStop;
-  }
-
- private:
-  std::int64_t iteration_;
-};
-
-// Stops the run at one iteration, whether or not it is a log point (as a clock reading that
-// finds Ctrl-C does).
-class StopBetweenLogs final : public Callback {
- public:
-  explicit StopBetweenLogs(std::int64_t iteration) : iteration_(iteration) {}
-  std::int64_t period() const override { return iteration_; }
-  CallbackResult iteration(const IterationEntry&) override { return CallbackResult::kStop; }
-
- private:
-  std::int64_t iteration_;
-};
 
 }  // namespace
 

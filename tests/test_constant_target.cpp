@@ -14,8 +14,10 @@
 #include "sgda/rng.hpp"
 #include "sgda/solver.hpp"
 #include "sgda/step.hpp"
+#include "stop_callbacks.hpp"
 
 using namespace sgda;
+using sgda::testing::StopBetweenLogs;
 
 namespace {
 
@@ -62,17 +64,6 @@ double final_risk(const ConstantTarget& p, double alpha, std::int64_t iterations
   REQUIRE(s.reason != TerminationReason::kNonFinite);
   return risk_of(p, s.x);
 }
-
-// Stops the run at one iteration between log points (as a clock reading that finds Ctrl-C does).
-class StopAt final : public Callback {
- public:
-  explicit StopAt(std::int64_t iteration) : iteration_(iteration) {}
-  std::int64_t period() const override { return iteration_; }
-  CallbackResult iteration(const IterationEntry&) override { return CallbackResult::kStop; }
-
- private:
-  std::int64_t iteration_;
-};
 
 }  // namespace
 
@@ -203,7 +194,7 @@ TEST_CASE("a constant target run resumes from a checkpoint bit for bit", "[const
   save.save = [&](const Checkpoint& ck, bool final) {
     if (final) last = ck;
   };
-  StopAt stop(1234);
+  StopBetweenLogs stop(1234);
   auto first = make_estimator(EstimatorOptions{}, p);
   REQUIRE(solve(p, *first, step, o, p.initial_point(), {&stop}, save).reason ==
           TerminationReason::kStoppedByCallback);

@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
+#include "../stop_callbacks.hpp"
 #include "../training_data.hpp"
 #include "mpi_session.hpp"
 #include "sgda/io/dataset_file.hpp"
@@ -20,6 +21,7 @@
 
 using namespace sgda;
 using sgda::testing::mpi_session;
+using sgda::testing::StopAt;
 
 namespace {
 
@@ -146,17 +148,6 @@ void check_same_on_every_rank(const Vector& x) {
   group().sum_in_rank_order(sum);
   CHECK(sum == double(group().size()) * x);
 }
-
-class StopAt final : public Callback {
- public:
-  explicit StopAt(std::int64_t iteration) : iteration_(iteration) {}
-  CallbackResult logged(const LogEntry& e) override {
-    return e.counters.iterations < iteration_ ? CallbackResult::kContinue : CallbackResult::kStop;
-  }
-
- private:
-  std::int64_t iteration_;
-};
 
 }  // namespace
 
