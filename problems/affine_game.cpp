@@ -374,6 +374,19 @@ std::unique_ptr<Problem> AffineGame::subproblem(const std::vector<Index>& sample
                                                  name_ + "[subset]"));
 }
 
+const AffineGame::LinearBound& AffineGame::sample_bound() const {
+  return sample_bound_.get([&] {
+    LinearBound bound;
+    for (const Matrix* m : matrices_)
+      bound.slope = std::max(bound.slope, m->cwiseAbs().rowwise().sum().maxCoeff());
+    if (offsets_.size() > 0) bound.offset = offsets_.cwiseAbs().maxCoeff();
+    const double rounding = 1.0 + 2.0 * double(dim() + 3) * std::numeric_limits<double>::epsilon();
+    bound.slope *= rounding;
+    bound.offset *= rounding;
+    return bound;
+  });
+}
+
 std::optional<Vector> AffineGame::solution() const {
   return solution_.get([&] { return compute_solution(); });
 }

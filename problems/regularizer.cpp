@@ -26,6 +26,7 @@ class NoRegularizer final : public Regularizer {
   bool is_zero() const override { return true; }
   double value(ConstVectorRef) const override { return 0.0; }
   void prox(double, VectorRef) const override {}
+  double prox_limit() const override { return 0.0; }
 };
 
 // Soft thresholding, the prox of t||x||₁: sign(x) max(|x| − t, 0), written as x − clip(x, −t, t)
@@ -43,6 +44,7 @@ class L1 final : public Regularizer {
   std::string describe() const override { return "l1(lambda=" + format(lambda_) + ")"; }
   double value(ConstVectorRef x) const override { return lambda_ * x.lpNorm<1>(); }
   void prox(double gamma, VectorRef x) const override { soft_threshold(gamma * lambda_, x); }
+  double prox_limit() const override { return 0.0; }  // |soft(v)| ≤ |v|
 
  private:
   double lambda_;
@@ -62,6 +64,8 @@ class Box final : public Regularizer {
     return (x.array() >= lower_).all() && (x.array() <= upper_).all() ? 0.0 : kInf;
   }
   void prox(double, VectorRef x) const override { x = x.cwiseMax(lower_).cwiseMin(upper_); }
+  // A clipped v_i lands on a bound; farther from 0 than v_i only for a bound on 0's far side.
+  double prox_limit() const override { return std::max({0.0, lower_, -upper_}); }
 
  private:
   std::string name_;
@@ -83,6 +87,7 @@ class L2Ball final : public Regularizer {
     const double norm = x.norm();
     if (norm > radius_) x *= radius_ / norm;
   }
+  double prox_limit() const override { return 0.0; }  // a rescaling by at most 1
 
  private:
   double radius_;
@@ -106,6 +111,7 @@ class Sphere final : public Regularizer {
     const double norm = x.norm();
     if (norm > 0.0) x *= radius_ / norm;
   }
+  double prox_limit() const override { return radius_; }  // |x_i| ≤ ||x||₂ = r
 
  private:
   double radius_;
@@ -127,6 +133,7 @@ class L1Linf final : public Regularizer {
     soft_threshold(gamma * lambda_, x);
     x = x.cwiseMax(-radius_).cwiseMin(radius_);
   }
+  double prox_limit() const override { return 0.0; }  // soft thresholding, then clipping
 
  private:
   double lambda_, radius_;

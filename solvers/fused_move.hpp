@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <type_traits>
 
 #include "../estimators/distributed_step.hpp"
@@ -26,19 +28,100 @@
 
 namespace sgda {
 
-// One simultaneous move, g = estimate(x) then next = prox(x − γg), with P and E known.
-// Hidden: internal to the library, so that the loop calls it directly (not through the PLT).
+// ‖g‖∞ ≤ slope·X + offset for the estimates at any x with ‖x‖∞ ≤ X, from what the problem and
+// the estimator know without reading x, rounding included (AffineGame::sample_bound). kKnown
+// false where there is none: the move then tests g. stale(): the bound has changed since it
+// was last given (read it again before the next move).
+template <class P, class E>
+struct EstimateBound {
+  static constexpr bool kKnown = false;
+  AffineGame::LinearBound operator()(const P&, const E&, const Counters&) { return {}; }
+  bool stale(const Counters&) const { return false; }
+};
+
+// Uniform SGDA on an affine game: g = F_i(x) = q_i + M_i x.
+template <>
+struct EstimateBound<AffineGame, SgdaEstimator> {
+  static constexpr bool kKnown = true;
+  AffineGame::LinearBound operator()(const AffineGame& game, const SgdaEstimator& estimator,
+                                     const Counters&) const {
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    return estimator.uniform() ? game.sample_bound() : AffineGame::LinearBound{kInf, kInf};
+  }
+  bool stale(const Counters&) const { return false; }
+};
+
+// L-SVRGDA on an affine game: g = M_j(x − w) + F(w), so ‖g‖∞ ≤ slope·(X + ‖w‖∞) + ‖F(w)‖∞
+// (rounded up); it changes with the snapshot, and a new snapshot is a full evaluation.
+template <>
+struct EstimateBound<AffineGame, LSvrgdaEstimator> {
+  static constexpr bool kKnown = true;
+  std::int64_t snapshot_at = -1;  // counters.full_evaluations when last given
+  AffineGame::LinearBound operator()(const AffineGame& game, const LSvrgdaEstimator& estimator,
+                                     const Counters& counters) {
+    snapshot_at = counters.full_evaluations;
+    const double slope = game.sample_bound().slope;
+    const double offset = slope * estimator.snapshot().lpNorm<Eigen::Infinity>() +
+                          estimator.snapshot_full().lpNorm<Eigen::Infinity>();
+    return {slope, offset * (1.0 + 1e-12)};
+  }
+  bool stale(const Counters& counters) const { return counters.full_evaluations != snapshot_at; }
+};
+
+// How many moves x ← prox(x − γ_k g_k) from an x with ‖x‖∞ ≤ X are certainly finite while
+// every γ_k ≤ Γ, given ‖g_k‖∞ ≤ sX_k + t and a prox with Regularizer::prox_limit() c. A move
+// gives X_{k+1} ≤ aX_k + b with a = (1 + Γs)(1 + 1e-12), b = Γt(1 + 1e-12) + c, so for k ≤ K,
+// X_k and ‖g_k‖∞ are at most a^K·(X + Kb)·max(1, s) + t; while that is ≤ 1e300 every entry is
+// finite (overflow starts at 1.8e308: the factor 1e8 between them covers the bounds' rounding).
+// At most 2^20, after which X is read again; 0 when the bound is infinite or NaN.
+inline std::int64_t moves_shown_finite(double x_bound, double gamma, AffineGame::LinearBound g,
+                                       double prox_limit) {
+  constexpr std::int64_t kMost = std::int64_t{1} << 20;
+  const double a = (1.0 + gamma * g.slope) * (1.0 + 1e-12);
+  const double b = gamma * g.offset * (1.0 + 1e-12) + prox_limit;
+  const double reach = (x_bound + double(kMost) * b) * std::max(1.0, g.slope) + g.offset;
+  if (!(reach <= 1e300)) return 0;
+  const double moves = std::log(1e300 / reach) / std::log(a);  // +∞ when a = 1
+  if (!(moves >= 1.0)) return 0;
+  return moves >= double(kMost) ? kMost : static_cast<std::int64_t>(moves);
+}
+
+// One simultaneous move, g = estimate(x) then x ← prox(x − γg), with P and E known. While the
+// bounds show the moves finite (moves_shown_finite), in place and untested, as a hand-written
+// loop's move; else into next and tested (ProxStep::checked_whole_step). Both give the bits of
+// the generic loop. Hidden: internal to the library, so that the loop calls it directly (not
+// through the PLT).
 template <class P, class E>
 struct [[gnu::visibility("hidden")]] FusedMove {
   const P& problem;
   E& estimator;
   ProxStep& step;
+  double prox_limit = step.prox_limit();
+  EstimateBound<P, E> estimate_bound{};
+  bool bounded = EstimateBound<P, E>::kKnown;  // false once a bound was found infinite
+  std::int64_t finite_moves = 0;               // moves left that the bounds show finite
+  double finite_gamma = 0.0;                   // Γ, the largest γ they hold for
 
   // flatten: the estimator's and the step's code inline, whatever the inliner's size limits.
-  [[gnu::flatten]] StepOutcome operator()(double gamma, const Vector& x, Vector& g, Vector& next,
-                                          Rng& rng, Counters& counters) const {
+  [[gnu::flatten]] StepOutcome operator()(double gamma, Vector& x, Vector& g, Vector& next,
+                                          Rng& rng, Counters& counters) {
+    if (bounded && (--finite_moves < 0 || gamma > finite_gamma || estimate_bound.stale(counters)))
+      renew(gamma, x, counters);
     estimator.estimate_with(problem, x, g, rng, counters);
+    if (bounded && finite_moves >= 0) {
+      x.noalias() -= gamma * g;  // the bits of x − γg into next
+      step.prox(gamma, x);
+      return StepOutcome::kFiniteInPlace;
+    }
     return step.checked_whole_step(gamma, g, x, next);
+  }
+
+  // The bounds from x itself (a pass) for moves with steps up to γ, this one included.
+  [[gnu::noinline]] void renew(double gamma, const Vector& x, const Counters& counters) {
+    const AffineGame::LinearBound g = estimate_bound(problem, estimator, counters);
+    bounded = std::isfinite(g.slope) && std::isfinite(g.offset) && std::isfinite(prox_limit);
+    finite_gamma = gamma;
+    finite_moves = moves_shown_finite(x.lpNorm<Eigen::Infinity>(), gamma, g, prox_limit) - 1;
   }
 };
 

@@ -284,13 +284,18 @@ class Run {
     next_event_ = next_event(counters_.iterations);
     if (hooks_.resume || log()) {
       // The fused path when the configuration is one it knows, else the interfaces.
-      const bool fused = scheme_ == Scheme::kSimultaneous &&
-                         with_fused_move(problem_, estimator_, step_, [this](auto fused_move) {
-                           loop([&](std::int64_t k) {
-                             return accept(fused_move(gamma_, x_, g_, next_, rng_, counters_), k);
-                           });
-                         });
-      if (!fused) loop([this](std::int64_t k) { return move(k); });
+      const bool fused =
+          scheme_ == Scheme::kSimultaneous &&
+          with_fused_move(problem_, estimator_, step_, [this](auto fused_move) {
+            Held v(*this);
+            loop(
+                [this, &v, fused_move](std::int64_t k) mutable {
+                  return accept(fused_move(gamma_, v.x, v.g, v.next, rng_, counters_), v.x, v.next,
+                                k);
+                },
+                &v);
+          });
+      if (!fused) loop([this](std::int64_t k) { return move(k); }, nullptr);
     }
     finish();
     return std::move(summary_);
@@ -339,13 +344,37 @@ class Run {
     trace_.extra = std::move(columns);
   }
 
+  // The fused loop's x, g and next, held in locals (swapped with the members, O(1)) while it
+  // runs: the fields of a local that no call can reach stay in registers across the calls the
+  // compiler cannot see into (the matrix-vector product's), where the members' are reloaded
+  // after each (this escapes). Events see them in the members again.
+  struct Held {
+    Run& run;
+    Vector x, g, next;
+    explicit Held(Run& r) : run(r) { swap(); }
+    ~Held() { swap(); }
+    Held(const Held&) = delete;
+    Held& operator=(const Held&) = delete;
+    void swap() {
+      x.swap(run.x_);
+      g.swap(run.g_);
+      next.swap(run.next_);
+    }
+  };
+
   // x ← next when the step was finite; else skip or stop. False when the run must stop.
-  bool accept(StepOutcome outcome, std::int64_t k) {
+  bool accept(StepOutcome outcome, std::int64_t k) { return accept(outcome, x_, next_, k); }
+  bool accept(StepOutcome outcome, Vector& x, Vector& next, std::int64_t k) {
     if (outcome == StepOutcome::kFinite) {
-      x_.swap(next_);  // O(1): swaps the buffers
+      x.swap(next);  // O(1): swaps the buffers
       return true;
     }
     if (outcome == StepOutcome::kFiniteInPlace) return true;
+    return refuse(outcome, k);
+  }
+
+  // accept() of a step that was not finite: skipped or the end of the run.
+  [[gnu::noinline]] bool refuse(StepOutcome outcome, std::int64_t k) {
     if (options_.skip_non_finite) {
       ++summary_.skipped_steps;  // x stays the last finite iterate
       return true;
@@ -385,32 +414,41 @@ class Run {
     return accept(outcome, k);
   }
 
-  void update_average() {
+  void update_average(const Vector& x) {
     if (uniform_average_) {
       ++averaged_;
-      average_ += (x_ - average_) / static_cast<double>(averaged_);
+      average_ += (x - average_) / static_cast<double>(averaged_);
     } else {
-      average_ = options_.ema_decay * average_ + (1.0 - options_.ema_decay) * x_;
+      average_ = options_.ema_decay * average_ + (1.0 - options_.ema_decay) * x;
     }
   }
 
   // Iterates until a stopping rule fires; move(k) moves the players, false to stop. A template,
-  // so that the fused path's move inlines into its own copy of the loop.
+  // so that the fused path's move inlines into its own copy of the loop; flattened, so that it
+  // does whatever the inliner's size limits: a move called as a function sets up its frame and
+  // reloads every pointer it uses at each iteration, a cost as large as the bookkeeping's at
+  // D = 20. What an iteration rarely needs (on_event, refuse, the stops) stays out of line.
+  // `held`: the move's vectors when it works on a Held's, else null (the members).
   template <class Move>
-  void loop(const Move& move) {
-    while (iterate(move)) {
+  [[gnu::flatten]] void loop(Move move, Held* held) {
+    while (iterate(move, held)) {
     }
   }
 
   // One iteration; false when a stopping rule fired. Only the oracle limit can fire at any
   // iteration; the other rules and the checkpoints wait for the next scheduled event.
   template <class Move>
-  bool iterate(const Move& move) {
+  bool iterate(Move& move, Held* held) {
     gamma_ = schedule_(counters_.iterations);
     if (!move(counters_.iterations)) return false;
-    if (averaging_) update_average();
+    if (averaging_) update_average(held ? held->x : x_);
     ++counters_.iterations;
-    if (counters_.iterations >= next_event_) return on_event();
+    if (counters_.iterations >= next_event_) {
+      if (held) held->swap();
+      const bool go = on_event();
+      if (held) held->swap();
+      return go;
+    }
     return !oracle_limit_reached();
   }
 
@@ -440,7 +478,7 @@ class Run {
 
   // The stopping rules in order (callbacks' iteration(), log and tolerances, iterations, oracle
   // calls, interrupt and time), then the checkpoints; false when a rule fired.
-  bool on_event() {
+  [[gnu::noinline]] bool on_event() {
     const std::int64_t k = counters_.iterations;
     if (!periodic_.empty() && !run_periodic(k)) return false;
     if (k == next_log_) {  // a multiple of log_every

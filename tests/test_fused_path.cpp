@@ -388,3 +388,141 @@ TEST_CASE("one product per operator difference gives the two-call run to roundin
     CHECK((fast.x - reference.x).norm() <= 1e-12 * scale);
   }
 }
+
+TEST_CASE("an affine game's sample bound holds at every sample and is attained",
+          "[solver][fused]") {
+  QuadraticGameOptions g;
+  g.samples = 12;
+  g.dimension = 6;
+  g.seed = 21;
+  const AffineGame game = generate_quadratic_game(g);
+  const Index dim = game.dim();
+  const AffineGame::LinearBound& bound = game.sample_bound();
+  const double rounding = 1.0 + 2.0 * double(dim + 3) * std::numeric_limits<double>::epsilon();
+  double row_sum = 0.0, offset = 0.0;
+  for (Index i = 0; i < 12; ++i) {
+    row_sum = std::max(row_sum, game.sample_matrix(i).cwiseAbs().rowwise().sum().maxCoeff());
+    offset = std::max(offset, game.offsets().col(i).cwiseAbs().maxCoeff());
+  }
+  CHECK(bound.slope == Approx(row_sum * rounding).epsilon(1e-15));
+  CHECK(bound.slope >= row_sum);
+  CHECK(bound.offset == Approx(offset * rounding).epsilon(1e-15));
+  CHECK(bound.offset >= offset);
+  Rng rng(4);
+  Vector x(dim), f(dim);
+  double attained = 0.0;  // the largest ||F_i(x)||∞ / ||x||∞ at x = ±s, s large
+  for (int trial = 0; trial < 100; ++trial) {
+    const double scale = std::pow(10.0, 12.0 * rng.uniform() - 6.0);
+    for (auto& e : x) e = scale * rng.normal();
+    for (Index i = 0; i < 12; ++i) {
+      game.sample(i, x, f);
+      CHECK(f.lpNorm<Eigen::Infinity>() <=
+            bound.slope * x.lpNorm<Eigen::Infinity>() + bound.offset);
+    }
+  }
+  for (Index i = 0; i < 12; ++i)
+    for (Index r = 0; r < dim; ++r) {  // x = 1e12 sign(row r of M_i) attains that row's sum
+      x = 1e12 * game.sample_matrix(i).row(r).transpose().array().sign().matrix();
+      game.sample(i, x, f);
+      attained = std::max(attained, f.lpNorm<Eigen::Infinity>() / 1e12);
+    }
+  CHECK(attained == Approx(row_sum).epsilon(1e-10));
+}
+
+TEST_CASE("the moves the bounds show finite stay below overflow", "[solver][fused]") {
+  // The worst case the count allows: every move at the bounds, X_{k+1} = (X_k + γ(sX_k + t))
+  // (1 + 1e-12) + c, and ||g_k||∞ at sX_k + t; all of it must stay below 1e300 for K moves.
+  const AffineGame::LinearBound bounds[] = {{2.0, 1.0}, {0.0, 5.0}, {1e150, 1e140}, {30.0, 0.0}};
+  for (const AffineGame::LinearBound b : bounds) {
+    for (const double gamma : {1e-3, 0.1, 10.0}) {
+      for (const double x0 : {0.0, 1.0, 1e200}) {
+        for (const double c : {0.0, 2.0}) {
+          INFO("slope " << b.slope << ", offset " << b.offset << ", gamma " << gamma << ", X " << x0
+                        << ", c " << c);
+          const std::int64_t moves = moves_shown_finite(x0, gamma, b, c);
+          CHECK(moves >= 0);
+          CHECK(moves <= (std::int64_t{1} << 20));
+          double x = x0, g = 0.0;
+          for (std::int64_t k = 0; k < moves && x <= 1e300 && g <= 1e300; ++k) {
+            g = b.slope * x + b.offset;
+            x = (x + gamma * g) * (1.0 + 1e-12) + c;
+          }
+          CHECK(g <= 1e300);
+          CHECK(x <= 1e300);
+        }
+      }
+    }
+  }
+  CHECK(moves_shown_finite(1.0, 0.01, {2.0, 1.0}, 0.0) > 10000);  // not needlessly short
+  CHECK(moves_shown_finite(6e299, 0.01, {2.0, 1.0}, 0.0) == 0);   // X·max(1, s) > 1e300
+  const double inf = std::numeric_limits<double>::infinity();
+  CHECK(moves_shown_finite(1.0, 0.01, {inf, 1.0}, 0.0) == 0);
+  CHECK(moves_shown_finite(1.0, 0.01, {2.0, std::nan("")}, 0.0) == 0);
+}
+
+TEST_CASE("the fused move goes in place exactly when its bounds show the move finite",
+          "[solver][fused]") {
+  QuadraticGameOptions g;
+  g.samples = 10;
+  g.dimension = 4;
+  g.seed = 2;
+  const AffineGame game = generate_quadratic_game(g);
+  ProxStep step;
+  step.bind(game, game.blocks());
+  for (const std::string method : {"sgda", "sgda/nice", "l-svrgda"}) {
+    INFO(method);
+    EstimatorOptions e;
+    e.method = sgda::parse_enum<sgda::Method>(method.substr(0, method.find('/')));
+    if (method == "sgda/nice") e.sampling = SamplingType::kNice, e.batch_size = 2;
+    for (const double scale : {1.0, 1e299}) {
+      const std::unique_ptr<Estimator> estimator = make_estimator(e, game);
+      Rng rng(1);
+      Counters counters;
+      const Index dim = game.dim();
+      Vector x = Vector::Constant(dim, scale), gradient(dim), next(dim);
+      estimator->reset(game, x, rng, counters);
+      auto take = [&](auto move) { return move(0.01, x, gradient, next, rng, counters); };
+      StepOutcome outcome;
+      if (auto* sgda = dynamic_cast<SgdaEstimator*>(estimator.get()))
+        outcome = take(FusedMove<AffineGame, SgdaEstimator>{game, *sgda, step});
+      else
+        outcome = take(FusedMove<AffineGame, LSvrgdaEstimator>{
+            game, dynamic_cast<LSvrgdaEstimator&>(*estimator), step});
+      // In place at x = 1 for a bound it knows (uniform sampling, L-SVRGDA); through next
+      // otherwise, and near overflow, where the bounds show nothing.
+      const bool in_place = scale == 1.0 && method != "sgda/nice";
+      CHECK((outcome == StepOutcome::kFiniteInPlace) == in_place);
+    }
+  }
+}
+
+TEST_CASE("operators near overflow: the fused path stops where the generic loop does",
+          "[solver][fused]") {
+  // M_i and q_i scaled by 1e150, steps by 1e-150: the run is the unscaled one's while γ‖M‖ is
+  // small, and with ‖g‖ = 1e150‖x‖ it overflows with x near 1e158 once it diverges. The bounds
+  // must hand the last moves to the tested path (s = 1e150 ≫ 1 in moves_shown_finite).
+  QuadraticGameOptions g;
+  g.samples = 8;
+  g.dimension = 4;
+  g.seed = 6;
+  const AffineGame plain = generate_quadratic_game(g);
+  std::vector<Matrix> matrices;
+  for (Index i = 0; i < 8; ++i) matrices.push_back(1e150 * plain.sample_matrix(i));
+  const AffineGame game(std::move(matrices), 1e150 * plain.offsets(), plain.blocks());
+  for (const std::string method : {"sgda", "l-svrgda"}) {
+    for (const double gamma : {1e-153, 1e-148}) {  // converging, diverging
+      INFO(method << " with step " << gamma);
+      SolverOptions o;
+      o.max_iterations = 4000;
+      o.log_every = 500;
+      o.step_size.rule = sgda::StepSizeRule::kConstant;
+      o.step_size.gamma = gamma;
+      const Summary fused = run(game, method, o, true);
+      const Summary generic = run(game, method, o, false);
+      CHECK(fused.reason ==
+            (gamma > 1e-150 ? TerminationReason::kNonFinite : TerminationReason::kIterationLimit));
+      CHECK(fused.x.allFinite());
+      check_identical(fused, generic);
+    }
+  }
+}

@@ -121,3 +121,44 @@ TEST_CASE("bad regularizer options are refused naming the field", "[regularizer]
   CHECK_THROWS_WITH(make_regularizer(o),
                     "RegularizerOptions::upper: must be at least lower (1), got 0");
 }
+
+TEST_CASE("prox_limit bounds how far from 0 every prox puts a coordinate", "[regularizer]") {
+  // |prox(v)_i| ≤ max(||v||∞, c): checked on vectors of every scale, and c attained where it is
+  // positive (a box on one side of 0, the sphere), so that it is not merely large.
+  Rng rng(8);
+  auto with = [](const std::string& type, double lower, double upper) {
+    RegularizerOptions o;
+    o.type = sgda::parse_enum<sgda::RegularizerType>(type);
+    o.lambda = 0.3;
+    o.radius = 0.7;
+    o.lower = lower;
+    o.upper = upper;
+    return make_regularizer(o);
+  };
+  std::vector<std::unique_ptr<Regularizer>> regularizers;
+  for (const std::string& type : enum_names<RegularizerType>())
+    regularizers.push_back(with(type, -0.2, 0.5));
+  regularizers.push_back(with("box", 2.0, 3.0));    // 0 below the box: c = 2
+  regularizers.push_back(with("box", -3.0, -2.0));  // 0 above it: c = 2
+  for (const auto& r : regularizers) {
+    INFO(r->describe());
+    const double c = r->prox_limit();
+    REQUIRE(std::isfinite(c));
+    double reached = 0.0;  // the largest |prox(v)_i| − ||v||∞ seen
+    for (int trial = 0; trial < 200; ++trial) {
+      const double scale = std::pow(10.0, 6.0 * rng.uniform() - 3.0);
+      const double gamma = std::pow(10.0, 4.0 * rng.uniform() - 2.0);
+      Vector v(5);
+      for (auto& e : v) e = scale * rng.normal();
+      if (trial == 0) v << 1e-3, 0, 0, 0, 0;  // the sphere's farthest: onto an axis
+      Vector p = v;
+      r->prox(gamma, p);
+      CHECK(p.lpNorm<Eigen::Infinity>() <= std::max(v.lpNorm<Eigen::Infinity>(), c));
+      reached = std::max(reached, p.lpNorm<Eigen::Infinity>());
+    }
+    if (c > 0.0) CHECK(reached >= c * (1.0 - 1e-12));
+  }
+  CHECK(with("box", 2.0, 3.0)->prox_limit() == 2.0);
+  CHECK(with("box", -3.0, -2.0)->prox_limit() == 2.0);
+  CHECK(with("box", -0.2, 0.5)->prox_limit() == 0.0);
+}

@@ -4,6 +4,7 @@
 // constrains each player on its own; for the separable choices this equals the whole-vector R.
 #pragma once
 
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -45,6 +46,10 @@ class Regularizer {
   virtual double value(ConstVectorRef x) const = 0;
   // x ← prox_{γR}(x), in place and without allocation; finite when x is.
   virtual void prox(double gamma, VectorRef x) const = 0;
+  // A c with |prox_{γR}(v)_i| ≤ max(‖v‖∞, c) for every v, γ and i: how far from 0 the prox may
+  // put a coordinate that was nearer (0: it never moves one outward); +∞ when not known. Lets
+  // the solver bound its iterates without reading them (solvers/fused_move.hpp).
+  virtual double prox_limit() const { return std::numeric_limits<double>::infinity(); }
 };
 
 // Builds a regularizer; throws InputError naming the field when the options are invalid.

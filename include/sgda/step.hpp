@@ -146,6 +146,12 @@ class ProxStep final : public BlockRule {
     prox(gamma, next);
     return StepOutcome::kFinite;
   }
+  // Regularizer::prox_limit() of this step's prox: 0 when R = 0, +∞ when it is not one prox of
+  // the whole variable.
+  double prox_limit() const {
+    if (!regularized()) return 0.0;
+    return whole_prox_ ? whole_prox_->prox_limit() : std::numeric_limits<double>::infinity();
+  }
   // next ← prox_{γR}(next) on the bound blocks; nothing when R = 0.
   void prox(double gamma, VectorRef next) const {
     if (whole_prox_)

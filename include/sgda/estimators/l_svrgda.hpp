@@ -46,6 +46,7 @@ class LSvrgdaEstimator final : public Estimator {
 
   double probability() const { return p_; }
   const Vector& snapshot() const { return snapshot_; }
+  const Vector& snapshot_full() const { return snapshot_full_; }  // F(w^k)
 
  private:
   double requested_p_;

@@ -30,6 +30,8 @@ class SgdaEstimator final : public Estimator {
   void save_state(StateArchive& out) const override;
   void load_state(const StateArchive& in) override;
   const Sampling& sampling() const { return *sampling_; }
+  // One sample of weight 1 per estimate (sampling().is_uniform()): g = F_i(x).
+  bool uniform() const { return uniform_; }
 
   // estimate() on the problem it was reset with, seen as its concrete type P and with the
   // caller's vector types: with a final P the sample call inlines (the solver's fused path).

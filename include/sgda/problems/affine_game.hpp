@@ -59,6 +59,14 @@ class AffineGame final : public Problem {
     return rows.row(j).dot(x) + mean_offset_[j];
   }
   bool coordinates_are_cheap() const override { return true; }
+  // ‖F_i(x)‖∞ ≤ slope·‖x‖∞ + offset for every sample i and x, as computed: slope = max_i ‖M_i‖∞
+  // (the largest absolute row sum) and offset = max_i ‖q_i‖∞, both times 1 + 2(D + 3)ε for the
+  // rounding of a length-D product and of the bound (Higham 2002, §3.1). The solver's fused
+  // path moves with it without a finiteness test. O(n·D²) on first use.
+  struct LinearBound {
+    double slope = 0.0, offset = 0.0;
+  };
+  const LinearBound& sample_bound() const;
 
   std::vector<Block> blocks() const override { return blocks_; }
   std::optional<Vector> solution() const override;
@@ -133,6 +141,7 @@ class AffineGame final : public Problem {
   detail::Lazy<SymFactor> sym_factor_;
   using RowMajorMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   detail::Lazy<RowMajorMatrix> mean_rows_;  // M̄, row-major, for coordinate()
+  detail::Lazy<LinearBound> sample_bound_;
   const Matrix& inverse_sqrt_sym() const;
   const SymFactor& sym_factor() const;
   EigenMethod default_method() const;
