@@ -105,23 +105,50 @@ struct [[gnu::visibility("hidden")]] FusedMove {
   // flatten: the estimator's and the step's code inline, whatever the inliner's size limits.
   [[gnu::flatten]] StepOutcome operator()(double gamma, Vector& x, Vector& g, Vector& next,
                                           Rng& rng, Counters& counters) {
-    if (bounded && (--finite_moves < 0 || gamma > finite_gamma || estimate_bound.stale(counters)))
-      renew(gamma, x, counters);
-    estimator.estimate_with(problem, x, g, rng, counters);
-    if (bounded && finite_moves >= 0) {
-      x.noalias() -= gamma * g;  // the bits of x − γg into next
-      step.prox(gamma, x);
+    if (shown_finite(gamma, x, counters)) {
+      --finite_moves;
+      move_in_place(gamma, x, g, rng, counters);
       return StepOutcome::kFiniteInPlace;
     }
+    estimator.estimate_with(problem, x, g, rng, counters);
     return step.checked_whole_step(gamma, g, x, next);
   }
 
-  // The bounds from x itself (a pass) for moves with steps up to γ, this one included.
+  // Up to `moves` moves back to back at step γ, those the bounds show finite; returns how many
+  // it made (0: the next move is operator()'s). Stops after a move that changed the bounds.
+  [[gnu::flatten]] std::int64_t stretch(std::int64_t moves, double gamma, Vector& x, Vector& g,
+                                        Rng& rng, Counters& counters) {
+    if (moves <= 0 || !shown_finite(gamma, x, counters)) return 0;
+    const std::int64_t shown = std::min(moves, finite_moves);
+    std::int64_t made = 0;
+    while (made < shown) {
+      move_in_place(gamma, x, g, rng, counters);
+      ++made;
+      if (estimate_bound.stale(counters)) break;
+    }
+    finite_moves -= made;
+    return made;
+  }
+
+ private:
+  // Whether the next move at γ is shown finite, the bounds read anew (a pass over x) when they
+  // are spent, were for a smaller γ or have changed.
+  bool shown_finite(double gamma, const Vector& x, const Counters& counters) {
+    if (!bounded) return false;
+    if (finite_moves <= 0 || gamma > finite_gamma || estimate_bound.stale(counters))
+      renew(gamma, x, counters);
+    return finite_moves > 0;
+  }
+  void move_in_place(double gamma, Vector& x, Vector& g, Rng& rng, Counters& counters) {
+    estimator.estimate_with(problem, x, g, rng, counters);
+    x.noalias() -= gamma * g;  // the bits of x − γg into next
+    step.prox(gamma, x);
+  }
   [[gnu::noinline]] void renew(double gamma, const Vector& x, const Counters& counters) {
     const AffineGame::LinearBound g = estimate_bound(problem, estimator, counters);
     bounded = std::isfinite(g.slope) && std::isfinite(g.offset) && std::isfinite(prox_limit);
     finite_gamma = gamma;
-    finite_moves = moves_shown_finite(x.lpNorm<Eigen::Infinity>(), gamma, g, prox_limit) - 1;
+    finite_moves = moves_shown_finite(x.lpNorm<Eigen::Infinity>(), gamma, g, prox_limit);
   }
 };
 

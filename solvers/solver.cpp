@@ -238,6 +238,8 @@ class Run {
     schedule_ =
         make_schedule(options_, problem_, estimator_, step_, x0, &summary_.theory_step_size);
     summary_.initial_step_size = schedule_.initial();
+    quiet_ = schedule_.constant() && !averaging_ &&
+             oracle_limit_ == std::numeric_limits<std::int64_t>::max();
     summary_.method = estimator_.describe();
     summary_.step_rule = step_.name();
     summary_.scheme = options_.scheme;
@@ -284,18 +286,10 @@ class Run {
     next_event_ = next_event(counters_.iterations);
     if (hooks_.resume || log()) {
       // The fused path when the configuration is one it knows, else the interfaces.
-      const bool fused =
-          scheme_ == Scheme::kSimultaneous &&
-          with_fused_move(problem_, estimator_, step_, [this](auto fused_move) {
-            Held v(*this);
-            loop(
-                [this, &v, fused_move](std::int64_t k) mutable {
-                  return accept(fused_move(gamma_, v.x, v.g, v.next, rng_, counters_), v.x, v.next,
-                                k);
-                },
-                &v);
-          });
-      if (!fused) loop([this](std::int64_t k) { return move(k); }, nullptr);
+      const bool fused = scheme_ == Scheme::kSimultaneous &&
+                         with_fused_move(problem_, estimator_, step_,
+                                         [this](auto fused_move) { fused_loop(fused_move); });
+      if (!fused) loop([this](std::int64_t k) { return move(k); });
     }
     finish();
     return std::move(summary_);
@@ -365,11 +359,11 @@ class Run {
   // x ← next when the step was finite; else skip or stop. False when the run must stop.
   bool accept(StepOutcome outcome, std::int64_t k) { return accept(outcome, x_, next_, k); }
   bool accept(StepOutcome outcome, Vector& x, Vector& next, std::int64_t k) {
+    if (outcome == StepOutcome::kFiniteInPlace) return true;
     if (outcome == StepOutcome::kFinite) {
       x.swap(next);  // O(1): swaps the buffers
       return true;
     }
-    if (outcome == StepOutcome::kFiniteInPlace) return true;
     return refuse(outcome, k);
   }
 
@@ -423,22 +417,39 @@ class Run {
     }
   }
 
-  // Iterates until a stopping rule fires; move(k) moves the players, false to stop. A template,
-  // so that the fused path's move inlines into its own copy of the loop; flattened, so that it
-  // does whatever the inliner's size limits: a move called as a function sets up its frame and
-  // reloads every pointer it uses at each iteration, a cost as large as the bookkeeping's at
-  // D = 20. What an iteration rarely needs (on_event, refuse, the stops) stays out of line.
-  // `held`: the move's vectors when it works on a Held's, else null (the members).
+  // Iterates until a stopping rule fires; move(k) moves the players, false to stop.
   template <class Move>
-  [[gnu::flatten]] void loop(Move move, Held* held) {
-    while (iterate(move, held)) {
+  void loop(const Move& move) {
+    while (iterate(move, nullptr)) {
     }
+  }
+
+  // loop() with a FusedMove: the move and the iteration's bookkeeping inline into one function
+  // (flatten: whatever the inliner's size limits; a move called as a function sets up its frame
+  // and reloads what it uses at each iteration), the rare paths (on_event, refuse, the stops)
+  // out of line, and x, g and next held in this frame (Held), so that their fields, and what
+  // the compiler derives from them, stay out of the loop's work.
+  // Between events, when nothing else happens there (quiet_), the moves run back to back
+  // (FusedMove::stretch), all but the last, which iterate() makes with the event.
+  template <class FusedMoveT>
+  [[gnu::flatten]] void fused_loop(FusedMoveT fused_move) {
+    Held v(*this);
+    auto move = [&](std::int64_t k) {
+      return accept(fused_move(gamma_, v.x, v.g, v.next, rng_, counters_), v.x, v.next, k);
+    };
+    do {
+      if constexpr (requires { fused_move.stretch(0, gamma_, v.x, v.g, rng_, counters_); })
+        if (quiet_)
+          counters_.iterations += fused_move.stretch(next_event_ - 1 - counters_.iterations, gamma_,
+                                                     v.x, v.g, rng_, counters_);
+    } while (iterate(move, &v));
   }
 
   // One iteration; false when a stopping rule fired. Only the oracle limit can fire at any
   // iteration; the other rules and the checkpoints wait for the next scheduled event.
+  // `held`: the vectors the move works on when they are a Held's, else null (the members).
   template <class Move>
-  bool iterate(Move& move, Held* held) {
+  bool iterate(const Move& move, Held* held) {
     gamma_ = schedule_(counters_.iterations);
     if (!move(counters_.iterations)) return false;
     if (averaging_) update_average(held ? held->x : x_);
@@ -737,6 +748,8 @@ class Run {
   std::int64_t last_logged_ = -1, next_log_ = 0, next_event_ = 0;
   // options.max_oracle_calls, or "never" when it is 0 (no limit)
   const std::int64_t oracle_limit_;
+  // Nothing but the moves between events: a constant step size, no average, no oracle limit.
+  bool quiet_ = false;
   Clock::time_point start_, last_checkpoint_;
 };
 

@@ -526,3 +526,87 @@ TEST_CASE("operators near overflow: the fused path stops where the generic loop 
     }
   }
 }
+
+TEST_CASE("runs with per-iteration bookkeeping give the generic loop's run bit for bit",
+          "[solver][fused]") {
+  // A constant step, no average and no oracle limit let the fused loop run the moves between
+  // events back to back (FusedMove::stretch); each of these needs its iteration's bookkeeping.
+  QuadraticGameOptions g;
+  g.samples = 20;
+  g.dimension = 4;
+  g.seed = 17;
+  const AffineGame game = generate_quadratic_game(g);
+  for (const std::string setting : {"quiet", "average", "ema", "oracle limit", "warmup", "decay"}) {
+    for (const std::string method : {"sgda", "l-svrgda"}) {
+      INFO(method << ", " << setting);
+      SolverOptions o;
+      o.max_iterations = 5000;
+      o.log_every = 700;
+      o.seed = 3;
+      o.step_size.rule = sgda::StepSizeRule::kConstant;
+      o.step_size.gamma = 0.02;
+      if (setting == "average") o.averaging = Averaging::kUniform;
+      if (setting == "ema") o.averaging = Averaging::kEma;
+      if (setting == "oracle limit") o.max_oracle_calls = 4321;  // between two log rows
+      if (setting == "warmup") o.step_size.warmup_iterations = 1000;
+      if (setting == "decay") o.step_size.decay = StepDecay::kCosine;
+      const Summary fused = run(game, method, o, true);
+      const Summary generic = run(game, method, o, false);
+      CHECK(fused.reason == (setting == "oracle limit" ? TerminationReason::kOracleLimit
+                                                       : TerminationReason::kIterationLimit));
+      check_identical(fused, generic);
+      CHECK(std::memcmp(fused.x_average.data(), generic.x_average.data(),
+                        sizeof(double) * fused.x_average.size()) == 0);
+    }
+  }
+}
+
+TEST_CASE("a stretch makes the moves its bounds show finite and stops at a new snapshot",
+          "[solver][fused]") {
+  QuadraticGameOptions g;
+  g.samples = 10;
+  g.dimension = 4;
+  g.seed = 2;
+  const AffineGame game = generate_quadratic_game(g);
+  ProxStep step;
+  step.bind(game, game.blocks());
+  const Index dim = game.dim();
+  for (const std::string method : {"sgda", "sgda/nice", "l-svrgda"}) {
+    INFO(method);
+    EstimatorOptions e;
+    e.method = sgda::parse_enum<sgda::Method>(method.substr(0, method.find('/')));
+    if (method == "sgda/nice") e.sampling = SamplingType::kNice, e.batch_size = 2;
+    const std::unique_ptr<Estimator> estimator = make_estimator(e, game);
+    Rng rng(1);
+    Counters counters;
+    Vector x = Vector::Ones(dim), gradient(dim);
+    estimator->reset(game, x, rng, counters);
+    // The same moves one by one through the interfaces, from the same state.
+    Rng rng_one = rng;
+    Counters counters_one = counters;
+    const std::unique_ptr<Estimator> one = estimator->clone();
+    Vector x_one = x, g_one(dim), next(dim);
+    std::int64_t made = 0;
+    auto take = [&](auto move) { made = move.stretch(300, 0.01, x, gradient, rng, counters); };
+    if (auto* sgda = dynamic_cast<SgdaEstimator*>(estimator.get()))
+      take(FusedMove<AffineGame, SgdaEstimator>{game, *sgda, step});
+    else
+      take(FusedMove<AffineGame, LSvrgdaEstimator>{
+          game, dynamic_cast<LSvrgdaEstimator&>(*estimator), step});
+    if (method == "sgda") CHECK(made == 300);
+    if (method == "sgda/nice") CHECK(made == 0);  // no bound: every move is operator()'s
+    if (method == "l-svrgda") {                   // p = 1/10: a new snapshot well before 300 moves
+      CHECK(made > 0);
+      CHECK(made < 300);
+      CHECK(counters.full_evaluations == 2);  // reset's and the one that ended the stretch
+    }
+    for (std::int64_t k = 0; k < made; ++k) {
+      one->estimate(x_one, g_one, rng_one, counters_one);
+      REQUIRE(step.checked_step(0.01, g_one, x_one, next, nullptr) == StepOutcome::kFinite);
+      x_one.swap(next);
+    }
+    CHECK(std::memcmp(x.data(), x_one.data(), sizeof(double) * dim) == 0);
+    CHECK(counters.sample_evaluations == counters_one.sample_evaluations);
+    CHECK(rng.uniform() == rng_one.uniform());  // the streams at the same place
+  }
+}

@@ -107,6 +107,8 @@ class StepSchedule {
   }
   // γ_0.
   double initial() const { return kind_ == Kind::kScheduled ? shaped(0) : gamma_; }
+  // γ_k = γ_0 for every k.
+  bool constant() const { return kind_ == Kind::kConstant; }
 
  private:
   enum class Kind { kConstant, kSwitching, kScheduled };
