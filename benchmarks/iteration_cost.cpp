@@ -34,10 +34,20 @@ Timing run_library(const sgda::AffineGame& game, const std::string& method,
   return sgda_bench::run_library(game, options, kStepSize, iterations, kRunSeed);
 }
 
-// x ← sign(x) max(|x| − t, 0) = x − clip(x, −t, t): the prox of t||x||₁, as the library's l1
-// regularizer computes it.
-void soft_threshold(double t, Vector& x) {
-  for (Index i = 0; i < x.size(); ++i) x[i] -= std::min(std::max(x[i], -t), t);
+// x ← x − γg, then with l1 the prox of γλ||x||₁, sign(y) max(|y| − γλ, 0) = y − clip(y, −γλ, γλ)
+// of y = x − γg, as the library's l1 regularizer computes it; in one pass.
+void step(bool l1, const Vector& g, Vector& x) {
+  if (!l1) {
+    x.noalias() -= kStepSize * g;
+    return;
+  }
+  const double t = kStepSize * kLambda;
+  double* v = x.data();
+  const double* d = g.data();
+  for (Index i = 0; i < x.size(); ++i) {
+    const double y = v[i] - kStepSize * d[i];
+    v[i] = y - std::min(std::max(y, -t), t);
+  }
 }
 
 Timing run_hand_sgda(const sgda::AffineGame& game, bool l1, std::int64_t iterations) {
@@ -51,8 +61,7 @@ Timing run_hand_sgda(const sgda::AffineGame& game, bool l1, std::int64_t iterati
     const auto i = static_cast<Index>(rng.index(n));
     g = offsets.col(i);  // g = F_i(x) = q_i + M_i x, accumulated into q_i as the library does
     g.noalias() += game.sample_matrix(i) * x;
-    x.noalias() -= kStepSize * g;
-    if (l1) soft_threshold(kStepSize * kLambda, x);
+    step(l1, g, x);
   }
   return watch.stop(iterations, x);
 }
@@ -79,8 +88,7 @@ Timing run_hand_l_svrgda(const sgda::AffineGame& game, bool l1, std::int64_t ite
       fw = mean_offset;
       fw.noalias() += mean * w;
     }
-    x.noalias() -= kStepSize * g;
-    if (l1) soft_threshold(kStepSize * kLambda, x);
+    step(l1, g, x);
   }
   return watch.stop(iterations, x);
 }

@@ -141,8 +141,7 @@ struct [[gnu::visibility("hidden")]] FusedMove {
   }
   void move_in_place(double gamma, Vector& x, Vector& g, Rng& rng, Counters& counters) {
     estimator.estimate_with(problem, x, g, rng, counters);
-    x.noalias() -= gamma * g;  // the bits of x − γg into next
-    step.prox(gamma, x);
+    step.step_in_place(gamma, g, x);
   }
   [[gnu::noinline]] void renew(double gamma, const Vector& x, const Counters& counters) {
     const AffineGame::LinearBound g = estimate_bound(problem, estimator, counters);

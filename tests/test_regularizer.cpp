@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 
 #include "sgda/error.hpp"
 #include "sgda/regularizer.hpp"
@@ -161,4 +162,24 @@ TEST_CASE("prox_limit bounds how far from 0 every prox puts a coordinate", "[reg
   CHECK(with("box", 2.0, 3.0)->prox_limit() == 2.0);
   CHECK(with("box", -3.0, -2.0)->prox_limit() == 2.0);
   CHECK(with("box", -0.2, 0.5)->prox_limit() == 0.0);
+}
+
+TEST_CASE("step_prox is x - gamma g followed by the prox, bit for bit", "[regularizer]") {
+  Rng rng(12);
+  for (const std::string& type : enum_names<RegularizerType>()) {
+    INFO(type);
+    const auto r = make(type);
+    for (int trial = 0; trial < 20; ++trial) {
+      const double gamma = std::pow(10.0, 3.0 * rng.uniform() - 2.0);
+      Vector x(7), g(7);
+      for (auto& v : x) v = rng.normal();
+      for (auto& v : g) v = 10.0 * rng.normal();
+      Vector two = x;
+      two -= gamma * g;
+      r->prox(gamma, two);
+      Vector one = x;
+      r->step_prox(gamma, g, one);
+      CHECK(std::memcmp(one.data(), two.data(), sizeof(double) * 7) == 0);
+    }
+  }
 }

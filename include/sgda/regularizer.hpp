@@ -46,6 +46,12 @@ class Regularizer {
   virtual double value(ConstVectorRef x) const = 0;
   // x ← prox_{γR}(x), in place and without allocation; finite when x is.
   virtual void prox(double gamma, VectorRef x) const = 0;
+  // x ← prox_{γR}(x − γg), in place: the bits of x − γg followed by prox(); one pass where a
+  // regularizer overrides it (the solver's in-place moves).
+  virtual void step_prox(double gamma, ConstVectorRef g, VectorRef x) const {
+    x -= gamma * g;
+    prox(gamma, x);
+  }
   // A c with |prox_{γR}(v)_i| ≤ max(‖v‖∞, c) for every v, γ and i: how far from 0 the prox may
   // put a coordinate that was nearer (0: it never moves one outward); +∞ when not known. Lets
   // the solver bound its iterates without reading them (solvers/fused_move.hpp).

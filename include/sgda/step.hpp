@@ -152,6 +152,14 @@ class ProxStep final : public BlockRule {
     if (!regularized()) return 0.0;
     return whole_prox_ ? whole_prox_->prox_limit() : std::numeric_limits<double>::infinity();
   }
+  // x ← prox_{γR}(x − γg) in place when one prox covers x (prox_limit() finite): the bits of
+  // checked_whole_step() without its test, in the regularizer's one pass where it has one.
+  void step_in_place(double gamma, const Vector& g, Vector& x) const {
+    if (whole_prox_)
+      whole_prox_->step_prox(gamma, g, x);
+    else
+      x.noalias() -= gamma * g;
+  }
   // next ← prox_{γR}(next) on the bound blocks; nothing when R = 0.
   void prox(double gamma, VectorRef next) const {
     if (whole_prox_)
