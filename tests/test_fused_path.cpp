@@ -37,6 +37,15 @@ class Opaque final : public Estimator {
   std::unique_ptr<Estimator> inner_;
 };
 
+// A generated quadratic game: `samples` samples, two players of `dimension` each.
+AffineGame quadratic_game(Index samples, Index dimension, std::uint64_t seed) {
+  QuadraticGameOptions g;
+  g.samples = samples;
+  g.dimension = dimension;
+  g.seed = seed;
+  return generate_quadratic_game(g);
+}
+
 // A run from x = 1 with the prox step; through the generic loop unless `fused`.
 Summary run(const AffineGame& game, const EstimatorOptions& e, const SolverOptions& options,
             bool fused) {
@@ -146,11 +155,7 @@ TEST_CASE("a game split over ranks takes the fused path for the distributed meth
 }
 
 TEST_CASE("the fused path gives the generic loop's run bit for bit", "[solver][fused]") {
-  QuadraticGameOptions g;
-  g.samples = 30;
-  g.dimension = 5;
-  g.seed = 11;
-  const AffineGame plain = generate_quadratic_game(g);
+  const AffineGame plain = quadratic_game(30, 5, 11);
   for (const std::string type : {"none", "l1", "l1-linf", "l2-ball"}) {
     RegularizerOptions r;
     r.type = sgda::parse_enum<sgda::RegularizerType>(type);
@@ -213,11 +218,7 @@ TEST_CASE("the distributed methods' fused path gives the generic loop's run bit 
 
 TEST_CASE("the fused path stops or skips at a non-finite step exactly as the generic loop",
           "[solver][fused]") {
-  QuadraticGameOptions g;
-  g.samples = 20;
-  g.dimension = 4;
-  g.seed = 3;
-  const AffineGame game = generate_quadratic_game(g);
+  const AffineGame game = quadratic_game(20, 4, 3);
   for (const bool skip : {false, true}) {
     for (const std::string method : {"sgda", "l-svrgda", "coordinate-sgda", "sega-sgda"}) {
       INFO(method << (skip ? " skipping" : " stopping"));
@@ -347,11 +348,7 @@ class TwoCalls final : public Problem {
 
 TEST_CASE("one product per operator difference gives the two-call run to rounding",
           "[solver][fused][estimators]") {
-  QuadraticGameOptions g;
-  g.samples = 24;
-  g.dimension = 6;
-  g.seed = 17;
-  const AffineGame game = generate_quadratic_game(g);
+  const AffineGame game = quadratic_game(24, 6, 17);
   const TwoCalls two_calls(game);
   // The difference itself: M_i(x − w) against (q_i + M_i x) − (q_i + M_i w).
   const Index d = game.dim();
@@ -391,11 +388,7 @@ TEST_CASE("one product per operator difference gives the two-call run to roundin
 
 TEST_CASE("an affine game's sample bound holds at every sample and is attained",
           "[solver][fused]") {
-  QuadraticGameOptions g;
-  g.samples = 12;
-  g.dimension = 6;
-  g.seed = 21;
-  const AffineGame game = generate_quadratic_game(g);
+  const AffineGame game = quadratic_game(12, 6, 21);
   const Index dim = game.dim();
   const AffineGame::LinearBound& bound = game.sample_bound();
   const double rounding = 1.0 + 2.0 * double(dim + 3) * std::numeric_limits<double>::epsilon();
@@ -462,11 +455,7 @@ TEST_CASE("the moves the bounds show finite stay below overflow", "[solver][fuse
 
 TEST_CASE("the fused move goes in place exactly when its bounds show the move finite",
           "[solver][fused]") {
-  QuadraticGameOptions g;
-  g.samples = 10;
-  g.dimension = 4;
-  g.seed = 2;
-  const AffineGame game = generate_quadratic_game(g);
+  const AffineGame game = quadratic_game(10, 4, 2);
   ProxStep step;
   step.bind(game, game.blocks());
   for (const std::string method : {"sgda", "sgda/nice", "l-svrgda"}) {
@@ -501,11 +490,7 @@ TEST_CASE("operators near overflow: the fused path stops where the generic loop 
   // M_i and q_i scaled by 1e150, steps by 1e-150: the run is the unscaled one's while γ‖M‖ is
   // small, and with ‖g‖ = 1e150‖x‖ it overflows with x near 1e158 once it diverges. The bounds
   // must hand the last moves to the tested path (s = 1e150 ≫ 1 in moves_shown_finite).
-  QuadraticGameOptions g;
-  g.samples = 8;
-  g.dimension = 4;
-  g.seed = 6;
-  const AffineGame plain = generate_quadratic_game(g);
+  const AffineGame plain = quadratic_game(8, 4, 6);
   std::vector<Matrix> matrices;
   for (Index i = 0; i < 8; ++i) matrices.push_back(1e150 * plain.sample_matrix(i));
   const AffineGame game(std::move(matrices), 1e150 * plain.offsets(), plain.blocks());
@@ -531,11 +516,7 @@ TEST_CASE("runs with per-iteration bookkeeping give the generic loop's run bit f
           "[solver][fused]") {
   // A constant step, no average and no oracle limit let the fused loop run the moves between
   // events back to back (FusedMove::stretch); each of these needs its iteration's bookkeeping.
-  QuadraticGameOptions g;
-  g.samples = 20;
-  g.dimension = 4;
-  g.seed = 17;
-  const AffineGame game = generate_quadratic_game(g);
+  const AffineGame game = quadratic_game(20, 4, 17);
   for (const std::string setting : {"quiet", "average", "ema", "oracle limit", "warmup", "decay"}) {
     for (const std::string method : {"sgda", "l-svrgda"}) {
       INFO(method << ", " << setting);
@@ -563,11 +544,7 @@ TEST_CASE("runs with per-iteration bookkeeping give the generic loop's run bit f
 
 TEST_CASE("a stretch makes the moves its bounds show finite and stops at a new snapshot",
           "[solver][fused]") {
-  QuadraticGameOptions g;
-  g.samples = 10;
-  g.dimension = 4;
-  g.seed = 2;
-  const AffineGame game = generate_quadratic_game(g);
+  const AffineGame game = quadratic_game(10, 4, 2);
   ProxStep step;
   step.bind(game, game.blocks());
   const Index dim = game.dim();
