@@ -35,7 +35,10 @@ namespace sgda {
 template <class P, class E>
 struct EstimateBound {
   static constexpr bool kKnown = false;
-  AffineGame::LinearBound operator()(const P&, const E&, const Counters&) { return {}; }
+  AffineGame::LinearBound operator()(const P&, const E&, const Counters&) {
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    return {kInf, kInf};  // none known: renew() then gives up on the bounds
+  }
   bool stale(const Counters&) const { return false; }
 };
 
